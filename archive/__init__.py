@@ -1,0 +1,1 @@
+"""The SQLite archive of crawled articles, usable without Scrapy."""
