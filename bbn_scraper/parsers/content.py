@@ -1,0 +1,46 @@
+"""Finding the element that holds the story, by theme markup first, then by text density."""
+from __future__ import annotations
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from bbn_scraper.parsers.text import element_text
+
+CONTENT = CSSSelector(
+    "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, [itemprop=articleBody],"
+    " .entry-content, .post-content, .article-content, .article-body, .story-body, .post-entry,"
+    " .single-content"
+)
+_FALLBACK = CSSSelector("article, main, [role=main]")
+_MIN_WORDS = 25
+
+
+def find_content(root: etree._Element) -> tuple[etree._Element | None, str | None]:
+    """The story's container and a note when it was only guessed."""
+    for el in CONTENT(root):
+        if _words(el) >= _MIN_WORDS:
+            return el, None
+    for el in _FALLBACK(root):
+        if _words(el) >= _MIN_WORDS:
+            return el, "content container guessed from <article>/<main>"
+    best = _densest(root)
+    if best is not None:
+        return best, "content container guessed by paragraph density"
+    return None, "no content container found"
+
+
+def _words(el: etree._Element) -> int:
+    return sum(len(element_text(p).split()) for p in el.iter("p"))
+
+
+def _densest(root: etree._Element) -> etree._Element | None:
+    """The element whose own <p> children hold the most text."""
+    scores: dict = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + len(element_text(p))
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 200 else None

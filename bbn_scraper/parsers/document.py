@@ -1,0 +1,63 @@
+"""Turning page bytes or text into an lxml tree, with the charset found and a size cap."""
+from __future__ import annotations
+
+import codecs
+import re
+
+import lxml.html
+from bs4 import UnicodeDammit
+from lxml import etree
+
+MAX_DOCUMENT_CHARS = 8_000_000
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# The parser keeps going on broken markup and accepts trees deeper than libxml2's default limit.
+_PARSER = lxml.html.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True)
+
+
+def decode_html(html: str | bytes) -> tuple[str, list[str]]:
+    """The page as text, with warnings about how its charset was chosen.
+
+    Bytes are decoded by, in order: a byte-order mark, the page's own <meta charset> or
+    http-equiv Content-Type, strict UTF-8, then beautifulsoup4's UnicodeDammit detection."""
+    if isinstance(html, str):
+        return html, []
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if html.startswith(bom):
+            return html.decode(encoding, errors="replace"), []
+    match = _META_CHARSET.search(html[:4096])
+    if match:
+        name = match.group(1).decode("ascii", "ignore").lower()
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            pass
+        else:
+            if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
+                name = "windows-1252"  # what browsers do (WHATWG encoding standard)
+            return html.decode(name, errors="replace"), []
+    try:
+        return html.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    dammit = UnicodeDammit(html[:200_000], ["utf-8", "windows-1252"], is_html=True)
+    encoding = dammit.original_encoding or "windows-1252"
+    return html.decode(encoding, errors="replace"), [f"charset not declared; detected {encoding}"]
+
+
+def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
+    """The document's root element (None for an empty document) and warnings."""
+    text, warnings = decode_html(html)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        text = text[:MAX_DOCUMENT_CHARS]
+        warnings.append(f"document truncated to its first {MAX_DOCUMENT_CHARS} characters")
+    text = _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")
+    if not text.strip():
+        return None, warnings
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None, warnings
+    return root, warnings

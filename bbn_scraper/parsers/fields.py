@@ -1,0 +1,194 @@
+"""Article fields, each from layered sources: JSON-LD, meta tags, theme markup, heuristics.
+Every function takes the page's root and Metadata and returns (value, note); a note says
+which fallback was used or what is missing."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from bbn_scraper.parsers.dates import find_text_date, parse_date
+from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text
+from bbn_scraper.parsers.text import clean, element_text, split_authors, strip_byline_prefix
+from bbn_scraper.parsers.urls import absolute_url
+
+HEADLINE = CSSSelector(
+    "h1.single-post-title, h1.entry-title, .td-post-title h1, h1.wp-block-post-title,"
+    " h1.post-title, h1.article-title, article h1, h1"
+)
+BYLINE_BOX = CSSSelector(
+    ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
+    " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
+)
+AUTHOR_LINKS = CSSSelector("a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]")
+PUBLISHED_TIME = CSSSelector(
+    "time.entry-date.published, time.published, .post-box-meta-single time.entry-date,"
+    " time.entry-date, .wp-block-post-date time, time[itemprop=datePublished], time[datetime]"
+)
+MODIFIED_TIME = CSSSelector("time.updated:not(.published), time[itemprop=dateModified], .wp-block-post-date.updated time")
+DATE_TEXT = CSSSelector(".entry-meta, .post-meta, .post-date, .entry-date, .date, .td-post-date, .posted-on, .meta-date, .post-box-meta-single")
+SECTION = CSSSelector(
+    ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
+    " .cat-links a, a[rel~=category]"
+)
+TAGS = CSSSelector(
+    ".post-tags a, .td-tags a, .wp-block-post-terms.taxonomy-post_tag a, .tags-links a, a[rel~=tag]"
+)
+COMMENTS = CSSSelector(
+    ".post-box-meta-single .comment-count, .comment-count, .td-post-comments, .comments-link,"
+    " .wp-block-comments-title, .comments-title, #comments h2"
+)
+_COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
+_NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
+_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
+_TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
+
+
+def headline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None]:
+    """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
+    for el in HEADLINE(root):
+        text = element_text(el)
+        if text:
+            return text, None
+    text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
+    if text:
+        return clean(text), "headline from metadata: no <h1>"
+    if md.title and clean(md.title):
+        return _TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>"
+    return None, "no headline found"
+
+
+def byline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None]:
+    """The byline as printed, without "by": theme byline box, author links, a "By …" line,
+    then JSON-LD or meta author names."""
+    for el in BYLINE_BOX(root):
+        text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
+        if text and len(text) <= 150:
+            return text, None
+    links = AUTHOR_LINKS(root)
+    if links:
+        names = []
+        for a in links:
+            name = element_text(a)
+            if name and name not in names and a.getparent() is links[0].getparent():
+                names.append(name)
+        if names:
+            return _join_names(names), None
+    for el in root.iter("p", "span", "div", "address"):
+        head = (el.text or "").lstrip()[:3].lower()
+        if head == "by " or head == "by:":
+            text = element_text(el)
+            if len(text) <= 100:
+                return _TRAILING_SEPARATORS.sub("", strip_byline_prefix(text)), "byline found by its 'By' prefix"
+    names = ld_names(_resolve(md, md.article_node.get("author")))
+    if names:
+        return _join_names(names), "byline from JSON-LD author"
+    author = md.first("author", "article:author", "twitter:creator")
+    if author and not author.startswith(("http://", "https://", "@")):
+        return clean(author), "byline from meta author"
+    return None, "no byline found"
+
+
+def authors(byline_text: str | None, md: Metadata) -> list[str]:
+    """One name per author, from the byline, else from JSON-LD."""
+    if byline_text:
+        return split_authors(byline_text)
+    return ld_names(_resolve(md, md.article_node.get("author")))
+
+
+def published(root: etree._Element, md: Metadata) -> tuple[datetime | None, str | None]:
+    """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date."""
+    for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
+        if (d := parse_date(value if isinstance(value, str) else None)) is not None:
+            return d, None
+    for el in PUBLISHED_TIME(root):
+        if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
+            return d, None
+    for el in PUBLISHED_TIME(root) + DATE_TEXT(root):
+        if (d := find_text_date(element_text(el))) is not None:
+            return d, "published date read from visible text"
+    return None, "no published date found"
+
+
+def modified(root: etree._Element, md: Metadata) -> datetime | None:
+    """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
+    for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
+        if (d := parse_date(value if isinstance(value, str) else None)) is not None:
+            return d
+    for el in MODIFIED_TIME(root):
+        if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
+            return d
+    return None
+
+
+def section(root: etree._Element, md: Metadata) -> str | None:
+    """JSON-LD articleSection, article:section, then the theme's category link."""
+    value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
+    if value:
+        return clean(value)
+    for el in SECTION(root):
+        if text := element_text(el):
+            return text
+    return None
+
+
+def tags(root: etree._Element, md: Metadata) -> list[str]:
+    """article:tag metas, JSON-LD keywords, then the theme's tag links; each tag once."""
+    values = [clean(v) for v in md.meta.get("article:tag", [])]
+    if not any(values):
+        keywords = md.article_node.get("keywords")
+        values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
+    if not any(values):
+        values = [element_text(a) for a in TAGS(root)]
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def comment_count(root: etree._Element, md: Metadata) -> int | None:
+    """JSON-LD commentCount, then "5 comments" / "No comments" / a bare number in comment markup."""
+    value = md.article_node.get("commentCount")
+    if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    for el in COMMENTS(root):
+        text = element_text(el)
+        if m := _COUNT.search(text):
+            return int(m.group(1).replace(",", ""))
+        if _NO_COMMENTS.search(text):
+            return 0
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def summary(md: Metadata) -> str | None:
+    """The page's description: meta description, og:description, JSON-LD description."""
+    value = md.first("description", "og:description", "twitter:description") or ld_text(md.article_node.get("description"))
+    return clean(value) or None
+
+
+def image_url(md: Metadata, base: str) -> str | None:
+    """og:image, JSON-LD image, twitter:image; absolute."""
+    value = md.first("og:image", "og:image:url") or ld_text(_resolve(md, md.article_node.get("image"))) or md.first("twitter:image")
+    return absolute_url(value, base)
+
+
+def language(md: Metadata) -> str | None:
+    """<html lang>, og:locale (en_US -> en-US), JSON-LD inLanguage."""
+    value = md.lang or (md.first("og:locale") or "").replace("_", "-") or ld_text(md.article_node.get("inLanguage"))
+    return value or None
+
+
+def _join_names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _resolve(md: Metadata, value):
+    """JSON-LD references ({"@id": …} only) replaced by the node they name."""
+    if isinstance(value, list):
+        return [_resolve(md, v) for v in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        for node in md.nodes:
+            if node.get("@id") == value["@id"]:
+                return node
+    return value

@@ -1,0 +1,77 @@
+"""Text cleaning: whitespace, entities, paragraphs, the text of an element."""
+from __future__ import annotations
+
+import re
+
+import nh3
+
+from lxml import etree
+
+_SPACE = re.compile(r"[\s\u00a0\u200b\u2009\u202f\ufeff]+")
+_BYLINE_PREFIX = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.IGNORECASE)
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+
+
+def clean(text: str | None) -> str:
+    """Whitespace collapsed to single spaces and trimmed; entities are already decoded by lxml."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", text).strip()
+
+
+def element_text(el: etree._Element) -> str:
+    """The visible text of an element, whitespace collapsed; <br> counts as a space and
+    script/style contents and comments are ignored."""
+    parts: list[str] = []
+    for node in el.iter():
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is not None and tag not in _INVISIBLE:
+            if tag == "br":
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return clean("".join(parts))
+
+
+def strip_byline_prefix(text: str) -> str:
+    """"by Jane Doe" -> "Jane Doe"."""
+    return clean(_BYLINE_PREFIX.sub("", text))
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&|\|)\s*", re.IGNORECASE)
+
+
+def split_authors(byline: str) -> list[str]:
+    """One name per author: "A, B and C" -> ["A", "B", "C"]."""
+    names = [clean(n) for n in _AUTHOR_SPLIT.split(byline)]
+    seen: list[str] = []
+    for name in names:
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """Paragraphs separated by a blank line."""
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+SAFE_TAGS = frozenset({
+    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
+    "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "q", "cite", "abbr", "mark", "small",
+})
+
+
+def sanitize_html(html: str) -> str:
+    """HTML reduced to text markup with nh3: no script, style, iframe, event handlers,
+    styles or javascript: URLs; links keep only http(s) and mailto targets."""
+    return nh3.clean(
+        html,
+        tags=set(SAFE_TAGS),
+        clean_content_tags={"script", "style", "noscript", "template", "iframe", "object", "svg", "math"},
+        attributes={"a": {"href", "title"}, "abbr": {"title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
