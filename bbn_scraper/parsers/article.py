@@ -15,6 +15,7 @@ from bbn_scraper.parsers.faq import faqs_from_blocks, faqs_from_json_ld
 from bbn_scraper.parsers.links import links_from_blocks, related_articles
 from bbn_scraper.parsers.listing import page_kind
 from bbn_scraper.parsers.metadata import Metadata, read_metadata
+from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.sections import split_sections
 from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url, normalize_url
@@ -34,6 +35,7 @@ def parse_article(html: str | bytes, url: str) -> Article | None:
         if root is None:
             return None
         md = read_metadata(root)
+        page = Page.index(root)
         if page_kind(root, md) != "article":
             return None
     except (etree.LxmlError, ValueError, RecursionError, MemoryError):
@@ -41,8 +43,8 @@ def parse_article(html: str | bytes, url: str) -> Article | None:
     warnings += md.warnings
     article = Article(url=url, canonical_url=normalize_url(url), warnings=warnings)
     _contained(article, "canonical_url", lambda: _canonical(article, md, url))
-    _fill_fields(article, root, md)
-    _contained(article, "body", lambda: _fill_content(article, root, md, url))
+    _fill_fields(article, page, md)
+    _contained(article, "body", lambda: _fill_content(article, page, md, url))
     if not article.headline and not article.body:
         return None
     return article
@@ -56,7 +58,7 @@ def _canonical(article: Article, md: Metadata, url: str) -> None:
             return
 
 
-def _fill_fields(article: Article, root: etree._Element, md: Metadata) -> None:
+def _fill_fields(article: Article, page: Page, md: Metadata) -> None:
     def noted(name: str, fn: Callable[[], tuple]) -> None:
         def run():
             value, note = fn()
@@ -68,30 +70,29 @@ def _fill_fields(article: Article, root: etree._Element, md: Metadata) -> None:
     def plain(name: str, fn: Callable[[], T]) -> None:
         _contained(article, name, lambda: setattr(article, name, fn()))
 
-    noted("headline", lambda: fields.headline(root, md))
-    noted("byline", lambda: fields.byline(root, md))
+    noted("headline", lambda: fields.headline(page, md))
+    noted("byline", lambda: fields.byline(page, md))
     plain("authors", lambda: fields.authors(article.byline, md))
-    noted("published", lambda: fields.published(root, md))
-    plain("modified", lambda: fields.modified(root, md))
-    plain("section", lambda: fields.section(root, md))
-    plain("tags", lambda: fields.tags(root, md))
-    plain("comment_count", lambda: fields.comment_count(root, md))
+    noted("published", lambda: fields.published(page, md))
+    plain("modified", lambda: fields.modified(page, md))
+    plain("section", lambda: fields.section(page, md))
+    plain("tags", lambda: fields.tags(page, md))
+    plain("comment_count", lambda: fields.comment_count(page, md))
     plain("summary", lambda: fields.summary(md))
     plain("image_url", lambda: fields.image_url(md, article.url))
     plain("language", lambda: fields.language(md))
 
 
-def _fill_content(article: Article, root: etree._Element, md: Metadata, url: str) -> None:
-    article.related_articles = related_articles(root, url, article.canonical_url)
-    content, note = find_content(root)
+def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:
+    article.related_articles = related_articles(page, url, article.canonical_url)
+    content, note = find_content(page)
     if note:
         article.warnings.append(note)
     if content is not None:
-        content.make_links_absolute(url, handle_failures="discard")
-        strip_chrome(content)
+        strip_chrome(page, content)
         parts = split_sections(iter_blocks(content), article.headline)
         article.body = join_paragraphs([b.text for b in parts.story])
-        article.body_html = sanitize_html(blocks_html(parts.story))
+        article.body_html = sanitize_html(blocks_html(parts.story), base=url)
         article.faqs = faqs_from_blocks(parts.faq)
         article.related_links = links_from_blocks(parts.more_about, url)
         article.related_articles = links_from_blocks(parts.also_like, url) or article.related_articles

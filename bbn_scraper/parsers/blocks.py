@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
+from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.text import clean, element_text
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -17,7 +17,7 @@ BLOCK_TAGS = HEADINGS | frozenset({
     "figure", "details", "summary", "form", "fieldset", "address", "center", "hr",
 })
 # Removed from the content before reading it: never story text.
-CHROME = CSSSelector(
+CHROME = (
     "script, style, noscript, template, iframe, object, embed, form, button, input, select,"
     " textarea, svg, canvas, video, audio, figure, img, picture, nav, aside, ins,"
     " .penci-google-adsense, [class*=adsense], [class*=advert], .ads, .ad, [id^=div-gpt],"
@@ -32,9 +32,6 @@ CHROME = CSSSelector(
     " .penci-standard-cat, .cat-links, .byline, .wp-caption-text, .screen-reader-text,"
     " .wp-block-image, .penci-single-link-pages, .post-pagination, .td-post-featured-image"
 )
-YOAST_FAQ = CSSSelector(".schema-faq-section")
-YOAST_QUESTION = CSSSelector(".schema-faq-question")
-YOAST_ANSWER = CSSSelector(".schema-faq-answer")
 
 
 @dataclass
@@ -67,11 +64,25 @@ class Block:
         return f"<{tag}>{_inner_html(self.element)}</{tag}>"
 
 
-def strip_chrome(content: etree._Element) -> None:
+def strip_chrome(page: Page, content: etree._Element) -> None:
     """Drop ads, share buttons, meta lines, related posts and the like from the content."""
-    for el in CHROME(content):
-        if el is not content and el.getparent() is not None:
-            el.drop_tree()
+    for el in page.select(CHROME, within=content):
+        if el is not content:
+            drop(el)
+
+
+def drop(el: etree._Element) -> None:
+    """Remove an element and its subtree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def iter_blocks(content: etree._Element) -> list[Block]:
@@ -171,15 +182,19 @@ def _faq_widget(node: etree._Element) -> Block | None:
         summary = node.find("summary")
         question = element_text(summary) if summary is not None else ""
         if summary is not None:
-            summary.drop_tree()
+            drop(summary)
         answer = [b.text for b in iter_blocks(node) if b.kind != "faq"]
     else:
-        q = YOAST_QUESTION(node)
+        q = _with_class(node, "schema-faq-question")
         question = element_text(q[0]) if q else ""
-        answer = [b.text for a in YOAST_ANSWER(node) for b in iter_blocks(a)]
+        answer = [b.text for a in _with_class(node, "schema-faq-answer") for b in iter_blocks(a)]
     if not question:
         return None
     return Block("faq", question, node, question=question, answer=answer)
+
+
+def _with_class(node: etree._Element, name: str) -> list[etree._Element]:
+    return [el for el in node.iter(etree.Element) if name in (el.get("class") or "").split()]
 
 
 def _all_bold(el: etree._Element, text: str) -> bool:

@@ -2,28 +2,28 @@
 from __future__ import annotations
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
+from bbn_scraper.parsers.page import Page
 
 from bbn_scraper.parsers.text import element_text
 
-CONTENT = CSSSelector(
+CONTENT = (
     "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, [itemprop=articleBody],"
     " .entry-content, .post-content, .article-content, .article-body, .story-body, .post-entry,"
     " .single-content"
 )
-_FALLBACK = CSSSelector("article, main, [role=main]")
+_FALLBACK = "article, main, [role=main]"
 _MIN_WORDS = 25
 
 
-def find_content(root: etree._Element) -> tuple[etree._Element | None, str | None]:
+def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
     """The story's container and a note when it was only guessed."""
-    for el in CONTENT(root):
+    for el in page.select(CONTENT):
         if _words(el) >= _MIN_WORDS:
             return el, None
-    for el in _FALLBACK(root):
+    for el in page.select(_FALLBACK):
         if _words(el) >= _MIN_WORDS:
             return el, "content container guessed from <article>/<main>"
-    best = _densest(root)
+    best = _densest(page.root)
     if best is not None:
         return best, "content container guessed by paragraph density"
     return None, "no content container found"

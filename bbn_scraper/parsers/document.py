@@ -4,7 +4,6 @@ from __future__ import annotations
 import codecs
 import re
 
-import lxml.html
 from bs4 import UnicodeDammit
 from lxml import etree
 
@@ -14,7 +13,8 @@ _META_CHARSET = re.compile(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # The parser keeps going on broken markup and accepts trees deeper than libxml2's default limit.
-_PARSER = lxml.html.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True)
+# Plain etree elements: lxml.html's element classes cost a class lookup per element touched.
+PARSER = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True)
 
 
 def decode_html(html: str | bytes) -> tuple[str, list[str]]:
@@ -57,7 +57,9 @@ def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
     if not text.strip():
         return None, warnings
     try:
-        root = lxml.html.document_fromstring(text, parser=_PARSER)
+        root = etree.fromstring(text, parser=PARSER)
     except (etree.ParserError, ValueError):
+        return None, warnings
+    if root is None or root.find("body") is None:
         return None, warnings
     return root, warnings

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from bbn_scraper.items import Faq
 from bbn_scraper.parsers.blocks import Block, iter_blocks
+from bbn_scraper.parsers.document import PARSER
 from bbn_scraper.parsers.metadata import Metadata
 from bbn_scraper.parsers.text import clean, join_paragraphs
 
@@ -66,7 +66,10 @@ def _html_paragraphs(value) -> list[str]:
     if "<" not in value:
         return [p for p in (clean(x) for x in re.split(r"\n\s*\n", value)) if p]
     try:
-        fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+        root = etree.fromstring(f"<html><body>{value}</body></html>", parser=PARSER)
     except (etree.ParserError, ValueError):
+        root = None
+    body = root.find("body") if root is not None else None
+    if body is None:
         return [clean(value)]
-    return [b.text for b in iter_blocks(fragment)]
+    return [b.text for b in iter_blocks(body)]

@@ -1,42 +1,43 @@
 """Article fields, each from layered sources: JSON-LD, meta tags, theme markup, heuristics.
-Every function takes the page's root and Metadata and returns (value, note); a note says
+Every function takes the indexed Page and its Metadata and returns (value, note); a note says
 which fallback was used or what is missing."""
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
-from lxml import etree
-from lxml.cssselect import CSSSelector
-
 from bbn_scraper.parsers.dates import find_text_date, parse_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text
+from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.text import clean, element_text, split_authors, strip_byline_prefix
 from bbn_scraper.parsers.urls import absolute_url
 
-HEADLINE = CSSSelector(
+HEADLINE = (
     "h1.single-post-title, h1.entry-title, .td-post-title h1, h1.wp-block-post-title,"
     " h1.post-title, h1.article-title, article h1, h1"
 )
-BYLINE_BOX = CSSSelector(
+BYLINE_BOX = (
     ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
     " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
 )
-AUTHOR_LINKS = CSSSelector("a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]")
-PUBLISHED_TIME = CSSSelector(
+AUTHOR_LINKS = "a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]"
+PUBLISHED_TIME = (
     "time.entry-date.published, time.published, .post-box-meta-single time.entry-date,"
     " time.entry-date, .wp-block-post-date time, time[itemprop=datePublished], time[datetime]"
 )
-MODIFIED_TIME = CSSSelector("time.updated:not(.published), time[itemprop=dateModified], .wp-block-post-date.updated time")
-DATE_TEXT = CSSSelector(".entry-meta, .post-meta, .post-date, .entry-date, .date, .td-post-date, .posted-on, .meta-date, .post-box-meta-single")
-SECTION = CSSSelector(
+MODIFIED_TIME = "time.updated, time[itemprop=dateModified], .wp-block-post-date.updated time"
+DATE_TEXT = (
+    ".entry-meta, .post-meta, .post-date, .entry-date, .date, .td-post-date, .posted-on, .meta-date,"
+    " .post-box-meta-single"
+)
+SECTION = (
     ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
     " .cat-links a, a[rel~=category]"
 )
-TAGS = CSSSelector(
+TAGS = (
     ".post-tags a, .td-tags a, .wp-block-post-terms.taxonomy-post_tag a, .tags-links a, a[rel~=tag]"
 )
-COMMENTS = CSSSelector(
+COMMENTS = (
     ".post-box-meta-single .comment-count, .comment-count, .td-post-comments, .comments-link,"
     " .wp-block-comments-title, .comments-title, #comments h2"
 )
@@ -46,9 +47,9 @@ _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 _TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
 
 
-def headline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None]:
+def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
-    for el in HEADLINE(root):
+    for el in page.select(HEADLINE):
         text = element_text(el)
         if text:
             return text, None
@@ -60,14 +61,14 @@ def headline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None
     return None, "no headline found"
 
 
-def byline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None]:
+def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The byline as printed, without "by": theme byline box, author links, a "By …" line,
     then JSON-LD or meta author names."""
-    for el in BYLINE_BOX(root):
+    for el in page.select(BYLINE_BOX):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
             return text, None
-    links = AUTHOR_LINKS(root)
+    links = page.select(AUTHOR_LINKS)
     if links:
         names = []
         for a in links:
@@ -76,7 +77,7 @@ def byline(root: etree._Element, md: Metadata) -> tuple[str | None, str | None]:
                 names.append(name)
         if names:
             return _join_names(names), None
-    for el in root.iter("p", "span", "div", "address"):
+    for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:3].lower()
         if head == "by " or head == "by:":
             text = element_text(el)
@@ -98,59 +99,61 @@ def authors(byline_text: str | None, md: Metadata) -> list[str]:
     return ld_names(_resolve(md, md.article_node.get("author")))
 
 
-def published(root: etree._Element, md: Metadata) -> tuple[datetime | None, str | None]:
+def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
     """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date."""
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d, None
-    for el in PUBLISHED_TIME(root):
+    for el in page.select(PUBLISHED_TIME):
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
             return d, None
-    for el in PUBLISHED_TIME(root) + DATE_TEXT(root):
+    for el in page.select(PUBLISHED_TIME) + page.select(DATE_TEXT):
         if (d := find_text_date(element_text(el))) is not None:
             return d, "published date read from visible text"
     return None, "no published date found"
 
 
-def modified(root: etree._Element, md: Metadata) -> datetime | None:
+def modified(page: Page, md: Metadata) -> datetime | None:
     """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
     for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
-    for el in MODIFIED_TIME(root):
+    for el in page.select(MODIFIED_TIME):
+        if "published" in (el.get("class") or "").split():
+            continue
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
             return d
     return None
 
 
-def section(root: etree._Element, md: Metadata) -> str | None:
+def section(page: Page, md: Metadata) -> str | None:
     """JSON-LD articleSection, article:section, then the theme's category link."""
     value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
     if value:
         return clean(value)
-    for el in SECTION(root):
+    for el in page.select(SECTION):
         if text := element_text(el):
             return text
     return None
 
 
-def tags(root: etree._Element, md: Metadata) -> list[str]:
+def tags(page: Page, md: Metadata) -> list[str]:
     """article:tag metas, JSON-LD keywords, then the theme's tag links; each tag once."""
     values = [clean(v) for v in md.meta.get("article:tag", [])]
     if not any(values):
         keywords = md.article_node.get("keywords")
         values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
     if not any(values):
-        values = [element_text(a) for a in TAGS(root)]
+        values = [element_text(a) for a in page.select(TAGS)]
     return list(dict.fromkeys(v for v in values if v))
 
 
-def comment_count(root: etree._Element, md: Metadata) -> int | None:
+def comment_count(page: Page, md: Metadata) -> int | None:
     """JSON-LD commentCount, then "5 comments" / "No comments" / a bare number in comment markup."""
     value = md.article_node.get("commentCount")
     if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    for el in COMMENTS(root):
+    for el in page.select(COMMENTS):
         text = element_text(el)
         if m := _COUNT.search(text):
             return int(m.group(1).replace(",", ""))

@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from bbn_scraper.items import Link
 from bbn_scraper.parsers.blocks import HEADINGS, Block
+from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.sections import ALSO_LIKE_HEADING
 from bbn_scraper.parsers.text import element_text
 from bbn_scraper.parsers.urls import absolute_url, url_key
 
-RELATED_CONTAINERS = CSSSelector(
+RELATED_CONTAINERS = (
     ".post-related, .td_block_related_posts, .jp-relatedposts, .yarpp-related, .related-posts,"
     " .crp_related, #related-posts, .wp-block-related-posts"
 )
@@ -27,11 +27,11 @@ def links_from_blocks(blocks: list[Block], base: str) -> list[Link]:
     return unique_links((a for b in blocks for a in b.links()), base)
 
 
-def related_articles(root: etree._Element, base: str, own_url: str) -> list[Link]:
+def related_articles(page: Page, base: str, own_url: str) -> list[Link]:
     """"You may also like" posts: a known related-posts widget, else the links that follow a
     heading of that name. Links to listings and to the article itself are left out."""
-    containers = RELATED_CONTAINERS(root) or [
-        el for h in root.iter(*HEADINGS) if ALSO_LIKE_HEADING.match(element_text(h))
+    containers = page.select(RELATED_CONTAINERS) or [
+        el for h in page.root.iter(*HEADINGS) if ALSO_LIKE_HEADING.match(element_text(h))
         for el in _section_of(h)
     ]
     own = url_key(own_url)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from bbn_scraper.parsers.text import element_text
+
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
     "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "LiveBlogPosting",
@@ -63,7 +65,7 @@ def read_metadata(root: etree._Element) -> Metadata:
             if (el.get("type") or "").strip().lower() == "application/ld+json" and el.text:
                 _add_json_ld(md, el.text)
         elif tag == "title" and md.title is None:
-            md.title = el.text_content()
+            md.title = element_text(el)
         elif tag == "body":
             md.body_classes = frozenset((el.get("class") or "").split())
     return md

@@ -64,9 +64,9 @@ SAFE_TAGS = frozenset({
 })
 
 
-def sanitize_html(html: str) -> str:
+def sanitize_html(html: str, base: str) -> str:
     """HTML reduced to text markup with nh3: no script, style, iframe, event handlers,
-    styles or javascript: URLs; links keep only http(s) and mailto targets."""
+    styles or javascript: URLs; links keep only http(s) and mailto targets, made absolute."""
     return nh3.clean(
         html,
         tags=set(SAFE_TAGS),
@@ -74,4 +74,5 @@ def sanitize_html(html: str) -> str:
         attributes={"a": {"href", "title"}, "abbr": {"title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        url_relative=("rewrite_with_base", base),
     )

@@ -1,0 +1,186 @@
+"""A parsed page with its elements indexed by class and id, and a small CSS subset run
+against that index. lxml's CSSSelector scans the whole tree once per comma-separated
+alternative; the parser asks ~100 such questions per page, so one indexing pass is far cheaper."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+
+_COMPOUND = re.compile(
+    r"(?P<tag>[a-z][a-z0-9]*)?(?P<rest>(?:\.[\w-]+|#[\w-]+|\[[\w:-]+(?:[~*^]?=[^\]]+)?\])*)$", re.IGNORECASE
+)
+_PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w:-]+)(?:([~*^]?=)([^\]]+))?\]")
+
+
+INDEXED_ATTRS = ("itemprop", "role", "rel")
+
+
+@dataclass(frozen=True)
+class Compound:
+    """One compound selector: tag, classes, id and attribute tests, all required."""
+
+    tag: str | None = None
+    classes: tuple[str, ...] = ()
+    id: str | None = None
+    attrs: tuple[tuple[str, str | None, str | None], ...] = ()
+
+    def matches(self, el: etree._Element) -> bool:
+        if self.tag and el.tag != self.tag:
+            return False
+        if self.id and el.get("id") != self.id:
+            return False
+        if self.classes:
+            have = (el.get("class") or "").split()
+            if not all(c in have for c in self.classes):
+                return False
+        for name, op, value in self.attrs:
+            actual = el.get(name)
+            if actual is None:
+                return False
+            if op == "=" and actual.strip() != value:
+                return False
+            if op == "~=" and value not in actual.split():
+                return False
+            if op == "*=" and value not in actual:
+                return False
+            if op == "^=" and not actual.startswith(value):
+                return False
+        return True
+
+
+@lru_cache(maxsize=None)
+def compile_selector(selector: str) -> tuple[tuple[Compound, ...], ...]:
+    """"a.b c, #d" -> alternatives, each a chain of compounds (descendant combinator only)."""
+    alternatives = []
+    for alternative in selector.split(","):
+        chain = []
+        for token in alternative.split():
+            m = _COMPOUND.match(token)
+            if not m:
+                raise ValueError(f"unsupported selector: {token!r}")
+            classes, ident, attrs = [], None, []
+            for cls, idv, name, op, value in _PART.findall(m.group("rest")):
+                if cls:
+                    classes.append(cls)
+                elif idv:
+                    ident = idv
+                else:
+                    attrs.append((name, op or None, value.strip("\"'") if op else None))
+            chain.append(Compound((m.group("tag") or "").lower() or None, tuple(classes), ident, tuple(attrs)))
+        alternatives.append(tuple(chain))
+    return tuple(alternatives)
+
+
+@dataclass
+class Page:
+    """The root element with its class and id index."""
+
+    root: etree._Element
+    classes: dict[str, list] = field(default_factory=dict)
+    ids: dict[str, list] = field(default_factory=dict)
+    attrs: dict[tuple[str, str], list] = field(default_factory=dict)  # (name, value) for INDEXED_ATTRS
+
+    @classmethod
+    def index(cls, root: etree._Element) -> Page:
+        page = cls(root)
+        classes, ids, attrs = page.classes, page.ids, page.attrs
+        for el in root.iter(etree.Element):
+            for name in INDEXED_ATTRS:
+                value = el.get(name)
+                if value:
+                    for word in value.split():
+                        attrs.setdefault((name, word), []).append(el)
+            names = el.get("class")
+            if names:
+                for name in names.split():
+                    classes.setdefault(name, []).append(el)
+            ident = el.get("id")
+            if ident:
+                ids.setdefault(ident, []).append(el)
+        return page
+
+    def select(self, selector: str, within: etree._Element | None = None) -> list[etree._Element]:
+        """Elements matching the selector, alternative by alternative in the order written
+        (so a list of selectors is a list of priorities), each element once."""
+        found: dict = {}
+        for chain in compile_selector(selector):
+            if len(chain) > 1 and not _indexed(chain[-1]) and _indexed(chain[0]):
+                matches = self._top_down(chain, within)
+            else:
+                matches = (
+                    el for el in self._candidates(chain[-1], within)
+                    if chain[-1].matches(el) and _ancestors_match(el, chain[:-1])
+                )
+            for el in matches:
+                found.setdefault(el, None)
+        return list(found)
+
+    def _top_down(self, chain: tuple[Compound, ...], within):
+        """Matches found from the first compound down, for chains like ".post-tags a"."""
+        level = [el for el in self._candidates(chain[0], within) if chain[0].matches(el)]
+        for compound in chain[1:]:
+            level = [
+                el for base in level
+                for el in base.iterdescendants(compound.tag or etree.Element)
+                if compound.matches(el)
+            ]
+        return level
+
+    def first(self, selector: str, within: etree._Element | None = None) -> etree._Element | None:
+        """The first element `select` would give, or None."""
+        found = self.select(selector, within)
+        return found[0] if found else None
+
+    def _candidates(self, compound: Compound, within):
+        if compound.id:
+            candidates = self.ids.get(compound.id, [])
+        elif compound.classes:
+            candidates = self.classes.get(compound.classes[0], [])
+        elif compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS and compound.attrs[0][1] in ("=", "~="):
+            name, _, value = compound.attrs[0]
+            candidates = self.attrs.get((name, value.split()[0] if value.split() else value), [])
+        elif compound.attrs and compound.attrs[0][0] == "class" and compound.attrs[0][1] == "*=":
+            part = compound.attrs[0][2]
+            candidates = _document_order(el for name, els in self.classes.items() if part in name for el in els)
+        else:
+            root = within if within is not None else self.root
+            return root.iter(compound.tag) if compound.tag else root.iter(etree.Element)
+        if within is None:
+            return candidates
+        return [el for el in candidates if _inside(el, within)]
+
+
+def _indexed(compound: Compound) -> bool:
+    return bool(compound.id or compound.classes or compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS)
+
+
+def _ancestors_match(el: etree._Element, chain: tuple[Compound, ...]) -> bool:
+    """Right-to-left descendant matching of the rest of a selector chain."""
+    node = el.getparent()
+    for compound in reversed(chain):
+        while node is not None and not compound.matches(node):
+            node = node.getparent()
+        if node is None:
+            return False
+        node = node.getparent()
+    return True
+
+
+def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    node = el
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _document_order(elements) -> list:
+    unique = {el: None for el in elements}
+    if len(unique) < 2:
+        return list(unique)
+    position = {el: i for i, el in enumerate(next(iter(unique)).getroottree().iter(etree.Element)) if el in unique}
+    return sorted(unique, key=position.__getitem__)
