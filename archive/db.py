@@ -1,0 +1,387 @@
+"""The archive's storage core: crawls, fetched pages, errors and articles in one SQLite file."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from bbn_scraper.items import Article
+from bbn_scraper.parsers.urls import url_key
+
+from .errors import ArchiveError, ArchiveLocked
+from .schema import MIGRATIONS, check_archive, db_path
+
+STAGES = ("fetch", "parse", "store")
+BUSY_TIMEOUT_MS = 30_000
+Outcome = Literal["new", "updated", "unchanged", "alias"]
+
+# Columns of an article row that article_versions keeps when the content changes.
+VERSIONED = (
+    "content_hash", "canonical_url", "url", "headline", "byline", "published", "modified",
+    "section", "topic", "summary", "image_url", "language", "comment_count", "word_count",
+    "body", "body_html", "parser_version", "warnings",
+)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What `Archive.store_article` did: the article's row id, the outcome and its version."""
+
+    article_id: int
+    outcome: Outcome
+    version: int
+
+
+def content_hash(article: Article) -> str:
+    """sha256 (hex) of headline, body and FAQ questions and answers; links do not count."""
+    payload = [article.headline or "", article.body or "", [[f.question, f.answer] for f in article.faqs]]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def to_iso(value: datetime | date | str | None) -> str | None:
+    """ISO 8601 text: aware datetimes converted to UTC, naive ones and strings kept as they are."""
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+
+
+def _rank(key: str) -> tuple[int, str]:
+    """Which of two canonical-less URLs of one content keys the article: the shorter key."""
+    return len(key), key
+
+
+class Archive:
+    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open."""
+
+    def __init__(self, path: str | Path | Database = "archive.db"):
+        owned = not isinstance(path, Database)
+        self.db: Database = Database(path) if owned else path
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            check_archive(self.db)
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            if MIGRATIONS.pending(self.db):
+                with self.transaction():
+                    MIGRATIONS.apply(self.db)
+        except BaseException:
+            if owned:
+                self.db.close()
+            raise
+        self.path: str | None = db_path(self.db)
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction (BEGIN IMMEDIATE, so a concurrent writer waits out busy_timeout
+        instead of failing on lock upgrade); nested use becomes a savepoint."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+            conn.execute("COMMIT")
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    @contextmanager
+    def crawl_lock(self) -> Iterator[None]:
+        """Hold the exclusive lock file `<db>.lock` for a crawl; `ArchiveLocked` if another
+        holder has it. A no-op for an in-memory database."""
+        if self.path is None:
+            yield
+            return
+        lock_path = f"{self.path}.lock"
+        with open(lock_path, "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip()
+                raise ArchiveLocked(
+                    f"{self.path} is being crawled by another process"
+                    f"{f' (pid {holder})' if holder else ''}; lock file {lock_path}"
+                ) from None
+            try:
+                lock.truncate(0)
+                lock.write(str(os.getpid()))
+                lock.flush()
+                yield
+            finally:
+                lock.truncate(0)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # Crawls, pages and errors
+
+    def start_crawl(self, start_urls: list[str], settings: dict | None = None) -> int:
+        with self.transaction():
+            return self.db.table("crawls").insert({
+                "started": _now(), "start_urls": _json(list(start_urls)),
+                "settings": _json(settings or {}), "status": "running",
+            }).last_pk
+
+    def finish_crawl(self, crawl_id: int, status: str, stats: dict) -> None:
+        """Close a crawl: its counters counted from the rows it produced, `stats` kept as JSON.
+        duplicates = article pages that resolved to an article already stored in this crawl."""
+        with self.transaction():
+            pages, errors, new, updated, duplicates = self.db.execute(
+                """SELECT
+                  (SELECT count(*) FROM pages WHERE crawl_id = :id),
+                  (SELECT count(*) FROM errors WHERE crawl_id = :id),
+                  (SELECT count(*) FROM article_sightings WHERE crawl_id = :id AND outcome = 'new'),
+                  (SELECT count(DISTINCT article_id) FROM article_sightings
+                     WHERE crawl_id = :id AND outcome = 'updated'),
+                  (SELECT count(*) - count(DISTINCT article_id) FROM article_sightings WHERE crawl_id = :id)""",
+                {"id": crawl_id},
+            ).fetchone()
+            self.db.table("crawls").update(crawl_id, {
+                "finished": _now(), "status": status, "pages": pages, "errors": errors,
+                "articles_new": new, "articles_updated": updated, "duplicates": duplicates,
+                "stats": _json(stats),
+            })
+
+    def record_page(
+        self, crawl_id: int, url: str, status: int | None, content_type: str | None,
+        body: bytes, fetched_at: datetime | str | None = None,
+    ) -> int:
+        """Keep a fetched response, body zlib-compressed; returns the page id."""
+        with self.transaction():
+            return self.db.table("pages").insert({
+                "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
+                "status": status, "content_type": content_type, "size": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(), "compression": "zlib",
+                "body": zlib.compress(body),
+            }).last_pk
+
+    def page_body(self, page_id: int) -> bytes:
+        """The decompressed body of a recorded page; KeyError for an unknown id."""
+        row = self.db.execute("SELECT compression, body FROM pages WHERE id = ?", [page_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no page {page_id}")
+        if row[0] != "zlib":
+            raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
+        return zlib.decompress(row[1])
+
+    def record_error(self, crawl_id: int, url: str | None, stage: str, reason: str) -> None:
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
+        with self.transaction():
+            self.db.table("errors").insert(
+                {"crawl_id": crawl_id, "url": url, "stage": stage, "reason": reason, "at": _now()}
+            )
+
+    # Articles
+
+    def store_article(
+        self, article: Article, *, crawl_id: int, fetched_url: str | None = None,
+        lastmod: datetime | str | None = None, parser_version: str = "",
+        fetched_at: datetime | str | None = None,
+    ) -> StoreResult:
+        """Archive one parsed article with its authors, tags, FAQs, links and URLs in one
+        transaction. Outcomes: "new"; "updated" (content hash changed, the previous content goes
+        to article_versions); "unchanged"; "alias" (a canonical-less page whose content is
+        archived already). A row keyed by a canonical-less URL is re-keyed, and takes the page's
+        fields, when a page with an explicit canonical (or a shorter canonical-less URL of the
+        same content) arrives - so the archive ends the same whatever the order of pages."""
+        now = to_iso(fetched_at) or _now()
+        identity = {
+            "canonical_url": article.canonical_url, "url_key": url_key(article.canonical_url),
+            "canonical_source": article.canonical_source, "url": article.url,
+        }
+        content = self._content(article, parser_version)
+        seen = {"last_seen": now, "crawl_id": crawl_id}
+        if lastmod is not None:
+            seen["last_modified_seen"] = to_iso(lastmod)
+        explicit = article.canonical_source != "url"
+        urls = _unique([article.canonical_url, article.url, fetched_url or ""])
+        with self.transaction():
+            row, by_hash = self._match(urls, content["content_hash"], explicit, bool((article.body or "").strip()))
+            if row is None:
+                article_id = self.db.table("articles").insert(
+                    {**identity, **content, **seen, "version": 1, "first_seen": now}
+                ).last_pk
+                self._replace_children(article_id, article)
+                outcome, version = "new", 1
+            else:
+                article_id, version = row["id"], row["version"]
+                changed = row["content_hash"] != content["content_hash"]
+                rekey = row["canonical_source"] == "url" and (
+                    explicit or (by_hash and _rank(identity["url_key"]) < _rank(row["url_key"]))
+                )
+                updates: dict[str, Any] = dict(seen)
+                if changed:
+                    self._save_version(row, crawl_id, now)
+                    version += 1
+                    updates.update(content, version=version)
+                if rekey:
+                    updates.update(identity, **content)
+                if changed or rekey:
+                    self._replace_children(article_id, article)
+                self.db.table("articles").update(article_id, updates)
+                outcome = "alias" if by_hash and not explicit else "updated" if changed else "unchanged"
+            for url in urls:
+                self._add_url(url, article_id, now)
+            self.db.table("article_sightings").insert({
+                "crawl_id": crawl_id, "article_id": article_id, "url": fetched_url or article.url,
+                "outcome": outcome, "at": now,
+            })
+        return StoreResult(article_id, outcome, version)
+
+    def known_article_id(self, url: str) -> int | None:
+        """The article archived under `url` or any URL sharing its url_key."""
+        key = url_key(url)
+        row = self.db.execute("SELECT id FROM articles WHERE url_key = ?", [key]).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT article_id FROM article_urls WHERE url_key = ? ORDER BY id LIMIT 1", [key]
+            ).fetchone()
+        return row[0] if row else None
+
+    def is_known_url(self, url: str) -> bool:
+        return self.known_article_id(url) is not None
+
+    def lastmod_of(self, url: str) -> str | None:
+        """The sitemap lastmod last recorded for the article known under `url`."""
+        article_id = self.known_article_id(url)
+        if article_id is None:
+            return None
+        return self.db.execute("SELECT last_modified_seen FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+
+    def touch(self, article_id: int, crawl_id: int) -> None:
+        """Record that a crawl saw the article without re-storing it: moves last_seen only."""
+        with self.transaction():
+            self.db.table("articles").update(article_id, {"last_seen": _now(), "crawl_id": crawl_id})
+
+    def add_alias(self, url: str, article_id: int) -> None:
+        with self.transaction():
+            self._add_url(url, article_id, _now())
+
+    def counts(self) -> dict[str, int]:
+        tables = {
+            "articles": "articles", "authors": "authors", "tags": "tags", "faqs": "faqs",
+            "links": "links", "article_urls": "article_urls", "versions": "article_versions",
+            "pages": "pages", "errors": "errors", "crawls": "crawls",
+        }
+        return {name: self.db.table(table).count for name, table in tables.items()}
+
+    # Internals of store_article
+
+    @staticmethod
+    def _content(article: Article, parser_version: str) -> dict[str, Any]:
+        return {
+            "headline": article.headline, "byline": article.byline,
+            "published": to_iso(article.published), "modified": to_iso(article.modified),
+            "section": article.section, "topic": article.topic, "summary": article.summary,
+            "image_url": article.image_url, "language": article.language,
+            "comment_count": article.comment_count, "word_count": article.word_count,
+            "body": article.body or "", "body_html": article.body_html or "",
+            "content_hash": content_hash(article), "parser_version": parser_version,
+            "warnings": _json(article.warnings),
+        }
+
+    def _match(self, urls: list[str], digest: str, explicit: bool, has_text: bool) -> tuple[dict | None, bool]:
+        """The archived row this article belongs to, and whether it was found by content hash:
+        by URL first; else, for a page with text, by hash - an explicit canonical only claims a
+        canonical-less row, a canonical-less page joins explicit rows first, then the shortest key."""
+        for url in urls:
+            article_id = self.known_article_id(url)
+            if article_id is not None:
+                return self._row("SELECT * FROM articles WHERE id = ?", [article_id]), False
+        if not has_text:
+            return None, False
+        only_implicit = "AND canonical_source = 'url'" if explicit else ""
+        row = self._row(
+            f"SELECT * FROM articles WHERE content_hash = ? {only_implicit} "
+            "ORDER BY canonical_source = 'url', length(url_key), url_key LIMIT 1",
+            [digest],
+        )
+        return row, row is not None
+
+    def _row(self, sql: str, params: list) -> dict | None:
+        return next(self.db.query(sql, params), None)
+
+    def _add_url(self, url: str, article_id: int, now: str) -> None:
+        self.db.execute(
+            "INSERT INTO article_urls (url, url_key, article_id, first_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(url) DO NOTHING",
+            [url.strip(), url_key(url), article_id, now],
+        )
+
+    def _replace_children(self, article_id: int, article: Article) -> None:
+        for table in ("article_authors", "article_tags", "faqs", "links"):
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        authors = [self.db.table("authors").lookup({"name": name}) for name in _unique(article.authors)]
+        tags = [self.db.table("tags").lookup({"name": name}) for name in _unique(article.tags)]
+        self.db.table("article_authors").insert_all([
+            {"article_id": article_id, "author_id": author_id, "position": i}
+            for i, author_id in enumerate(authors, 1)
+        ])
+        self.db.table("article_tags").insert_all([
+            {"article_id": article_id, "tag_id": tag_id, "position": i} for i, tag_id in enumerate(tags, 1)
+        ])
+        self.db.table("faqs").insert_all([
+            {"article_id": article_id, "position": i, "question": faq.question, "answer": faq.answer}
+            for i, faq in enumerate(article.faqs, 1)
+        ])
+        self.db.table("links").insert_all([
+            {"article_id": article_id, "kind": kind, "position": i, "text": link.text, "url": link.url}
+            for kind, links in (("related", article.related_links), ("also_like", article.related_articles))
+            for i, link in enumerate(links, 1)
+        ])
+
+    def _save_version(self, row: dict, crawl_id: int, now: str) -> None:
+        """Copy the article's current content, children included, into article_versions."""
+        article_id = row["id"]
+
+        def rows(sql: str) -> list[tuple]:
+            return self.db.execute(sql, [article_id]).fetchall()
+
+        authors = rows("SELECT a.name FROM article_authors x JOIN authors a ON a.id = x.author_id "
+                       "WHERE x.article_id = ? ORDER BY x.position")
+        tags = rows("SELECT t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+                    "WHERE x.article_id = ? ORDER BY x.position")
+        faqs = rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")
+        links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
+        self.db.table("article_versions").insert({
+            "article_id": article_id, "version": row["version"], "fetched_at": row["last_seen"],
+            "superseded_at": now, "crawl_id": crawl_id, **{k: row[k] for k in VERSIONED},
+            "authors": _json([name for (name,) in authors]),
+            "tags": _json([name for (name,) in tags]),
+            "faqs": _json([{"question": q, "answer": a} for q, a in faqs]),
+            "links": _json([{"kind": k, "text": t, "url": u} for k, t, u in links]),
+        })

@@ -1,0 +1,14 @@
+"""Errors raised by the archive."""
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base class of every error the archive raises on purpose."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another crawl holds the archive's lock file."""
+
+
+class NotAnArchive(ArchiveError):
+    """The file is not a SQLite database, or a SQLite database that is not a bbn-archive."""

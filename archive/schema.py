@@ -1,0 +1,225 @@
+"""The archive's tables, created and evolved by sqlite-utils migrations.
+
+Every schema change is a new function registered on `MIGRATIONS`, never an edit of an
+applied one: sqlite-utils records applied names in `_sqlite_migrations`.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import NotAnArchive
+
+MIGRATIONS = Migrations("bbn-archive")
+
+INITIAL_SCHEMA = """
+CREATE TABLE crawls (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    start_urls TEXT NOT NULL DEFAULT '[]',
+    settings TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'running',
+    pages INTEGER NOT NULL DEFAULT 0,
+    articles_new INTEGER NOT NULL DEFAULT 0,
+    articles_updated INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    stats TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL UNIQUE,
+    url_key TEXT NOT NULL UNIQUE,
+    canonical_source TEXT NOT NULL DEFAULT 'url',
+    url TEXT NOT NULL,
+    headline TEXT,
+    byline TEXT,
+    published TEXT,
+    modified TEXT,
+    section TEXT,
+    topic TEXT,
+    summary TEXT,
+    image_url TEXT,
+    language TEXT,
+    comment_count INTEGER,
+    word_count INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    body_html TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    parser_version TEXT NOT NULL DEFAULT '',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_modified_seen TEXT,
+    crawl_id INTEGER REFERENCES crawls(id)
+);
+CREATE INDEX idx_articles_content_hash ON articles(content_hash);
+CREATE INDEX idx_articles_published ON articles(published);
+CREATE TABLE authors (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE article_authors (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    author_id INTEGER NOT NULL REFERENCES authors(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (article_id, position),
+    UNIQUE (article_id, author_id)
+);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE article_tags (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (article_id, position),
+    UNIQUE (article_id, tag_id)
+);
+CREATE TABLE faqs (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    PRIMARY KEY (article_id, position)
+);
+CREATE TABLE links (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('related', 'also_like')),
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (article_id, kind, position)
+);
+CREATE TABLE article_urls (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    url_key TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    first_seen TEXT NOT NULL
+);
+CREATE INDEX idx_article_urls_url_key ON article_urls(url_key);
+CREATE TABLE article_versions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    superseded_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    content_hash TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    url TEXT NOT NULL,
+    headline TEXT,
+    byline TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    tags TEXT NOT NULL DEFAULT '[]',
+    published TEXT,
+    modified TEXT,
+    section TEXT,
+    topic TEXT,
+    summary TEXT,
+    image_url TEXT,
+    language TEXT,
+    comment_count INTEGER,
+    word_count INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    body_html TEXT NOT NULL DEFAULT '',
+    faqs TEXT NOT NULL DEFAULT '[]',
+    links TEXT NOT NULL DEFAULT '[]',
+    parser_version TEXT NOT NULL DEFAULT '',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (article_id, version)
+);
+CREATE TABLE article_sightings (
+    id INTEGER PRIMARY KEY,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('new', 'updated', 'unchanged', 'alias')),
+    at TEXT NOT NULL
+);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    content_type TEXT,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'zlib',
+    body BLOB NOT NULL
+);
+CREATE INDEX idx_pages_url ON pages(url);
+CREATE TABLE errors (
+    id INTEGER PRIMARY KEY,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    url TEXT,
+    stage TEXT NOT NULL CHECK (stage IN ('fetch', 'parse', 'store')),
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+# Search index over the article text; the triggers fire only when these columns change,
+# so that moving last_seen does not rewrite the index.
+FTS_COLUMNS = ("headline", "summary", "body")
+FTS_TRIGGERS = """
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts (rowid, headline, summary, body)
+  VALUES (new.id, new.headline, new.summary, new.body);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)
+  VALUES ('delete', old.id, old.headline, old.summary, old.body);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF headline, summary, body ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)
+  VALUES ('delete', old.id, old.headline, old.summary, old.body);
+  INSERT INTO articles_fts (rowid, headline, summary, body)
+  VALUES (new.id, new.headline, new.summary, new.body);
+END;
+"""
+
+
+@MIGRATIONS()
+def m001_initial(db: Database) -> None:
+    db.executescript(INITIAL_SCHEMA)
+    db.index_foreign_keys()
+
+
+@MIGRATIONS()
+def m002_articles_fts(db: Database) -> None:
+    db["articles"].enable_fts(FTS_COLUMNS)
+    db.executescript(FTS_TRIGGERS)
+
+
+def check_archive(db: Database) -> None:
+    """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive."""
+    try:
+        tables = set(db.table_names())
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname == "SQLITE_NOTADB":
+            raise NotAnArchive(f"{_name(db)} is not a SQLite database") from exc
+        raise
+    if not tables:
+        return
+    if not MIGRATIONS.applied(db):
+        raise NotAnArchive(f"{_name(db)} is a SQLite database but not a bbn-archive (no migrations recorded)")
+
+
+def _name(db: Database) -> str:
+    return db_path(db) or ":memory:"
+
+
+def db_path(db: Database) -> str | None:
+    """The file behind the main database, None when it lives in memory."""
+    for row in db.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main":
+            return row[2] or None
+    return None

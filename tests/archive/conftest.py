@@ -1,0 +1,18 @@
+"""Fixtures of the archive tests: an in-memory archive and a crawl in it."""
+from __future__ import annotations
+
+import pytest
+
+from archive import Archive
+from archive_factories import BASE
+
+
+@pytest.fixture
+def archive():
+    with Archive(":memory:") as arc:
+        yield arc
+
+
+@pytest.fixture
+def crawl_id(archive):
+    return archive.start_crawl([f"{BASE}/news"])

@@ -1,0 +1,151 @@
+"""Crawls, pages, errors, the crawl lock and concurrent writers."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from archive import Archive, ArchiveLocked
+from archive_factories import BASE, make_article
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_start_crawl(archive):
+    crawl_id = archive.start_crawl([f"{BASE}/news"], {"DOWNLOAD_DELAY": 1.5})
+    row = archive.db.table("crawls").get(crawl_id)
+    assert row["status"] == "running" and row["finished"] is None
+    assert json.loads(row["start_urls"]) == [f"{BASE}/news"]
+    assert json.loads(row["settings"]) == {"DOWNLOAD_DELAY": 1.5}
+    assert row["started"].endswith("+00:00")
+
+
+def test_record_page_round_trip(archive, crawl_id):
+    body = ("<html><body>" + "<p>Ünïcödé news paragraph.</p>" * 200 + "</body></html>").encode()
+    page_id = archive.record_page(crawl_id, f"{BASE}/news/1", 200, "text/html; charset=utf-8", body,
+                                  fetched_at="2023-09-14T12:00:00+00:00")
+    assert archive.page_body(page_id) == body
+    row = archive.db.table("pages").get(page_id)
+    assert row["body"] != body and len(row["body"]) < len(body) / 5
+    assert row["sha256"] == hashlib.sha256(body).hexdigest() and row["size"] == len(body)
+    assert (row["status"], row["compression"], row["fetched_at"]) == (200, "zlib", "2023-09-14T12:00:00+00:00")
+    empty = archive.record_page(crawl_id, f"{BASE}/gone", 404, None, b"")
+    assert archive.page_body(empty) == b""
+    with pytest.raises(KeyError):
+        archive.page_body(999)
+
+
+def test_record_error_validates_stage(archive, crawl_id):
+    for stage in ("fetch", "parse", "store"):
+        archive.record_error(crawl_id, f"{BASE}/{stage}", stage, f"{stage} failed")
+    with pytest.raises(ValueError, match="fetch, parse, store"):
+        archive.record_error(crawl_id, BASE, "render", "nope")
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.db.execute("INSERT INTO errors (crawl_id, stage, reason, at) VALUES (?, 'x', 'r', 'now')",
+                           [crawl_id])
+    assert [r["stage"] for r in archive.db.table("errors").rows] == ["fetch", "parse", "store"]
+
+
+def test_finish_crawl_counts_its_own_rows(archive):
+    first = archive.start_crawl([BASE])
+    archive.store_article(make_article(), crawl_id=first)
+    archive.record_page(first, BASE, 200, "text/html", b"x")
+
+    crawl_id = archive.start_crawl([BASE])
+    for n in range(3):
+        archive.record_page(crawl_id, f"{BASE}/{n}", 200, "text/html", b"<html/>")
+    archive.record_error(crawl_id, f"{BASE}/x", "parse", "no headline")
+    archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id)          # updated
+    archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id,
+                          fetched_url=f"{BASE}/news/uk-politics-66812345?utm_source=x")  # duplicate
+    archive.store_article(make_article(f"{BASE}/news/2", headline="Two"), crawl_id=crawl_id)      # new
+    archive.store_article(make_article(f"{BASE}/news/3", headline="Three"), crawl_id=crawl_id)    # new
+    archive.store_article(make_article(f"{BASE}/amp/3", canonical_source="url", headline="Three"),
+                          crawl_id=crawl_id)                                                      # alias
+    archive.finish_crawl(crawl_id, "finished", {"item_scraped_count": 5, "finish_reason": "finished"})
+
+    row = archive.db.table("crawls").get(crawl_id)
+    assert row["status"] == "finished" and row["finished"] >= row["started"]
+    assert (row["pages"], row["errors"], row["articles_new"], row["articles_updated"], row["duplicates"]) == (
+        3, 1, 2, 1, 2)
+    assert json.loads(row["stats"]) == {"item_scraped_count": 5, "finish_reason": "finished"}
+    assert archive.counts() == {"articles": 3, "authors": 2, "tags": 2, "faqs": 6, "links": 6,
+                                "article_urls": 5, "versions": 1, "pages": 4, "errors": 1, "crawls": 2}
+
+
+def test_crawl_lock_refuses_a_second_archive(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as one, Archive(path) as two:
+        with one.crawl_lock():
+            with pytest.raises(ArchiveLocked, match=str(path)):
+                with two.crawl_lock():
+                    pass
+        with two.crawl_lock():
+            pass
+    assert (tmp_path / "a.db.lock").exists()
+
+
+def test_crawl_lock_held_by_another_process(tmp_path):
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys
+            from archive import Archive
+            with Archive({str(path)!r}).crawl_lock():
+                print("locked", flush=True)
+                sys.stdin.read()
+        """)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with Archive(path) as arc:
+            with pytest.raises(ArchiveLocked, match=rf"pid {holder.pid}"):
+                with arc.crawl_lock():
+                    pass
+    finally:
+        holder.communicate("")
+    with Archive(path) as arc, arc.crawl_lock():
+        pass
+
+
+def test_crawl_lock_is_a_no_op_in_memory(archive):
+    with archive.crawl_lock(), archive.crawl_lock():
+        pass
+
+
+def test_concurrent_writers_do_not_corrupt(tmp_path):
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    writer = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from archive import Archive
+        from archive_factories import make_article
+        name = sys.argv[1]
+        with Archive({str(path)!r}) as arc:
+            crawl_id = arc.start_crawl([])
+            for n in range(40):
+                arc.record_page(crawl_id, f"https://x.example/{{name}}/{{n}}", 200, "text/html", b"<p/>" * 100)
+                arc.store_article(make_article(f"https://x.example/{{name}}/{{n}}", headline=f"{{name}} {{n}}",
+                                               authors=["Shared Author", name]), crawl_id=crawl_id)
+            arc.finish_crawl(crawl_id, "finished", {{}})
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", writer, name], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for name in ("a", "b", "c")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with Archive(path) as arc:
+        assert arc.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert arc.db.execute("PRAGMA foreign_key_check").fetchall() == []
+        counts = arc.counts()
+        assert (counts["articles"], counts["pages"], counts["crawls"], counts["authors"]) == (120, 120, 3, 4)
+        assert {r["articles_new"] for r in arc.db.table("crawls").rows} == {40}

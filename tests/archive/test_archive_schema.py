@@ -1,0 +1,169 @@
+"""Schema, pragmas, migrations and opening of archives."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from archive import Archive, NotAnArchive
+from archive.schema import MIGRATIONS
+
+from archive_factories import make_article
+
+TABLES = {
+    "crawls": {"id", "started", "finished", "start_urls", "settings", "status", "pages", "articles_new",
+               "articles_updated", "duplicates", "errors", "stats"},
+    "articles": {"id", "canonical_url", "url_key", "canonical_source", "url", "headline", "byline", "published",
+                 "modified", "section", "topic", "summary", "image_url", "language", "comment_count",
+                 "word_count", "body", "body_html", "content_hash", "version", "parser_version", "warnings",
+                 "first_seen", "last_seen", "last_modified_seen", "crawl_id"},
+    "authors": {"id", "name"},
+    "article_authors": {"article_id", "author_id", "position"},
+    "tags": {"id", "name"},
+    "article_tags": {"article_id", "tag_id", "position"},
+    "faqs": {"article_id", "position", "question", "answer"},
+    "links": {"article_id", "kind", "position", "text", "url"},
+    "article_urls": {"id", "url", "url_key", "article_id", "first_seen"},
+    "article_versions": {"id", "article_id", "version", "fetched_at", "superseded_at", "crawl_id",
+                         "content_hash", "canonical_url", "url", "headline", "byline", "authors", "tags",
+                         "published", "modified", "section", "topic", "summary", "image_url", "language",
+                         "comment_count", "word_count", "body", "body_html", "faqs", "links",
+                         "parser_version", "warnings"},
+    "article_sightings": {"id", "crawl_id", "article_id", "url", "outcome", "at"},
+    "pages": {"id", "url", "crawl_id", "fetched_at", "status", "content_type", "size", "sha256",
+              "compression", "body"},
+    "errors": {"id", "crawl_id", "url", "stage", "reason", "at"},
+}
+
+FOREIGN_KEYS = {
+    ("articles", "crawl_id", "crawls"),
+    ("article_authors", "article_id", "articles"),
+    ("article_authors", "author_id", "authors"),
+    ("article_tags", "article_id", "articles"),
+    ("article_tags", "tag_id", "tags"),
+    ("faqs", "article_id", "articles"),
+    ("links", "article_id", "articles"),
+    ("article_urls", "article_id", "articles"),
+    ("article_versions", "article_id", "articles"),
+    ("article_versions", "crawl_id", "crawls"),
+    ("article_sightings", "article_id", "articles"),
+    ("article_sightings", "crawl_id", "crawls"),
+    ("pages", "crawl_id", "crawls"),
+    ("errors", "crawl_id", "crawls"),
+}
+
+
+def test_tables_and_columns(archive):
+    for table, columns in TABLES.items():
+        assert set(archive.db.table(table).columns_dict) == columns, table
+
+
+def test_unique_keys(archive):
+    def unique(table):
+        return {tuple(i.columns) for i in archive.db.table(table).indexes if i.unique}
+
+    assert {("canonical_url",), ("url_key",)} <= unique("articles")
+    assert ("name",) in unique("authors") and ("name",) in unique("tags")
+    assert ("url",) in unique("article_urls")
+    assert ("article_id", "version") in unique("article_versions")
+
+
+def test_foreign_keys_declared_and_indexed(archive):
+    declared = {(fk.table, fk.column, fk.other_table) for t in archive.db.tables for fk in t.foreign_keys}
+    assert declared == FOREIGN_KEYS
+    for table, column, _ in FOREIGN_KEYS:
+        assert (column,) in {tuple(i.columns) for i in archive.db.table(table).indexes}, (table, column)
+
+
+def test_foreign_keys_enforced(archive, crawl_id):
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.db.execute(
+            "INSERT INTO article_urls (url, url_key, article_id, first_seen) VALUES ('u', 'u', 999, 'now')")
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.record_page(999, "https://x.example/", 200, "text/html", b"")
+    with pytest.raises(sqlite3.IntegrityError):
+        archive.store_article(make_article(), crawl_id=999)
+    assert archive.counts()["articles"] == 0
+
+
+def test_deleting_an_article_cascades(archive, crawl_id):
+    article_id = archive.store_article(make_article(), crawl_id=crawl_id).article_id
+    archive.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+    counts = archive.counts()
+    assert counts["faqs"] == counts["links"] == counts["article_urls"] == 0
+
+
+def test_pragmas_on_a_file(tmp_path):
+    with Archive(tmp_path / "a.db") as arc:
+        assert arc.db.journal_mode == "wal"
+        assert arc.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+        assert arc.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert arc.path == str(tmp_path / "a.db")
+
+
+def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as arc:
+        crawl_id = arc.start_crawl([])
+        arc.store_article(make_article(), crawl_id=crawl_id)
+        applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
+        schema = arc.db.schema
+    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts"]
+    for _ in range(2):
+        with Archive(path) as arc:
+            assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied
+            assert not MIGRATIONS.pending(arc.db)
+            assert arc.db.schema == schema
+            assert arc.counts()["articles"] == 1
+
+
+def test_accepts_a_sqlite_utils_database():
+    db = Database(memory=True)
+    arc = Archive(db)
+    assert arc.db is db
+    assert "articles" in db.table_names()
+    assert arc.path is None
+
+
+def test_empty_file_becomes_an_archive(tmp_path):
+    path = tmp_path / "empty.db"
+    path.touch()
+    with Archive(path) as arc:
+        assert "articles" in arc.db.table_names()
+
+
+def test_not_a_sqlite_file(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are not the tables you are looking for" * 50)
+    with pytest.raises(NotAnArchive, match="not a SQLite database"):
+        Archive(path)
+    assert path.read_bytes().startswith(b"these are not")
+
+
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    Database(path)["recipes"].insert({"name": "soup"})
+    with pytest.raises(NotAnArchive, match="not a bbn-archive"):
+        Archive(path)
+    db = Database(path)
+    assert db.table_names() == ["recipes"]
+    assert db.journal_mode != "wal"
+
+
+def test_full_text_search_follows_the_articles(archive, crawl_id):
+    archive.store_article(make_article(), crawl_id=crawl_id)
+    archive.store_article(make_article(body="The chancellor stayed in post."), crawl_id=crawl_id)
+    assert [r["headline"] for r in archive.db.table("articles").search("chancellor")] == [
+        "Minister resigns after budget row"]
+    assert list(archive.db.table("articles").search("weeks")) == []
+
+
+def test_archive_package_does_not_import_scrapy():
+    code = "import sys, archive; print(any(m.split('.')[0] == 'scrapy' for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == "False"
