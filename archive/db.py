@@ -282,10 +282,44 @@ class Archive:
             return None
         return self.db.execute("SELECT last_modified_seen FROM articles WHERE id = ?", [article_id]).fetchone()[0]
 
+    def mark_interrupted_crawls(self) -> int:
+        """Crawls still "running" while the caller holds the crawl lock were killed: say so."""
+        with self.transaction():
+            return self.db.execute(
+                "UPDATE crawls SET status = 'interrupted' WHERE status = 'running'"
+            ).rowcount
+
+    def record_lastmods(self, lastmods: dict[str, str]) -> None:
+        """Remember each URL's sitemap <lastmod> on the article known under it."""
+        with self.transaction():
+            for url, lastmod in lastmods.items():
+                article_id = self.known_article_id(url)
+                if article_id is not None:
+                    self.db.execute(
+                        "UPDATE articles SET last_modified_seen = ? WHERE id = ?", [lastmod, article_id]
+                    )
+
+    def known_urls(self) -> dict[str, tuple[int, str | None]]:
+        """Every url_key the archive knows, with its article's id and last sitemap lastmod:
+        what a crawl need not fetch again."""
+        rows = self.db.execute(
+            "SELECT u.url_key, a.id, a.last_modified_seen FROM article_urls u JOIN articles a ON a.id = u.article_id"
+            " UNION ALL SELECT url_key, id, last_modified_seen FROM articles"
+        )
+        return {key: (article_id, lastmod) for key, article_id, lastmod in rows}
+
     def touch(self, article_id: int, crawl_id: int) -> None:
         """Record that a crawl saw the article without re-storing it: moves last_seen only."""
+        self.touch_many([article_id], crawl_id)
+
+    def touch_many(self, article_ids: Iterable[int], crawl_id: int) -> None:
+        """`touch` for many articles in one transaction."""
+        now = _now()
         with self.transaction():
-            self.db.table("articles").update(article_id, {"last_seen": _now(), "crawl_id": crawl_id})
+            self.db.conn.executemany(
+                "UPDATE articles SET last_seen = ?, crawl_id = ? WHERE id = ?",
+                [(now, crawl_id, article_id) for article_id in article_ids],
+            )
 
     def add_alias(self, url: str, article_id: int) -> None:
         with self.transaction():

@@ -55,3 +55,55 @@ class Article:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data
+
+
+@dataclass
+class FetchedPage:
+    """One fetched response, kept raw so that it can be parsed again without fetching."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    fetched_at: datetime
+
+
+@dataclass
+class FetchedArticle:
+    """An article with where and when it was fetched."""
+
+    article: Article
+    fetched_url: str
+    fetched_at: datetime
+
+
+@dataclass
+class SitemapEntry:
+    """A sitemap's <lastmod> for a URL: recorded so that the next crawl can skip unchanged articles."""
+
+    url: str
+    lastmod: str
+
+
+@dataclass
+class Seen:
+    """An archived article the site still links to, not downloaded again: moves its last_seen."""
+
+    article_id: int
+
+
+@dataclass
+class Alias:
+    """`url` shows the article whose canonical address is `canonical_url` (AMP copy, tracking link)."""
+
+    url: str
+    canonical_url: str
+
+
+@dataclass
+class CrawlError:
+    """A failed fetch, parse or store: the URL and why."""
+
+    url: str
+    stage: str  # fetch | parse | store
+    reason: str

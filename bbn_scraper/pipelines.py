@@ -1,0 +1,154 @@
+"""Item pipelines: thin adapters from the spider's items to the archive.
+validate -> deduplicate -> store; every SQL statement lives in `archive`."""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import ExitStack
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from archive import Archive
+from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
+from bbn_scraper.parsers import PARSER_VERSION
+from bbn_scraper.parsers.urls import url_key
+
+logger = logging.getLogger(__name__)
+
+
+class ValidatePipeline:
+    """An article needs a headline and a body; one without is recorded as a parse error."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if isinstance(item, FetchedArticle):
+            article = item.article
+            missing = [name for name in ("headline", "body") if not getattr(article, name)]
+            if missing:
+                self.stats.inc_value("bbn/invalid_article")
+                warnings = "; ".join(article.warnings)
+                return CrawlError(item.fetched_url, "parse", f"no {' and no '.join(missing)} ({warnings})")
+        return item
+
+
+class DeduplicatePipeline:
+    """One article per canonical key in a crawl: a second page of it becomes an alias."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if isinstance(item, FetchedArticle):
+            key = url_key(item.article.canonical_url)
+            if key in self.seen:
+                self.stats.inc_value("bbn/duplicate_article")
+                return Alias(item.fetched_url, item.article.canonical_url)
+            self.seen.add(key)
+        return item
+
+
+class StorePipeline:
+    """Writes every item to the archive under the crawl lock, and closes the crawl with its
+    counters. Aliases, sightings and sitemap dates are applied once the crawl is over, so that
+    the order pages arrive in does not matter."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.path = crawler.settings.get("ARCHIVE_DB")
+        self.archive: Archive | None = None
+        self.crawl_id: int | None = None
+        self.resources = ExitStack()
+        self.aliases: list[Alias] = []
+        self.seen: set[int] = set()
+        self.lastmods: dict[str, str] = {}
+        self.started = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        self.archive = self.resources.enter_context(Archive(self.path))
+        self.resources.enter_context(self.archive.crawl_lock())
+        self.archive.mark_interrupted_crawls()
+        spider = self.crawler.spider
+        self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
+        self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
+        self.started = time.monotonic()
+
+    def process_item(self, item):
+        try:
+            self._store(item)
+        except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
+            url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
+            logger.exception("could not store %s", url)
+            self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
+        return item
+
+    def _store(self, item) -> None:
+        archive, crawl_id = self.archive, self.crawl_id
+        if isinstance(item, FetchedArticle):
+            result = archive.store_article(
+                item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
+                parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
+            )
+            self.crawler.stats.inc_value(f"bbn/article_{result.outcome}")
+        elif isinstance(item, FetchedPage):
+            archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
+        elif isinstance(item, CrawlError):
+            archive.record_error(crawl_id, item.url, item.stage, item.reason)
+            self.crawler.stats.inc_value(f"bbn/error_{item.stage}")
+        elif isinstance(item, Alias):
+            self.aliases.append(item)
+        elif isinstance(item, Seen):
+            self.seen.add(item.article_id)
+        elif isinstance(item, SitemapEntry):
+            self.lastmods[item.url] = item.lastmod
+        else:
+            raise DropItem(f"unknown item type {type(item).__name__}")
+
+    def close_spider(self):
+        if self.archive is not None:
+            self._apply_deferred()
+
+    def spider_closed(self, spider, reason):
+        """Close the crawl row once Scrapy says why the crawl ended, then release the lock."""
+        if self.archive is None:
+            return
+        try:
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
+            stats["seconds"] = round(time.monotonic() - self.started, 2)
+            self.archive.finish_crawl(self.crawl_id, reason, stats)
+        finally:
+            self.resources.close()
+            self.archive = None
+
+    def _apply_deferred(self) -> None:
+        archive = self.archive
+        for alias in self.aliases:
+            article_id = archive.known_article_id(alias.canonical_url)
+            if article_id is not None:
+                archive.add_alias(alias.url, article_id)
+        if self.seen:
+            archive.touch_many(sorted(self.seen), self.crawl_id)
+        archive.record_lastmods(self.lastmods)
+
+
+def _settings(crawler) -> dict:
+    names = ("DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
+             "ROBOTSTXT_OBEY", "USER_AGENT", "ARCHIVE_MAX_ARTICLES", "JOBDIR")
+    return {name: crawler.settings.get(name) for name in names}

@@ -1,0 +1,233 @@
+"""The HTTP server of the sample site: stdlib `ThreadingHTTPServer`, loopback only."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+from .content import CONTENT, FLAKY_SLUG
+from .manifest import build_manifest
+from .render import Renderer
+from .routes import Response, resolve
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+FLAKY_FAILURES = 2
+EDITIONS = (1, 2)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "bbn-sample-site/1.0"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+    server: "_Server"
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(send_body=False)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        path = urlsplit(self.path).path
+        site = self.server.site
+        _, entry = site._record("POST", self.path, path)
+        site._set_status(entry, 405)
+        self._send(Response(405, b"Method Not Allowed\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"}), True)
+
+    def _serve(self, send_body: bool) -> None:
+        site = self.server.site
+        parts = urlsplit(self.path)
+        path = unquote(parts.path) or "/"
+        edition = site.edition
+        attempt, entry = site._record(self.command, self.path, path)
+        if path == site.flaky_path and attempt <= FLAKY_FAILURES:
+            resp = Response(503, Renderer(site.base_url, edition).unavailable_page().encode(),
+                            "text/html; charset=UTF-8", {"Retry-After": "1"})
+        else:
+            resp = resolve(Renderer(site.base_url, edition), path, parts.query)
+            since = self.headers.get("If-Modified-Since")
+            if resp.status == 200 and since and "Last-Modified" in resp.headers:
+                try:
+                    if parsedate_to_datetime(resp.headers["Last-Modified"]) <= parsedate_to_datetime(since):
+                        resp = Response(304, b"", resp.content_type, {"Last-Modified": resp.headers["Last-Modified"]})
+                except (TypeError, ValueError):
+                    pass
+        site._set_status(entry, resp.status)
+        self._send(resp, send_body)
+
+    def _send(self, resp: Response, send_body: bool) -> None:
+        self.send_response(resp.status)
+        if resp.status != 304:
+            self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)) if resp.status != 304 else "0")
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body and resp.status != 304:
+            self.wfile.write(resp.body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        if self.server.site.verbose:
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    site: "SampleSite"
+
+
+class SampleSite:
+    """The sample BBN-style site, served on 127.0.0.1 from a background thread.
+
+    >>> with SampleSite(port=0, edition=1) as site:
+    ...     site.base_url            # "http://127.0.0.1:PORT/"
+    ...     site.edition = 2         # switch edition on the running server
+    ...     site.requests["/private/"]
+    """
+
+    def __init__(self, port: int = 0, edition: int = 1, host: str = "127.0.0.1", verbose: bool = False) -> None:
+        if host not in LOOPBACK:
+            raise ValueError(f"the sample site only listens on loopback, not {host!r}")
+        self.host = host
+        self.port = port
+        self.verbose = verbose
+        self._lock = threading.Lock()
+        self._requests: Counter[str] = Counter()
+        self._requests_raw: Counter[str] = Counter()
+        self._log: list[list] = []
+        self._flaky_attempts = 0
+        self._edition = 1
+        self.edition = edition
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.flaky_path = CONTENT.by_slug[FLAKY_SLUG].path
+
+    # -- lifecycle
+    def start(self) -> "SampleSite":
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), _Handler)
+        self._server.site = self
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="bbn-sample-site", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until KeyboardInterrupt (for the CLI)."""
+        self._server = _Server((self.host, self.port), _Handler)
+        self._server.site = self
+        self.port = self._server.server_address[1]
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "SampleSite":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- properties
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if not self.port:
+            raise RuntimeError("the sample site is not started")
+        return f"http://{host}:{self.port}/"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    @property
+    def edition(self) -> int:
+        return self._edition
+
+    @edition.setter
+    def edition(self, value: int) -> None:
+        if value not in EDITIONS:
+            raise ValueError(f"edition must be one of {EDITIONS}, not {value!r}")
+        with self._lock:
+            self._edition = value
+
+    # -- counters
+    def _record(self, method: str, raw_path: str, path: str) -> tuple[int, list]:
+        """Count one request. Returns how many times `path` has been requested so far (for the
+        503-twice article: its attempts since the last re-arm) and the log entry to complete."""
+        entry = [method, raw_path, None]
+        with self._lock:
+            self._requests[path] += 1
+            self._requests_raw[raw_path] += 1
+            self._log.append(entry)
+            if path == self.flaky_path:
+                self._flaky_attempts += 1
+                return self._flaky_attempts, entry
+            return self._requests[path], entry
+
+    def _set_status(self, entry: list, status: int) -> None:
+        with self._lock:
+            entry[2] = status
+
+    @property
+    def requests(self) -> Counter:
+        """Requests served so far, by path without query string (a snapshot)."""
+        with self._lock:
+            return Counter(self._requests)
+
+    @property
+    def requests_raw(self) -> Counter:
+        """Requests served so far, by path with query string as sent (a snapshot)."""
+        with self._lock:
+            return Counter(self._requests_raw)
+
+    @property
+    def request_log(self) -> list[tuple[str, str, int | None]]:
+        """(method, path with query, status) of every request in arrival order (a snapshot)."""
+        with self._lock:
+            return [tuple(e) for e in self._log]
+
+    def hits(self, prefix: str) -> int:
+        """Requests for paths starting with `prefix` (e.g. "/private/")."""
+        with self._lock:
+            return sum(n for p, n in self._requests.items() if p.startswith(prefix))
+
+    @property
+    def flaky_attempts(self) -> int:
+        with self._lock:
+            return self._flaky_attempts
+
+    def reset_counters(self, rearm_503: bool = False) -> None:
+        """Forget counted requests. The 503-twice article stays healthy once it has failed twice
+        (per server instance) unless `rearm_503` is true."""
+        with self._lock:
+            self._requests.clear()
+            self._requests_raw.clear()
+            self._log.clear()
+            if rearm_503:
+                self._flaky_attempts = 0
+
+    def manifest(self) -> dict:
+        """What the site contains, with URLs absolute to this running server, for its current edition."""
+        return build_manifest(self.edition, self.base_url)

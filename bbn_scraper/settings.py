@@ -1,0 +1,45 @@
+"""Scrapy settings of the bbn spider: polite by default. Override with -s NAME=VALUE."""
+
+BOT_NAME = "bbn_scraper"
+SPIDER_MODULES = ["bbn_scraper.spiders"]
+NEWSPIDER_MODULE = "bbn_scraper.spiders"
+
+# Say who we are, obey robots.txt, and let AutoThrottle keep the load low.
+USER_AGENT = "bbn-archive/0.1 (+https://github.com/bbn-archive/bbn-archive; news archiving for research)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+# Nothing a news page needs is this large; larger responses are failed and recorded.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# Retries: transient server errors and timeouts, waiting longer each time (see middlewares).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0  # also caps a server's Retry-After
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "bbn_scraper.middlewares.BackoffRetryMiddleware": 550,
+}
+# Variants of one URL (tracking parameters, http/https, www, trailing slash) are one request.
+REQUEST_FINGERPRINTER_CLASS = "bbn_scraper.middlewares.UrlKeyFingerprinter"
+
+ITEM_PIPELINES = {
+    "bbn_scraper.pipelines.ValidatePipeline": 100,
+    "bbn_scraper.pipelines.DeduplicatePipeline": 200,
+    "bbn_scraper.pipelines.StorePipeline": 300,
+}
+ARCHIVE_DB = "archive.db"
+ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"

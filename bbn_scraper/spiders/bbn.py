@@ -1,0 +1,175 @@
+"""The bbn spider: finds a news site's articles through its home page, archives, sitemap and
+feed, and hands each article page to the parser. Thin: parsing and storing live elsewhere."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from archive import Archive
+from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.dates import parse_date
+from bbn_scraper.parsers.urls import normalize_url, url_key
+
+DEFAULT_START_URL = "https://bigbignews.net/"
+# Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
+DENY = (
+    r"/wp-(?:admin|login|json)", r"xmlrpc\.php", r"[?&]replytocom=", r"[?&]share=", r"[?&]s=",
+    r"/feed/?$", r"/comments?/feed", r"/trackback/?$", r"#",
+)
+PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class BbnSpider(scrapy.Spider):
+    """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] -s ARCHIVE_DB=PATH`"""
+
+    name = "bbn"
+
+    def __init__(self, start_urls: str | list[str] | None = None, refresh: str | bool = False, **kwargs):
+        super().__init__(**kwargs)
+        urls = start_urls.split(",") if isinstance(start_urls, str) else list(start_urls or [DEFAULT_START_URL])
+        self.start_urls = [normalize_url(u) for u in urls if u.strip()]
+        self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls})
+        self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
+        self.known: dict[str, tuple[int, str | None]] = {}
+        self.links = LinkExtractor(deny=DENY, canonicalize=False)  # hosts checked by _allowed (ports too)
+        self.max_articles = 0
+        self.articles = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
+        if not spider.refresh:
+            with Archive(crawler.settings.get("ARCHIVE_DB")) as archive:
+                spider.known = archive.known_urls()
+        return spider
+
+    async def start(self):
+        for url in self.start_urls:
+            yield self._request(url, self.parse_page)
+            yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
+            yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
+
+    # Discovery
+
+    def parse_robots(self, response):
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        for url in sitemaps or [urljoin(response.url, "/sitemap_index.xml")]:
+            yield self._request(url, self.parse_sitemap, priority=5)
+
+    def parse_sitemap(self, response):
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # noqa: BLE001 - lxml raises several types on junk
+            yield CrawlError(response.url, "parse", f"unreadable sitemap: {exc}")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(loc, self.parse_sitemap, priority=5)
+            else:
+                if entry.get("lastmod"):
+                    yield SitemapEntry(loc, entry["lastmod"])
+                yield from self._follow(loc, lastmod=entry.get("lastmod"))
+
+    def parse_feed(self, response):
+        for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
+            yield from self._follow(link.strip())
+
+    # Pages
+
+    def parse_page(self, response):
+        fetched_at = datetime.now(timezone.utc)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
+        mime = content_type.split(";")[0].strip().lower()
+        if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
+            yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
+            return
+        if not response.body.strip():
+            yield CrawlError(response.url, "parse", "empty response body")
+            return
+        article = parse_article(response.text, response.url)
+        for link in self.links.extract_links(response):
+            yield from self._follow(link.url)
+        if article is None:
+            if PERMALINK.search(urlsplit(response.url).path):
+                yield CrawlError(response.url, "parse", "page at an article address is not an article")
+            return
+        if (
+            url_key(article.canonical_url) != url_key(response.url)
+            and self._allowed(article.canonical_url)
+            and not response.meta.get("via_canonical")
+        ):
+            # A copy (AMP, alias): the article is archived from its canonical page, whichever
+            # of the two arrives first. A canonical that points on again is not chased further.
+            yield Alias(response.url, article.canonical_url)
+            yield from self._follow(article.canonical_url, via_canonical=True)
+            return
+        yield FetchedArticle(article, response.url, fetched_at)
+        self.articles += 1
+        if self.max_articles and self.articles >= self.max_articles:
+            raise CloseSpider(f"article cap of {self.max_articles} reached")
+
+    def errback(self, failure):
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # robots.txt forbids it, or a middleware dropped it on purpose
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        yield CrawlError(request.url, "fetch", reason)
+
+    # Helpers
+
+    def _follow(self, url: str, lastmod: str | None = None, via_canonical: bool = False):
+        """A request for a discovered URL, unless the archive already holds that article
+        (and its sitemap lastmod is not newer). Tracking-decorated links become aliases."""
+        if not self._allowed(url):
+            return
+        clean = normalize_url(url)
+        if url.split("#")[0] != clean:
+            yield Alias(url, clean)
+        known = self.known.get(url_key(clean))
+        if known and not _is_newer(lastmod, known[1]):
+            self.crawler.stats.inc_value("bbn/known_article_skipped")
+            yield Seen(known[0])
+            return
+        request = self._request(clean, self.parse_page)
+        if via_canonical:
+            request.meta["via_canonical"] = True
+        yield request
+
+    def _request(self, url: str, callback, priority: int = 0):
+        return scrapy.Request(url, callback, errback=self.errback, priority=priority)
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        return parts.scheme in ("http", "https") and any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def _is_newer(lastmod: str | None, known: str | None) -> bool:
+    """Whether a sitemap lastmod is later than the one the archive recorded."""
+    new = parse_date(lastmod)
+    if new is None:
+        return False
+    old = parse_date(known)
+    if old is None:
+        return True
+    if (new.tzinfo is None) != (old.tzinfo is None):
+        new, old = new.replace(tzinfo=None), old.replace(tzinfo=None)
+    return new > old
