@@ -97,7 +97,7 @@ def iter_blocks(content: etree._Element) -> list[Block]:
             continue
         tag = node.tag if isinstance(node.tag, str) else ""
         classes = node.get("class") or ""
-        if tag == "details" or "schema-faq-section" in classes:
+        if node is not content and (tag == "details" or "schema-faq-section" in classes):
             faq = _faq_widget(node)
             if faq:
                 blocks.append(faq)

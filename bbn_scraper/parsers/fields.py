@@ -18,6 +18,7 @@ HEADLINE = (
 )
 BYLINE_BOX = (
     ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
+    " .wp-block-co-authors-plus-coauthors,"
     " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
 )
 AUTHOR_LINKS = "a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]"
@@ -27,8 +28,8 @@ PUBLISHED_TIME = (
 )
 MODIFIED_TIME = "time.updated, time[itemprop=dateModified], .wp-block-post-date.updated time"
 DATE_TEXT = (
-    ".entry-meta, .post-meta, .post-date, .entry-date, .date, .td-post-date, .posted-on, .meta-date,"
-    " .post-box-meta-single"
+    ".posted-on, .post-date, .entry-date, .td-post-date, .meta-date, .post-box-meta-single,"
+    " .entry-meta, .post-meta, .date"
 )
 SECTION = (
     ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
@@ -68,7 +69,7 @@ def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
             return text, None
-    links = page.select(AUTHOR_LINKS)
+    links = page.first_group(AUTHOR_LINKS)
     if links:
         names = []
         for a in links:
@@ -79,10 +80,12 @@ def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
             return _join_names(names), None
     for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:3].lower()
-        if head == "by " or head == "by:":
-            text = element_text(el)
-            if len(text) <= 100:
-                return _TRAILING_SEPARATORS.sub("", strip_byline_prefix(text)), "byline found by its 'By' prefix"
+        if head in ("by", "by ", "by:") and not _in_comments(el):
+            text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
+            if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
+                text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
+            if text and len(text) <= 100:
+                return text, "byline found by its 'By' prefix"
     names = ld_names(_resolve(md, md.article_node.get("author")))
     if names:
         return _join_names(names), "byline from JSON-LD author"
@@ -100,14 +103,16 @@ def authors(byline_text: str | None, md: Metadata) -> list[str]:
 
 
 def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
-    """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date."""
+    """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
+    When the page's <time> gives the same instant in its local zone, that spelling wins."""
+    times = [el for el in page.select(PUBLISHED_TIME) if not _in_comments(el)]
+    marked = [d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d is not None]
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return d, None
-    for el in page.select(PUBLISHED_TIME):
-        if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
-            return d, None
-    for el in page.select(PUBLISHED_TIME) + page.select(DATE_TEXT):
+            return next((m for m in marked if _same_instant(m, d)), d), None
+    if marked:
+        return marked[0], None
+    for el in times + [el for el in page.select(DATE_TEXT) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
             return d, "published date read from visible text"
     return None, "no published date found"
@@ -119,7 +124,7 @@ def modified(page: Page, md: Metadata) -> datetime | None:
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
     for el in page.select(MODIFIED_TIME):
-        if "published" in (el.get("class") or "").split():
+        if "published" in (el.get("class") or "").split() or _in_comments(el):
             continue
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
             return d
@@ -131,7 +136,7 @@ def section(page: Page, md: Metadata) -> str | None:
     value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
     if value:
         return clean(value)
-    for el in page.select(SECTION):
+    for el in page.first_group(SECTION):
         if text := element_text(el):
             return text
     return None
@@ -144,7 +149,7 @@ def tags(page: Page, md: Metadata) -> list[str]:
         keywords = md.article_node.get("keywords")
         values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
     if not any(values):
-        values = [element_text(a) for a in page.select(TAGS)]
+        values = [element_text(a) for a in page.first_group(TAGS) if not _is_category_link(a)]
     return list(dict.fromkeys(v for v in values if v))
 
 
@@ -180,6 +185,25 @@ def language(md: Metadata) -> str | None:
     """<html lang>, og:locale (en_US -> en-US), JSON-LD inLanguage."""
     value = md.lang or (md.first("og:locale") or "").replace("_", "-") or ld_text(md.article_node.get("inLanguage"))
     return value or None
+
+
+def _in_comments(el) -> bool:
+    """Whether the element belongs to the comment thread (its dates and names are not the article's)."""
+    node = el
+    while node is not None:
+        classes = node.get("class") or ""
+        if node.get("id") in ("comments", "respond") or "comment-list" in classes or "comment-body" in classes:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _is_category_link(a) -> bool:
+    return "category" in (a.get("rel") or "").split() or "/category/" in (a.get("href") or "")
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return a.tzinfo is not None and b.tzinfo is not None and a == b
 
 
 def _join_names(names: list[str]) -> str:

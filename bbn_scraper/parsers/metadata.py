@@ -1,6 +1,7 @@
 """Structured metadata: JSON-LD nodes and <meta> tags, the most trustworthy sources of a page."""
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 
@@ -104,7 +105,8 @@ def ld_text(value) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("url") or value.get("@id")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    # Yoast and others write HTML-escaped text into JSON-LD ("Business &amp; Economy").
+    return html.unescape(value).strip() if isinstance(value, str) and value.strip() else None
 
 
 def ld_names(value) -> list[str]:

@@ -129,6 +129,15 @@ class Page:
             ]
         return level
 
+    def first_group(self, selector: str, within: etree._Element | None = None) -> list[etree._Element]:
+        """The matches of the first alternative that has any (for "the theme's tag links,
+        else the generic ones" questions)."""
+        for alternative in selector.split(","):
+            found = self.select(alternative, within)
+            if found:
+                return found
+        return []
+
     def first(self, selector: str, within: etree._Element | None = None) -> etree._Element | None:
         """The first element `select` would give, or None."""
         found = self.select(selector, within)

@@ -21,7 +21,9 @@ END_HEADING = re.compile(
     r"^(?:leave\s+a\s+(?:comment|reply)|\d+\s+(?:comments?|responses?|replies)\b.*|comments?|share\s+this:?|like\s+this:?)$",
     re.IGNORECASE,
 )
-BOILERPLATE = re.compile(r"^(?:advertisement|advertisements|sponsored(?: content)?|share this:?|click to share.*)$", re.IGNORECASE)
+BOILERPLATE = re.compile(
+    r"^[\W_]*(?:advertisements?|sponsored(?: content)?|share this|click to share.*|story continues below)[\W_]*$", re.IGNORECASE
+)
 
 
 @dataclass

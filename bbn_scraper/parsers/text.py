@@ -8,7 +8,7 @@ import nh3
 from lxml import etree
 
 _SPACE = re.compile(r"[\s\u00a0\u200b\u2009\u202f\ufeff]+")
-_BYLINE_PREFIX = re.compile(r"^\s*(?:written\s+)?by[:\s]+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written|posted|reported)\s+)?by(?:[:\s]+|$)", re.IGNORECASE)
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 

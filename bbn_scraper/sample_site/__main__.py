@@ -17,7 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request to stderr")
     parser.add_argument("--manifest", action="store_true", help="print the manifest as JSON and exit")
     args = parser.parse_args(argv)
-    site = SampleSite(port=args.port, edition=args.edition, verbose=args.verbose)
     if args.manifest:
         from .manifest import build_manifest
         base = f"http://127.0.0.1:{args.port or 8000}/"
@@ -25,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         return 0
     try:
-        site.start()
+        site = SampleSite(port=args.port, edition=args.edition, verbose=args.verbose).start()
     except OSError as exc:
         print(f"cannot listen on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -309,9 +309,10 @@ class SiteContent:
         rank = _DATE_ORDER.index(i)
         published = (datetime(2023, 9, 30, tzinfo=UTC) - timedelta(days=rank)
                      + timedelta(hours=6 + (i * 5) % 13, minutes=(i * 17) % 60, seconds=(i * 29) % 60))
-        modified1 = published if i % 5 == 0 else published + timedelta(
-            hours=1 + i % 7, minutes=(i * 11) % 60, seconds=(i * 7) % 60)
         changes = t.slug in EDITION2_SLUGS
+        # every fifth article was never edited (no article:modified_time), except edition-2 ones
+        modified1 = published if i % 5 == 0 and not changes else published + timedelta(
+            hours=1 + i % 7, minutes=(i * 11) % 60, seconds=(i * 7) % 60)
         modified2 = (datetime(2023, 10, 4, 15, 30, tzinfo=UTC) + timedelta(minutes=7 * i)
                      if changes else modified1)
         theme = THEMES[i % 3]

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 
 from .content import (
     A, BROKEN_ARCHIVE_PATH, CONTENT, DISALLOWED_PATH, FEED_COUNT, FEED_TRACKING, FEATURED_COUNT,
-    HOME_TRACKING, LANGUAGE, PER_PAGE, SITE_NAME, Faq, Post, SiteContent, para_text,
+    HOME_TRACKING, LANGUAGE, PER_PAGE, SITE_NAME, Post, SiteContent,
 )
 
 GENERATOR = "WordPress 6.3.1"
@@ -776,8 +776,4 @@ class Renderer:
                 + "".join(items) + "</channel>\n</rss>\n")
 
 
-def faq_dicts(faqs: list[Faq]) -> list[dict]:
-    return [{"question": f.question, "answer": f.answer} for f in faqs]
-
-
-__all__ = ["Renderer", "faq_dicts", "para_text"]
+__all__ = ["Renderer", "texturize"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
-from .content import CONTENT, DISALLOWED_PATH, Post
+from .content import DISALLOWED_PATH
 from .render import Renderer
 
 HTML_UTF8 = "text/html; charset=UTF-8"
@@ -47,11 +47,6 @@ def _redirect(location: str) -> Response:
 
 def http_date(d) -> str:
     return format_datetime(d, usegmt=True)
-
-
-def article_for(path: str) -> Post | None:
-    """The post whose permalink (not AMP copy) is `path`."""
-    return CONTENT.by_path.get(path)
 
 
 def resolve(r: Renderer, path: str, query: str = "") -> Response:

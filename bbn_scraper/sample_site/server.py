@@ -88,6 +88,9 @@ class _Server(ThreadingHTTPServer):
 class SampleSite:
     """The sample BBN-style site, served on 127.0.0.1 from a background thread.
 
+    The constructor binds the port (OSError if it is taken; port 0 picks a free one), so
+    `base_url` is known before `start()`; `start()`/`stop()` or the context manager run it.
+
     >>> with SampleSite(port=0, edition=1) as site:
     ...     site.base_url            # "http://127.0.0.1:PORT/"
     ...     site.edition = 2         # switch edition on the running server
@@ -110,39 +113,37 @@ class SampleSite:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.flaky_path = CONTENT.by_slug[FLAKY_SLUG].path
+        self._bind()
 
     # -- lifecycle
-    def start(self) -> "SampleSite":
-        if self._server is not None:
-            return self
+    def _bind(self) -> None:
+        """Listen on host:port (port 0: a free port). Raises OSError if the port is taken."""
         self._server = _Server((self.host, self.port), _Handler)
         self._server.site = self
         self.port = self._server.server_address[1]
+
+    def start(self) -> "SampleSite":
+        """Serve from a background thread (binding again, on the same port, after `stop`)."""
+        if self._thread is not None:
+            return self
+        if self._server is None:
+            self._bind()
         self._thread = threading.Thread(target=self._server.serve_forever, name="bbn-sample-site", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        server, self._server = self._server, None
+        """Stop serving and release the port. Safe to call twice, or without `start`."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
         if server is not None:
-            server.shutdown()
+            if thread is not None:
+                server.shutdown()
             server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if thread is not None:
+            thread.join(timeout=5)
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until KeyboardInterrupt (for the CLI)."""
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.site = self
-        self.port = self._server.server_address[1]
-        try:
-            self._server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self._server.server_close()
-            self._server = None
+    close = stop
 
     def __enter__(self) -> "SampleSite":
         return self.start()
@@ -154,8 +155,6 @@ class SampleSite:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        if not self.port:
-            raise RuntimeError("the sample site is not started")
         return f"http://{host}:{self.port}/"
 
     def url(self, path: str) -> str:
