@@ -70,7 +70,7 @@ class StorePipeline:
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         self.resources = ExitStack()
-        self.aliases: list[Alias] = []
+        self.aliases: dict[str, str] = {}  # alias URL -> canonical URL
         self.seen: set[int] = set()
         self.lastmods: dict[str, str] = {}
         self.started = 0.0
@@ -113,7 +113,7 @@ class StorePipeline:
             archive.record_error(crawl_id, item.url, item.stage, item.reason)
             self.crawler.stats.inc_value(f"bbn/error_{item.stage}")
         elif isinstance(item, Alias):
-            self.aliases.append(item)
+            self.aliases.setdefault(item.url, item.canonical_url)
         elif isinstance(item, Seen):
             self.seen.add(item.article_id)
         elif isinstance(item, SitemapEntry):
@@ -139,10 +139,10 @@ class StorePipeline:
 
     def _apply_deferred(self) -> None:
         archive = self.archive
-        for alias in self.aliases:
-            article_id = archive.known_article_id(alias.canonical_url)
+        for url, canonical_url in self.aliases.items():
+            article_id = archive.known_article_id(canonical_url)
             if article_id is not None:
-                archive.add_alias(alias.url, article_id)
+                archive.add_alias(url, article_id)
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
         archive.record_lastmods(self.lastmods)

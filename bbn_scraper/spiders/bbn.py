@@ -41,6 +41,7 @@ class BbnSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls})
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.known: dict[str, tuple[int, str | None]] = {}
+        self.skipped: set[int] = set()  # archived articles seen linked but not downloaded
         self.links = LinkExtractor(deny=DENY, canonicalize=False)  # hosts checked by _allowed (ports too)
         self.max_articles = 0
         self.articles = 0
@@ -145,8 +146,10 @@ class BbnSpider(scrapy.Spider):
             yield Alias(url, clean)
         known = self.known.get(url_key(clean))
         if known and not _is_newer(lastmod, known[1]):
-            self.crawler.stats.inc_value("bbn/known_article_skipped")
-            yield Seen(known[0])
+            if known[0] not in self.skipped:
+                self.skipped.add(known[0])
+                self.crawler.stats.inc_value("bbn/known_article_skipped")
+                yield Seen(known[0])
             return
         request = self._request(clean, self.parse_page)
         if via_canonical:

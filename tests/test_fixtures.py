@@ -1,0 +1,125 @@
+"""Golden-file tests of the article parser.
+
+Every folder tests/fixtures/<case>/ holds a hand-written page (input.html) and the item a correct
+parser must make of it (expected.json, written by hand: the ground truth). An article's expected.json
+has exactly the keys of `Article.to_dict()`; a page that is not an article (home page, archives,
+search, 404) has `{"url": ..., "article": false}`.
+
+Every key of expected.json is compared, a null one too (it must come out as None). `published` and
+`modified` are compared as points in time: "2023-08-30T11:05:00-07:00" equals
+"2023-08-30T18:05:00+00:00" (a page may spell one instant with either offset), but a naive value never
+equals an aware one. tests/regenerate_expected.py fills the parser-derived keys (body_html,
+word_count, warnings) and shows where the parser disagrees with the hand-written values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bbn_scraper.items import Article
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(d.name for d in FIXTURES.iterdir() if (d / "input.html").is_file())
+ARTICLE_KEYS = [f.name for f in dataclasses.fields(Article)]
+DATETIME_KEYS = ("published", "modified")
+# Site chrome of the BBN seed page: never part of an article's body.
+CHROME = ("Leave a Comment", "Editors' Picks", "Latest News", "You may also like", "© 2023",
+          "Frequently Asked Questions")
+
+
+def load(case: str) -> tuple[bytes, dict]:
+    html = (FIXTURES / case / "input.html").read_bytes()
+    expected = json.loads((FIXTURES / case / "expected.json").read_text(encoding="utf-8"))
+    return html, expected
+
+
+def parse(html: bytes, url: str):
+    # Imported here, not at module level: a missing or broken parser fails these tests one by one
+    # instead of breaking the collection of the whole file.
+    from bbn_scraper.parsers import parse_article
+
+    return parse_article(html, url)
+
+
+def same(key: str, expected, actual) -> bool:
+    """Whether one field agrees; datetimes as instants (and both naive or both aware)."""
+    if key in DATETIME_KEYS and isinstance(expected, str) and isinstance(actual, str):
+        try:
+            e, a = datetime.fromisoformat(expected), datetime.fromisoformat(actual)
+        except ValueError:
+            return expected == actual
+        return (e.tzinfo is None) == (a.tzinfo is None) and e == a
+    return expected == actual
+
+
+def describe(key: str, expected, actual) -> str:
+    """A readable account of one differing field: a paragraph diff for multi-paragraph text."""
+    if isinstance(expected, str) and isinstance(actual, str) and "\n" in expected + actual:
+        diff = difflib.unified_diff(expected.split("\n\n"), actual.split("\n\n"),
+                                    "expected", "actual", lineterm="", n=0)
+        return f"{key}: paragraphs differ\n    " + "\n    ".join(diff)
+    return f"{key}:\n    expected {expected!r}\n    actual   {actual!r}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture(case):
+    html, expected = load(case)
+    item = parse(html, expected["url"])
+    if expected.get("article") is False:
+        assert item is None, f"{case} is not an article, yet the parser made one: {item.headline!r}"
+        return
+    assert item is not None, f"{case}: the parser returned None for an article page"
+    actual = item.to_dict()
+    missing = object()
+    problems = [describe(key, expected[key], actual.get(key, missing))
+                for key in expected if not same(key, expected[key], actual.get(key, missing))]
+    assert not problems, f"{case}: {len(problems)} field(s) differ\n  " + "\n  ".join(problems)
+
+
+def test_enough_cases():
+    assert len(CASES) >= 15, CASES
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_expected_file_is_well_formed(case):
+    """The hand-written files themselves: right keys, right types (no parser involved)."""
+    _, expected = load(case)
+    if expected.get("article") is False:
+        assert set(expected) == {"url", "article"}
+        return
+    assert list(expected) == ARTICLE_KEYS
+    assert expected["canonical_source"] in ("link", "og", "url")
+    for key in DATETIME_KEYS:
+        if expected[key] is not None:
+            datetime.fromisoformat(expected[key])
+    assert all(set(f) == {"question", "answer"} for f in expected["faqs"])
+    for link in expected["related_links"] + expected["related_articles"]:
+        assert set(link) == {"text", "url"} and link["url"].startswith(("http://", "https://"))
+
+
+def seed_story_paragraphs() -> list[str]:
+    """The news paragraphs of the seed page's text: after the byline block, before the FAQ."""
+    text = (FIXTURES / "soledad_seed" / "seed.txt").read_text(encoding="utf-8")
+    blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
+    start = next(i for i, b in enumerate(blocks) if b.startswith("by ")) + 1
+    end = next(i for i, b in enumerate(blocks) if b.startswith("Frequently Asked Questions"))
+    return blocks[start:end]
+
+
+def test_seed_body_is_the_story_and_nothing_else():
+    html, expected = load("soledad_seed")
+    story = seed_story_paragraphs()
+    assert len(story) == 14 and story[-1].startswith("Contributions were made by")
+    item = parse(html, expected["url"])
+    assert item is not None
+    paragraphs = item.body.split("\n\n")
+    missing = [p for p in story if p not in paragraphs]
+    assert not missing, f"{len(missing)} story paragraph(s) missing from the body, first: {missing[0]!r}"
+    flat = " ".join(item.body.split())  # the footer's "©&nbsp;2023" must not slip through as "©\xa02023"
+    chrome = [c for c in CHROME if c in flat]
+    assert not chrome, f"site chrome in the body: {chrome}"
