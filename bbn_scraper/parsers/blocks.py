@@ -19,10 +19,11 @@ BLOCK_TAGS = HEADINGS | frozenset({
 # Removed from the content before reading it: never story text.
 CHROME = (
     "script, style, noscript, template, iframe, object, embed, form, button, input, select,"
-    " textarea, svg, canvas, video, audio, figure, img, picture, nav, aside, ins,"
+    " textarea, svg, canvas, video, audio, figure, img, picture, nav, aside, ins, amp-ad, amp-img,"
+    " amp-embed, amp-analytics,"
     " .penci-google-adsense, [class*=adsense], [class*=advert], .ads, .ad, [id^=div-gpt],"
     " .code-block, .sharedaddy, .penci-social-buttons, .post-share, .social-share, .share-buttons,"
-    " [class*=sharing], .addtoany_share_save_container, .post-tags, .tags-links, .td-post-tags,"
+    " [class*=share], .addtoany_share_save_container, .post-tags, .tags-links, .td-post-tags, .tags,"
     " .td-tags, .td-post-sharing, .jp-relatedposts, .post-related, .td_block_related_posts,"
     " .related-posts, .yarpp-related, .wp-block-post-terms, .wp-block-post-title,"
     " .wp-block-post-date, .wp-block-post-author-name, .wp-block-post-author,"

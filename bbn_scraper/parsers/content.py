@@ -7,7 +7,8 @@ from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.text import element_text
 
 CONTENT = (
-    "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, [itemprop=articleBody],"
+    "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, .amp-wp-article-content,"
+    " [itemprop=articleBody],"
     " .entry-content, .post-content, .article-content, .article-body, .story-body, .post-entry,"
     " .single-content"
 )

@@ -18,7 +18,7 @@ HEADLINE = (
 )
 BYLINE_BOX = (
     ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
-    " .wp-block-co-authors-plus-coauthors,"
+    " .wp-block-co-authors-plus-coauthors, .amp-wp-byline,"
     " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
 )
 AUTHOR_LINKS = "a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]"
@@ -40,7 +40,7 @@ TAGS = (
 )
 COMMENTS = (
     ".post-box-meta-single .comment-count, .comment-count, .td-post-comments, .comments-link,"
-    " .wp-block-comments-title, .comments-title, #comments h2"
+    " .wp-block-comments-title, .comments-title, #comments h2, a[href*=#comments], a[href*=#respond]"
 )
 _COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
 _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from lxml import etree
 
 _COMPOUND = re.compile(
-    r"(?P<tag>[a-z][a-z0-9]*)?(?P<rest>(?:\.[\w-]+|#[\w-]+|\[[\w:-]+(?:[~*^]?=[^\]]+)?\])*)$", re.IGNORECASE
+    r"(?P<tag>[a-z][a-z0-9-]*)?(?P<rest>(?:\.[\w-]+|#[\w-]+|\[[\w:-]+(?:[~*^]?=[^\]]+)?\])*)$", re.IGNORECASE
 )
 _PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w:-]+)(?:([~*^]?=)([^\]]+))?\]")
 
