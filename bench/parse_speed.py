@@ -32,15 +32,21 @@ def load_pages(corpus: Path) -> list[tuple[str, bytes]]:
     return pages
 
 
-def pages_per_second(fn, pages, rounds: int) -> float:
-    """Median pages/s of `fn(url, html)` over the pages, `rounds` times."""
-    rates = []
+def pages_per_second(fn, pages) -> float:
+    """Pages/s of `fn(url, html)` over the pages, once."""
+    start = time.perf_counter()
+    for url, html in pages:
+        fn(url, html)
+    return len(pages) / (time.perf_counter() - start)
+
+
+def compare(contenders: dict, rounds: int) -> dict[str, float]:
+    """Median pages/s of each contender, rounds interleaved so that both see the same machine."""
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
-        start = time.perf_counter()
-        for url, html in pages:
-            fn(url, html)
-        rates.append(len(pages) / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for name, (fn, pages) in contenders.items():
+            rates[name].append(pages_per_second(fn, pages))
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def main() -> None:
@@ -56,12 +62,13 @@ def main() -> None:
     if not pages:
         sys.exit(f"no pages under {args.corpus}")
     texts = [(url, html.decode("utf-8", "replace")) for url, html in pages]
-    # warm-up: imports, compiled selectors, caches
-    pages_per_second(lambda u, h: parse_article(h, u), pages[:5], 1)
-    pages_per_second(lambda u, h: trafilatura.extract(h, url=u, with_metadata=True), texts[:5], 1)
-
-    ours = pages_per_second(lambda u, h: parse_article(h, u), pages, args.rounds)
-    theirs = pages_per_second(lambda u, h: trafilatura.extract(h, url=u, with_metadata=True), texts, args.rounds)
+    contenders = {
+        "ours": (lambda u, h: parse_article(h, u), pages),
+        "trafilatura": (lambda u, h: trafilatura.extract(h, url=u, with_metadata=True), texts),
+    }
+    compare(contenders, 1)  # warm-up: imports, compiled selectors, caches
+    result = compare(contenders, args.rounds)
+    ours, theirs = result["ours"], result["trafilatura"]
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, one core")
     print(f"corpus: {args.corpus} ({len(pages)} pages), median of {args.rounds} rounds")
     print(f"{'extractor':<40} {'pages/s':>10}")

@@ -89,7 +89,7 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:
     if note:
         article.warnings.append(note)
     if content is not None:
-        strip_chrome(page, content)
+        strip_chrome(content)
         parts = split_sections(iter_blocks(content), article.headline)
         article.body = join_paragraphs([b.text for b in parts.story])
         article.body_html = sanitize_html(blocks_html(parts.story), base=url)

@@ -7,7 +7,6 @@ from html import escape
 
 from lxml import etree
 
-from bbn_scraper.parsers.page import Page
 from bbn_scraper.parsers.text import clean, element_text
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -16,23 +15,26 @@ BLOCK_TAGS = HEADINGS | frozenset({
     "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
     "figure", "details", "summary", "form", "fieldset", "address", "center", "hr",
 })
-# Removed from the content before reading it: never story text.
-CHROME = (
-    "script, style, noscript, template, iframe, object, embed, form, button, input, select,"
-    " textarea, svg, canvas, video, audio, figure, img, picture, nav, aside, ins, amp-ad, amp-img,"
-    " amp-embed, amp-analytics,"
-    " .penci-google-adsense, [class*=adsense], [class*=advert], .ads, .ad, [id^=div-gpt],"
-    " .code-block, .sharedaddy, .penci-social-buttons, .post-share, .social-share, .share-buttons,"
-    " [class*=share], .addtoany_share_save_container, .post-tags, .tags-links, .td-post-tags, .tags,"
-    " .td-tags, .td-post-sharing, .jp-relatedposts, .post-related, .td_block_related_posts,"
-    " .related-posts, .yarpp-related, .wp-block-post-terms, .wp-block-post-title,"
-    " .wp-block-post-date, .wp-block-post-author-name, .wp-block-post-author,"
-    " .wp-block-comments, .wp-block-post-comments-form, #respond, #comments, .comments-area,"
-    " .author-box, .td-author-box, .penci-author-box, .post-author-box, .newsletter,"
-    " .entry-header, .td-post-header, .post-header, .entry-meta, .post-meta, .post-box-meta-single,"
-    " .penci-standard-cat, .cat-links, .byline, .wp-caption-text, .screen-reader-text,"
-    " .wp-block-image, .penci-single-link-pages, .post-pagination, .td-post-featured-image"
-)
+# Removed from the content before reading it: never story text. Matched in one walk over the
+# content: by tag, by exact class or id, or by a fragment of a class name.
+CHROME_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "input",
+    "select", "textarea", "svg", "canvas", "video", "audio", "figure", "img", "picture", "nav", "aside",
+    "ins", "amp-ad", "amp-img", "amp-embed", "amp-analytics",
+})
+CHROME_CLASSES = frozenset({
+    "penci-google-adsense", "ads", "ad", "code-block", "sharedaddy", "penci-social-buttons",
+    "addtoany_share_save_container", "post-tags", "tags-links", "td-post-tags", "tags", "td-tags",
+    "jp-relatedposts", "post-related", "td_block_related_posts", "related-posts", "yarpp-related",
+    "wp-block-post-terms", "wp-block-post-title", "wp-block-post-date", "wp-block-post-author-name",
+    "wp-block-post-author", "wp-block-comments", "wp-block-post-comments-form", "comments-area",
+    "author-box", "td-author-box", "penci-author-box", "post-author-box", "newsletter", "entry-header",
+    "td-post-header", "post-header", "entry-meta", "post-meta", "post-box-meta-single",
+    "penci-standard-cat", "cat-links", "byline", "wp-caption-text", "screen-reader-text",
+    "wp-block-image", "penci-single-link-pages", "post-pagination", "td-post-featured-image",
+})
+CHROME_CLASS_PARTS = ("adsense", "advert", "share")
+CHROME_IDS = frozenset({"respond", "comments"})
 
 
 @dataclass
@@ -65,11 +67,22 @@ class Block:
         return f"<{tag}>{_inner_html(self.element)}</{tag}>"
 
 
-def strip_chrome(page: Page, content: etree._Element) -> None:
+def strip_chrome(content: etree._Element) -> None:
     """Drop ads, share buttons, meta lines, related posts and the like from the content."""
-    for el in page.select(CHROME, within=content):
-        if el is not content:
-            drop(el)
+    for el in [el for el in content.iterdescendants(etree.Element) if _is_chrome(el)]:
+        drop(el)
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    if el.tag in CHROME_TAGS:
+        return True
+    ident = el.get("id")
+    if ident and (ident in CHROME_IDS or ident.startswith("div-gpt")):
+        return True
+    names = el.get("class")
+    if not names:
+        return False
+    return any(n in CHROME_CLASSES or any(part in n for part in CHROME_CLASS_PARTS) for n in names.split())
 
 
 def drop(el: etree._Element) -> None:

@@ -104,14 +104,14 @@ def authors(byline_text: str | None, md: Metadata) -> list[str]:
 
 def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
     """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
-    When the page's <time> gives the same instant in its local zone, that spelling wins."""
+    When the page's first <time> gives the same instant in its local zone, that spelling wins."""
     times = [el for el in page.select(PUBLISHED_TIME) if not _in_comments(el)]
-    marked = [d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d is not None]
+    marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return next((m for m in marked if _same_instant(m, d)), d), None
-    if marked:
-        return marked[0], None
+            return (marked if marked is not None and _same_instant(marked, d) else d), None
+    if marked is not None:
+        return marked, None
     for el in times + [el for el in page.select(DATE_TEXT) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
             return d, "published date read from visible text"

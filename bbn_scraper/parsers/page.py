@@ -16,6 +16,7 @@ _PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w:-]+)(?:([~*^]?=)([^\]]+))?\]")
 
 
 INDEXED_ATTRS = ("itemprop", "role", "rel")
+_INDEXED = frozenset(("id",) + INDEXED_ATTRS)
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,15 @@ class Compound:
     """One compound selector: tag, classes, id and attribute tests, all required."""
 
     tag: str | None = None
+    any_tags: tuple[str, ...] = ()  # consecutive tag-only alternatives, merged: one tree walk
     classes: tuple[str, ...] = ()
     id: str | None = None
     attrs: tuple[tuple[str, str | None, str | None], ...] = ()
 
     def matches(self, el: etree._Element) -> bool:
         if self.tag and el.tag != self.tag:
+            return False
+        if self.any_tags and el.tag not in self.any_tags:
             return False
         if self.id and el.get("id") != self.id:
             return False
@@ -69,58 +73,67 @@ def compile_selector(selector: str) -> tuple[tuple[Compound, ...], ...]:
                     ident = idv
                 else:
                     attrs.append((name, op or None, value.strip("\"'") if op else None))
-            chain.append(Compound((m.group("tag") or "").lower() or None, tuple(classes), ident, tuple(attrs)))
-        alternatives.append(tuple(chain))
+            chain.append(Compound((m.group("tag") or "").lower() or None, (), tuple(classes), ident, tuple(attrs)))
+        previous = alternatives[-1] if alternatives else None
+        if _tag_only(chain) and previous and _tag_only(previous):
+            tags = previous[0].any_tags or (previous[0].tag,)
+            alternatives[-1] = (Compound(any_tags=tags + (chain[0].tag,)),)
+        else:
+            alternatives.append(tuple(chain))
     return tuple(alternatives)
+
+
+def _tag_only(chain) -> bool:
+    c = chain[0]
+    return len(chain) == 1 and not (c.classes or c.id or c.attrs) and bool(c.tag or c.any_tags)
 
 
 @dataclass
 class Page:
-    """The root element with its class and id index."""
+    """The root element with its elements indexed by class, id and INDEXED_ATTRS words."""
 
     root: etree._Element
     classes: dict[str, list] = field(default_factory=dict)
-    ids: dict[str, list] = field(default_factory=dict)
-    attrs: dict[tuple[str, str], list] = field(default_factory=dict)  # (name, value) for INDEXED_ATTRS
+    _attrs: dict[str, dict[str, list]] = field(default_factory=dict)  # attribute -> word -> elements
 
     @classmethod
     def index(cls, root: etree._Element) -> Page:
         page = cls(root)
-        classes, ids, attrs = page.classes, page.ids, page.attrs
+        classes, attrs = page.classes, page._attrs
         for el in root.iter(etree.Element):
-            for name in INDEXED_ATTRS:
-                value = el.get(name)
-                if value:
+            for name, value in el.items():
+                if name == "class":
                     for word in value.split():
-                        attrs.setdefault((name, word), []).append(el)
-            names = el.get("class")
-            if names:
-                for name in names.split():
-                    classes.setdefault(name, []).append(el)
-            ident = el.get("id")
-            if ident:
-                ids.setdefault(ident, []).append(el)
+                        classes.setdefault(word, []).append(el)
+                elif name in _INDEXED:
+                    index = attrs.setdefault(name, {})
+                    for word in [value] if name == "id" else value.split():
+                        index.setdefault(word, []).append(el)
         return page
 
-    def select(self, selector: str, within: etree._Element | None = None) -> list[etree._Element]:
+    def attrs(self, name: str) -> dict[str, list]:
+        """Elements by each word of their `name` attribute (the whole value for "id")."""
+        return self._attrs.get(name, {})
+
+    def select(self, selector: str) -> list[etree._Element]:
         """Elements matching the selector, alternative by alternative in the order written
         (so a list of selectors is a list of priorities), each element once."""
         found: dict = {}
         for chain in compile_selector(selector):
             if len(chain) > 1 and not _indexed(chain[-1]) and _indexed(chain[0]):
-                matches = self._top_down(chain, within)
+                matches = self._top_down(chain)
             else:
                 matches = (
-                    el for el in self._candidates(chain[-1], within)
+                    el for el in self._candidates(chain[-1])
                     if chain[-1].matches(el) and _ancestors_match(el, chain[:-1])
                 )
             for el in matches:
                 found.setdefault(el, None)
         return list(found)
 
-    def _top_down(self, chain: tuple[Compound, ...], within):
+    def _top_down(self, chain: tuple[Compound, ...]):
         """Matches found from the first compound down, for chains like ".post-tags a"."""
-        level = [el for el in self._candidates(chain[0], within) if chain[0].matches(el)]
+        level = [el for el in self._candidates(chain[0]) if chain[0].matches(el)]
         for compound in chain[1:]:
             level = [
                 el for base in level
@@ -129,37 +142,30 @@ class Page:
             ]
         return level
 
-    def first_group(self, selector: str, within: etree._Element | None = None) -> list[etree._Element]:
+    def first_group(self, selector: str) -> list[etree._Element]:
         """The matches of the first alternative that has any (for "the theme's tag links,
         else the generic ones" questions)."""
         for alternative in selector.split(","):
-            found = self.select(alternative, within)
+            found = self.select(alternative)
             if found:
                 return found
         return []
 
-    def first(self, selector: str, within: etree._Element | None = None) -> etree._Element | None:
-        """The first element `select` would give, or None."""
-        found = self.select(selector, within)
-        return found[0] if found else None
-
-    def _candidates(self, compound: Compound, within):
+    def _candidates(self, compound: Compound):
         if compound.id:
-            candidates = self.ids.get(compound.id, [])
+            candidates = self.attrs("id").get(compound.id, [])
         elif compound.classes:
             candidates = self.classes.get(compound.classes[0], [])
         elif compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS and compound.attrs[0][1] in ("=", "~="):
             name, _, value = compound.attrs[0]
-            candidates = self.attrs.get((name, value.split()[0] if value.split() else value), [])
+            candidates = self.attrs(name).get(value.split()[0] if value.split() else value, [])
         elif compound.attrs and compound.attrs[0][0] == "class" and compound.attrs[0][1] == "*=":
             part = compound.attrs[0][2]
-            candidates = _document_order(el for name, els in self.classes.items() if part in name for el in els)
+            candidates = list({el: None for name, els in self.classes.items() if part in name for el in els})
         else:
-            root = within if within is not None else self.root
-            return root.iter(compound.tag) if compound.tag else root.iter(etree.Element)
-        if within is None:
-            return candidates
-        return [el for el in candidates if _inside(el, within)]
+            tags = compound.any_tags or ((compound.tag,) if compound.tag else ())
+            return self.root.iter(*tags) if tags else self.root.iter(etree.Element)
+        return candidates
 
 
 def _indexed(compound: Compound) -> bool:
@@ -176,20 +182,3 @@ def _ancestors_match(el: etree._Element, chain: tuple[Compound, ...]) -> bool:
             return False
         node = node.getparent()
     return True
-
-
-def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
-    node = el
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
-
-
-def _document_order(elements) -> list:
-    unique = {el: None for el in elements}
-    if len(unique) < 2:
-        return list(unique)
-    position = {el: i for i, el in enumerate(next(iter(unique)).getroottree().iter(etree.Element)) if el in unique}
-    return sorted(unique, key=position.__getitem__)
