@@ -199,6 +199,53 @@ def m002_articles_fts(db: Database) -> None:
     db.executescript(FTS_TRIGGERS)
 
 
+FAQ_FTS_TRIGGERS = """
+CREATE TRIGGER faqs_ai AFTER INSERT ON faqs BEGIN
+  INSERT INTO faqs_fts (rowid, question, answer) VALUES (new.rowid, new.question, new.answer);
+END;
+CREATE TRIGGER faqs_ad AFTER DELETE ON faqs BEGIN
+  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer) VALUES ('delete', old.rowid, old.question, old.answer);
+END;
+CREATE TRIGGER faqs_au AFTER UPDATE OF question, answer ON faqs BEGIN
+  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer) VALUES ('delete', old.rowid, old.question, old.answer);
+  INSERT INTO faqs_fts (rowid, question, answer) VALUES (new.rowid, new.question, new.answer);
+END;
+"""
+VIEWS = {
+    # One row per article with its authors and tags joined ("; "-separated, in page order).
+    "articles_full": """
+SELECT a.id, a.canonical_url, a.headline, a.byline,
+  (SELECT group_concat(name, '; ') FROM (SELECT au.name FROM article_authors x
+     JOIN authors au ON au.id = x.author_id WHERE x.article_id = a.id ORDER BY x.position)) AS authors,
+  (SELECT group_concat(name, '; ') FROM (SELECT t.name FROM article_tags x
+     JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id ORDER BY x.position)) AS tags,
+  a.published, a.modified, a.section, a.topic, a.summary, a.language, a.comment_count, a.word_count,
+  (SELECT count(*) FROM faqs f WHERE f.article_id = a.id) AS faq_count,
+  a.body, a.version, a.first_seen, a.last_seen
+FROM articles a""",
+    # Every FAQ pair with the article it belongs to.
+    "faq_pairs": """
+SELECT f.rowid AS id, f.question, f.answer, a.headline, a.canonical_url AS url, a.published,
+  a.section, f.article_id, f.position
+FROM faqs f JOIN articles a ON a.id = f.article_id""",
+}
+
+
+@MIGRATIONS()
+def m003_stemmed_search_and_views(db: Database) -> None:
+    """Porter-stemmed full-text search over articles and FAQ pairs; the researchers' views."""
+    db.execute("DROP TRIGGER IF EXISTS articles_ai")
+    db.execute("DROP TRIGGER IF EXISTS articles_ad")
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db["articles"].disable_fts()
+    db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter")
+    db.executescript(FTS_TRIGGERS)
+    db["faqs"].enable_fts(("question", "answer"), tokenize="porter")
+    db.executescript(FAQ_FTS_TRIGGERS)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+
+
 def check_archive(db: Database) -> None:
     """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive."""
     try:
