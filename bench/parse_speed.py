@@ -49,6 +49,19 @@ def compare(contenders: dict, rounds: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def machine() -> str:
+    """CPU model, logical CPUs and architecture, for the report."""
+    model = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs, {platform.machine()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -69,7 +82,7 @@ def main() -> None:
     compare(contenders, 1)  # warm-up: imports, compiled selectors, caches
     result = compare(contenders, args.rounds)
     ours, theirs = result["ours"], result["trafilatura"]
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, one core")
+    print(f"machine: {machine()}, Python {platform.python_version()}, one core")
     print(f"corpus: {args.corpus} ({len(pages)} pages), median of {args.rounds} rounds")
     print(f"{'extractor':<40} {'pages/s':>10}")
     print(f"{'bbn_scraper.parse_article':<40} {ours:>10.1f}")
