@@ -19,6 +19,7 @@ from bbn_scraper.items import Article
 from bbn_scraper.parsers.urls import url_key
 
 from .errors import ArchiveError, ArchiveLocked
+from .query import ReadAPI
 from .schema import MIGRATIONS, check_archive, db_path
 
 STAGES = ("fetch", "parse", "store")
@@ -72,8 +73,9 @@ def _rank(key: str) -> tuple[int, str]:
     return len(key), key
 
 
-class Archive:
-    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open."""
+class Archive(ReadAPI):
+    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open.
+    The read API (`search`, `article`, `stats`) comes from `archive.query`."""
 
     def __init__(self, path: str | Path | Database = "archive.db"):
         owned = not isinstance(path, Database)

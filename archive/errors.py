@@ -12,3 +12,11 @@ class ArchiveLocked(ArchiveError):
 
 class NotAnArchive(ArchiveError):
     """The file is not a SQLite database, or a SQLite database that is not a bbn-archive."""
+
+
+class BadQuery(ArchiveError):
+    """A search or filter the archive cannot run: an empty query, a date it cannot read."""
+
+
+class NotFound(ArchiveError):
+    """No archived article has that id or URL."""

@@ -1,9 +1,12 @@
-"""Readable reports on the archive: the summary a crawl prints."""
+"""Readable reports on the archive: the summary a crawl prints, search results, one article,
+statistics and their chart."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from archive.db import Archive
+from archive.query import ArchiveStats, ArticleDetail, SearchResult
 
 
 def crawl_summary(archive: Archive, crawl_id: int | None = None) -> str:
@@ -28,3 +31,84 @@ def crawl_summary(archive: Archive, crawl_id: int | None = None) -> str:
         f" {counts['article_urls']} URLs, {counts['versions']} earlier versions, {counts['crawls']} crawls",
     ]
     return "\n".join(lines)
+
+
+def format_results(results: list[SearchResult]) -> str:
+    """Search results, best first: headline, what and where, URL, snippet."""
+    if not results:
+        return "no article matches"
+    blocks = []
+    for i, r in enumerate(results, 1):
+        about = [(r.published or "")[:10], r.section, ", ".join(r.authors), f"id {r.id}",
+                 f"matched in {' and '.join(r.matched)}"]
+        blocks.append(f"{i}. {r.headline}\n   {' · '.join(x for x in about if x)}\n   {r.url}\n   {r.snippet}")
+    return "\n\n".join(blocks)
+
+
+def format_article(d: ArticleDetail) -> str:
+    """One article as readable text: headline, byline, dates, section, tags, URLs, body,
+    FAQ pairs, both kinds of links and its versions."""
+    headline = d.headline or "(no headline)"
+    dates = " · ".join(x for x in (d.published and f"published {d.published}", d.modified and f"modified {d.modified}") if x)
+    earlier = len(d.versions)
+    header = [headline, "=" * min(len(headline), 80), d.byline and f"By {d.byline}", dates,
+              f"Section: {d.section or '-'}    Tags: {', '.join(d.tags) or '-'}", f"URL: {d.canonical_url}",
+              *(f"Also seen at: {url}" for url in d.urls if url != d.canonical_url),
+              f"Version {d.version} ({earlier} earlier version{'' if earlier == 1 else 's'}) · id {d.id}"
+              f" · parser {d.parser_version or '?'} · first seen {d.first_seen} · last seen {d.last_seen}"]
+    lines = [line for line in header if line] + ["", d.body]
+    if d.faqs:
+        lines += ["", "FAQs"]
+        for faq in d.faqs:
+            lines += ["", f"Q: {faq.question}", f"A: {faq.answer}"]
+    for title, links in ((f"More about {d.topic}" if d.topic else "More about", d.related_links),
+                         ("You may also like", d.related_articles)):
+        if links:
+            lines += ["", title] + [f"  - {link.text} <{link.url}>" for link in links]
+    return "\n".join(lines)
+
+
+def format_stats(s: ArchiveStats) -> str:
+    """The statistics as aligned text tables."""
+    t = s.totals
+    parts = [
+        f"archive: {t['articles']} articles, {t['faqs']} FAQ pairs, {t['links']} links, {t['authors']} authors,"
+        f" {t['tags']} tags, {t['versions']} earlier versions, {t['pages']} pages, {t['crawls']} crawls",
+        _table("Articles per section", ["section", "articles"], [(k or "(none)", v) for k, v in s.by_section.items()]),
+        _table("Articles per author", ["author", "articles"], list(s.by_author.items())),
+        _table("Articles per month published", ["month", "articles"],
+               [(k or "(unknown)", v) for k, v in s.by_month.items()]),
+        _table("Crawls", ["id", "started", "status", "pages", "new", "updated", "errors", "start URLs"],
+               [(c.id, c.started, c.status, c.pages, c.articles_new, c.articles_updated, c.errors,
+                 " ".join(c.start_urls)) for c in s.crawls]),
+        _table("Errors by stage", ["stage", "errors"], list(s.errors_by_stage.items())),
+    ]
+    return "\n\n".join(parts)
+
+
+def plot_months(s: ArchiveStats, path: str | Path) -> None:
+    """A PNG bar chart of articles per month published (matplotlib's Agg backend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    labels = [month or "unknown" for month in s.by_month]
+    figure = Figure(figsize=(max(6.0, 0.6 * len(labels)), 4), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.bar(labels, list(s.by_month.values()), color="#3b6ea5")
+    axes.set_title("Articles per month published")
+    axes.set_ylabel("articles")
+    axes.tick_params(axis="x", labelrotation=45)
+    figure.savefig(path, format="png")
+
+
+def _table(title: str, headers: list[str], rows: list[tuple]) -> str:
+    """A titled table: numbers right-aligned, text left-aligned, "(none)" for no rows."""
+    if not rows:
+        return f"{title}\n  (none)"
+    cells = [headers] + [[str(v) for v in row] for row in rows]
+    numeric = [all(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(r, widths, numeric)).rstrip()
+             for r in cells]
+    return "\n".join([title] + ["  " + line for line in lines])

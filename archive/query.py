@@ -1,0 +1,293 @@
+"""The read API: ranked full-text search, one article with everything archived about it, and
+statistics. Functions take an `Archive`; `ReadAPI` makes them its methods."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from dateutil import parser as dateparser
+
+from bbn_scraper.items import Faq, Link
+
+from .errors import BadQuery, NotFound
+
+if TYPE_CHECKING:
+    from .db import Archive
+
+DEFAULT_LIMIT = 20
+SNIPPET_TOKENS = 16
+
+# An article's authors and tags in page order, as JSON arrays (`a` is the articles row).
+AUTHORS_JSON = """(SELECT json_group_array(name) FROM (SELECT au.name FROM article_authors x
+  JOIN authors au ON au.id = x.author_id WHERE x.article_id = a.id ORDER BY x.position))"""
+TAGS_JSON = """(SELECT json_group_array(name) FROM (SELECT t.name FROM article_tags x
+  JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id ORDER BY x.position))"""
+FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answer', answer))
+  FROM (SELECT question, answer FROM faqs WHERE article_id = a.id ORDER BY position))"""
+
+# Every FTS hit, article text or one FAQ pair, keyed by article. Headline hits weigh most.
+HITS = """
+SELECT rowid AS article_id, bm25(articles_fts, 10.0, 4.0, 1.0) AS rank, 'article' AS matched,
+  snippet(articles_fts, -1, :open, :close, '…', :tokens) AS snippet
+FROM articles_fts WHERE articles_fts MATCH :match
+UNION ALL
+SELECT f.article_id, bm25(faqs_fts, 2.0, 1.0), 'faq', snippet(faqs_fts, -1, :open, :close, '…', :tokens)
+FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match"""
+
+SEARCH = f"""
+WITH hits AS ({HITS}),
+best AS (
+  SELECT article_id, rank, snippet,
+    max(matched = 'article') OVER w AS in_article, max(matched = 'faq') OVER w AS in_faq,
+    row_number() OVER (w ORDER BY rank) AS n
+  FROM hits WINDOW w AS (PARTITION BY article_id)
+)
+SELECT a.id, a.headline, a.canonical_url AS url, a.published, a.section, {AUTHORS_JSON} AS authors,
+  b.snippet, b.rank, b.in_article, b.in_faq
+FROM best b JOIN articles a ON a.id = b.article_id
+WHERE b.n = 1 AND {{where}}
+ORDER BY b.rank, a.id LIMIT :limit"""
+
+# A user's word: a "quoted phrase" (an unbalanced quote is just a character) or a run of
+# non-space characters; either may end with * for a prefix search.
+_TERM = re.compile(r'"([^"]*)"(\*?)|(\S+)')
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One article found by `search`. `rank` is FTS5's bm25 of its best hit (lower is better);
+    `matched` says where the words were found: "article" (headline, summary, body) and/or "faq"."""
+
+    id: int
+    headline: str | None
+    url: str
+    published: str | None
+    section: str | None
+    authors: list[str]
+    snippet: str
+    rank: float
+    matched: list[str]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """An earlier version of an article (its full content is in `article_versions`)."""
+
+    version: int
+    fetched_at: str
+    superseded_at: str
+    crawl_id: int | None
+    content_hash: str
+    headline: str | None
+    word_count: int
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    """Everything archived about one article; `versions` are the earlier ones, oldest first."""
+
+    id: int
+    canonical_url: str
+    url: str
+    headline: str | None
+    byline: str | None
+    authors: list[str]
+    tags: list[str]
+    published: str | None
+    modified: str | None
+    section: str | None
+    topic: str | None
+    summary: str | None
+    image_url: str | None
+    language: str | None
+    comment_count: int | None
+    word_count: int
+    body: str
+    body_html: str
+    faqs: list[Faq]
+    related_links: list[Link]
+    related_articles: list[Link]
+    urls: list[str]
+    version: int
+    versions: list[VersionInfo]
+    parser_version: str
+    warnings: list[str]
+    first_seen: str
+    last_seen: str
+    last_modified_seen: str | None
+
+
+@dataclass(frozen=True)
+class CrawlInfo:
+    """One row of the crawl history."""
+
+    id: int
+    started: str
+    finished: str | None
+    status: str
+    start_urls: list[str]
+    pages: int
+    articles_new: int
+    articles_updated: int
+    duplicates: int
+    errors: int
+
+
+@dataclass(frozen=True)
+class ArchiveStats:
+    """Article counts by section, author and month published (YYYY-MM; None when unknown),
+    the crawl history and error counts by stage. An article counts once for each author."""
+
+    totals: dict[str, int]
+    by_section: dict[str | None, int]
+    by_author: dict[str, int]
+    by_month: dict[str | None, int]
+    crawls: list[CrawlInfo]
+    errors_by_stage: dict[str, int]
+
+
+def fts_query(text: str) -> str:
+    """The user's words as an FTS5 query that cannot be a syntax error: every word and
+    "phrase" quoted (so AND, OR, NEAR, parentheses and colons are plain text), a trailing *
+    kept as a prefix search, all terms required. `BadQuery` when no word is left."""
+    terms = []
+    for phrase, phrase_star, word in _TERM.findall(text or ""):
+        core = (phrase or word).replace('"', "").strip("*")
+        if re.search(r"\w", core):
+            terms.append(f'"{core}"{phrase_star or ("*" if word.endswith("*") else "")}')
+    if not terms:
+        raise BadQuery("empty query: give at least one word to search for")
+    return " ".join(terms)
+
+
+def parse_date(value: str | date | datetime, *, end: bool = False) -> str:
+    """An ISO 8601 bound from an ISO date or anything python-dateutil reads. What the value
+    leaves out is filled to the start of the period, or with `end` to its end: "2023" until
+    means until 2023-12-31T23:59:59. `BadQuery` for text that is not a date."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59, 59) if end else time.min).isoformat()
+    year = date.today().year
+    default = datetime(year, 12, 31, 23, 59, 59) if end else datetime(year, 1, 1)
+    try:
+        return dateparser.parse(str(value), default=default).isoformat()
+    except (ValueError, OverflowError):
+        raise BadQuery(f"bad date {str(value)!r}: use an ISO date such as 2023-09-21") from None
+
+
+def article_filter(
+    author: str | None = None, tag: str | None = None, section: str | None = None,
+    since: str | date | None = None, until: str | date | None = None,
+) -> tuple[str, dict]:
+    """A WHERE condition on `articles a` and its parameters. Author, tag and section match
+    whole names, case-insensitively; since and until bound `published`, both inclusive."""
+    conditions, params = ["1"], {}
+    if author:
+        conditions.append("EXISTS (SELECT 1 FROM article_authors x JOIN authors au ON au.id = x.author_id"
+                          " WHERE x.article_id = a.id AND au.name = :author COLLATE NOCASE)")
+        params["author"] = author
+    if tag:
+        conditions.append("EXISTS (SELECT 1 FROM article_tags x JOIN tags t ON t.id = x.tag_id"
+                          " WHERE x.article_id = a.id AND t.name = :tag COLLATE NOCASE)")
+        params["tag"] = tag
+    if section:
+        conditions.append("a.section = :section COLLATE NOCASE")
+        params["section"] = section
+    if since:
+        conditions.append("datetime(a.published) >= datetime(:since)")
+        params["since"] = parse_date(since)
+    if until:
+        conditions.append("datetime(a.published) <= datetime(:until)")
+        params["until"] = parse_date(until, end=True)
+    return " AND ".join(conditions), params
+
+
+def search(
+    archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
+    section: str | None = None, since: str | date | None = None, until: str | date | None = None,
+    limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"),
+) -> list[SearchResult]:
+    """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
+    "floods" finds "flood"), best first; the snippet wraps matches in `markers`."""
+    if limit is not None and limit < 1:
+        raise BadQuery(f"limit must be at least 1, not {limit}")
+    where, params = article_filter(author, tag, section, since, until)
+    params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
+                  limit=-1 if limit is None else limit)
+    return [
+        SearchResult(
+            id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
+            section=row["section"], authors=json.loads(row["authors"]), snippet=row["snippet"],
+            rank=row["rank"], matched=[m for m in ("article", "faq") if row[f"in_{m}"]],
+        )
+        for row in archive.db.query(SEARCH.format(where=where), params)
+    ]
+
+
+def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
+    """The article with this id, canonical URL or any URL it was seen under (AMP copies,
+    tracking-decorated links); `NotFound` otherwise."""
+    key = str(id_or_url).strip()
+    article_id = int(key) if key.isdigit() else archive.known_article_id(key)
+    row = next(archive.db.query(
+        f"SELECT a.*, {AUTHORS_JSON} AS authors, {TAGS_JSON} AS tags FROM articles a WHERE a.id = ?", [article_id]
+    ), None)
+    if row is None:
+        raise NotFound(f"no article with id {key}" if key.isdigit() else f"no article archived under {key}")
+
+    def rows(sql: str) -> list[dict]:
+        return list(archive.db.query(sql, [article_id]))
+
+    links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
+    scalars = {f.name for f in fields(ArticleDetail)} & row.keys()
+    return ArticleDetail(**{
+        **{name: row[name] for name in scalars},
+        "authors": json.loads(row["authors"]), "tags": json.loads(row["tags"]),
+        "warnings": json.loads(row["warnings"] or "[]"),
+        "faqs": [Faq(**r) for r in rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")],
+        "related_links": [Link(r["text"], r["url"]) for r in links if r["kind"] == "related"],
+        "related_articles": [Link(r["text"], r["url"]) for r in links if r["kind"] == "also_like"],
+        "urls": [r["url"] for r in rows("SELECT url FROM article_urls WHERE article_id = ? ORDER BY id")],
+        "versions": [VersionInfo(**r) for r in rows(
+            "SELECT version, fetched_at, superseded_at, crawl_id, content_hash, headline, word_count"
+            " FROM article_versions WHERE article_id = ? ORDER BY version")],
+    })
+
+
+def stats(archive: Archive) -> ArchiveStats:
+    """What the archive holds, by section, author and month, and how its crawls went."""
+    from .db import STAGES
+
+    def counts(sql: str) -> dict:
+        return dict(archive.db.execute(sql).fetchall())
+
+    crawls = [
+        CrawlInfo(**{**row, "start_urls": json.loads(row["start_urls"])})
+        for row in archive.db.query(
+            "SELECT id, started, finished, status, start_urls, pages, articles_new, articles_updated,"
+            " duplicates, errors FROM crawls ORDER BY id")
+    ]
+    return ArchiveStats(
+        totals=archive.counts(),
+        by_section=counts("SELECT section, count(*) AS n FROM articles GROUP BY section"
+                          " ORDER BY n DESC, section IS NULL, section"),
+        by_author=counts("SELECT au.name, count(*) AS n FROM article_authors x JOIN authors au"
+                         " ON au.id = x.author_id GROUP BY au.id ORDER BY n DESC, au.name"),
+        by_month=counts("SELECT substr(published, 1, 7) AS month, count(*) FROM articles"
+                        " GROUP BY month ORDER BY month IS NULL, month"),
+        crawls=crawls,
+        errors_by_stage={stage: 0 for stage in STAGES} | counts(
+            "SELECT stage, count(*) FROM errors GROUP BY stage ORDER BY stage"),
+    )
+
+
+class ReadAPI:
+    """The read API as `Archive` methods: `archive.search(...)`, `.article(...)`, `.stats()`."""
+
+    search = search
+    article = article
+    stats = stats

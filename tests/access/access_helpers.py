@@ -1,0 +1,29 @@
+"""Helpers of the access tests: the crawled sample and the manifest's searchable text."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sample:
+    db: Path
+    manifest: dict
+
+    @property
+    def articles(self) -> list[dict]:
+        return self.manifest["articles"]
+
+    def by_url(self, url: str) -> dict:
+        return next(a for a in self.articles if a["canonical_url"] == url)
+
+
+def article_text(article: dict) -> str:
+    """Everything of a manifest article that is searchable, lower-cased."""
+    faqs = [f"{f['question']} {f['answer']}" for f in article["faqs"]]
+    return " ".join([article["headline"], article["summary"] or "", article["body"], *faqs]).lower()
+
+
+def has_word(article: dict, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word.lower())}\b", article_text(article)) is not None

@@ -1,0 +1,67 @@
+"""reparse: the stored pages parsed again without fetching; changed articles become versions."""
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+
+from archive import Archive, ArchiveLocked
+from archive.reparse import reparse
+from bbn_scraper.parsers import PARSER_VERSION
+
+
+def test_reparse_of_a_fresh_crawl_changes_nothing(sample, db_copy):
+    with Archive(db_copy) as archive:
+        before = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
+        result = reparse(archive)
+        after = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
+        crawl = next(archive.db.query("SELECT * FROM crawls WHERE id = ?", [result.crawl_id]))
+    n = len(sample.articles)
+    assert (result.parsed, result.changed, result.unchanged, result.failed) == (n, 0, n, 0)
+    assert after == before  # reparsing is not a visit: last_seen and crawl_id stay
+    assert json.loads(crawl["start_urls"]) == ["reparse"] and crawl["status"] == "finished"
+    assert json.loads(crawl["settings"])["parser_version"] == PARSER_VERSION
+
+
+def test_reparse_restores_a_tampered_article_as_a_new_version(sample, db_copy):
+    expected = sample.articles[5]
+    with Archive(db_copy) as archive:
+        article_id = archive.known_article_id(expected["canonical_url"])
+        # What an older parser might have stored: other text, so another content hash.
+        archive.db.execute("UPDATE articles SET body = 'tampered text', content_hash = 'old' WHERE id = ?", [article_id])
+        archive.db.conn.commit()
+        assert [r.id for r in archive.search("tampered")] == [article_id]
+        result = reparse(archive)
+        restored = archive.article(article_id)
+        [old] = list(archive.db.query("SELECT version, body, crawl_id FROM article_versions WHERE article_id = ?", [article_id]))
+        assert archive.search("tampered") == []
+    assert (result.changed, result.unchanged, result.failed) == (1, len(sample.articles) - 1, 0)
+    assert restored.body == expected["body"] and restored.version == 2
+    assert old == {"version": 1, "body": "tampered text", "crawl_id": result.crawl_id}
+    assert restored.parser_version == PARSER_VERSION
+
+
+def test_a_page_that_no_longer_parses_is_a_parse_error_of_the_reparse(sample, db_copy):
+    expected = sample.articles[7]
+    with Archive(db_copy) as archive:
+        archive.db.execute("UPDATE pages SET body = ? WHERE url = ?",
+                           [zlib.compress(b"<html><body><p>gone</p></body></html>"), expected["canonical_url"]])
+        archive.db.conn.commit()
+        result = reparse(archive)
+        errors = list(archive.db.query("SELECT url, stage FROM errors WHERE crawl_id = ?", [result.crawl_id]))
+        body = archive.article(expected["canonical_url"]).body
+    assert (result.failed, result.changed) == (1, 0)
+    assert errors == [{"url": expected["canonical_url"], "stage": "parse"}]
+    assert body == expected["body"]  # the archived article is kept
+
+
+def test_reparse_since_a_later_date_parses_nothing(db_copy):
+    with Archive(db_copy) as archive:
+        assert reparse(archive, since="2999-01-01").parsed == 0
+
+
+def test_reparse_holds_the_crawl_lock(db_copy):
+    with Archive(db_copy) as holder, holder.crawl_lock(), Archive(db_copy) as other:
+        with pytest.raises(ArchiveLocked):
+            reparse(other)
