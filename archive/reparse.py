@@ -10,9 +10,9 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from w3lib.encoding import html_to_unicode, http_content_type_encoding
 
 from bbn_scraper.parsers import PARSER_VERSION, parse_article
+from bbn_scraper.parsers.document import page_text
 from bbn_scraper.parsers.urls import url_key
 
 from .db import Archive
@@ -47,14 +47,6 @@ class ReparseResult:
     changed: int = 0
     unchanged: int = 0
     failed: int = 0
-
-
-def page_text(body: bytes, content_type: str | None) -> str | bytes:
-    """A stored page as the crawl read it: decoded by its Content-Type charset (a BOM wins, as
-    in Scrapy); without one, the bytes, which the parser decodes by BOM and <meta charset>."""
-    if http_content_type_encoding(content_type or ""):
-        return html_to_unicode(content_type, body)[1]
-    return body
 
 
 def reparse(archive: Archive, since: str | date | None = None) -> ReparseResult:

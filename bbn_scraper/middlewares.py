@@ -1,15 +1,32 @@
-"""Downloader pieces: retries that back off, and request fingerprints by url_key."""
+"""Crawl middlewares: retries that back off, callback errors recorded instead of raised, and
+request fingerprints by url_key. What the crawl may request is enforced in `bbn_scraper.scope`."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.task import deferLater
 
+from bbn_scraper.items import CrawlError
 from bbn_scraper.parsers.urls import url_key
+
+logger = logging.getLogger(__name__)
+
+
+class CallbackErrorsMiddleware:
+    """An exception in a spider callback becomes a parse error of that page, in `errors`,
+    instead of a Scrapy "Spider error": the page's other results and the crawl go on."""
+
+    def process_spider_exception(self, response, exception):
+        if isinstance(exception, CloseSpider):
+            return None
+        logger.warning("could not process %s: %r", response.url, exception)
+        return [CrawlError(response.url, "parse", f"{type(exception).__name__}: {exception}")]
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

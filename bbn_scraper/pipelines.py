@@ -62,7 +62,10 @@ class DeduplicatePipeline:
 class StorePipeline:
     """Writes every item to the archive under the crawl lock, and closes the crawl with its
     counters. Aliases, sightings and sitemap dates are applied once the crawl is over, so that
-    the order pages arrive in does not matter."""
+    the order pages arrive in does not matter; those whose article is not archived yet are kept
+    in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
+    it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
+    (see `bbn_scraper.jobdir`)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -95,9 +98,13 @@ class StorePipeline:
             self._store(item)
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
             url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
-            logger.exception("could not store %s", url)
-            self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
+            self._record_failure(url, exc)
         return item
+
+    def _record_failure(self, url: str | None, exc: Exception) -> None:
+        logger.warning("could not store %s: %r", url, exc)
+        self.crawler.stats.inc_value("bbn/error_store")
+        self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
 
     def _store(self, item) -> None:
         archive, crawl_id = self.archive, self.crawl_id
@@ -122,8 +129,12 @@ class StorePipeline:
             raise DropItem(f"unknown item type {type(item).__name__}")
 
     def close_spider(self):
-        if self.archive is not None:
+        if self.archive is None:
+            return
+        try:
             self._apply_deferred()
+        except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
+            self._record_failure(None, exc)
 
     def spider_closed(self, spider, reason):
         """Close the crawl row once Scrapy says why the crawl ended, then release the lock."""
@@ -139,13 +150,25 @@ class StorePipeline:
 
     def _apply_deferred(self) -> None:
         archive = self.archive
+        state = getattr(self.crawler.spider, "state", None)  # only with a JOBDIR
+        if state is not None:
+            self.aliases = {**self.aliases, **state.pop("pending_aliases", {})}
+            self.lastmods = {**state.pop("pending_lastmods", {}), **self.lastmods}
+        pending = {}
         for url, canonical_url in self.aliases.items():
             article_id = archive.known_article_id(canonical_url)
-            if article_id is not None:
+            if article_id is None:
+                pending[url] = canonical_url
+            else:
                 archive.add_alias(url, article_id)
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
         archive.record_lastmods(self.lastmods)
+        if state is not None:
+            state["pending_aliases"] = pending
+            state["pending_lastmods"] = {
+                url: lastmod for url, lastmod in self.lastmods.items() if archive.known_article_id(url) is None
+            }
 
 
 def _settings(crawler) -> dict:

@@ -18,6 +18,8 @@ DOWNLOAD_TIMEOUT = 30
 # Nothing a news page needs is this large; larger responses are failed and recorded.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Only http and https: no file:, data:, ftp: or s3: requests, whatever a page or redirect says.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 # Retries: transient server errors and timeouts, waiting longer each time (see middlewares).
 RETRY_ENABLED = True
@@ -28,7 +30,18 @@ RETRY_BACKOFF_MAX = 60.0  # also caps a server's Retry-After
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "bbn_scraper.middlewares.BackoffRetryMiddleware": 550,
+    # Only the start URLs' hosts and ports, also after redirects; every refusal is recorded.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "bbn_scraper.scope.ScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "bbn_scraper.scope.SafeMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "bbn_scraper.scope.SafeRedirectMiddleware": 600,
 }
+# An exception in a callback is recorded as that page's parse error; the crawl goes on.
+SPIDER_MIDDLEWARES = {"bbn_scraper.middlewares.CallbackErrorsMiddleware": 10}
+# --resume DIR: resume a paused crawl, start afresh after a finished or killed one.
+EXTENSIONS = {"bbn_scraper.jobdir.JobDirGuard": 1000}
 # Variants of one URL (tracking parameters, http/https, www, trailing slash) are one request.
 REQUEST_FINGERPRINTER_CLASS = "bbn_scraper.middlewares.UrlKeyFingerprinter"
 

@@ -34,6 +34,8 @@ CHROME_CLASSES = frozenset({
     "wp-block-image", "penci-single-link-pages", "post-pagination", "td-post-featured-image",
 })
 CHROME_CLASS_PARTS = ("adsense", "advert", "share")
+# Void elements: libxml2's HTML parser nests what follows an unclosed one inside it.
+VOID_TAGS = frozenset({"embed", "img", "input", "source", "param", "track", "area", "wbr"})
 CHROME_IDS = frozenset({"respond", "comments"})
 
 
@@ -70,7 +72,26 @@ class Block:
 def strip_chrome(content: etree._Element) -> None:
     """Drop ads, share buttons, meta lines, related posts and the like from the content."""
     for el in [el for el in content.iterdescendants(etree.Element) if _is_chrome(el)]:
+        if el.tag in VOID_TAGS:
+            _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
         drop(el)
+
+
+def _hoist_children(el: etree._Element) -> None:
+    """Move an element's children (and its text) out, just after it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    children, text, tail = list(el), el.text or "", el.tail or ""
+    el.text = None
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+        el.tail = text
+    else:
+        el.tail = text + tail
+    position = parent.index(el)
+    for child in reversed(children):
+        parent.insert(position + 1, child)
 
 
 def _is_chrome(el: etree._Element) -> bool:

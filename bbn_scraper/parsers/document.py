@@ -6,6 +6,7 @@ import re
 
 from bs4 import UnicodeDammit
 from lxml import etree
+from w3lib.encoding import http_content_type_encoding
 
 MAX_DOCUMENT_CHARS = 8_000_000
 _META_CHARSET = re.compile(
@@ -15,6 +16,23 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # The parser keeps going on broken markup and accepts trees deeper than libxml2's default limit.
 # Plain etree elements: lxml.html's element classes cost a class lookup per element touched.
 PARSER = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True)
+
+
+def page_text(body: bytes, content_type: str | None) -> str | bytes:
+    """A fetched page for the parser, given its HTTP Content-Type. Bytes that are valid UTF-8
+    are UTF-8 whatever the header says (servers that label everything ISO-8859-1 are common).
+    Otherwise a charset in the header wins, unless it claims UTF-8, which these bytes are not:
+    then the bytes go to the parser, which reads <meta charset> or guesses, and says so."""
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    declared = http_content_type_encoding(content_type or "")
+    if declared and declared not in ("utf-8", "utf8"):
+        return body.decode(declared, errors="replace")
+    return body
 
 
 def decode_html(html: str | bytes) -> tuple[str, list[str]]:

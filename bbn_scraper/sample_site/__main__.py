@@ -1,11 +1,12 @@
-"""`python -m bbn_scraper.sample_site [--port 8000] [--edition 1|2] [--verbose]`: serve the sample
-site in the foreground on 127.0.0.1 until Ctrl-C."""
+"""`python -m bbn_scraper.sample_site [--port 8000] [--edition 1|2] [--faults [--stall S]] [--verbose]`:
+serve the sample site in the foreground on 127.0.0.1 until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
+from .faults import DEFAULT_STALL
 from .server import SampleSite
 
 
@@ -14,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Serve the BBN-style sample site on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free port; default 8000)")
     parser.add_argument("--edition", type=int, choices=(1, 2), default=1, help="content edition (default 1)")
+    parser.add_argument("--faults", action="store_true", help="fault mode: timeouts, resets, 5xx, 429, bad redirects, "
+                        "huge, binary and empty pages, hostile articles (see faults.py)")
+    parser.add_argument("--stall", type=float, default=DEFAULT_STALL,
+                        help=f"seconds the timeout fault stalls (default {DEFAULT_STALL:g})")
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request to stderr")
     parser.add_argument("--manifest", action="store_true", help="print the manifest as JSON and exit")
     args = parser.parse_args(argv)
@@ -24,11 +29,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         return 0
     try:
-        site = SampleSite(port=args.port, edition=args.edition, verbose=args.verbose).start()
+        site = SampleSite(port=args.port, edition=args.edition, verbose=args.verbose,
+                          faults=args.faults, stall=args.stall).start()
     except OSError as exc:
         print(f"cannot listen on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
         return 1
-    print(f"BBN sample site (edition {site.edition}) at {site.base_url} - Ctrl-C to stop", flush=True)
+    mode = ", fault mode" if args.faults else ""
+    print(f"BBN sample site (edition {site.edition}{mode}) at {site.base_url} - Ctrl-C to stop", flush=True)
     try:
         site._thread.join()
     except KeyboardInterrupt:

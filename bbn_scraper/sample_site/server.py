@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from .content import CONTENT, FLAKY_SLUG
+from .faults import DEFAULT_STALL, Faults
 from .manifest import build_manifest
 from .render import Renderer
 from .routes import Response, resolve
@@ -60,6 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
                         resp = Response(304, b"", resp.content_type, {"Last-Modified": resp.headers["Last-Modified"]})
                 except (TypeError, ValueError):
                     pass
+        if site.faults is not None:
+            resp = site.faults.apply(self, path, resp)
+            if resp is None:  # the fault answered on the socket itself
+                return
         site._set_status(entry, resp.status)
         self._send(resp, send_body)
 
@@ -95,9 +100,13 @@ class SampleSite:
     ...     site.base_url            # "http://127.0.0.1:PORT/"
     ...     site.edition = 2         # switch edition on the running server
     ...     site.requests["/private/"]
+
+    `faults=True` serves the site in fault mode (see `faults.py`): `site.faults` then holds
+    the fault layer; `stall` is how long its timeout fault keeps a request waiting.
     """
 
-    def __init__(self, port: int = 0, edition: int = 1, host: str = "127.0.0.1", verbose: bool = False) -> None:
+    def __init__(self, port: int = 0, edition: int = 1, host: str = "127.0.0.1", verbose: bool = False,
+                 faults: bool = False, stall: float = DEFAULT_STALL) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the sample site only listens on loopback, not {host!r}")
         self.host = host
@@ -113,6 +122,7 @@ class SampleSite:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.flaky_path = CONTENT.by_slug[FLAKY_SLUG].path
+        self.faults: Faults | None = Faults(stall) if faults else None
         self._bind()
 
     # -- lifecycle

@@ -17,7 +17,9 @@ from archive import Archive
 from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
 from bbn_scraper.parsers import parse_article
 from bbn_scraper.parsers.dates import parse_date
+from bbn_scraper.parsers.document import page_text
 from bbn_scraper.parsers.urls import normalize_url, url_key
+from bbn_scraper.scope import Refused, Scope
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
@@ -27,6 +29,7 @@ DENY = (
 )
 PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest: not a failure
 
 
 class BbnSpider(scrapy.Spider):
@@ -38,11 +41,14 @@ class BbnSpider(scrapy.Spider):
         super().__init__(**kwargs)
         urls = start_urls.split(",") if isinstance(start_urls, str) else list(start_urls or [DEFAULT_START_URL])
         self.start_urls = [normalize_url(u) for u in urls if u.strip()]
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls})
+        self.scope = Scope(self.start_urls)
+        refused = [u for u in self.start_urls if u not in self.scope]
+        if refused:
+            raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.known: dict[str, tuple[int, str | None]] = {}
         self.skipped: set[int] = set()  # archived articles seen linked but not downloaded
-        self.links = LinkExtractor(deny=DENY, canonicalize=False)  # hosts checked by _allowed (ports too)
+        self.links = LinkExtractor(deny=DENY, canonicalize=False)  # hosts and ports checked by self.scope
         self.max_articles = 0
         self.articles = 0
 
@@ -102,7 +108,7 @@ class BbnSpider(scrapy.Spider):
         if not response.body.strip():
             yield CrawlError(response.url, "parse", "empty response body")
             return
-        article = parse_article(response.text, response.url)
+        article = parse_article(page_text(response.body, content_type), response.url)
         for link in self.links.extract_links(response):
             yield from self._follow(link.url)
         if article is None:
@@ -111,7 +117,7 @@ class BbnSpider(scrapy.Spider):
             return
         if (
             url_key(article.canonical_url) != url_key(response.url)
-            and self._allowed(article.canonical_url)
+            and article.canonical_url in self.scope
             and not response.meta.get("via_canonical")
         ):
             # A copy (AMP, alias): the article is archived from its canonical page, whichever
@@ -125,21 +131,28 @@ class BbnSpider(scrapy.Spider):
             raise CloseSpider(f"article cap of {self.max_articles} reached")
 
     def errback(self, failure):
+        """Every failed request is a fetch error of the URL first requested (before any
+        redirect), except the ones robots.txt forbids."""
         request = failure.request
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # robots.txt forbids it, or a middleware dropped it on purpose
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(Refused):
+            reason = str(failure.value)
+        elif failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN:
+            return
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        yield CrawlError(request.url, "fetch", reason)
+        redirects = request.meta.get("redirect_urls")
+        if redirects and not failure.check(Refused):
+            reason += f" (at {request.url})"
+        yield CrawlError(redirects[0] if redirects else request.url, "fetch", reason)
 
     # Helpers
 
     def _follow(self, url: str, lastmod: str | None = None, via_canonical: bool = False):
         """A request for a discovered URL, unless the archive already holds that article
         (and its sitemap lastmod is not newer). Tracking-decorated links become aliases."""
-        if not self._allowed(url):
+        if url not in self.scope:
             return
         clean = normalize_url(url)
         if url.split("#")[0] != clean:
@@ -158,11 +171,6 @@ class BbnSpider(scrapy.Spider):
 
     def _request(self, url: str, callback, priority: int = 0):
         return scrapy.Request(url, callback, errback=self.errback, priority=priority)
-
-    def _allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        return parts.scheme in ("http", "https") and any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
 def _is_newer(lastmod: str | None, known: str | None) -> bool:

@@ -1,0 +1,117 @@
+"""`bbn-archive verify`: whether an archive is intact. SQLite's integrity and foreign-key
+checks, the full-text indexes against their tables, and each article's content hash against
+its headline, body and FAQs. Reads only; never migrates or repairs."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bbn_scraper.items import Article, Faq
+
+from .db import content_hash
+
+MAX_LISTED = 20  # problems listed per check; the rest are counted
+FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
+
+
+@dataclass
+class Check:
+    """One verification: what was checked and every problem found."""
+
+    name: str
+    checked: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_archive(path: str | Path) -> list[Check]:
+    """Run every check on the archive at `path`; a check that cannot run is a problem."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=rw", uri=True)
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return [_run(name, fn, conn) for name, fn in (
+            ("integrity", _integrity),
+            ("foreign keys", _foreign_keys),
+            *((f"search index {fts}", _fts_check(fts, table)) for fts, table in FTS_INDEXES),
+            ("content hashes", _content_hashes),
+        )]
+    finally:
+        conn.close()
+
+
+def report(checks: list[Check]) -> str:
+    """One line per check, its problems indented below it."""
+    lines = []
+    for check in checks:
+        status = "ok  " if check.ok else "FAIL"
+        lines.append(f"{status} {check.name}: {check.checked}" if check.checked else f"{status} {check.name}")
+        lines += ["       " + problem.replace("\n", "\n       ") for problem in check.problems[:MAX_LISTED]]
+        if len(check.problems) > MAX_LISTED:
+            lines.append(f"       ... and {len(check.problems) - MAX_LISTED} more")
+    bad = sum(not c.ok for c in checks)
+    lines.append("archive is intact" if not bad else f"{bad} of {len(checks)} checks failed")
+    return "\n".join(lines)
+
+
+def _run(name: str, fn, conn: sqlite3.Connection) -> Check:
+    check = Check(name)
+    try:
+        fn(conn, check)
+    except sqlite3.Error as exc:
+        check.problems.append(f"could not check: {exc}")
+    return check
+
+
+def _integrity(conn: sqlite3.Connection, check: Check) -> None:
+    rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    check.checked = "PRAGMA integrity_check"
+    if rows != ["ok"]:
+        check.problems += rows
+
+
+def _foreign_keys(conn: sqlite3.Connection, check: Check) -> None:
+    rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    check.checked = "PRAGMA foreign_key_check"
+    check.problems += [f"{table} row {rowid} refers to a missing {parent} row" for table, rowid, parent, _ in rows]
+
+
+def _fts_check(fts: str, table: str):
+    """The FTS5 index `fts` over the external-content `table`: its own integrity-check (with
+    rank 1, which compares the index with the table) and the same rows on both sides."""
+    def check_index(conn: sqlite3.Connection, check: Check) -> None:
+        # Names come from FTS_INDEXES, never from input: safe to format into the SQL.
+        rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        indexed = conn.execute(f"SELECT count(*) FROM {fts}_docsize").fetchone()[0]
+        check.checked = f"{indexed} of {rows} {table} rows indexed"
+        missing = conn.execute(f"SELECT rowid FROM {table} EXCEPT SELECT id FROM {fts}_docsize").fetchall()
+        extra = conn.execute(f"SELECT id FROM {fts}_docsize EXCEPT SELECT rowid FROM {table}").fetchall()
+        check.problems += [f"{table} row {rowid} is not in {fts}" for (rowid,) in missing]
+        check.problems += [f"{fts} indexes row {rowid}, which {table} does not have" for (rowid,) in extra]
+        try:
+            with conn:
+                conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            check.problems.append(f"{fts} does not match {table} ({exc}): rebuild it with "
+                                  f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+    return check_index
+
+
+def _content_hashes(conn: sqlite3.Connection, check: Check) -> None:
+    faqs: dict[int, list[Faq]] = {}
+    for article_id, question, answer in conn.execute(
+        "SELECT article_id, question, answer FROM faqs ORDER BY article_id, position"
+    ):
+        faqs.setdefault(article_id, []).append(Faq(question, answer))
+    count = 0
+    for article_id, url, headline, body, stored in conn.execute(
+        "SELECT id, canonical_url, headline, body, content_hash FROM articles ORDER BY id"
+    ):
+        count += 1
+        article = Article(url=url, canonical_url=url, headline=headline, body=body, faqs=faqs.get(article_id, []))
+        if content_hash(article) != stored:
+            check.problems.append(f"article {article_id} ({url}): content_hash does not match its headline, body and FAQs")
+    check.checked = f"{count} articles"

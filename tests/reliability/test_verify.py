@@ -1,0 +1,117 @@
+"""`bbn-archive verify`: exit 0 on an intact archive; exit 1, naming what is wrong, on an archive
+corrupted in each way it checks."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from archive import Archive
+from archive.cli import cli
+from bbn_scraper.items import Faq
+from tests.archive.archive_factories import BASE, make_article
+
+
+@pytest.fixture
+def db(tmp_path):
+    """An archive of three articles with FAQs, closed (its WAL checkpointed into the file)."""
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        crawl_id = archive.start_crawl([BASE])
+        for n in range(3):
+            archive.store_article(make_article(f"{BASE}/news/story-{n}", headline=f"Story {n}",
+                                               faqs=[Faq(f"Question {n}?", f"Answer {n}.")]), crawl_id=crawl_id)
+    return path
+
+
+def verify(db) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["verify", "--db", str(db)])
+    return result.exit_code, result.output
+
+
+def corrupt(db, *statements: str) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+def failed(output: str) -> list[str]:
+    return [line.split(":")[0].removeprefix("FAIL ") for line in output.splitlines() if line.startswith("FAIL")]
+
+
+def test_an_intact_archive_verifies(db):
+    code, output = verify(db)
+    assert code == 0, output
+    assert "3 of 3 articles rows indexed" in output and "3 articles" in output
+    assert output.rstrip().endswith("archive is intact")
+
+
+def test_an_index_out_of_step_with_its_table(db):
+    corrupt(db, "PRAGMA writable_schema = ON",
+            "UPDATE sqlite_master SET sql = 'CREATE INDEX idx_articles_published ON articles(headline)'"
+            " WHERE name = 'idx_articles_published'")
+    code, output = verify(db)
+    assert code == 1
+    assert failed(output) == ["integrity"]
+    assert "row 1 missing from index idx_articles_published" in output
+
+
+def test_a_damaged_page(db):
+    conn = sqlite3.connect(db)
+    (page,) = conn.execute("SELECT pageno FROM dbstat WHERE name = 'idx_articles_published'").fetchone()
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size + 8)  # the page's cell pointers
+        f.write(b"\xff" * 64)
+    code, output = verify(db)
+    assert code == 1
+    assert "integrity" in failed(output)
+    assert re.search(r"tree page \d+|malformed", output), output  # what SQLite says depends on the damage
+
+
+def test_a_row_pointing_at_a_missing_article(db):
+    corrupt(db, "INSERT INTO links (article_id, kind, position, text, url) VALUES (999, 'related', 1, 'x', 'https://x.example/')")
+    code, output = verify(db)
+    assert code == 1
+    assert failed(output) == ["foreign keys"]
+    assert "links row" in output and "missing articles row" in output
+
+
+def test_an_article_missing_from_the_search_index(db):
+    corrupt(db, "INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)"
+                " SELECT 'delete', id, headline, summary, body FROM articles WHERE id = 2")
+    code, output = verify(db)
+    assert code == 1
+    assert failed(output) == ["search index articles_fts"]
+    assert "2 of 3 articles rows indexed" in output and "articles row 2 is not in articles_fts" in output
+
+
+def test_a_stale_search_index(db):
+    corrupt(db, "DROP TRIGGER faqs_au", "UPDATE faqs SET answer = 'Rewritten behind the index.' WHERE article_id = 1")
+    code, output = verify(db)
+    assert code == 1
+    # the index no longer matches the table, and the article's hash no longer matches its FAQ
+    assert failed(output) == ["search index faqs_fts", "content hashes"]
+    assert "faqs_fts does not match faqs" in output and "rebuild" in output
+
+
+def test_content_that_does_not_match_its_hash(db):
+    corrupt(db, "UPDATE articles SET body = body || ' Edited afterwards.' WHERE id = 3")
+    code, output = verify(db)
+    assert code == 1
+    assert failed(output) == ["content hashes"]
+    assert f"article 3 ({BASE}/news/story-2): content_hash does not match" in output
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database" * 100)
+    code, output = verify(path)
+    assert code == 1
+    assert "could not check: file is not a database" in output

@@ -1,0 +1,42 @@
+"""Parser behaviours that need no whole fixture page."""
+from __future__ import annotations
+
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.document import page_text
+
+STORY = (
+    "<p>First paragraph of the story, long enough to count as the story of this page.</p>{gap}"
+    "<p>Second paragraph, which must survive whatever stands before it in the markup.</p>"
+    "<p>Third paragraph, closing the story with a few more words for good measure.</p>"
+)
+
+
+def page(content: str) -> str:
+    return f'<html><body class="single"><h1>Headline</h1><div class="entry-content">{content}</div></body></html>'
+
+
+def test_an_unclosed_void_element_does_not_swallow_the_story():
+    article = parse_article(page(STORY.format(gap='<embed src="x.swf">loose words')), "https://example.com/a/")
+    assert article.body.split("\n\n") == [
+        "First paragraph of the story, long enough to count as the story of this page.",
+        "loose words",
+        "Second paragraph, which must survive whatever stands before it in the markup.",
+        "Third paragraph, closing the story with a few more words for good measure.",
+    ]
+
+
+def test_page_text_trusts_valid_utf8_over_a_wrong_header():
+    body = "Café – “quoted”".encode("utf-8")
+    assert page_text(body, "text/html; charset=ISO-8859-1") == "Café – “quoted”"
+
+
+def test_page_text_uses_the_header_charset_for_other_bytes():
+    body = "Café – “quoted” €".encode("cp1252")
+    assert page_text(body, "text/html; charset=windows-1252") == "Café – “quoted” €"
+    assert page_text(body, "text/html; charset=iso-8859-1") == "Café – “quoted” €"  # WHATWG: latin-1 is cp1252
+
+
+def test_page_text_leaves_undeclared_or_mislabelled_bytes_to_the_parser():
+    body = "Café".encode("cp1252")
+    assert page_text(body, "text/html") == body
+    assert page_text(body, "text/html; charset=utf-8") == body
