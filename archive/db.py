@@ -183,12 +183,12 @@ class Archive(ReadAPI):
     ) -> int:
         """Keep a fetched response, body zlib-compressed; returns the page id."""
         with self.transaction():
-            return self.db.table("pages").insert({
+            return self._insert("pages", {
                 "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
                 "status": status, "content_type": content_type, "size": len(body),
                 "sha256": hashlib.sha256(body).hexdigest(), "compression": "zlib",
                 "body": zlib.compress(body),
-            }).last_pk
+            })
 
     def page_body(self, page_id: int) -> bytes:
         """The decompressed body of a recorded page; KeyError for an unknown id."""
@@ -203,9 +203,7 @@ class Archive(ReadAPI):
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
         with self.transaction():
-            self.db.table("errors").insert(
-                {"crawl_id": crawl_id, "url": url, "stage": stage, "reason": reason, "at": _now()}
-            )
+            self._insert("errors", {"crawl_id": crawl_id, "url": url, "stage": stage, "reason": reason, "at": _now()})
 
     # Articles
 
@@ -234,9 +232,7 @@ class Archive(ReadAPI):
         with self.transaction():
             row, by_hash = self._match(urls, content["content_hash"], explicit, bool((article.body or "").strip()))
             if row is None:
-                article_id = self.db.table("articles").insert(
-                    {**identity, **content, **seen, "version": 1, "first_seen": now}
-                ).last_pk
+                article_id = self._insert("articles", {**identity, **content, **seen, "version": 1, "first_seen": now})
                 self._replace_children(article_id, article)
                 outcome, version = "new", 1
             else:
@@ -254,11 +250,11 @@ class Archive(ReadAPI):
                     updates.update(identity, **content)
                 if changed or rekey:
                     self._replace_children(article_id, article)
-                self.db.table("articles").update(article_id, updates)
+                self._update("articles", article_id, updates)
                 outcome = "alias" if by_hash and not explicit else "updated" if changed else "unchanged"
             for url in urls:
                 self._add_url(url, article_id, now)
-            self.db.table("article_sightings").insert({
+            self._insert("article_sightings", {
                 "crawl_id": crawl_id, "article_id": article_id, "url": fetched_url or article.url,
                 "outcome": outcome, "at": now,
             })
@@ -381,24 +377,43 @@ class Archive(ReadAPI):
     def _replace_children(self, article_id: int, article: Article) -> None:
         for table in ("article_authors", "article_tags", "faqs", "links"):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-        authors = [self.db.table("authors").lookup({"name": name}) for name in _unique(article.authors)]
-        tags = [self.db.table("tags").lookup({"name": name}) for name in _unique(article.tags)]
-        self.db.table("article_authors").insert_all([
-            {"article_id": article_id, "author_id": author_id, "position": i}
-            for i, author_id in enumerate(authors, 1)
-        ])
-        self.db.table("article_tags").insert_all([
-            {"article_id": article_id, "tag_id": tag_id, "position": i} for i, tag_id in enumerate(tags, 1)
-        ])
-        self.db.table("faqs").insert_all([
-            {"article_id": article_id, "position": i, "question": faq.question, "answer": faq.answer}
-            for i, faq in enumerate(article.faqs, 1)
-        ])
-        self.db.table("links").insert_all([
-            {"article_id": article_id, "kind": kind, "position": i, "text": link.text, "url": link.url}
-            for kind, links in (("related", article.related_links), ("also_like", article.related_articles))
-            for i, link in enumerate(links, 1)
-        ])
+        conn = self.db.conn
+        authors = [self._name_id("authors", name) for name in _unique(article.authors)]
+        tags = [self._name_id("tags", name) for name in _unique(article.tags)]
+        conn.executemany(
+            "INSERT INTO article_authors (article_id, author_id, position) VALUES (?, ?, ?)",
+            [(article_id, author_id, i) for i, author_id in enumerate(authors, 1)],
+        )
+        conn.executemany(
+            "INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, ?)",
+            [(article_id, tag_id, i) for i, tag_id in enumerate(tags, 1)],
+        )
+        conn.executemany(
+            "INSERT INTO faqs (article_id, position, question, answer) VALUES (?, ?, ?, ?)",
+            [(article_id, i, faq.question, faq.answer) for i, faq in enumerate(article.faqs, 1)],
+        )
+        conn.executemany(
+            "INSERT INTO links (article_id, kind, position, text, url) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, kind, i, link.text, link.url)
+             for kind, links in (("related", article.related_links), ("also_like", article.related_articles))
+             for i, link in enumerate(links, 1)],
+        )
+
+    def _name_id(self, table: str, name: str) -> int:
+        """The id of an author or tag by name, created when new."""
+        self.db.execute(f"INSERT INTO {table} (name) VALUES (?) ON CONFLICT(name) DO NOTHING", [name])
+        return self.db.execute(f"SELECT id FROM {table} WHERE name = ?", [name]).fetchone()[0]
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        """Plain INSERT of one row (sqlite-utils' insert reads the table's schema on every call:
+        too slow for the crawl's hot path); returns its rowid."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        return self.db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+
+    def _update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self.db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
 
     def _save_version(self, row: dict, crawl_id: int, now: str) -> None:
         """Copy the article's current content, children included, into article_versions."""
@@ -413,7 +428,7 @@ class Archive(ReadAPI):
                     "WHERE x.article_id = ? ORDER BY x.position")
         faqs = rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")
         links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
-        self.db.table("article_versions").insert({
+        self._insert("article_versions", {
             "article_id": article_id, "version": row["version"], "fetched_at": row["last_seen"],
             "superseded_at": now, "crawl_id": crawl_id, **{k: row[k] for k in VERSIONED},
             "authors": _json([name for (name,) in authors]),

@@ -9,7 +9,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.utils.response import get_base_url
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -18,15 +19,16 @@ from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Se
 from bbn_scraper.parsers import parse_article
 from bbn_scraper.parsers.dates import parse_date
 from bbn_scraper.parsers.document import page_text
-from bbn_scraper.parsers.urls import normalize_url, url_key
+from bbn_scraper.parsers.urls import absolute_url, normalize_url, url_key
 from bbn_scraper.scope import Refused, Scope
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
-DENY = (
-    r"/wp-(?:admin|login|json)", r"xmlrpc\.php", r"[?&]replytocom=", r"[?&]share=", r"[?&]s=",
-    r"/feed/?$", r"/comments?/feed", r"/trackback/?$", r"#",
+DENY = re.compile(
+    r"/wp-(?:admin|login|json)|xmlrpc\.php|[?&](?:replytocom|share|s)=|/feed/?$|/comments?/feed|/trackback/?$"
 )
+# Files, not pages (Scrapy's list): images, documents, archives, audio, video.
+NOT_A_PAGE = re.compile(r"\.(?:%s)$" % "|".join(map(re.escape, IGNORED_EXTENSIONS)), re.IGNORECASE)
 PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest: not a failure
@@ -48,7 +50,7 @@ class BbnSpider(scrapy.Spider):
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.known: dict[str, tuple[int, str | None]] = {}
         self.skipped: set[int] = set()  # archived articles seen linked but not downloaded
-        self.links = LinkExtractor(deny=DENY, canonicalize=False)  # hosts and ports checked by self.scope
+        self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.max_articles = 0
         self.articles = 0
 
@@ -109,8 +111,11 @@ class BbnSpider(scrapy.Spider):
             yield CrawlError(response.url, "parse", "empty response body")
             return
         article = parse_article(page_text(response.body, content_type), response.url)
-        for link in self.links.extract_links(response):
-            yield from self._follow(link.url)
+        for url in _links(response):
+            if url not in self.followed:
+                self.followed.add(url)
+                if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
+                    yield from self._follow(url)
         if article is None:
             if PERMALINK.search(urlsplit(response.url).path):
                 yield CrawlError(response.url, "parse", "page at an article address is not an article")
@@ -171,6 +176,16 @@ class BbnSpider(scrapy.Spider):
 
     def _request(self, url: str, callback, priority: int = 0):
         return scrapy.Request(url, callback, errback=self.errback, priority=priority)
+
+
+def _links(response: TextResponse):
+    """The page's <a href> targets as absolute http(s) URLs without fragment."""
+    base = get_base_url(response)
+    for href in response.xpath("//a/@href").getall():
+        href = href.strip()
+        url = href if href.startswith(("http://", "https://")) else absolute_url(href, base)
+        if url:
+            yield url.split("#", 1)[0]
 
 
 def _is_newer(lastmod: str | None, known: str | None) -> bool:
