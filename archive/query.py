@@ -29,27 +29,37 @@ FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answe
   FROM (SELECT question, answer FROM faqs WHERE article_id = a.id ORDER BY position))"""
 
 # Every FTS hit, article text or one FAQ pair, keyed by article. Headline hits weigh most.
+# Snippets are made afterwards for the results only: snippet() on every hit of a common word
+# costs seconds on a large archive.
 HITS = """
-SELECT rowid AS article_id, bm25(articles_fts, 10.0, 4.0, 1.0) AS rank, 'article' AS matched,
-  snippet(articles_fts, -1, :open, :close, '…', :tokens) AS snippet
+SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, 10.0, 4.0, 1.0) AS rank, 'article' AS matched
 FROM articles_fts WHERE articles_fts MATCH :match
 UNION ALL
-SELECT f.article_id, bm25(faqs_fts, 2.0, 1.0), 'faq', snippet(faqs_fts, -1, :open, :close, '…', :tokens)
+SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
 FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match"""
+SNIPPETS = {
+    kind: f"SELECT snippet({table}, -1, :open, :close, '…', :tokens) FROM {table}"
+          f" WHERE {table} MATCH :match AND rowid = :hit"
+    for kind, table in (("article", "articles_fts"), ("faq", "faqs_fts"))
+}
 
 SEARCH = f"""
 WITH hits AS ({HITS}),
 best AS (
-  SELECT article_id, rank, snippet,
+  SELECT article_id, hit, rank, matched,
     max(matched = 'article') OVER w AS in_article, max(matched = 'faq') OVER w AS in_faq,
     row_number() OVER (w ORDER BY rank) AS n
   FROM hits WINDOW w AS (PARTITION BY article_id)
+),
+top AS (
+  SELECT b.* FROM best b JOIN articles a ON a.id = b.article_id
+  WHERE b.n = 1 AND {{where}}
+  ORDER BY b.rank, b.article_id LIMIT :limit
 )
 SELECT a.id, a.headline, a.canonical_url AS url, a.published, a.section, {AUTHORS_JSON} AS authors,
-  b.snippet, b.rank, b.in_article, b.in_faq
-FROM best b JOIN articles a ON a.id = b.article_id
-WHERE b.n = 1 AND {{where}}
-ORDER BY b.rank, a.id LIMIT :limit"""
+  t.hit, t.matched, t.rank, t.in_article, t.in_faq
+FROM top t JOIN articles a ON a.id = t.article_id
+ORDER BY t.rank, a.id"""
 
 # A user's word: a "quoted phrase" (an unbalanced quote is just a character) or a run of
 # non-space characters; either may end with * for a prefix search.
@@ -218,13 +228,15 @@ def search(
     where, params = article_filter(author, tag, section, since, until)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
+    rows = list(archive.db.query(SEARCH.format(where=where), params))
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
-            section=row["section"], authors=json.loads(row["authors"]), snippet=row["snippet"],
+            section=row["section"], authors=json.loads(row["authors"]),
+            snippet=archive.db.execute(SNIPPETS[row["matched"]], {**params, "hit": row["hit"]}).fetchone()[0],
             rank=row["rank"], matched=[m for m in ("article", "faq") if row[f"in_{m}"]],
         )
-        for row in archive.db.query(SEARCH.format(where=where), params)
+        for row in rows
     ]
 
 
