@@ -20,9 +20,12 @@ test: install
 demo: install
 	$(BIN)/bbn-archive demo
 
+# The benchmarks of bench/README.md, printed as one table (about 8 minutes; 12 the first time,
+# which builds a 100,000-article archive kept in bench/results/). make bench BENCH_ARGS=--quick
+# checks that everything runs in about a minute.
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/parse_speed.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

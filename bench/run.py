@@ -1,0 +1,296 @@
+"""`make bench`: every benchmark of bench/README.md in one run, printed as one table.
+
+    python bench/run.py [--quick] [--skip parser,crawl,archive] [--rounds 3]
+                        [--crawl-articles 5000] [--rss-sizes 1000,2500]
+                        [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
+                        [--no-real-corpus] [-s NAME=VALUE ...]
+
+Sections (each in the module named):
+1. parser (parse_speed.py): pages/s of parse_article, trafilatura and newspaper4k on the same
+   pages, one core, rounds interleaved; field accuracy = tests/test_fixtures.py passing and
+   body_accuracy.py's F1 on ../shared/benchmarks/article-extraction when present.
+2. crawl (crawl_bench.py, big_site.py, bare_spider.py): the project's crawl of a generated
+   5,000-article site against a bare Scrapy spider downloading the same pages with the same
+   settings; peak RSS at each size; the re-crawl of the unchanged site.
+3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
+   article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+
+Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+# Field accuracy before this benchmark existed (bench/README.md at commit b54c9c3): the gate for
+# "accuracy unchanged".
+BASELINE_F1 = 0.886
+RSS_LIMIT_MB = 300
+RSS_FLAT = 1.25  # "flat": the largest site's peak RSS within 25% of the smallest's
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    model = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f"{kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    versions = {}
+    for name in ("scrapy", "twisted", "lxml", "sqlite-utils", "trafilatura", "newspaper4k"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    from lxml import etree
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    return {
+        "cpu": f"{model}, {os.cpu_count()} logical CPUs", "memory": memory,
+        "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version, "libxml2": ".".join(map(str, etree.LIBXML_VERSION)), **versions,
+        "commit": git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--", ".", ":!bench") else ""),
+        "date": datetime.now(timezone.utc).isoformat(timespec="minutes"),
+    }
+
+
+# ----------------------------------------------------------------------------- sections
+
+def parser_section(rounds: int, real_corpus: bool) -> dict:
+    import parse_speed
+
+    from body_accuracy import DEFAULT_DATA, score
+
+    result: dict = {}
+    pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    parse_speed.pin_one_core()
+    try:
+        result["fixtures"] = parse_speed.measure(ROOT / "tests" / "fixtures", rounds)
+        rates = result["fixtures"]["rates"]
+        log(f"  fixtures: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in rates.items()))
+        corpus = DEFAULT_DATA / "html"
+        if real_corpus and corpus.is_dir():
+            # newspaper4k is left out here: on these multilingual pages it needs nltk (its [nlp] extra)
+            result["real"] = parse_speed.measure(corpus, max(1, rounds // 2), newspaper=False)
+            log(f"  real pages: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in result["real"]["rates"].items()))
+    finally:
+        if pinned:
+            os.sched_setaffinity(0, pinned)
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fixtures.py"],
+                           cwd=ROOT, capture_output=True, text=True)
+    summary = tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else tests.stderr[-200:]
+    result["fixture_tests"] = {"ok": tests.returncode == 0, "summary": re.sub(r"=+", "", summary).strip()}
+    if (DEFAULT_DATA / "ground-truth.json").exists():
+        result["body_accuracy"] = score(DEFAULT_DATA)
+    log(f"  fixture tests: {result['fixture_tests']['summary']}; body F1 "
+        f"{result.get('body_accuracy', {}).get('f1', float('nan')):.3f}")
+    return result
+
+
+def crawl_section(articles: int, rounds: int, rss_sizes: tuple[int, ...], extra: list[str]) -> dict:
+    import crawl_bench
+
+    return crawl_bench.run(articles, rounds, rss_sizes, extra, log=log)
+
+
+def archive_section(articles: int, store_articles: int, rounds: int, reparse_pages: int) -> dict:
+    import archive_bench
+
+    return archive_bench.run(articles, store_articles, rounds, reparse_pages, log=log)
+
+
+# ----------------------------------------------------------------------------- the table
+
+def _ok(passed: bool | None) -> str:
+    return "—" if passed is None else ("✓" if passed else "✗")
+
+
+def table(results: dict) -> list[tuple[str, str, str, str]]:
+    """(measure, result, goal, met) rows."""
+    rows: list[tuple[str, str, str, str]] = []
+    p = results.get("parser")
+    if p:
+        fx = p["fixtures"]
+        rates = fx["rates"]
+        rows.append((f"1. parse_article, {fx['pages']} fixture pages, one core", f"{rates['ours']:,.0f} pages/s", "", ""))
+        rows.append(("   trafilatura.extract(with_metadata=True), same pages", f"{rates['trafilatura']:,.1f} pages/s", "", ""))
+        if "newspaper4k" in rates:
+            rows.append(("   newspaper4k Article.parse(), same pages", f"{rates['newspaper4k']:,.1f} pages/s", "", ""))
+        ratio = rates["ours"] / rates["trafilatura"]
+        rows.append(("   parse_article ÷ trafilatura", f"{ratio:.1f}×", "≥ 10×", _ok(ratio >= 10)))
+        if "newspaper4k" in rates:
+            rows.append(("   parse_article ÷ newspaper4k", f"{rates['ours'] / rates['newspaper4k']:.1f}×", "", ""))
+        if "real" in p:
+            real = p["real"]["rates"]
+            rows.append((f"   real news pages ({p['real']['pages']}, 126 sites): parse_article ÷ trafilatura",
+                         f"{real['ours']:,.0f} ÷ {real['trafilatura']:,.1f} = {real['ours'] / real['trafilatura']:.1f}×", "", ""))
+        tests = p["fixture_tests"]
+        rows.append(("   field accuracy: tests/test_fixtures.py", tests["summary"], "all pass", _ok(tests["ok"])))
+        if "body_accuracy" in p:
+            f1 = p["body_accuracy"]["f1"]
+            rows.append((f"   field accuracy: body F1, {p['body_accuracy']['pages']} real pages", f"{f1:.3f}",
+                         f"≥ {BASELINE_F1:.3f} (before)", _ok(round(f1, 3) >= BASELINE_F1)))
+    c = results.get("crawl")
+    if c:
+        ours, bare = c["ours"], c["bare"]
+        n = c["articles"]
+        rows.append((f"2. crawl {n:,}-article site: `bbn-archive crawl --local`, all pipelines",
+                     f"{ours['pages_per_s']:,.0f} pages/s ({ours['responses']:,.0f} pages in {ours['elapsed']:.0f} s, "
+                     f"{ours['cpu_ms_per_page']:.1f} ms CPU/page)", "", ""))
+        rows.append(("   bare Scrapy spider, same pages and settings (ceiling)",
+                     f"{bare['pages_per_s']:,.0f} pages/s ({bare['cpu_ms_per_page']:.1f} ms CPU/page)", "", ""))
+        rows.append(("   crawl ÷ ceiling", f"{c['ratio']:.2f}", "≥ 0.80", _ok(c["ratio"] >= 0.8)))
+        rss = c["rss_mb"]
+        sizes = sorted(int(k) for k in rss)
+        values = [rss[k] if k in rss else rss[str(k)] for k in sizes]
+        flat = max(values) <= RSS_LIMIT_MB and values[-1] <= RSS_FLAT * values[0]
+        rows.append(("   peak RSS of the crawl at " + " / ".join(f"{s:,}" for s in sizes) + " articles",
+                     " / ".join(f"{v:.0f}" for v in values) + " MiB", f"flat, < {RSS_LIMIT_MB} MiB", _ok(flat)))
+        rows.append((f"   archive after the crawl (pages of every fetched page included)",
+                     f"{ours['bytes_per_article']:,.0f} bytes per article ({ours['db_bytes'] / 1e6:,.0f} MB)", "", ""))
+        r = c["recrawl"]
+        rows.append((f"3. re-crawl of the unchanged {n:,}-article site",
+                     f"{r['requests']:,.0f} requests, {r['article_pages']:,.0f} articles downloaded, {r['elapsed']:.1f} s",
+                     "no article downloaded", _ok(r["article_pages"] == 0)))
+        rows.append(("   archive growth per re-crawl (its listing pages are recorded again)",
+                     f"{r['bytes_added'] / 1e6:,.1f} MB", "", ""))
+        scaling = c["recrawl_scaling"]
+        per_page = []
+        for size in sorted(scaling, key=int):
+            s = scaling[size]
+            per_page.append(f"{int(size):,}: {s['listing_pages']:,} listings, {s['recrawl_s']:.1f} s")
+        ms = [1000 * s["recrawl_s"] / max(s["listing_pages"], 1) for s in scaling.values()]
+        rows.append(("   re-crawl time against listing pages", "; ".join(per_page) +
+                     f" ({min(ms):.0f}–{max(ms):.0f} ms per listing page)", "proportional", ""))
+    a = results.get("archive")
+    if a:
+        st = a["store"]
+        rows.append((f"4. Archive.store_article + record_page, {st['articles']:,} articles",
+                     f"{st['per_call_rate']:,.0f}/s one transaction each; {st['batched_rate']:,.0f}/s in batches of 1,000",
+                     "", ""))
+        b = a["build"]
+        n = a["disk"]["articles"]
+        rows.append((f"   building the {n:,}-article archive (batches of 1,000)",
+                     f"{b['rate']:,.0f} articles/s{' (cached build of ' + b['built'][:10] + ')' if b.get('cached') else ''}", "", ""))
+        f = a["fts"]
+        rows.append((f"   full-text query, 20 queries, {n:,} articles", f"median {f['median_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms "
+                     f"(slowest: {f['slowest_query']} {f['max_ms']:.0f} ms)", "p95 < 20 ms", _ok(f["p95_ms"] < 20)))
+        if a.get("search"):
+            f = a["search"]
+            rows.append(("   `Archive.search(q, limit=20)`, same queries (articles + FAQ pairs, best hit, snippet)",
+                         f"median {f['median_ms']:.0f} ms, p95 {f['p95_ms']:.0f} ms (slowest: {f['slowest_query']} "
+                         f"{f['max_ms']:.0f} ms)", "", ""))
+        d = a["disk"]
+        per = d["per_article"]
+        rows.append(("   bytes per article on disk", f"{d['bytes_per_article']:,.0f} (raw page {d['compressed_page_bytes']:,.0f} "
+                     f"zlib of {d['raw_page_bytes']:,.0f}; pages table {per['pages']:,.0f}, FTS {per['fts']:,.0f}, "
+                     f"articles {per['articles']:,.0f}, rest {per['other']:,.0f})", "", ""))
+        if "reparse_cli" in a:
+            rc = a["reparse_cli"]
+            counts = rc.get("counts", {})
+            rows.append((f"5. `{rc['command']}`", f"{rc['rate']:,.0f} pages/s ({rc['pages']:,} pages in {rc['seconds']:.0f} s; "
+                         f"{counts.get('unchanged', 0):,} unchanged, {counts.get('changed', 0):,} changed, "
+                         f"{counts.get('failed', 0):,} failed)", "", ""))
+        rp = a["reparse"]
+        rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
+                     f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    return rows
+
+
+def render(results: dict, command: str) -> str:
+    m = results["machine"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['memory']}, {m['os']}; Python {m['python']}, SQLite {m['sqlite']}, "
+        f"libxml2 {m['libxml2']}, Scrapy {m['scrapy']}, Twisted {m['twisted']}, lxml {m['lxml']}, "
+        f"trafilatura {m['trafilatura']}, newspaper4k {m['newspaper4k']}.",
+        f"Run: {m['date']}, commit {m['commit']}, {results['seconds'] / 60:.1f} min, load average "
+        f"{results['load'][0]:.2f} before / {results['load'][1]:.2f} after.",
+        f"Command: `{command}`",
+        "",
+        "| measure | result | goal | met |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table(results)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: parser, crawl, archive")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
+    parser.add_argument("--crawl-articles", type=int, default=5000)
+    parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
+    parser.add_argument("--archive-articles", type=int, default=100_000)
+    parser.add_argument("--store-articles", type=int, default=2000)
+    parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
+    parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
+                        help="do not time the parsers on ../shared/benchmarks/article-extraction (when present)")
+    parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Scrapy setting for both crawlers of section 2")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.crawl_articles, args.rss_sizes = 1, 300, "100"
+        args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
+        args.real_corpus = False
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    results: dict = {"machine": machine(), "args": vars(args)}
+    if "parser" not in skip:
+        log("1. parser ...")
+        results["parser"] = parser_section(2 * args.rounds - 1, args.real_corpus)
+    if "crawl" not in skip:
+        log(f"2-3. crawl of a {args.crawl_articles:,}-article site ...")
+        sizes = tuple(int(x) for x in args.rss_sizes.split(",") if x)
+        results["crawl"] = crawl_section(args.crawl_articles, args.rounds, sizes, args.extra)
+    if "archive" not in skip:
+        log(f"4-5. archive of {args.archive_articles:,} articles ...")
+        results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    results["seconds"] = time.perf_counter() - started
+    results["load"] = (load_before, os.getloadavg()[0])
+    text = render(results, command)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=1, default=str))
+    (RESULTS / "latest.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
