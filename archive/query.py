@@ -46,14 +46,14 @@ SNIPPETS = {
 SEARCH = f"""
 WITH hits AS ({HITS}),
 best AS (
-  SELECT article_id, hit, rank, matched,
-    max(matched = 'article') OVER w AS in_article, max(matched = 'faq') OVER w AS in_faq,
-    row_number() OVER (w ORDER BY rank) AS n
-  FROM hits WINDOW w AS (PARTITION BY article_id)
+  -- SQLite takes the bare columns (hit, matched) from the row that gives min(rank)
+  SELECT article_id, hit, matched, min(rank) AS rank,
+    sum(matched = 'article') > 0 AS in_article, sum(matched = 'faq') > 0 AS in_faq
+  FROM hits GROUP BY article_id
 ),
 top AS (
   SELECT b.* FROM best b JOIN articles a ON a.id = b.article_id
-  WHERE b.n = 1 AND {{where}}
+  WHERE {{where}}
   ORDER BY b.rank, b.article_id LIMIT :limit
 )
 SELECT a.id, a.headline, a.canonical_url AS url, a.published, a.section, {AUTHORS_JSON} AS authors,

@@ -35,9 +35,9 @@ def parse_article(html: str | bytes, url: str) -> Article | None:
         if root is None:
             return None
         md = read_metadata(root)
-        page = Page.index(root)
         if page_kind(root, md) != "article":
             return None
+        page = Page.index(root)
     except (etree.LxmlError, ValueError, RecursionError, MemoryError):
         return None
     warnings += md.warnings

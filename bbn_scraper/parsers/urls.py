@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -31,6 +32,7 @@ def absolute_url(href: str | None, base: str) -> str | None:
     return url
 
 
+@lru_cache(maxsize=65536)  # a crawl meets the same links on every page
 def normalize_url(url: str) -> str:
     """The URL without fragment and tracking parameters, query sorted, host lower-cased,
     default port dropped (w3lib's canonicalisation). Keeps scheme, host and path as spelled."""
@@ -53,6 +55,7 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+@lru_cache(maxsize=65536)
 def url_key(url: str) -> str:
     """The identity of a page for deduplication: `normalize_url` without scheme, without a
     leading "www." and without a trailing slash, so http/https, www/bare host and slash
