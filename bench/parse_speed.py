@@ -59,17 +59,20 @@ def compare(contenders: dict, rounds: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
-def machine() -> str:
-    """CPU model, logical CPUs and architecture, for the report."""
-    model = platform.processor() or "cpu"
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} logical CPUs, {platform.machine()}"
+    return platform.processor() or "cpu"
+
+
+def machine() -> str:
+    """CPU model, logical CPUs and architecture, for the report."""
+    return f"{cpu_model()}, {os.cpu_count()} logical CPUs, {platform.machine()}"
 
 
 def newspaper_extract():

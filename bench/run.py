@@ -52,14 +52,9 @@ def log(message: str) -> None:
 
 
 def machine() -> dict:
-    model = platform.processor() or "cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from parse_speed import cpu_model
+
+    model = cpu_model()
     memory = ""
     try:
         kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
