@@ -90,6 +90,13 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
         if not url.lower().startswith(("http://", "https://")):
             raise click.BadParameter(f"{url!r} is not an http or https URL", param_hint="URLS")
     _check_not_locked(db)
+    if jobdir:
+        from bbn_scraper.jobdir import JobDirBusy, check_free
+
+        try:
+            check_free(jobdir)
+        except JobDirBusy as exc:
+            raise click.ClickException(str(exc)) from None
     run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh)
     _print_summary(db)
 

@@ -22,6 +22,25 @@ class JobDirBusy(RuntimeError):
     """Another crawl is using the job directory."""
 
 
+def _lock(path: Path):
+    """The job directory's status file, exclusively locked; `JobDirBusy` if a crawl holds it."""
+    path.mkdir(parents=True, exist_ok=True)
+    status_file = open(path / STATUS_FILE, "a+")
+    try:
+        fcntl.flock(status_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        status_file.seek(0)
+        status = status_file.read().strip()
+        status_file.close()
+        raise JobDirBusy(f"job directory {path} is in use by another crawl ({status})") from None
+    return status_file
+
+
+def check_free(path: str | Path) -> None:
+    """Raise `JobDirBusy` now, before Scrapy starts, if another crawl uses the job directory."""
+    _lock(Path(path)).close()  # closing the file releases the lock
+
+
 class JobDirGuard:
     """Extension that decides, before the scheduler opens the job directory, whether its
     state is worth resuming. Scrapy keeps the queue and the seen requests consistent only
@@ -46,14 +65,7 @@ class JobDirGuard:
         return guard
 
     def open(self) -> None:
-        self.file = open(self.path / STATUS_FILE, "a+")
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.file.seek(0)
-            status = self.file.read().strip()
-            self.file.close()
-            raise JobDirBusy(f"job directory {self.path} is in use by another crawl ({status})") from None
+        self.file = _lock(self.path)
         self.file.seek(0)
         previous = self.file.read().strip()
         if previous and previous != RESUMABLE:

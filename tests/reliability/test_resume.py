@@ -118,3 +118,16 @@ def test_a_job_dir_in_use_is_refused(tmp_path):
         JobDirGuard(tmp_path).open()
     first.spider_closed(None, "finished")
     JobDirGuard(tmp_path).open()  # free again
+
+
+def test_a_crawl_into_a_job_dir_in_use_refuses_with_one_line(site, tmp_path):
+    jobdir = tmp_path / "job"
+    holder = JobDirGuard(jobdir)
+    holder.open()
+    try:
+        result = crawl(tmp_path / "other.db", site.base_url, "--resume", str(jobdir), check=False)
+    finally:
+        holder.spider_closed(None, "finished")
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: job directory {jobdir} is in use by another crawl")
