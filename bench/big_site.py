@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from bbn_scraper.sample_site.content import (  # noqa: E402
     AUTHORS, CATEGORIES, COMMENT_TEXTS, COMMENTERS, FAQ_SHAPES, THEMES, A, Comment, Post, SiteContent, Term,
-    para_text,
 )
 from bbn_scraper.sample_site.render import Renderer  # noqa: E402
 from bbn_scraper.sample_site.routes import Response, resolve  # noqa: E402

@@ -26,7 +26,6 @@ import platform
 import re
 import shlex
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -97,12 +96,12 @@ def parser_section(rounds: int, real_corpus: bool) -> dict:
     try:
         result["fixtures"] = parse_speed.measure(ROOT / "tests" / "fixtures", rounds)
         rates = result["fixtures"]["rates"]
-        log(f"  fixtures: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in rates.items()))
+        log("  fixtures: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in rates.items()))
         corpus = DEFAULT_DATA / "html"
         if real_corpus and corpus.is_dir():
             # newspaper4k is left out here: on these multilingual pages it needs nltk (its [nlp] extra)
             result["real"] = parse_speed.measure(corpus, max(1, rounds // 2), newspaper=False)
-            log(f"  real pages: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in result["real"]["rates"].items()))
+            log("  real pages: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in result["real"]["rates"].items()))
     finally:
         if pinned:
             os.sched_setaffinity(0, pinned)
@@ -176,7 +175,7 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         flat = max(values) <= RSS_LIMIT_MB and values[-1] <= RSS_FLAT * values[0]
         rows.append(("   peak RSS of the crawl at " + " / ".join(f"{s:,}" for s in sizes) + " articles",
                      " / ".join(f"{v:.0f}" for v in values) + " MiB", f"flat, < {RSS_LIMIT_MB} MiB", _ok(flat)))
-        rows.append((f"   archive after the crawl (pages of every fetched page included)",
+        rows.append(("   archive after the crawl (pages of every fetched page included)",
                      f"{ours['bytes_per_article']:,.0f} bytes per article ({ours['db_bytes'] / 1e6:,.0f} MB)", "", ""))
         r = c["recrawl"]
         rows.append((f"3. re-crawl of the unchanged {n:,}-article site",
