@@ -1,7 +1,7 @@
 """Parser behaviours that need no whole fixture page."""
 from __future__ import annotations
 
-from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers import parse_article, parse_page
 from bbn_scraper.parsers.document import page_text
 
 STORY = (
@@ -40,3 +40,18 @@ def test_page_text_leaves_undeclared_or_mislabelled_bytes_to_the_parser():
     body = "Café".encode("cp1252")
     assert page_text(body, "text/html") == body
     assert page_text(body, "text/html; charset=utf-8") == body
+
+
+def test_parse_page_gives_every_link_target_once_from_the_same_parse():
+    html = page(STORY.format(gap="")).replace(
+        "<h1>", '<a href="/category/world/">World</a><a href="/category/world/#top">again</a>'
+        '<a href="javascript:void(0)">js</a><a href="#respond">reply</a>'
+        '<a href="https://other.example/x?a=1#f">elsewhere</a><h1>', 1)
+    article, links = parse_page(html, "https://example.com/2023/09/14/a/")
+    assert article is not None and article.headline == "Headline"
+    assert links == ["https://example.com/category/world/", "https://other.example/x?a=1"]
+
+
+def test_parse_page_gives_links_of_pages_that_are_not_articles():
+    html = '<html><head><base href="https://cdn.example.com/site/"></head><body class="home"><a href="p/2/">next</a></body></html>'
+    assert parse_page(html, "https://example.com/") == (None, ["https://cdn.example.com/site/p/2/"])

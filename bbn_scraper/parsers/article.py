@@ -12,7 +12,7 @@ from bbn_scraper.parsers.blocks import blocks_html, iter_blocks, strip_chrome
 from bbn_scraper.parsers.content import find_content
 from bbn_scraper.parsers.document import load_tree
 from bbn_scraper.parsers.faq import faqs_from_blocks, faqs_from_json_ld
-from bbn_scraper.parsers.links import links_from_blocks, related_articles
+from bbn_scraper.parsers.links import links_from_blocks, page_links, related_articles
 from bbn_scraper.parsers.listing import page_kind
 from bbn_scraper.parsers.metadata import Metadata, read_metadata
 from bbn_scraper.parsers.page import Page
@@ -30,24 +30,31 @@ def parse_article(html: str | bytes, url: str) -> Article | None:
     """The article on the page at `url`, or None when the page is not one article (home,
     archives, search results, 404, empty). Never raises: a field that cannot be read is left
     empty and named in `warnings`."""
+    return parse_page(html, url)[0]
+
+
+def parse_page(html: str | bytes, url: str) -> tuple[Article | None, list[str]]:
+    """`parse_article` and the page's link targets (absolute http(s) URLs without fragment,
+    in page order, each once), from one parse of the page: what a crawler needs of any page."""
     try:
         root, warnings = load_tree(html)
         if root is None:
-            return None
+            return None, []
+        links = page_links(root, url)
         md = read_metadata(root)
         if page_kind(root, md) != "article":
-            return None
+            return None, links
         page = Page.index(root)
     except (etree.LxmlError, ValueError, RecursionError, MemoryError):
-        return None
+        return None, []
     warnings += md.warnings
     article = Article(url=url, canonical_url=normalize_url(url), warnings=warnings)
     _contained(article, "canonical_url", lambda: _canonical(article, md, url))
     _fill_fields(article, page, md)
     _contained(article, "body", lambda: _fill_content(article, page, md, url))
     if not article.headline and not article.body:
-        return None
-    return article
+        return None, links
+    return article, links
 
 
 def _canonical(article: Article, md: Metadata, url: str) -> None:

@@ -39,6 +39,23 @@ def related_articles(page: Page, base: str, own_url: str) -> list[Link]:
     return [link for link in links if url_key(link.url) != own and not LISTING_PATH.search(urlsplit(link.url).path)]
 
 
+def page_links(root: etree._Element, url: str) -> list[str]:
+    """Every <a href> target of the page: absolute (against <base href> when there is one),
+    http(s) only, fragment dropped, each once, in page order."""
+    base_el = root.find(".//base[@href]")
+    base = absolute_url(base_el.get("href"), url) if base_el is not None else None
+    base = base or url
+    seen: dict[str, None] = {}
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href:
+            href = href.strip()
+            target = href if href.startswith(("http://", "https://")) else absolute_url(href, base)
+            if target:
+                seen.setdefault(target.split("#", 1)[0], None)
+    return list(seen)
+
+
 def unique_links(anchors: Iterable[etree._Element], base: str) -> list[Link]:
     """Links with text and an http(s) URL, each URL once, in order."""
     seen: dict[str, Link] = {}

@@ -10,16 +10,15 @@ import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
-from scrapy.utils.response import get_base_url
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive import Archive
 from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
-from bbn_scraper.parsers import parse_article
+from bbn_scraper import parsers
 from bbn_scraper.parsers.dates import parse_date
 from bbn_scraper.parsers.document import page_text
-from bbn_scraper.parsers.urls import absolute_url, normalize_url, url_key
+from bbn_scraper.parsers.urls import normalize_url, url_key
 from bbn_scraper.scope import Refused, Scope
 
 DEFAULT_START_URL = "https://bigbignews.net/"
@@ -110,8 +109,8 @@ class BbnSpider(scrapy.Spider):
         if not response.body.strip():
             yield CrawlError(response.url, "parse", "empty response body")
             return
-        article = parse_article(page_text(response.body, content_type), response.url)
-        for url in _links(response):
+        article, links = parsers.parse_page(page_text(response.body, content_type), response.url)
+        for url in links:
             if url not in self.followed:
                 self.followed.add(url)
                 if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
@@ -176,16 +175,6 @@ class BbnSpider(scrapy.Spider):
 
     def _request(self, url: str, callback, priority: int = 0):
         return scrapy.Request(url, callback, errback=self.errback, priority=priority)
-
-
-def _links(response: TextResponse):
-    """The page's <a href> targets as absolute http(s) URLs without fragment."""
-    base = get_base_url(response)
-    for href in response.xpath("//a/@href").getall():
-        href = href.strip()
-        url = href if href.startswith(("http://", "https://")) else absolute_url(href, base)
-        if url:
-            yield url.split("#", 1)[0]
 
 
 def _is_newer(lastmod: str | None, known: str | None) -> bool:
