@@ -152,10 +152,10 @@ class Archive(ReadAPI):
 
     def start_crawl(self, start_urls: list[str], settings: dict | None = None) -> int:
         with self.transaction():
-            return self.db.table("crawls").insert({
+            return self._insert("crawls", {
                 "started": _now(), "start_urls": _json(list(start_urls)),
                 "settings": _json(settings or {}), "status": "running",
-            }).last_pk
+            })
 
     def finish_crawl(self, crawl_id: int, status: str, stats: dict) -> None:
         """Close a crawl: its counters counted from the rows it produced, `stats` kept as JSON.
@@ -171,7 +171,7 @@ class Archive(ReadAPI):
                   (SELECT count(*) - count(DISTINCT article_id) FROM article_sightings WHERE crawl_id = :id)""",
                 {"id": crawl_id},
             ).fetchone()
-            self.db.table("crawls").update(crawl_id, {
+            self._update("crawls", crawl_id, {
                 "finished": _now(), "status": status, "pages": pages, "errors": errors,
                 "articles_new": new, "articles_updated": updated, "duplicates": duplicates,
                 "stats": _json(stats),
@@ -287,15 +287,20 @@ class Archive(ReadAPI):
                 "UPDATE crawls SET status = 'interrupted' WHERE status = 'running'"
             ).rowcount
 
-    def record_lastmods(self, lastmods: dict[str, str]) -> None:
-        """Remember each URL's sitemap <lastmod> on the article known under it."""
+    def record_lastmods(self, lastmods: dict[str, str]) -> dict[str, str]:
+        """Remember each URL's sitemap <lastmod> on the article known under it; returns the
+        entries whose URL names no archived article (yet)."""
+        unplaced = {}
         with self.transaction():
             for url, lastmod in lastmods.items():
                 article_id = self.known_article_id(url)
-                if article_id is not None:
+                if article_id is None:
+                    unplaced[url] = lastmod
+                else:
                     self.db.execute(
                         "UPDATE articles SET last_modified_seen = ? WHERE id = ?", [lastmod, article_id]
                     )
+        return unplaced
 
     def known_urls(self) -> dict[str, tuple[int, str | None]]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:

@@ -17,15 +17,19 @@ from bbn_scraper.parsers.urls import url_key
 logger = logging.getLogger(__name__)
 
 
-class ValidatePipeline:
-    """An article needs a headline and a body; one without is recorded as a parse error."""
-
-    def __init__(self, crawler):
-        self.stats = crawler.stats
+class CrawlerPipeline:
+    """A pipeline built from the crawler (Scrapy 2.19 passes no spider to pipeline methods)."""
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class ValidatePipeline(CrawlerPipeline):
+    """An article needs a headline and a body; one without is recorded as a parse error."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
 
     def process_item(self, item):
         if isinstance(item, FetchedArticle):
@@ -38,16 +42,12 @@ class ValidatePipeline:
         return item
 
 
-class DeduplicatePipeline:
+class DeduplicatePipeline(CrawlerPipeline):
     """One article per canonical key in a crawl: a second page of it becomes an alias."""
 
     def __init__(self, crawler):
         self.stats = crawler.stats
         self.seen: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_item(self, item):
         if isinstance(item, FetchedArticle):
@@ -163,12 +163,10 @@ class StorePipeline:
                 archive.add_alias(url, article_id)
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
-        archive.record_lastmods(self.lastmods)
+        unplaced_lastmods = archive.record_lastmods(self.lastmods)
         if state is not None:
             state["pending_aliases"] = pending
-            state["pending_lastmods"] = {
-                url: lastmod for url, lastmod in self.lastmods.items() if archive.known_article_id(url) is None
-            }
+            state["pending_lastmods"] = unplaced_lastmods
 
 
 def _settings(crawler) -> dict:
