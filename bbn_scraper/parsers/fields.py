@@ -31,6 +31,7 @@ DATE_TEXT = (
     ".posted-on, .post-date, .entry-date, .td-post-date, .meta-date, .post-box-meta-single,"
     " .entry-meta, .post-meta, .date"
 )
+_DATED = f"{PUBLISHED_TIME}, {DATE_TEXT}"  # where a visible date is looked for, in this order
 SECTION = (
     ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
     " .cat-links a, a[rel~=category]"
@@ -105,14 +106,14 @@ def authors(byline_text: str | None, md: Metadata) -> list[str]:
 def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
     """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
     When the page's first <time> gives the same instant in its local zone, that spelling wins."""
-    times = [el for el in page.select(PUBLISHED_TIME) if not _in_comments(el)]
+    times = (el for el in page.iselect(PUBLISHED_TIME) if not _in_comments(el))
     marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return (marked if marked is not None and _same_instant(marked, d) else d), None
     if marked is not None:
         return marked, None
-    for el in times + [el for el in page.select(DATE_TEXT) if not _in_comments(el)]:
+    for el in [el for el in page.select(_DATED) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
             return d, "published date read from visible text"
     return None, "no published date found"

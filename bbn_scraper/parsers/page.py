@@ -4,6 +4,7 @@ alternative; the parser asks ~100 such questions per page, so one indexing pass 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -118,18 +119,26 @@ class Page:
     def select(self, selector: str) -> list[etree._Element]:
         """Elements matching the selector, alternative by alternative in the order written
         (so a list of selectors is a list of priorities), each element once."""
-        found: dict = {}
+        return list(self.iselect(selector))
+
+    def iselect(self, selector: str) -> Iterator[etree._Element]:
+        """`select`, lazily: later alternatives are only looked at if the caller reads on."""
+        seen: set = set()
         for chain in compile_selector(selector):
+            if any(_indexed(c) and not self._candidates(c) for c in chain):
+                continue  # a compound that nothing on the page can match
             if len(chain) > 1 and not _indexed(chain[-1]) and _indexed(chain[0]):
                 matches = self._top_down(chain)
             else:
+                tests = [self._members(c) if _indexed(c) else c.matches for c in chain[:-1]]
                 matches = (
                     el for el in self._candidates(chain[-1])
-                    if chain[-1].matches(el) and _ancestors_match(el, chain[:-1])
+                    if chain[-1].matches(el) and _ancestors_match(el, tests)
                 )
             for el in matches:
-                found.setdefault(el, None)
-        return list(found)
+                if el not in seen:
+                    seen.add(el)
+                    yield el
 
     def _top_down(self, chain: tuple[Compound, ...]):
         """Matches found from the first compound down, for chains like ".post-tags a"."""
@@ -150,6 +159,11 @@ class Page:
             if found:
                 return found
         return []
+
+    def _members(self, compound: Compound):
+        """Membership test of the elements matching an indexed compound (cheaper than
+        `matches` on every ancestor of every candidate)."""
+        return {el for el in self._candidates(compound) if compound.matches(el)}.__contains__
 
     def _candidates(self, compound: Compound):
         if compound.id:
@@ -172,11 +186,11 @@ def _indexed(compound: Compound) -> bool:
     return bool(compound.id or compound.classes or compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS)
 
 
-def _ancestors_match(el: etree._Element, chain: tuple[Compound, ...]) -> bool:
-    """Right-to-left descendant matching of the rest of a selector chain."""
+def _ancestors_match(el: etree._Element, tests: list) -> bool:
+    """Right-to-left descendant matching of the rest of a selector chain, one test per compound."""
     node = el.getparent()
-    for compound in reversed(chain):
-        while node is not None and not compound.matches(node):
+    for test in reversed(tests):
+        while node is not None and not test(node):
             node = node.getparent()
         if node is None:
             return False
