@@ -19,10 +19,10 @@ _MIN_WORDS = 25
 def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
     """The story's container and a note when it was only guessed."""
     for el in page.select(CONTENT):
-        if _words(el) >= _MIN_WORDS:
+        if _has_words(el):
             return el, None
     for el in page.select(_FALLBACK):
-        if _words(el) >= _MIN_WORDS:
+        if _has_words(el):
             return el, "content container guessed from <article>/<main>"
     best = _densest(page.root)
     if best is not None:
@@ -30,8 +30,14 @@ def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
     return None, "no content container found"
 
 
-def _words(el: etree._Element) -> int:
-    return sum(len(element_text(p).split()) for p in el.iter("p"))
+def _has_words(el: etree._Element) -> bool:
+    """Whether the element's paragraphs hold at least _MIN_WORDS words (counting stops there)."""
+    words = 0
+    for p in el.iter("p"):
+        words += len(element_text(p).split())
+        if words >= _MIN_WORDS:
+            return True
+    return False
 
 
 def _densest(root: etree._Element) -> etree._Element | None:

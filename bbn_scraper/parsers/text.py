@@ -7,16 +7,18 @@ import nh3
 
 from lxml import etree
 
-_SPACE = re.compile(r"[\s\u00a0\u200b\u2009\u202f\ufeff]+")
 _BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written|posted|reported)\s+)?by(?:[:\s]+|$)", re.IGNORECASE)
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
 def clean(text: str | None) -> str:
-    """Whitespace collapsed to single spaces and trimmed; entities are already decoded by lxml."""
+    """Whitespace collapsed to single spaces and trimmed; entities are already decoded by lxml.
+    Whitespace is what str.isspace() says (as for `\\s`), plus zero-width and BOM spaces."""
     if not text:
         return ""
-    return _SPACE.sub(" ", text).strip()
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", " ").replace("\ufeff", " ")
+    return " ".join(text.split())
 
 
 def element_text(el: etree._Element) -> str:
