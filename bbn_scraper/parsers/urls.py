@@ -14,6 +14,9 @@ TRACKING_PARAMS = re.compile(
     re.IGNORECASE,
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# An absolute http(s) URL that urljoin would return unchanged whatever the (valid) base: plain host,
+# path without ";params", query and fragment absent or non-empty (urljoin drops a bare ? or #).
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[\w.~%!$&'()*+,=:@/-]*)?(?:\?[^#\s]+)?(?:#\S+)?", re.ASCII)
 
 
 def absolute_url(href: str | None, base: str) -> str | None:
@@ -23,6 +26,8 @@ def absolute_url(href: str | None, base: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
+    if _PLAIN_ABSOLUTE.fullmatch(href):
+        return href
     try:
         url = urljoin(base, href)
     except ValueError:
