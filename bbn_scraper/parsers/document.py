@@ -15,7 +15,10 @@ _META_CHARSET = re.compile(
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # The parser keeps going on broken markup and accepts trees deeper than libxml2's default limit.
 # Plain etree elements: lxml.html's element classes cost a class lookup per element touched.
-PARSER = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True)
+# No table of ids: nothing here looks elements up by XPath id().
+PARSER = etree.HTMLParser(
+    recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True, collect_ids=False
+)
 
 
 def page_text(body: bytes, content_type: str | None) -> str | bytes:
@@ -71,8 +74,10 @@ def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
     if len(text) > MAX_DOCUMENT_CHARS:
         text = text[:MAX_DOCUMENT_CHARS]
         warnings.append(f"document truncated to its first {MAX_DOCUMENT_CHARS} characters")
-    text = _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")
-    if not text.strip():
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text or text.isspace():
         return None, warnings
     try:
         root = etree.fromstring(text, parser=PARSER)
