@@ -18,10 +18,10 @@ _MIN_WORDS = 25
 
 def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
     """The story's container and a note when it was only guessed."""
-    for el in page.select(CONTENT):
+    for el in page.iselect(CONTENT):
         if _has_words(el):
             return el, None
-    for el in page.select(_FALLBACK):
+    for el in page.iselect(_FALLBACK):
         if _has_words(el):
             return el, "content container guessed from <article>/<main>"
     best = _densest(page.root)

@@ -51,7 +51,7 @@ _TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
 
 def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
-    for el in page.select(HEADLINE):
+    for el in page.iselect(HEADLINE):
         text = element_text(el)
         if text:
             return text, None
@@ -66,7 +66,7 @@ def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
 def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The byline as printed, without "by": theme byline box, author links, a "By …" line,
     then JSON-LD or meta author names."""
-    for el in page.select(BYLINE_BOX):
+    for el in page.iselect(BYLINE_BOX):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
             return text, None
@@ -124,7 +124,7 @@ def modified(page: Page, md: Metadata) -> datetime | None:
     for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
-    for el in page.select(MODIFIED_TIME):
+    for el in page.iselect(MODIFIED_TIME):
         if "published" in (el.get("class") or "").split() or _in_comments(el):
             continue
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
@@ -159,7 +159,7 @@ def comment_count(page: Page, md: Metadata) -> int | None:
     value = md.article_node.get("commentCount")
     if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    for el in page.select(COMMENTS):
+    for el in page.iselect(COMMENTS):
         text = element_text(el)
         if m := _COUNT.search(text):
             return int(m.group(1).replace(",", ""))
