@@ -55,3 +55,15 @@ def test_parse_page_gives_every_link_target_once_from_the_same_parse():
 def test_parse_page_gives_links_of_pages_that_are_not_articles():
     html = '<html><head><base href="https://cdn.example.com/site/"></head><body class="home"><a href="p/2/">next</a></body></html>'
     assert parse_page(html, "https://example.com/") == (None, ["https://cdn.example.com/site/p/2/"])
+
+
+def test_text_after_a_nested_inline_element_stays_after_it():
+    story = STORY.format(gap="<p>Read <a href='/r/'>the <em>full</em> report</a> here, <b>then <i>decide</i></b> later.</p>")
+    article = parse_article(page(story), "https://example.com/a/")
+    assert "Read the full report here, then decide later." in article.body.split("\n\n")
+
+
+def test_byline_names_in_nested_links_keep_their_order():
+    html = page(STORY.format(gap="")).replace(
+        "<h1>Headline</h1>", '<h1>Headline</h1><div class="byline">By <a><span>Ann Lee</span></a> and <a><span>Bo Chan</span></a></div>')
+    assert parse_article(html, "https://example.com/a/").authors == ["Ann Lee", "Bo Chan"]

@@ -21,7 +21,7 @@ from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url, normalize_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 T = TypeVar("T")
 

@@ -22,18 +22,32 @@ def clean(text: str | None) -> str:
 
 
 def element_text(el: etree._Element) -> str:
-    """The visible text of an element, whitespace collapsed; <br> counts as a space and
-    script/style contents and comments are ignored."""
+    """The visible text of an element in document order, whitespace collapsed; <br> counts as
+    a space and script/style contents and comments are ignored."""
+    if not len(el):
+        return clean(el.text) if isinstance(el.tag, str) and el.tag not in _INVISIBLE else ""
     parts: list[str] = []
+    deferred: dict = {}  # the tail of an element with children waits for its last descendant
     for node in el.iter():
-        tag = node.tag if isinstance(node.tag, str) else None
-        if tag is not None and tag not in _INVISIBLE:
+        tag = node.tag
+        if isinstance(tag, str) and tag not in _INVISIBLE:
             if tag == "br":
                 parts.append(" ")
             if node.text:
                 parts.append(node.text)
-        if node is not el and node.tail:
+        if node is el:
+            continue
+        if len(node):
+            if node.tail:
+                last = node[-1]
+                while len(last):
+                    last = last[-1]
+                deferred.setdefault(last, []).append(node.tail)
+            continue
+        if node.tail:
             parts.append(node.tail)
+        if deferred and node in deferred:
+            parts.extend(reversed(deferred.pop(node)))  # innermost first
     return clean("".join(parts))
 
 
