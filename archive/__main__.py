@@ -1,4 +1,5 @@
 """`python -m archive` is the bbn-archive CLI."""
 from archive.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

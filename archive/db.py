@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import json
 import os
+import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -77,8 +78,12 @@ class Archive(ReadAPI):
     """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open.
     The read API (`search`, `article`, `stats`) comes from `archive.query`."""
 
-    def __init__(self, path: str | Path | Database = "archive.db"):
+    def __init__(self, path: str | Path | Database = "archive.db", *, check_same_thread: bool = True):
+        """check_same_thread=False lets the connection be handed to another thread (never
+        used by two at once), as the crawl's archive writer does."""
         owned = not isinstance(path, Database)
+        if owned and not check_same_thread:
+            path = sqlite3.connect(str(path), check_same_thread=False)
         self.db: Database = Database(path) if owned else path
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

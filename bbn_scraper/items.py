@@ -78,11 +78,12 @@ class FetchedArticle:
 
 
 @dataclass
-class SitemapEntry:
-    """A sitemap's <lastmod> for a URL: recorded so that the next crawl can skip unchanged articles."""
+class SitemapLastmods:
+    """One sitemap's <lastmod> dates by URL: recorded so that the next crawl can skip unchanged
+    articles. One item per sitemap, not per entry: each item costs the crawl a trip through
+    Scrapy's pipelines."""
 
-    url: str
-    lastmod: str
+    lastmods: dict[str, str]
 
 
 @dataclass

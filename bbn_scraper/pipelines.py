@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from contextlib import ExitStack
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive import Archive
-from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
+from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from bbn_scraper.parsers import PARSER_VERSION
 from bbn_scraper.parsers.urls import url_key
+from bbn_scraper.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +62,8 @@ class DeduplicatePipeline(CrawlerPipeline):
 
 
 class StorePipeline:
-    """Writes every item to the archive under the crawl lock, and closes the crawl with its
-    counters. Aliases, sightings and sitemap dates are applied once the crawl is over, so that
+    """Writes every item to the archive under the crawl lock, on the archive writer's thread in
+    batched transactions (`bbn_scraper.writer`), and closes the crawl with its counters. Aliases, sightings and sitemap dates are applied once the crawl is over, so that
     the order pages arrive in does not matter; those whose article is not archived yet are kept
     in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
     it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
@@ -71,7 +73,9 @@ class StorePipeline:
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_DB")
         self.archive: Archive | None = None
+        self.writer: ArchiveWriter | None = None
         self.crawl_id: int | None = None
+        self.counts: Counter = Counter()  # stats counted on the writer thread, added at close
         self.resources = ExitStack()
         self.aliases: dict[str, str] = {}  # alias URL -> canonical URL
         self.seen: set[int] = set()
@@ -85,25 +89,36 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self):
-        self.archive = self.resources.enter_context(Archive(self.path))
+        self.archive = self.resources.enter_context(Archive(self.path, check_same_thread=False))
         self.resources.enter_context(self.archive.crawl_lock())
         self.archive.mark_interrupted_crawls()
         spider = self.crawler.spider
         self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
         self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
         self.started = time.monotonic()
+        self.writer = ArchiveWriter(self.archive)
+        self.writer.start()
+        self.resources.callback(self.writer.close)
 
     def process_item(self, item):
+        self.writer.submit(self._store_or_record, item)
+        return item
+
+    def flush(self) -> None:
+        """Wait until every item so far is committed."""
+        self.writer.flush()
+
+    def _store_or_record(self, item) -> None:
+        """On the writer thread: store the item, or record why it could not be stored."""
         try:
             self._store(item)
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
             url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
             self._record_failure(url, exc)
-        return item
 
     def _record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)
-        self.crawler.stats.inc_value("bbn/error_store")
+        self.counts["bbn/error_store"] += 1
         self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
 
     def _store(self, item) -> None:
@@ -113,28 +128,34 @@ class StorePipeline:
                 item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
                 parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
             )
-            self.crawler.stats.inc_value(f"bbn/article_{result.outcome}")
+            self.counts[f"bbn/article_{result.outcome}"] += 1
         elif isinstance(item, FetchedPage):
             archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
         elif isinstance(item, CrawlError):
             archive.record_error(crawl_id, item.url, item.stage, item.reason)
-            self.crawler.stats.inc_value(f"bbn/error_{item.stage}")
+            self.counts[f"bbn/error_{item.stage}"] += 1
         elif isinstance(item, Alias):
             self.aliases.setdefault(item.url, item.canonical_url)
         elif isinstance(item, Seen):
             self.seen.add(item.article_id)
-        elif isinstance(item, SitemapEntry):
-            self.lastmods[item.url] = item.lastmod
+        elif isinstance(item, SitemapLastmods):
+            self.lastmods.update(item.lastmods)
         else:
             raise DropItem(f"unknown item type {type(item).__name__}")
 
     def close_spider(self):
         if self.archive is None:
             return
+        self.writer.close()
+        if self.writer.failed_batches:
+            self.counts["bbn/error_store_batch_lost"] += self.writer.failed_batches
         try:
             self._apply_deferred()
         except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
             self._record_failure(None, exc)
+        for key, count in self.counts.items():
+            self.crawler.stats.inc_value(key, count)
+        self.counts.clear()
 
     def spider_closed(self, spider, reason):
         """Close the crawl row once Scrapy says why the crawl ended, then release the lock."""

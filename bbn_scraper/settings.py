@@ -51,6 +51,9 @@ ITEM_PIPELINES = {
     "bbn_scraper.pipelines.StorePipeline": 300,
 }
 ARCHIVE_DB = "archive.db"
+# Processes that parse fetched pages beside the crawl (bbn_scraper.parse_pool); 0 parses in the
+# crawl's own process. None: one per CPU beyond the first, at most four.
+PARSE_PROCESSES = None
 ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
 
 LOG_LEVEL = "INFO"

@@ -14,10 +14,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive import Archive
-from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapEntry
-from bbn_scraper import parsers
+from bbn_scraper.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from bbn_scraper.parse_pool import ParsePool, auto_processes
 from bbn_scraper.parsers.dates import parse_date
-from bbn_scraper.parsers.document import page_text
 from bbn_scraper.parsers.urls import normalize_url, url_key
 from bbn_scraper.scope import Refused, Scope
 
@@ -48,22 +47,36 @@ class BbnSpider(scrapy.Spider):
             raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.known: dict[str, tuple[int, str | None]] = {}
-        self.skipped: set[int] = set()  # archived articles seen linked but not downloaded
+        self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
+        self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
         self.max_articles = 0
         self.articles = 0
+        self.parser = ParsePool(0)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
+        processes = crawler.settings.get("PARSE_PROCESSES")
+        spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes))
         if not spider.refresh:
             with Archive(crawler.settings.get("ARCHIVE_DB")) as archive:
                 spider.known = archive.known_urls()
         return spider
 
+    async def closed(self, reason):
+        # Counted at the end: a sitemap's newer lastmod may request an article skipped before.
+        requested = {self.known[key][0] for key in self.requested if key in self.known}
+        self.crawler.stats.set_value("bbn/known_article_skipped", len(set(self.skipped.values()) - requested))
+        if self.parser.processes:  # set before the first await: the archive's crawl row takes them
+            for name, value in self.parser.usage().items():
+                self.crawler.stats.set_value(f"bbn/parse_{name}", value)
+        await self.parser.close()
+
     async def start(self):
         for url in self.start_urls:
+            self.requested.add(url_key(url))
             yield self._request(url, self.parse_page)
             yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
             yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
@@ -81,6 +94,7 @@ class BbnSpider(scrapy.Spider):
         except Exception as exc:  # noqa: BLE001 - lxml raises several types on junk
             yield CrawlError(response.url, "parse", f"unreadable sitemap: {exc}")
             return
+        lastmods = {}
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -89,8 +103,10 @@ class BbnSpider(scrapy.Spider):
                 yield self._request(loc, self.parse_sitemap, priority=5)
             else:
                 if entry.get("lastmod"):
-                    yield SitemapEntry(loc, entry["lastmod"])
+                    lastmods[loc] = entry["lastmod"]
                 yield from self._follow(loc, lastmod=entry.get("lastmod"))
+        if lastmods:
+            yield SitemapLastmods(lastmods)
 
     def parse_feed(self, response):
         for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
@@ -98,7 +114,7 @@ class BbnSpider(scrapy.Spider):
 
     # Pages
 
-    def parse_page(self, response):
+    async def parse_page(self, response):
         fetched_at = datetime.now(timezone.utc)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
@@ -109,12 +125,13 @@ class BbnSpider(scrapy.Spider):
         if not response.body.strip():
             yield CrawlError(response.url, "parse", "empty response body")
             return
-        article, links = parsers.parse_page(page_text(response.body, content_type), response.url)
+        article, links = await self.parser.parse(response.body, content_type, response.url)
         for url in links:
             if url not in self.followed:
                 self.followed.add(url)
                 if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
-                    yield from self._follow(url)
+                    for result in self._follow(url):
+                        yield result
         if article is None:
             if PERMALINK.search(urlsplit(response.url).path):
                 yield CrawlError(response.url, "parse", "page at an article address is not an article")
@@ -127,7 +144,8 @@ class BbnSpider(scrapy.Spider):
             # A copy (AMP, alias): the article is archived from its canonical page, whichever
             # of the two arrives first. A canonical that points on again is not chased further.
             yield Alias(response.url, article.canonical_url)
-            yield from self._follow(article.canonical_url, via_canonical=True)
+            for result in self._follow(article.canonical_url, via_canonical=True):
+                yield result
             return
         yield FetchedArticle(article, response.url, fetched_at)
         self.articles += 1
@@ -161,13 +179,16 @@ class BbnSpider(scrapy.Spider):
         clean = normalize_url(url)
         if url.split("#")[0] != clean:
             yield Alias(url, clean)
-        known = self.known.get(url_key(clean))
+        key = url_key(clean)
+        if key in self.requested:
+            return
+        known = self.known.get(key)
         if known and not _is_newer(lastmod, known[1]):
-            if known[0] not in self.skipped:
-                self.skipped.add(known[0])
-                self.crawler.stats.inc_value("bbn/known_article_skipped")
+            if key not in self.skipped:
+                self.skipped[key] = known[0]
                 yield Seen(known[0])
             return
+        self.requested.add(key)
         request = self._request(clean, self.parse_page)
         if via_canonical:
             request.meta["via_canonical"] = True

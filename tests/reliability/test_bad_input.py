@@ -3,6 +3,7 @@ parse_page and the three pipelines (with a stand-in crawler) into a temporary ar
 ends as an archived article, an alias of one, or a recorded error; the archive stays intact."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -83,18 +84,23 @@ class Chain:
         self.pipelines[1].seen.clear()  # every page is a crawl of its own: no alias by dedup
         response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"}, request=Request(url))
         aliased = False
-        for result in self.spider.parse_page(response):
+        for result in asyncio.run(_collect(self.spider.parse_page(response))):
             if isinstance(result, Request):
                 continue
             for pipeline in self.pipelines:
                 result = pipeline.process_item(result)
             aliased = aliased or isinstance(result, Alias)
+        self.store.flush()
         after = self._counts()
         assert aliased or after != before, "the page left no trace: no article, no alias, no error"
 
     def _counts(self) -> tuple[int, int]:
         conn = self.store.archive.db
         return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("article_sightings", "errors"))
+
+
+async def _collect(results) -> list:
+    return [result async for result in results]
 
 
 @pytest.fixture(scope="module")
