@@ -279,8 +279,10 @@ def stats(db, plot, as_json):
 @cli.command()
 @db_option(must_exist=True)
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
+@click.option("--processes", type=click.IntRange(min=0), metavar="N",
+              help="Worker processes that parse (default: one per CPU beyond the first, at most 4; 0: none).")
 @clear_errors
-def reparse(db, since):
+def reparse(db, since, processes):
     """Parse the archived pages again with the current parser, without fetching. Changed
     articles get a new version; failures are recorded in errors under a crawl of their own.
     Holds the crawl lock.
@@ -293,7 +295,7 @@ def reparse(db, since):
     from bbn_scraper.parsers import PARSER_VERSION
 
     with Archive(db) as archive:
-        result = reparse_archive(archive, since)
+        result = reparse_archive(archive, since, processes)
     click.echo(f"reparse (crawl {result.crawl_id}, parser {PARSER_VERSION}): {result.parsed} pages parsed,"
                f" {result.changed} articles changed, {result.unchanged} unchanged, {result.failed} failed")
 

@@ -6,13 +6,14 @@ A reparse is a crawls row of its own (start_urls ["reparse"]) so that its failur
 an article's last_seen and crawl_id keep their values."""
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import date
 
-
-from bbn_scraper.parsers import PARSER_VERSION, parse_article
-from bbn_scraper.parsers.document import page_text
+from bbn_scraper.parse_pool import ParsePool, auto_processes
+from bbn_scraper.parsers import PARSER_VERSION
 from bbn_scraper.parsers.urls import url_key
 
 from .db import Archive
@@ -35,6 +36,7 @@ candidates AS (
 SELECT id, url, content_type, last_seen, crawl_id FROM candidates
 WHERE n = 1 AND (:since IS NULL OR datetime(fetched_at) >= datetime(:since))
 ORDER BY id"""
+BATCH = 500  # pages stored per transaction
 
 
 @dataclass
@@ -49,9 +51,11 @@ class ReparseResult:
     failed: int = 0
 
 
-def reparse(archive: Archive, since: str | date | None = None) -> ReparseResult:
+def reparse(archive: Archive, since: str | date | None = None, processes: int | None = None) -> ReparseResult:
     """Parse each article's stored page (only pages fetched since `since`, if given) with the
-    current parser and store the result, holding the crawl lock."""
+    current parser and store the result, holding the crawl lock. Pages are parsed in
+    `processes` worker processes (None: as the crawl's PARSE_PROCESSES default; 0: in
+    process) while this one stores, BATCH pages per transaction."""
     bound = parse_date(since) if since else None
     with archive.crawl_lock():
         crawl_id = archive.start_crawl(["reparse"], {"parser_version": PARSER_VERSION, "since": bound})
@@ -59,10 +63,9 @@ def reparse(archive: Archive, since: str | date | None = None) -> ReparseResult:
         try:
             archive.db.register_function(url_key, deterministic=True, name="page_key")
             # Read all first: storing writes to the tables the query reads.
-            for page in list(archive.db.query(ARTICLE_PAGES, {"since": bound})):
-                outcome = _reparse_page(archive, page, crawl_id)
-                result.parsed += 1
-                setattr(result, outcome, getattr(result, outcome) + 1)
+            pages = list(archive.db.query(ARTICLE_PAGES, {"since": bound}))
+            pool = ParsePool(auto_processes() if processes is None else processes)
+            asyncio.run(_reparse_pages(archive, pages, crawl_id, result, pool))
             status = "finished"
         finally:
             stats = {**asdict(result), "seconds": round(time.monotonic() - started, 2)}
@@ -70,21 +73,59 @@ def reparse(archive: Archive, since: str | date | None = None) -> ReparseResult:
     return result
 
 
-def _reparse_page(archive: Archive, page: dict, crawl_id: int) -> str:
-    """"changed", "unchanged" or "failed" (recorded in errors) for one stored page."""
-    def failed(stage: str, reason: str) -> str:
-        archive.record_error(crawl_id, page["url"], stage, reason)
-        return "failed"
+async def _reparse_pages(archive: Archive, pages: list[dict], crawl_id: int, result: ReparseResult,
+                         pool: ParsePool) -> None:
+    """Keep the workers busy a few pages ahead; store the results in page order."""
+    ahead = deque()
+    try:
+        for start in range(0, len(pages), BATCH):
+            with archive.transaction():
+                for page in pages[start:start + BATCH]:
+                    ahead.append((page, _parse(archive, page, pool)))
+                    if len(ahead) > 2 * max(1, pool.processes):
+                        await _store(archive, *ahead.popleft(), crawl_id, result)
+                while ahead:
+                    await _store(archive, *ahead.popleft(), crawl_id, result)
+    finally:
+        for _, task in ahead:
+            task.cancel()
+        await pool.close()
 
-    try:  # one unreadable page must not end the reparse
-        article = parse_article(page_text(archive.page_body(page["id"]), page["content_type"]), page["url"])
-    except Exception as exc:  # noqa: BLE001
-        return failed("parse", f"page {page['id']}: {type(exc).__name__}: {exc}")
+
+def _parse(archive: Archive, page: dict, pool: ParsePool) -> asyncio.Future:
+    try:
+        body = archive.page_body(page["id"])
+    except Exception as exc:  # noqa: BLE001 - an unreadable page is that page's failure
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(exc)
+        return failed
+    return asyncio.ensure_future(pool.parse(body, page["content_type"], page["url"]))
+
+
+async def _store(archive: Archive, page: dict, parsing: asyncio.Future, crawl_id: int, result: ReparseResult) -> None:
+    try:
+        article, _ = await parsing
+    except Exception as exc:  # noqa: BLE001 - one unreadable page must not end the reparse
+        outcome = _failed(archive, page, crawl_id, "parse", f"page {page['id']}: {type(exc).__name__}: {exc}")
+    else:
+        outcome = _store_article(archive, page, article, crawl_id)
+    result.parsed += 1
+    setattr(result, outcome, getattr(result, outcome) + 1)
+
+
+def _failed(archive: Archive, page: dict, crawl_id: int, stage: str, reason: str) -> str:
+    archive.record_error(crawl_id, page["url"], stage, reason)
+    return "failed"
+
+
+def _store_article(archive: Archive, page: dict, article, crawl_id: int) -> str:
+    """"changed", "unchanged" or "failed" (recorded in errors) for one parsed page."""
     if article is None:
-        return failed("parse", f"page {page['id']} is not an article for parser {PARSER_VERSION}")
+        return _failed(archive, page, crawl_id, "parse", f"page {page['id']} is not an article for parser {PARSER_VERSION}")
     missing = [name for name in ("headline", "body") if not getattr(article, name)]
     if missing:
-        return failed("parse", f"page {page['id']}: no {' and no '.join(missing)} ({'; '.join(article.warnings)})")
+        return _failed(archive, page, crawl_id, "parse",
+                       f"page {page['id']}: no {' and no '.join(missing)} ({'; '.join(article.warnings)})")
     try:
         with archive.transaction():
             stored = archive.store_article(article, crawl_id=crawl_id, fetched_url=page["url"],
@@ -92,5 +133,5 @@ def _reparse_page(archive: Archive, page: dict, crawl_id: int) -> str:
             archive.db.execute("UPDATE articles SET last_seen = ?, crawl_id = ? WHERE id = ?",
                                [page["last_seen"], page["crawl_id"], stored.article_id])
     except Exception as exc:  # noqa: BLE001
-        return failed("store", f"page {page['id']}: {type(exc).__name__}: {exc}")
+        return _failed(archive, page, crawl_id, "store", f"page {page['id']}: {type(exc).__name__}: {exc}")
     return "changed" if stored.outcome in ("new", "updated") else "unchanged"

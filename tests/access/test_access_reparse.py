@@ -11,10 +11,11 @@ from archive.reparse import reparse
 from bbn_scraper.parsers import PARSER_VERSION
 
 
-def test_reparse_of_a_fresh_crawl_changes_nothing(sample, db_copy):
+@pytest.mark.parametrize("processes", [0, 2])
+def test_reparse_of_a_fresh_crawl_changes_nothing(sample, db_copy, processes):
     with Archive(db_copy) as archive:
         before = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
-        result = reparse(archive)
+        result = reparse(archive, processes=processes)
         after = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
         crawl = next(archive.db.query("SELECT * FROM crawls WHERE id = ?", [result.crawl_id]))
     n = len(sample.articles)
@@ -42,17 +43,21 @@ def test_reparse_restores_a_tampered_article_as_a_new_version(sample, db_copy):
     assert restored.parser_version == PARSER_VERSION
 
 
-def test_a_page_that_no_longer_parses_is_a_parse_error_of_the_reparse(sample, db_copy):
+def test_pages_that_no_longer_parse_or_decompress_are_parse_errors_of_the_reparse(sample, db_copy):
     expected = sample.articles[7]
     with Archive(db_copy) as archive:
         archive.db.execute("UPDATE pages SET body = ? WHERE url = ?",
                            [zlib.compress(b"<html><body><p>gone</p></body></html>"), expected["canonical_url"]])
         archive.db.conn.commit()
-        result = reparse(archive)
+        archive.db.execute("UPDATE pages SET body = ? WHERE url = ?", [b"not zlib", sample.articles[8]["canonical_url"]])
+        archive.db.conn.commit()
+        result = reparse(archive, processes=1)
         errors = list(archive.db.query("SELECT url, stage FROM errors WHERE crawl_id = ?", [result.crawl_id]))
         body = archive.article(expected["canonical_url"]).body
-    assert (result.failed, result.changed) == (1, 0)
-    assert errors == [{"url": expected["canonical_url"], "stage": "parse"}]
+    assert (result.failed, result.changed) == (2, 0)
+    assert sorted(errors, key=lambda e: e["url"]) == sorted(
+        [{"url": expected["canonical_url"], "stage": "parse"}, {"url": sample.articles[8]["canonical_url"], "stage": "parse"}],
+        key=lambda e: e["url"])
     assert body == expected["body"]  # the archived article is kept
 
 
