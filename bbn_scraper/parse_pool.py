@@ -160,6 +160,19 @@ class ParsePool:
                     future.set_exception(_Requeue())
 
 
+def _peak_rss_mib(usage) -> float:
+    """This process's own peak RSS: VmHWM where /proc has it (ru_maxrss carries the crawl's RSS
+    over the exec that started the worker)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
+
+
 def _widen(pipe) -> None:
     """A pipe of PIPE_BYTES where Linux allows it: a page then crosses in one write instead of
     several, each of which costs the crawl's event loop a wake-up."""
@@ -186,7 +199,7 @@ def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)))
+        stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
         stdout.flush()
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ Every crawl is its own process, as users run it: `python -m archive crawl URL --
 (downloads only, same settings). The site runs in a third process, every page rendered up front.
 Rounds alternate which of the two goes first. Per crawl: pages/s = Scrapy's
 downloader/response_count over its elapsed_time_seconds (from the crawls.stats column for the
-project's crawl); CPU seconds from the kernel's rusage of that process (wait4), peak RSS from
-its /proc/PID/status VmHWM.
+project's crawl); CPU seconds from the kernel's rusage of that process (wait4, which includes
+the parse workers it waited for), peak RSS from its /proc/PID/status VmHWM plus the largest
+parse worker's own peak (reported in the crawl's stats).
 """
 from __future__ import annotations
 
@@ -139,8 +140,12 @@ def crawl_ours(base_url: str, db: Path, extra: list[str]) -> dict:
     paths = [re.sub(r"^https?://[^/]+", "", u).split("?")[0] for u in urls]
     responses = stats.get("downloader/response_count", 0)
     elapsed = stats.get("elapsed_time_seconds") or stats.get("seconds")
+    worker_rss = stats.get("bbn/parse_peak_rss_mib", 0.0)  # the parse workers report their own
     return {
-        "wall": run["wall"], "cpu": run["cpu"], "rss_mb": run["rss_mb"], "elapsed": elapsed,
+        "wall": run["wall"], "cpu": run["cpu"], "rss_mb": run["rss_mb"] + worker_rss, "elapsed": elapsed,
+        "crawl_rss_mb": run["rss_mb"], "worker_rss_mb": worker_rss,
+        "parse_processes": stats.get("bbn/parse_processes_started", 0),
+        "worker_cpu": stats.get("bbn/parse_cpu_seconds", 0.0),
         "requests": stats.get("downloader/request_count", 0), "responses": responses,
         "pages_per_s": responses / elapsed, "cpu_ms_per_page": 1000 * run["cpu"] / max(responses, 1),
         "pages": pages, "articles_new": new, "errors": errors, "articles_total": articles_total,
