@@ -42,6 +42,13 @@ def test_page_text_leaves_undeclared_or_mislabelled_bytes_to_the_parser():
     assert page_text(body, "text/html; charset=utf-8") == body
 
 
+def test_a_charset_that_names_a_transform_not_a_text_encoding_is_ignored():
+    body = ("<html><head><meta charset=\"rot13\"></head>" + page(STORY.format(gap="")) + "</html>").encode("cp1252")
+    assert page_text(body + "é".encode("cp1252"), "text/html; charset=base64") == body + "é".encode("cp1252")
+    article = parse_article(body, "https://example.com/a/")
+    assert article.headline == "Headline" and article.body.startswith("First paragraph")
+
+
 def test_parse_page_gives_every_link_target_once_from_the_same_parse():
     html = page(STORY.format(gap="")).replace(
         "<h1>", '<a href="/category/world/">World</a><a href="/category/world/#top">again</a>'

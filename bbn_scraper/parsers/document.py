@@ -33,9 +33,19 @@ def page_text(body: bytes, content_type: str | None) -> str | bytes:
     except UnicodeDecodeError:
         pass
     declared = http_content_type_encoding(content_type or "")
-    if declared and declared not in ("utf-8", "utf8"):
+    if declared and declared not in ("utf-8", "utf8") and _is_text_encoding(declared):
         return body.decode(declared, errors="replace")
     return body
+
+
+def _is_text_encoding(name: str) -> bool:
+    """Whether bytes decode to text by `name`: not for unknown names, nor for the transforms
+    that codecs also knows (rot13, base64, zlib...)."""
+    try:
+        b"a".decode(name, errors="replace")  # not b"": an empty input skips the codec's check
+    except Exception:  # noqa: BLE001 - LookupError, or a codec that fails even on one letter
+        return False
+    return True
 
 
 def decode_html(html: str | bytes) -> tuple[str, list[str]]:
@@ -51,11 +61,7 @@ def decode_html(html: str | bytes) -> tuple[str, list[str]]:
     match = _META_CHARSET.search(html[:4096])
     if match:
         name = match.group(1).decode("ascii", "ignore").lower()
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            pass
-        else:
+        if _is_text_encoding(name):
             if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
                 name = "windows-1252"  # what browsers do (WHATWG encoding standard)
             return html.decode(name, errors="replace"), []
