@@ -280,7 +280,7 @@ def stats(db, plot, as_json):
 @db_option(must_exist=True)
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option("--processes", type=click.IntRange(min=0), metavar="N",
-              help="Worker processes that parse (default: one per CPU beyond the first, at most 4; 0: none).")
+              help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
 @clear_errors
 def reparse(db, since, processes):
     """Parse the archived pages again with the current parser, without fetching. Changed

@@ -54,8 +54,8 @@ class ReparseResult:
 def reparse(archive: Archive, since: str | date | None = None, processes: int | None = None) -> ReparseResult:
     """Parse each article's stored page (only pages fetched since `since`, if given) with the
     current parser and store the result, holding the crawl lock. Pages are parsed in
-    `processes` worker processes (None: as the crawl's PARSE_PROCESSES default; 0: in
-    process) while this one stores, BATCH pages per transaction."""
+    `processes` worker processes (None: one per CPU, at most four; 0: in process) while this
+    one stores, BATCH pages per transaction."""
     bound = parse_date(since) if since else None
     with archive.crawl_lock():
         crawl_id = archive.start_crawl(["reparse"], {"parser_version": PARSER_VERSION, "since": bound})
@@ -64,7 +64,7 @@ def reparse(archive: Archive, since: str | date | None = None, processes: int | 
             archive.db.register_function(url_key, deterministic=True, name="page_key")
             # Read all first: storing writes to the tables the query reads.
             pages = list(archive.db.query(ARTICLE_PAGES, {"since": bound}))
-            pool = ParsePool(auto_processes() if processes is None else processes)
+            pool = ParsePool(auto_processes(reserved=0) if processes is None else processes)
             asyncio.run(_reparse_pages(archive, pages, crawl_id, result, pool))
             status = "finished"
         finally:

@@ -38,10 +38,11 @@ def parse_fetched(body: bytes, content_type: str, url: str) -> Parsed:
     return parse_page(page_text(body, content_type), url)
 
 
-def auto_processes() -> int:
-    """One worker per CPU this process may use beyond the first, at most MAX_AUTO_PROCESSES."""
+def auto_processes(reserved: int = 1) -> int:
+    """One worker per CPU this process may use beyond `reserved` (the crawl keeps one for
+    Scrapy), at most MAX_AUTO_PROCESSES."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(0, min(MAX_AUTO_PROCESSES, cpus - 1))
+    return max(0, min(MAX_AUTO_PROCESSES, cpus - reserved))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from archive import Archive
 
 logger = logging.getLogger(__name__)
 BATCH_SECONDS = 1.0
-QUEUE_SIZE = 2000  # writes waiting; past it the crawl waits for the writer
+QUEUE_SIZE = 256  # writes waiting (each may hold a page): past it the crawl waits for the writer
 _STOP = object()
 
 
