@@ -63,8 +63,9 @@ class DeduplicatePipeline(CrawlerPipeline):
 
 class StorePipeline:
     """Writes every item to the archive under the crawl lock, on the archive writer's thread in
-    batched transactions (`bbn_scraper.writer`), and closes the crawl with its counters. Aliases, sightings and sitemap dates are applied once the crawl is over, so that
-    the order pages arrive in does not matter; those whose article is not archived yet are kept
+    batched transactions (`bbn_scraper.writer`), and closes the crawl with its counters.
+    Aliases, sightings and sitemap dates are applied once the crawl is over, so that the order
+    pages arrive in does not matter; those whose article is not archived yet are kept
     in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
     it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
     (see `bbn_scraper.jobdir`)."""
