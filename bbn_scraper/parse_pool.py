@@ -1,6 +1,7 @@
 """Parsing beside the crawl: fetched pages are decoded and parsed in worker processes, so the
 crawl's largest CPU cost runs on other cores instead of blocking Scrapy's event loop, and a
-page that kills the parser's process costs that page only.
+page that kills the parser's process (twice: the first death may be chance) costs that page
+only.
 
 Each worker is `python -m bbn_scraper.parse_pool`, fed length-prefixed pickles over its stdin
 and answering in order on its stdout, each answer with its CPU time and peak RSS so far.
@@ -58,6 +59,10 @@ class _Requeue(Exception):
     """The worker died on an earlier page: send this one again."""
 
 
+class _Died(Exception):
+    """The worker died while parsing this page (which is sent once more before it is blamed)."""
+
+
 class ParsePool:
     """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process)."""
 
@@ -72,6 +77,7 @@ class ParsePool:
         if not self.processes:
             return parse_fetched(body, content_type, url)
         frame = _frame((body, content_type, url))
+        deaths = 0
         while True:
             worker = await self._least_busy()
             if worker.reader.done():
@@ -87,6 +93,10 @@ class ParsePool:
                 return await future
             except _Requeue:
                 continue
+            except _Died as died:
+                deaths += 1
+                if deaths == 2:  # not a worker killed by chance (OOM killer, a signal): this page
+                    raise ParseFailed(f"the parser's process died on this page, twice ({died})") from None
 
     async def close(self, timeout: float = 30.0) -> None:
         """End every worker's input and wait for it to exit (each answers what it was sent
@@ -136,7 +146,7 @@ class ParsePool:
 
     async def _read(self, worker: _Worker) -> None:
         """Settle the worker's futures in order from its answers; on its death the page it
-        was parsing fails and the pages queued behind it go to another worker."""
+        was parsing is suspect and the pages queued behind it go to another worker."""
         stdout = worker.process.stdout
         try:
             while True:
@@ -154,7 +164,7 @@ class ParsePool:
             if worker.pending:
                 culprit = worker.pending.popleft()
                 if not culprit.done():
-                    culprit.set_exception(ParseFailed(f"the parser's process died on this page (exit code {code})"))
+                    culprit.set_exception(_Died(f"exit code {code}"))
             while worker.pending:
                 future = worker.pending.popleft()
                 if not future.done():

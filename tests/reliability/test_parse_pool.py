@@ -1,6 +1,6 @@
-"""The parse pool: worker processes give the in-process parser's results, a page that kills its
-worker fails alone while the pages queued behind it are parsed by a new worker, and a parser
-exception comes back as that page's error."""
+"""The parse pool: worker processes give the in-process parser's results; a worker killed by
+chance costs no page, a page that kills two workers fails alone, the pages queued behind it
+parsed by a new worker; a parser exception comes back as that page's error."""
 from __future__ import annotations
 
 import asyncio
@@ -41,27 +41,51 @@ def test_workers_give_what_the_parser_gives_in_process():
     assert usage["cpu_seconds"] > 0 and usage["peak_rss_mib"] > 10
 
 
-def test_a_page_that_kills_its_worker_fails_alone():
+def test_a_worker_killed_by_chance_costs_no_page():
     pages = PAGES * 3
 
     async def main():
         pool = ParsePool(1)
         tasks = [asyncio.create_task(pool.parse(body, CONTENT_TYPE, url)) for body, url in pages]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         os.kill(pool._workers[0].process.pid, signal.SIGKILL)  # dies while parsing a later page
         results = await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
         return results, pool.started
 
     results, started = run(main())
-    failures = [r for r in results if isinstance(r, Exception)]
-    assert len(failures) == 1
-    assert isinstance(failures[0], ParseFailed)
-    assert "died on this page" in str(failures[0]) and f"exit code {-signal.SIGKILL}" in str(failures[0])
     assert started == 2
-    for (body, url), result in zip(pages, results):
-        if not isinstance(result, Exception):
-            assert result == parse_fetched(body, CONTENT_TYPE, url)
+    assert results == [parse_fetched(body, CONTENT_TYPE, url) for body, url in pages]
+
+
+def test_a_page_that_kills_two_workers_fails_alone():
+    slow = ('<html><body class="single"><h1>Slow</h1><div class="entry-content">'
+            + "<p>Some words of a very long story, paragraph after paragraph.</p>" * 110_000
+            + "</div></body></html>").encode()
+    slow_url = "https://example.com/2023/01/01/slow/"
+
+    async def kill_the_worker_parsing(pool, previous=None):
+        while not pool._workers or pool._workers[0].process.pid == previous:
+            await asyncio.sleep(0.01)
+        pid = pool._workers[0].process.pid
+        await asyncio.sleep(0.5)  # the slow page is being parsed (it takes seconds)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    async def main():
+        pool = ParsePool(1)
+        tasks = [asyncio.create_task(pool.parse(slow, CONTENT_TYPE, slow_url))]
+        tasks += [asyncio.create_task(pool.parse(body, CONTENT_TYPE, url)) for body, url in PAGES]
+        await kill_the_worker_parsing(pool, await kill_the_worker_parsing(pool))
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        await pool.close()
+        return results, pool.started
+
+    (failure, *results), started = run(main())
+    assert isinstance(failure, ParseFailed)
+    assert str(failure) == f"the parser's process died on this page, twice (exit code {-signal.SIGKILL})"
+    assert results == [parse_fetched(body, CONTENT_TYPE, url) for body, url in PAGES]
+    assert started == 3
 
 
 def test_a_parser_exception_is_that_pages_error_and_the_worker_goes_on():
