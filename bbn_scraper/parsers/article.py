@@ -30,17 +30,22 @@ def parse_article(html: str | bytes, url: str) -> Article | None:
     """The article on the page at `url`, or None when the page is not one article (home,
     archives, search results, 404, empty). Never raises: a field that cannot be read is left
     empty and named in `warnings`."""
-    return parse_page(html, url)[0]
+    return _parse(html, url, with_links=False)[0]
 
 
 def parse_page(html: str | bytes, url: str) -> tuple[Article | None, list[str]]:
     """`parse_article` and the page's link targets (absolute http(s) URLs without fragment,
     in page order, each once), from one parse of the page: what a crawler needs of any page."""
+    return _parse(html, url, with_links=True)
+
+
+def _parse(html: str | bytes, url: str, with_links: bool) -> tuple[Article | None, list[str]]:
+    """`parse_page`; the link list is left empty unless `with_links` (`parse_article` needs none)."""
     try:
         root, warnings = load_tree(html)
         if root is None:
             return None, []
-        links = page_links(root, url)
+        links = page_links(root, url) if with_links else []
         md = read_metadata(root)
         if page_kind(root, md) != "article":
             return None, links
