@@ -64,10 +64,12 @@ class _Died(Exception):
 
 
 class ParsePool:
-    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process)."""
+    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process);
+    `command` starts a worker (default: this module's `serve`)."""
 
-    def __init__(self, processes: int):
+    def __init__(self, processes: int, command: list[str] | None = None):
         self.processes = processes
+        self.command = command or [sys.executable, "-m", __name__]
         self.started = 0
         self._workers: list[_Worker] = []
         self._ended: list[_Worker] = []
@@ -137,7 +139,7 @@ class ParsePool:
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", __name__, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
         )
         worker = _Worker(process)
         worker.reader = asyncio.create_task(self._read(worker))
