@@ -74,3 +74,11 @@ def test_byline_names_in_nested_links_keep_their_order():
     html = page(STORY.format(gap="")).replace(
         "<h1>Headline</h1>", '<h1>Headline</h1><div class="byline">By <a><span>Ann Lee</span></a> and <a><span>Bo Chan</span></a></div>')
     assert parse_article(html, "https://example.com/a/").authors == ["Ann Lee", "Bo Chan"]
+
+
+def test_utf8_bytes_parse_as_their_decoded_text():
+    text = page(STORY.format(gap="<p>Café – “quoted” \U0001F600 \u2028 \ufffd</p>"))
+    for head in ("", '<meta charset="utf-8">', '<?xml version="1.0"?>', "\ufeff"):
+        assert parse_page((head + text).encode("utf-8"), "https://example.com/a/") == parse_page(head + text, "https://example.com/a/")
+    invalid = ('<meta charset="utf-8">' + text).encode("utf-8").replace("Café".encode("utf-8"), b"Caf\xe9")
+    assert "Caf\ufffd" in parse_article(invalid, "https://example.com/a/").body

@@ -16,9 +16,10 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # The parser keeps going on broken markup and accepts trees deeper than libxml2's default limit.
 # Plain etree elements: lxml.html's element classes cost a class lookup per element touched.
 # No table of ids: nothing here looks elements up by XPath id().
-PARSER = etree.HTMLParser(
-    recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True, collect_ids=False
-)
+_OPTIONS = dict(recover=True, huge_tree=True, remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
+PARSER = etree.HTMLParser(**_OPTIONS)
+# For bytes known to be UTF-8: parsing them saves lxml re-encoding the decoded text.
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_OPTIONS)
 
 
 def page_text(body: bytes, content_type: str | None) -> str | bytes:
@@ -48,45 +49,51 @@ def _is_text_encoding(name: str) -> bool:
     return True
 
 
-def decode_html(html: str | bytes) -> tuple[str, list[str]]:
-    """The page as text, with warnings about how its charset was chosen.
+def decode_html(html: str | bytes) -> tuple[str, bool, list[str]]:
+    """The page as text; whether that text is the strict UTF-8 decoding of the bytes (which
+    have no BOM); warnings about how its charset was chosen.
 
     Bytes are decoded by, in order: a byte-order mark, the page's own <meta charset> or
     http-equiv Content-Type, strict UTF-8, then beautifulsoup4's UnicodeDammit detection."""
     if isinstance(html, str):
-        return html, []
+        return html, False, []
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if html.startswith(bom):
-            return html.decode(encoding, errors="replace"), []
+            return html.decode(encoding, errors="replace"), False, []
     match = _META_CHARSET.search(html[:4096])
     if match:
         name = match.group(1).decode("ascii", "ignore").lower()
         if _is_text_encoding(name):
             if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
                 name = "windows-1252"  # what browsers do (WHATWG encoding standard)
-            return html.decode(name, errors="replace"), []
+            text = html.decode(name, errors="replace")
+            return text, name in ("utf-8", "utf8") and "\ufffd" not in text, []
     try:
-        return html.decode("utf-8"), []
+        return html.decode("utf-8"), True, []
     except UnicodeDecodeError:
         pass
     dammit = UnicodeDammit(html[:200_000], ["utf-8", "windows-1252"], is_html=True)
     encoding = dammit.original_encoding or "windows-1252"
-    return html.decode(encoding, errors="replace"), [f"charset not declared; detected {encoding}"]
+    return html.decode(encoding, errors="replace"), False, [f"charset not declared; detected {encoding}"]
 
 
 def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
     """The document's root element (None for an empty document) and warnings."""
-    text, warnings = decode_html(html)
+    text, utf8, warnings = decode_html(html)
     if len(text) > MAX_DOCUMENT_CHARS:
         text = text[:MAX_DOCUMENT_CHARS]
         warnings.append(f"document truncated to its first {MAX_DOCUMENT_CHARS} characters")
-    text = _XML_DECLARATION.sub("", text, count=1)
+        utf8 = False
+    if _XML_DECLARATION.match(text):
+        text = _XML_DECLARATION.sub("", text, count=1)
+        utf8 = False
     if "\x00" in text:
         text = text.replace("\x00", "")
+        utf8 = False
     if not text or text.isspace():
         return None, warnings
     try:
-        root = etree.fromstring(text, parser=PARSER)
+        root = etree.fromstring(html, parser=_UTF8_PARSER) if utf8 else etree.fromstring(text, parser=PARSER)
     except (etree.ParserError, ValueError):
         return None, warnings
     if root is None or root.find("body") is None:
