@@ -91,7 +91,8 @@ def _tag_only(chain) -> bool:
 
 @dataclass
 class Page:
-    """The root element with its elements indexed by class, id and INDEXED_ATTRS words."""
+    """The root element, with the elements of its <body> indexed by class, id and
+    INDEXED_ATTRS words: the head's meta, link, script and title are Metadata's business."""
 
     root: etree._Element
     classes: dict[str, list] = field(default_factory=dict)
@@ -101,7 +102,7 @@ class Page:
     def index(cls, root: etree._Element) -> Page:
         page = cls(root)
         classes, attrs = page.classes, page._attrs
-        for el in root.iter(etree.Element):
+        for el in root.find("body").iter(etree.Element):
             for name, value in el.items():
                 if name == "class":
                     for word in value.split():
