@@ -37,6 +37,7 @@ CHROME_CLASS_PARTS = ("adsense", "advert", "share")
 # Void elements: libxml2's HTML parser nests what follows an unclosed one inside it.
 VOID_TAGS = frozenset({"embed", "img", "input", "source", "param", "track", "area", "wbr"})
 CHROME_IDS = frozenset({"respond", "comments"})
+_BOLD = ("strong", "b")
 
 
 @dataclass
@@ -233,7 +234,8 @@ def _with_class(node: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _all_bold(el: etree._Element, text: str) -> bool:
-    bold = "".join(element_text(b) for b in el.iter("strong", "b") if b.getparent() is el)
+    """Whether the element's <strong>/<b> children hold all of its text."""
+    bold = "".join(element_text(b) for b in el if b.tag in _BOLD)
     return bool(bold) and clean(bold) == text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -41,9 +42,9 @@ class Metadata:
         """JSON-LD nodes whose @type is one of `types`."""
         return [n for n in self.nodes if _types(n) & types]
 
-    @property
+    @cached_property
     def article_node(self) -> dict:
-        """The page's (News)Article JSON-LD node, or an empty dict."""
+        """The page's (News)Article JSON-LD node, or an empty dict (read once the nodes are all in)."""
         found = self.of_type(ARTICLE_TYPES)
         return found[0] if found else {}
 
