@@ -29,6 +29,11 @@ class Compound:
     classes: tuple[str, ...] = ()
     id: str | None = None
     attrs: tuple[tuple[str, str | None, str | None], ...] = ()
+    indexed: bool = field(init=False)  # whether the index holds its candidates
+
+    def __post_init__(self) -> None:
+        indexed = bool(self.id or self.classes or self.attrs and self.attrs[0][0] in INDEXED_ATTRS)
+        object.__setattr__(self, "indexed", indexed)
 
     def matches(self, el: etree._Element) -> bool:
         if self.tag and el.tag != self.tag:
@@ -126,20 +131,22 @@ class Page:
         """`select`, lazily: later alternatives are only looked at if the caller reads on."""
         seen: set = set()
         for chain in compile_selector(selector):
-            if any(_indexed(c) and not self._candidates(c) for c in chain):
-                continue  # a compound that nothing on the page can match
-            if len(chain) > 1 and not _indexed(chain[-1]) and _indexed(chain[0]):
-                matches = self._top_down(chain)
+            for c in chain:
+                if c.indexed and not self._candidates(c):
+                    break  # a compound that nothing on the page can match
             else:
-                tests = [self._members(c) if _indexed(c) else c.matches for c in chain[:-1]]
-                matches = (
-                    el for el in self._candidates(chain[-1])
-                    if chain[-1].matches(el) and _ancestors_match(el, tests)
-                )
-            for el in matches:
-                if el not in seen:
-                    seen.add(el)
-                    yield el
+                if len(chain) > 1 and not chain[-1].indexed and chain[0].indexed:
+                    matches = self._top_down(chain)
+                else:
+                    tests = [self._members(c) if c.indexed else c.matches for c in chain[:-1]]
+                    matches = (
+                        el for el in self._candidates(chain[-1])
+                        if chain[-1].matches(el) and _ancestors_match(el, tests)
+                    )
+                for el in matches:
+                    if el not in seen:
+                        seen.add(el)
+                        yield el
 
     def _top_down(self, chain: tuple[Compound, ...]):
         """Matches found from the first compound down, for chains like ".post-tags a"."""
@@ -181,10 +188,6 @@ class Page:
             tags = compound.any_tags or ((compound.tag,) if compound.tag else ())
             return self.root.iter(*tags) if tags else self.root.iter(etree.Element)
         return candidates
-
-
-def _indexed(compound: Compound) -> bool:
-    return bool(compound.id or compound.classes or compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS)
 
 
 def _ancestors_match(el: etree._Element, tests: list) -> bool:
