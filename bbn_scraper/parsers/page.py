@@ -44,8 +44,9 @@ class Compound:
             return False
         if self.classes:
             have = (el.get("class") or "").split()
-            if not all(c in have for c in self.classes):
-                return False
+            for c in self.classes:
+                if c not in have:
+                    return False
         for name, op, value in self.attrs:
             actual = el.get(name)
             if actual is None:
