@@ -52,12 +52,7 @@ class BigContent(SiteContent):
         self.by_slug = {p.slug: p for p in self.posts}
         self.newest_first = sorted(self.posts, key=lambda p: p.published, reverse=True)
         self._link_neighbours()
-        self.categories = [Term("category", name) for name in CATEGORIES.values()]
-        self.tags = sorted({t for p in self.posts for t in p.tags}, key=lambda t: t.slug)
-        self.authors = list(AUTHORS)
-        self.by_path = {p.path: p for p in self.posts}
-        self.by_amp_path = {p.amp_path: p for p in self.posts if p.amp}
-        self.by_id = {p.post_id: p for p in self.posts}
+        self._index_terms_and_paths()
         self._listings: dict[tuple[str, str], list[Post]] = {("home", ""): self.newest_first}
         for p in self.newest_first:
             for key in [("category", p.category.slug)] + [("tag", t.slug) for t in p.tags] + \

@@ -293,16 +293,20 @@ class SiteContent:
         self.newest_first = sorted(self.posts, key=lambda p: p.published, reverse=True)
         self._link_posts()
         self.faq_word_post = self._place_faq_word()
+        self._index_terms_and_paths()
+        for p in self.newest_first[:FEATURED_COUNT]:
+            p.specials.append("home-tracking-link")
+        for p in self.newest_first[:FEED_COUNT]:
+            p.specials.append("feed-tracking-link")
+
+    def _index_terms_and_paths(self) -> None:
+        """Categories, tags, authors and the posts by path, AMP path and id."""
         self.categories = [Term("category", name) for name in CATEGORIES.values()]
         self.tags = sorted({t for p in self.posts for t in p.tags}, key=lambda t: t.slug)
         self.authors = list(AUTHORS)
         self.by_path = {p.path: p for p in self.posts}
         self.by_amp_path = {p.amp_path: p for p in self.posts if p.amp}
         self.by_id = {p.post_id: p for p in self.posts}
-        for p in self.newest_first[:FEATURED_COUNT]:
-            p.specials.append("home-tracking-link")
-        for p in self.newest_first[:FEED_COUNT]:
-            p.specials.append("feed-tracking-link")
 
     # -- posts
     def _make_post(self, i: int, t: Topic) -> Post:
