@@ -43,15 +43,6 @@ class Client:
         self.loop.close()
 
 
-def sql_rows(db, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
-
 def utc_month(iso: str) -> str:
     """The UTC month of an ISO 8601 time, as the archive stores it."""
     value = datetime.fromisoformat(iso)

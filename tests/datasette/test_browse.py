@@ -7,7 +7,8 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from archive.datasette import load_metadata
-from tests.datasette.support import sql_rows, utc_month
+from tests.datasette.support import utc_month
+from tests.e2e.conftest import rows as sql_rows
 
 FTS_SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")
 
