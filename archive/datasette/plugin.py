@@ -46,7 +46,38 @@ async def m2m_relation(datasette, database: str, table: str, through: str) -> di
     }
 
 
-class M2MFacet(Facet):
+class _CountsFacet(Facet):
+    """A facet from a query of (value, count) rows: each value a link that adds (or removes)
+    the filter `arg=value`."""
+
+    async def _counted(self, sql: str, name: str, arg: str, facet_value: str, source: str,
+                       pairs: list, size: int) -> dict | None:
+        """The facet's results for Datasette, or None if the query ran out of time."""
+        try:
+            rows = await self.ds.execute(
+                self.database, sql, self.params, truncate=False,
+                custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+            )
+        except QueryInterrupted:
+            return None
+        values = []
+        for row in rows.rows[:size]:
+            value = str(row["value"])
+            selected = (arg, value) in pairs
+            toggle = (path_with_removed_args if selected else path_with_added_args)(self.request, {arg: value})
+            values.append({
+                "value": value, "label": value, "count": row["count"], "selected": selected,
+                "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+            })
+        return {
+            "name": name, "type": self.type, "results": values,
+            "hideable": source != "metadata",
+            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {f"_facet_{self.type}": facet_value})),
+            "truncated": len(rows) > size,
+        }
+
+
+class M2MFacet(_CountsFacet):
     """Counts of the faceted rows per row of a table linked through a many-to-many table."""
 
     type = "m2m"
@@ -73,34 +104,15 @@ class M2MFacet(Facet):
                 group by o.{e['other_pk']}
                 order by count desc, value
                 limit {size + 1}"""
-            try:
-                rows = await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            facet = await self._counted(sql, rel["other"], M2M_ARG + through, through, source, pairs, size)
+            if facet is None:
                 timed_out.append(rel["other"])
-                continue
-            arg = M2M_ARG + through
-            values = []
-            for row in rows.rows[:size]:
-                value = str(row["value"])
-                selected = (arg, value) in pairs
-                toggle = (path_with_removed_args if selected else path_with_added_args)(self.request, {arg: value})
-                values.append({
-                    "value": value, "label": value, "count": row["count"], "selected": selected,
-                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
-                })
-            results.append({
-                "name": rel["other"], "type": self.type, "results": values,
-                "hideable": source != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_m2m": through})),
-                "truncated": len(rows) > size,
-            })
+            else:
+                results.append(facet)
         return results, timed_out
 
 
-class MonthFacet(Facet):
+class MonthFacet(_CountsFacet):
     """Counts per month (the first seven characters of an ISO 8601 date), newest first."""
 
     type = "month"
@@ -119,30 +131,11 @@ class MonthFacet(Facet):
                 where {col} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
                 group by value order by value desc
                 limit {size + 1}"""
-            try:
-                rows = await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            facet = await self._counted(sql, column, f"{column}__startswith", column, source, pairs, size)
+            if facet is None:
                 timed_out.append(column)
-                continue
-            arg = f"{column}__startswith"
-            values = []
-            for row in rows.rows[:size]:
-                value = row["value"]
-                selected = (arg, value) in pairs
-                toggle = (path_with_removed_args if selected else path_with_added_args)(self.request, {arg: value})
-                values.append({
-                    "value": value, "label": value, "count": row["count"], "selected": selected,
-                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
-                })
-            results.append({
-                "name": column, "type": self.type, "results": values,
-                "hideable": source != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_month": column})),
-                "truncated": len(rows) > size,
-            })
+            else:
+                results.append(facet)
         return results, timed_out
 
 
