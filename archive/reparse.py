@@ -99,7 +99,7 @@ def _parse(archive: Archive, page: dict, pool: ParsePool) -> asyncio.Future:
         failed = asyncio.get_running_loop().create_future()
         failed.set_exception(exc)
         return failed
-    return asyncio.ensure_future(pool.parse(body, page["content_type"], page["url"]))
+    return asyncio.ensure_future(pool.parse(body, page["content_type"], page["url"], links=False))
 
 
 async def _store(archive: Archive, page: dict, parsing: asyncio.Future, crawl_id: int, result: ReparseResult) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bbn_scraper.items import Article
-from bbn_scraper.parsers import parse_page
+from bbn_scraper.parsers import parse_article, parse_page
 from bbn_scraper.parsers.document import page_text
 
 MAX_AUTO_PROCESSES = 4
@@ -34,9 +34,11 @@ class ParseFailed(Exception):
     """The parser raised on this page, or its process died while parsing it."""
 
 
-def parse_fetched(body: bytes, content_type: str, url: str) -> Parsed:
-    """A fetched page's article (or None) and its links: what a worker does for each page."""
-    return parse_page(page_text(body, content_type), url)
+def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+    """A fetched page's article (or None) and its links (none unless `links`: the link list
+    costs a walk of the page): what a worker does for each page."""
+    text = page_text(body, content_type)
+    return parse_page(text, url) if links else (parse_article(text, url), [])
 
 
 def auto_processes(reserved: int = 1) -> int:
@@ -75,10 +77,10 @@ class ParsePool:
         self._ended: list[_Worker] = []
         self._starting: asyncio.Lock | None = None
 
-    async def parse(self, body: bytes, content_type: str, url: str) -> Parsed:
+    async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
         if not self.processes:
-            return parse_fetched(body, content_type, url)
-        frame = _frame((body, content_type, url))
+            return parse_fetched(body, content_type, url, links)
+        frame = _frame((body, content_type, url, links))
         deaths = 0
         while True:
             worker = await self._least_busy()
@@ -206,9 +208,9 @@ def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
     for pipe in (stdin, stdout):
         _widen(pipe)
     while header := stdin.read(HEADER.size):
-        body, content_type, url = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
+        page = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
         try:
-            answer = ("ok", parse_fetched(body, content_type, url))
+            answer = ("ok", parse_fetched(*page))
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
         usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -8,10 +8,10 @@ from bbn_scraper import parse_pool
 parse = parse_pool.parse_fetched
 
 
-def parse_or_die(body, content_type, url):
+def parse_or_die(body, content_type, url, links):
     if "poison" in url:
         os.kill(os.getpid(), signal.SIGKILL)
-    return parse(body, content_type, url)
+    return parse(body, content_type, url, links)
 
 
 if __name__ == "__main__":

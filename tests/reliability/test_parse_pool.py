@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from bbn_scraper.parse_pool import ParseFailed, ParsePool, parse_fetched
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.document import page_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAGES = [
@@ -103,6 +105,19 @@ def test_closed_workers_exit():
         return [p.returncode for p in processes]
 
     assert run(main()) == [0, 0]
+
+
+def test_without_links_a_worker_gives_the_article_alone():
+    async def main():
+        pool = ParsePool(1)
+        try:
+            return await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url, links=False) for body, url in PAGES))
+        finally:
+            await pool.close()
+
+    results = run(main())
+    assert results == [(parse_article(page_text(body, CONTENT_TYPE), url), []) for body, url in PAGES]
+    assert results == [(parse_fetched(body, CONTENT_TYPE, url)[0], []) for body, url in PAGES]
 
 
 def test_zero_processes_parse_in_process():
