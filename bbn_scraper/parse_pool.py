@@ -75,7 +75,7 @@ class ParsePool:
         self.started = 0
         self._workers: list[_Worker] = []
         self._ended: list[_Worker] = []
-        self._starting: asyncio.Lock | None = None
+        self._starting = asyncio.Lock()  # bound to a loop only once contended
 
     async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
         if not self.processes:
@@ -130,7 +130,6 @@ class ParsePool:
         self._ended += [w for w in self._workers if w.reader.done()]
         self._workers = [w for w in self._workers if not w.reader.done()]
         if len(self._workers) < self.processes:
-            self._starting = self._starting or asyncio.Lock()
             async with self._starting:
                 if len(self._workers) < self.processes:
                     worker = await self._start()  # not `self._workers.append(await ...)`: the
