@@ -59,6 +59,12 @@ def test_parse_page_gives_every_link_target_once_from_the_same_parse():
     assert links == ["https://example.com/category/world/", "https://other.example/x?a=1"]
 
 
+def test_parse_page_drops_link_targets_urllib_cannot_split():
+    html = page('<a href="http://[broken-host/x">bad</a><a href="https://example.com/ok/">ok</a>' + STORY.format(gap=""))
+    _, links = parse_page(html, "https://example.com/a/")
+    assert links == ["https://example.com/ok/"]
+
+
 def test_parse_page_gives_links_of_pages_that_are_not_articles():
     html = '<html><head><base href="https://cdn.example.com/site/"></head><body class="home"><a href="p/2/">next</a></body></html>'
     assert parse_page(html, "https://example.com/") == (None, ["https://cdn.example.com/site/p/2/"])

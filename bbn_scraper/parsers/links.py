@@ -47,12 +47,9 @@ def page_links(root: etree._Element, url: str) -> list[str]:
     base = base or url
     seen: dict[str, None] = {}
     for a in root.iter("a"):
-        href = a.get("href")
-        if href:
-            href = href.strip()
-            target = href if href.startswith(("http://", "https://")) else absolute_url(href, base)
-            if target:
-                seen.setdefault(target.split("#", 1)[0], None)
+        target = absolute_url(a.get("href"), base)  # which also drops hrefs urllib cannot split
+        if target:
+            seen.setdefault(target.split("#", 1)[0], None)
     return list(seen)
 
 
