@@ -16,14 +16,13 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from bbn_scraper.items import Article
-from bbn_scraper.parsers.urls import url_key
+from model import Article, content_hash, url_key
 
 from .errors import ArchiveError, ArchiveLocked
 from .query import ReadAPI
-from .schema import MIGRATIONS, check_archive, db_path
+from .schema import MIGRATIONS, STAGES, check_archive, db_path
 
-STAGES = ("fetch", "parse", "store")
+
 BUSY_TIMEOUT_MS = 30_000
 Outcome = Literal["new", "updated", "unchanged", "alias"]
 
@@ -42,12 +41,6 @@ class StoreResult:
     article_id: int
     outcome: Outcome
     version: int
-
-
-def content_hash(article: Article) -> str:
-    """sha256 (hex) of headline, body and FAQ questions and answers; links do not count."""
-    payload = [article.headline or "", article.body or "", [[f.question, f.answer] for f in article.faqs]]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
 def to_iso(value: datetime | date | str | None) -> str | None:
@@ -446,3 +439,12 @@ class Archive(ReadAPI):
             "faqs": _json([{"question": q, "answer": a} for q, a in faqs]),
             "links": _json([{"kind": k, "text": t, "url": u} for k, t, u in links]),
         })
+
+
+def known_urls(path: str | Path) -> dict[str, tuple[int, str | None]]:
+    """`Archive.known_urls` of the archive at `path`, {} when there is none yet: all a crawl
+    asks of the archive before it starts."""
+    if not Path(path).exists():
+        return {}
+    with Archive(path) as archive:
+        return archive.known_urls()

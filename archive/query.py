@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from dateutil import parser as dateparser
 
-from bbn_scraper.items import Faq, Link
+from model import Faq, Link
 
 from .errors import BadQuery, NotFound
+from .schema import STAGES
 
 if TYPE_CHECKING:
     from .db import Archive
@@ -173,7 +174,7 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
-def parse_date(value: str | date | datetime, *, end: bool = False) -> str:
+def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
     """An ISO 8601 bound from an ISO date or anything python-dateutil reads. What the value
     leaves out is filled to the start of the period, or with `end` to its end: "2023" until
     means until 2023-12-31T23:59:59. `BadQuery` for text that is not a date."""
@@ -209,10 +210,10 @@ def article_filter(
         params["section"] = section
     if since:
         conditions.append("datetime(a.published) >= datetime(:since)")
-        params["since"] = parse_date(since)
+        params["since"] = date_bound(since)
     if until:
         conditions.append("datetime(a.published) <= datetime(:until)")
-        params["until"] = parse_date(until, end=True)
+        params["until"] = date_bound(until, end=True)
     return " AND ".join(conditions), params
 
 
@@ -272,7 +273,6 @@ def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
 
 def stats(archive: Archive) -> ArchiveStats:
     """What the archive holds, by section, author and month, and how its crawls went."""
-    from .db import STAGES
 
     def counts(sql: str) -> dict:
         return dict(archive.db.execute(sql).fetchall())

@@ -13,6 +13,7 @@ from sqlite_utils.migrations import Migrations
 from .errors import NotAnArchive
 
 MIGRATIONS = Migrations("bbn-archive")
+STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
 
 INITIAL_SCHEMA = """
 CREATE TABLE crawls (

@@ -7,9 +7,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bbn_scraper.items import Article, Faq
+from model import Article, Faq, content_hash
 
-from .db import content_hash
+
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))

@@ -3,7 +3,7 @@ Scrapy ceiling, peak RSS by site size, and the re-crawl of an unchanged site.
 
     python bench/crawl_bench.py [--articles 5000] [--rounds 3] [--rss-sizes 1000,2500] [-s NAME=VALUE ...]
 
-Every crawl is its own process, as users run it: `python -m archive crawl URL --db DB --local
+Every crawl is its own process, as users run it: `python -m app crawl URL --db DB --local
 -s ...` (every pipeline storing into SQLite) and `python bench/bare_spider.py URLS -s ...`
 (downloads only, same settings). The site runs in a third process, every page rendered up front.
 Rounds alternate which of the two goes first. Per crawl: pages/s = Scrapy's
@@ -121,7 +121,7 @@ def settings_args(extra: list[str]) -> list[str]:
 
 def crawl_ours(base_url: str, db: Path, extra: list[str]) -> dict:
     """One `bbn-archive crawl --local` into `db`, with what its crawls row recorded."""
-    run = measured([sys.executable, "-m", "archive", "crawl", base_url, "--db", str(db), "--local",
+    run = measured([sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local",
                     *settings_args(extra)])
     if run["returncode"] != 0:
         raise RuntimeError(f"crawl failed ({run['returncode']}): {run['stderr']}")

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bbn_scraper.parsers import parse_article  # noqa: E402
+from parsers import parse_article  # noqa: E402
 
 
 def load_pages(corpus: Path) -> list[tuple[str, bytes]]:
@@ -133,7 +133,7 @@ def main() -> None:
     pin_one_core()
     result = measure(args.corpus, args.rounds, newspaper=not args.no_newspaper)
     rates = result["rates"]
-    names = {"ours": "bbn_scraper.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
+    names = {"ours": "crawler.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
              "newspaper4k": "newspaper4k Article.parse()"}
     print(f"machine: {machine()}, Python {platform.python_version()}, one core")
     print(f"corpus: {args.corpus} ({result['pages']} pages), median of {args.rounds} rounds")

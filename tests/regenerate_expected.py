@@ -21,7 +21,7 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS.parent))  # run as a script from anywhere
 sys.path.insert(0, str(TESTS))
 
-from bbn_scraper.parsers import parse_article  # noqa: E402
+from parsers import parse_article  # noqa: E402
 from test_fixtures import FIXTURES, describe, same  # noqa: E402
 
 FILLED = ("body_html", "word_count", "warnings")

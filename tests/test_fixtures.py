@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bbn_scraper.items import Article
+from model import Article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(d.name for d in FIXTURES.iterdir() if (d / "input.html").is_file())
@@ -41,7 +41,7 @@ def load(case: str) -> tuple[bytes, dict]:
 def parse(html: bytes, url: str):
     # Imported here, not at module level: a missing or broken parser fails these tests one by one
     # instead of breaking the collection of the whole file.
-    from bbn_scraper.parsers import parse_article
+    from parsers import parse_article
 
     return parse_article(html, url)
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bbn_scraper.items import Article
-from bbn_scraper.parsers import parse_article
+from model import Article
+from parsers import parse_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = {

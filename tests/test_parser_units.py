@@ -1,8 +1,8 @@
 """Parser behaviours that need no whole fixture page."""
 from __future__ import annotations
 
-from bbn_scraper.parsers import parse_article, parse_page
-from bbn_scraper.parsers.document import page_text
+from parsers import parse_article, parse_page
+from parsers.document import page_text
 
 STORY = (
     "<p>First paragraph of the story, long enough to count as the story of this page.</p>{gap}"

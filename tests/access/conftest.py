@@ -9,7 +9,7 @@ import pytest
 
 from access_helpers import Sample
 from archive import Archive
-from bbn_scraper.sample_site import SampleSite
+from sample_site import SampleSite
 from tests.e2e.conftest import crawl
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from app.cli import cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -136,7 +136,7 @@ def test_every_command_has_an_example_in_its_help():
 
 def test_a_real_subprocess_search(sample):
     word = sample.manifest["faq_only_word"]["word"]
-    done = subprocess.run([sys.executable, "-m", "archive", "search", word, "--db", str(sample.db), "--json"],
+    done = subprocess.run([sys.executable, "-m", "app", "search", word, "--db", str(sample.db), "--json"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     [found] = json.loads(done.stdout)

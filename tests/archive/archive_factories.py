@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bbn_scraper.items import Article, Faq, Link
+from model import Article, Faq, Link
 
 BASE = "https://www.bbn.example"
 

@@ -9,9 +9,10 @@ from itertools import permutations
 
 import pytest
 
-from archive import Archive, StoreResult, content_hash
+from archive import Archive, StoreResult
+from model import content_hash
 from archive_factories import BASE, make_article
-from bbn_scraper.items import Faq, Link
+from model import Faq, Link
 
 URL = f"{BASE}/news/uk-politics-66812345"
 AMP = f"{BASE}/news/amp/uk-politics-66812345"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.serve import build_datasette
-from bbn_scraper.sample_site import SampleSite
+from app.serve import build_datasette
+from sample_site import SampleSite
 from tests.datasette.support import Client
 from tests.e2e.conftest import crawl
 

@@ -94,7 +94,7 @@ def served_archive(src_db, tmp_path, name: str = "news.db"):
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "archive", "serve", "--db", str(db), "--port", str(port)],
+            [sys.executable, "-m", "app", "serve", "--db", str(db), "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     base = f"http://127.0.0.1:{port}/"

@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 from urllib.parse import urlsplit
 
-from archive.datasette import load_metadata
+from app.datasette import load_metadata
 from tests.datasette.support import utc_month
 from tests.e2e.conftest import rows as sql_rows
 

@@ -16,7 +16,7 @@ import pytest
 from lxml import html as lxml_html
 
 from archive import Archive
-from bbn_scraper.items import Faq
+from model import Faq
 from tests.archive.archive_factories import make_article
 from tests.datasette.support import served_archive
 

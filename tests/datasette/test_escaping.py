@@ -8,8 +8,8 @@ import re
 import pytest
 
 from archive import Archive
-from archive.serve import build_datasette
-from bbn_scraper.items import Faq
+from app.serve import build_datasette
+from model import Faq
 from tests.archive.archive_factories import make_article
 from tests.datasette.support import Client
 

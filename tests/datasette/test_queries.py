@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import quote
 
-from archive.datasette import load_metadata
+from app.datasette import load_metadata
 from tests.e2e.conftest import rows as sql_rows
 
 TESTED = {"articles_by_author", "faq_search", "latest_crawl", "latest_crawl_errors", "article_aliases", "changed_articles"}

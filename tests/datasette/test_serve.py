@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive
-from archive.cli import cli
+from app.cli import cli
 from tests.datasette.support import served_archive
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bbn_scraper.sample_site import SampleSite
+from sample_site import SampleSite
 
 # Timestamps and ids that differ between any two runs.
 VOLATILE = {"id", "first_seen", "last_seen", "crawl_id", "fetched_at", "at", "superseded_at"}
@@ -17,7 +17,7 @@ VOLATILE = {"id", "first_seen", "last_seen", "crawl_id", "fetched_at", "at", "su
 def crawl(db, base_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """`bbn-archive crawl BASE_URL --db DB --local ARGS` in a subprocess."""
     result = subprocess.run(
-        [sys.executable, "-m", "archive", "crawl", base_url, "--db", str(db), "--local", *args],
+        [sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local", *args],
         capture_output=True, text=True, timeout=300,
     )
     if check and result.returncode != 0:

@@ -9,7 +9,7 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from bbn_scraper.sample_site import SampleSite
+from sample_site import SampleSite
 from tests.e2e.conftest import crawl
 
 DOWNLOAD_TIMEOUT = 2  # seconds; the site's timeout fault stalls longer

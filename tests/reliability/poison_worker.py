@@ -1,9 +1,9 @@
 """A parse worker that dies, as a parser crash would, on every page whose URL contains
-"poison"; the parse pool's tests start it in place of `python -m bbn_scraper.parse_pool`."""
+"poison"; the parse pool's tests start it in place of `python -m crawler.parse_pool`."""
 import os
 import signal
 
-from bbn_scraper import parse_pool
+from crawler import parse_pool
 
 parse = parse_pool.parse_fetched
 

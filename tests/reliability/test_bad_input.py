@@ -1,5 +1,5 @@
 """Bad input never escapes as an exception. Mutated fixture pages go through the spider's
-parse_page and the three pipelines (with a stand-in crawler) into a temporary archive, and each
+the spider's parse_html_page and the three pipelines (with a stand-in crawler) into a temporary archive, and each
 ends as an archived article, an alias of one, or a recorded error; the archive stays intact."""
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from archive.verify import verify_archive
-from bbn_scraper.items import Alias
-from bbn_scraper.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
-from bbn_scraper.spiders.bbn import PERMALINK, BbnSpider
+from crawler.items import Alias
+from crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
+from crawler.spiders.bbn import PERMALINK, BbnSpider
 from tests.e2e.conftest import rows
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -67,7 +67,7 @@ class Crawler:
 
 
 class Chain:
-    """parse_page -> ValidatePipeline -> DeduplicatePipeline -> StorePipeline, as in a crawl."""
+    """the spider's parse_html_page -> ValidatePipeline -> DeduplicatePipeline -> StorePipeline, as in a crawl."""
 
     def __init__(self, db: Path):
         self.db = db
@@ -84,7 +84,7 @@ class Chain:
         self.pipelines[1].seen.clear()  # every page is a crawl of its own: no alias by dedup
         response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"}, request=Request(url))
         aliased = False
-        for result in asyncio.run(_collect(self.spider.parse_page(response))):
+        for result in asyncio.run(_collect(self.spider.parse_html_page(response))):
             if isinstance(result, Request):
                 continue
             for pipeline in self.pipelines:

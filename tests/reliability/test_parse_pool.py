@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bbn_scraper.parse_pool import ParseFailed, ParsePool, parse_fetched
-from bbn_scraper.parsers import parse_article
-from bbn_scraper.parsers.document import page_text
+from crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
+from parsers import parse_article
+from parsers.document import page_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAGES = [

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive
-from archive.cli import cli
-from bbn_scraper.items import Faq
+from app.cli import cli
+from model import Faq
 from tests.archive.archive_factories import BASE, make_article
 
 

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 
 from archive import Archive
-from bbn_scraper.writer import ArchiveWriter
+from crawler.writer import ArchiveWriter
 
 
 def _record(archive: Archive, crawl_id: int, i: int) -> None:

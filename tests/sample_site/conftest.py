@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bbn_scraper.sample_site import SampleSite
+from sample_site import SampleSite
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import lxml.html
 import pytest
 
-from bbn_scraper.sample_site import SampleSite, manifest as module_manifest
+from sample_site import SampleSite, manifest as module_manifest
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

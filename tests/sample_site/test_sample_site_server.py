@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bbn_scraper.sample_site import SampleSite, manifest as module_manifest
+from sample_site import SampleSite, manifest as module_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -200,7 +200,7 @@ def test_manifest_is_deterministic_and_follows_the_base(site):
 
 
 def test_cli_serves_in_the_foreground(fetch_url):
-    proc = subprocess.Popen([sys.executable, "-m", "bbn_scraper.sample_site", "--port", "0", "--edition", "2"],
+    proc = subprocess.Popen([sys.executable, "-m", "sample_site", "--port", "0", "--edition", "2"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -221,7 +221,7 @@ def test_cli_serves_in_the_foreground(fetch_url):
 
 
 def test_cli_prints_manifest():
-    out = subprocess.run([sys.executable, "-m", "bbn_scraper.sample_site", "--manifest", "--port", "8123"],
+    out = subprocess.run([sys.executable, "-m", "sample_site", "--manifest", "--port", "8123"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
     import json
     data = json.loads(out)

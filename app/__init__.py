@@ -1,0 +1,1 @@
+"""The application: the CLI, reparse, the demo, serve and the Datasette plugin, on top of every other layer."""

@@ -1,0 +1,334 @@
+"""`bbn-archive`: crawl news sites into the archive and query it. Archive errors become one
+clear line here, at the edge."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from archive.db import Archive
+from archive.errors import ArchiveError
+from app.report import crawl_summary
+
+DEFAULT_DB = "archive.db"
+DEMO_PORT = 8765
+
+
+def db_option(must_exist: bool = True):
+    """--db: the archive file; commands that only read it need it to exist."""
+    return click.option(
+        "--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+        callback=_must_exist if must_exist else None, help="The archive database file.",
+    )
+
+
+def _must_exist(ctx, param, value):
+    """A missing archive is one line on stderr and exit status 1, not a usage error."""
+    if not Path(value).exists():
+        raise click.ClickException(f"{value} does not exist")
+    return value
+
+
+def clear_errors(fn):
+    """Typed archive errors end the command with one line on stderr and exit status 1."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="bbn-archive")
+def cli():
+    """Archive BBN-style news sites in SQLite, and search what you archived."""
+
+
+@cli.command()
+@click.argument("urls", nargs=-1)
+@db_option(must_exist=False)
+@click.option("--delay", type=float, help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
+@click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
+@click.option("--max-articles", type=int, default=0, help="Stop after this many articles (0: no cap).")
+@click.option("--refresh", is_flag=True, help="Download archived articles again, even when unchanged.")
+@click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
+@click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
+@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@clear_errors
+def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra):
+    """Crawl URLS (default https://bigbignews.net/) into the archive.
+
+    \b
+    Example:
+        bbn-archive crawl https://bigbignews.net/ --db news.db --max-articles 100
+    """
+    from crawler.run import LOCAL_SETTINGS, run_crawl
+    from crawler.spiders.bbn import DEFAULT_START_URL
+
+    overrides = dict(LOCAL_SETTINGS) if local else {}
+    if delay is not None:
+        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=max(delay, 0.1))
+    if concurrency is not None:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+    if max_articles:
+        overrides["ARCHIVE_MAX_ARTICLES"] = max_articles
+    if jobdir:
+        overrides["JOBDIR"] = jobdir
+    for pair in extra:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        overrides[name] = value
+    for url in urls:
+        if not url.lower().startswith(("http://", "https://")):
+            raise click.BadParameter(f"{url!r} is not an http or https URL", param_hint="URLS")
+    _check_not_locked(db)
+    if jobdir:
+        from crawler.jobdir import JobDirBusy, check_free
+
+        try:
+            check_free(jobdir)
+        except JobDirBusy as exc:
+            raise click.ClickException(str(exc)) from None
+    run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh)
+    _print_summary(db)
+
+
+@cli.command()
+@db_option(must_exist=False)
+@click.option("--port", type=int, default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
+@clear_errors
+def demo(db, port):
+    """Serve the bundled sample site on 127.0.0.1, crawl it into the archive, stop it,
+    and print what was archived.
+
+    \b
+    Example:
+        bbn-archive demo --db demo.db
+    """
+    from crawler.run import LOCAL_SETTINGS, run_crawl
+    from sample_site import SampleSite
+
+    _check_not_locked(db)
+    try:
+        site = SampleSite(port=port)
+    except OSError:
+        click.echo(f"port {port} is busy; serving the sample site on a free port", err=True)
+        site = SampleSite(port=0)
+    with site:
+        click.echo(f"sample site: {site.base_url}")
+        run_crawl([site.base_url], db, LOCAL_SETTINGS)
+    _print_summary(db)
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0: every interface).")
+@clear_errors
+def serve(db, port, host):
+    """Browse the archive in Datasette, with the project's descriptions, searches, facets
+    and canned queries. Safe while a crawl is writing to the archive.
+
+    \b
+    Example:
+        bbn-archive serve --db news.db --port 8001
+    """
+    import socket
+
+    from app.serve import check_servable, serve as run_server
+
+    check_servable(db)
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+    run_server(db, host=host, port=port, echo=click.echo)
+
+
+def _article_filters(fn):
+    """--author, --tag, --section, --since, --until: which articles a command reads."""
+    options = [
+        click.option("--author", metavar="NAME", help="Only articles by this author (whole name, any case)."),
+        click.option("--tag", metavar="NAME", help="Only articles with this tag (whole name, any case)."),
+        click.option("--section", metavar="NAME", help="Only articles in this section (any case)."),
+        click.option("--since", metavar="DATE", help="Only articles published on or after DATE (ISO date, or any date python-dateutil reads)."),
+        click.option("--until", metavar="DATE", help="Only articles published on or before DATE (2023-09 means to the end of September)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _to_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def _open_output(path: str):
+    """The file to write (text, UTF-8, newlines as written), or standard output for "-"."""
+    return contextlib.nullcontext(sys.stdout) if path == "-" else open(path, "w", encoding="utf-8", newline="")
+
+
+@cli.command()
+@click.argument("query")
+@db_option(must_exist=True)
+@_article_filters
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results (snippet matches in [...]).")
+@clear_errors
+def search(query, db, author, tag, section, since, until, limit, as_json):
+    """Full-text search of the articles and their FAQ pairs, best match first.
+
+    Every word must appear (stemmed: "floods" finds "flood"); "a phrase" in double quotes
+    must appear as written; word* finds words starting with word.
+
+    \b
+    Example:
+        bbn-archive search "harbor accord" --section World --since 2023-09-01 --db news.db
+    """
+    from app.report import format_results
+
+    bold = (click.style("", bold=True, reset=False), click.style("", reset=True))
+    markers = bold if sys.stdout.isatty() and not as_json else ("[", "]")
+    with Archive(db) as archive:
+        results = archive.search(query, author=author, tag=tag, section=section, since=since, until=until,
+                                 limit=limit, markers=markers)
+    click.echo(_to_json([asdict(r) for r in results]) if as_json else format_results(results))
+
+
+@cli.command()
+@click.argument("article", metavar="ID|URL")
+@db_option(must_exist=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the article as a JSON object.")
+@clear_errors
+def show(article, db, as_json):
+    """Show one article, by its id, its URL or any URL it was seen under: headline, byline,
+    dates, section, tags, URLs, body, FAQ pairs, links and versions.
+
+    \b
+    Example:
+        bbn-archive show https://bigbignews.net/2023/09/20/harbor-accord-talks/ --db news.db
+    """
+    from app.report import format_article
+
+    with Archive(db) as archive:
+        detail = archive.article(article)
+    click.echo(_to_json(asdict(detail)) if as_json else format_article(detail))
+
+
+@cli.command()
+@db_option(must_exist=True)
+@_article_filters
+@click.option("--query", help="Only articles matching this search (as in the search command).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: csv for a .csv file, else jsonl.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="The file to write ('-': standard output).")
+@clear_errors
+def export(db, author, tag, section, since, until, query, fmt, output):
+    """Export articles with every archived field, their authors, tags and FAQ pairs, as JSON
+    lines or CSV (lists as JSON text in CSV cells), oldest published first.
+
+    \b
+    Example:
+        bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
+    """
+    from archive.export import FORMATS, columns, count, rows
+
+    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
+    selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
+    with Archive(db) as archive:
+        total = count(archive, **selection)  # also checks the selection before the file is created
+        records = rows(archive, **selection)
+        progress = (click.progressbar(records, length=total, label="exporting", file=sys.stderr)
+                    if sys.stderr.isatty() else contextlib.nullcontext(records))
+        with _open_output(output) as out, progress as records:
+            written = FORMATS[fmt](records, out, columns(archive))
+    click.echo(f"exported {written} articles as {fmt} to {output}", err=True)
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", help="Also write a bar chart of articles per month (PNG).")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as a JSON object.")
+@clear_errors
+def stats(db, plot, as_json):
+    """Articles per section, per author and per month published; the crawl history; errors
+    by stage.
+
+    \b
+    Example:
+        bbn-archive stats --plot months.png --db news.db
+    """
+    from app.report import format_stats, plot_months
+
+    with Archive(db) as archive:
+        numbers = archive.stats()
+    click.echo(_to_json(asdict(numbers)) if as_json else format_stats(numbers))
+    if plot:
+        plot_months(numbers, plot)
+        click.echo(f"chart of articles per month written to {plot}", err=True)
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
+@click.option("--processes", type=click.IntRange(min=0), metavar="N",
+              help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
+@clear_errors
+def reparse(db, since, processes):
+    """Parse the archived pages again with the current parser, without fetching. Changed
+    articles get a new version; failures are recorded in errors under a crawl of their own.
+    Holds the crawl lock.
+
+    \b
+    Example:
+        bbn-archive reparse --db news.db
+    """
+    from app.reparse import reparse as reparse_archive
+    from parsers import PARSER_VERSION
+
+    with Archive(db) as archive:
+        result = reparse_archive(archive, since, processes)
+    click.echo(f"reparse (crawl {result.crawl_id}, parser {PARSER_VERSION}): {result.parsed} pages parsed,"
+               f" {result.changed} articles changed, {result.unchanged} unchanged, {result.failed} failed")
+
+
+@cli.command()
+@db_option(must_exist=True)
+def verify(db):
+    """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
+    search indexes against their tables, every article's content hash against its text.
+    Exit status 1, with what is wrong, when anything is off. Changes nothing.
+
+    \b
+    Example:
+        bbn-archive verify --db news.db
+    """
+    from archive.verify import report, verify_archive
+
+    checks = verify_archive(db)
+    click.echo(report(checks))
+    if not all(check.ok for check in checks):
+        sys.exit(1)
+
+
+def _check_not_locked(db: str) -> None:
+    with Archive(db) as archive, archive.crawl_lock():
+        pass
+
+
+def _print_summary(db: str) -> None:
+    with Archive(db) as archive:
+        click.echo(crawl_summary(archive))
+    click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli(prog_name=Path(sys.argv[0]).name)

@@ -1,0 +1,31 @@
+"""What Datasette needs to browse an archive: the metadata (metadata.yml) and a plugin with the
+many-to-many and month facets (plugin.py). `app.serve` puts them together."""
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+METADATA_PATH = Path(__file__).with_name("metadata.yml")
+STATIC_DIR = Path(__file__).with_name("static")
+# Where Datasette serves STATIC_DIR; metadata.yml's extra_css_urls point there.
+STATIC_MOUNT = "-/bbn-archive"
+# The key of the archive's entry under `databases` in metadata.yml.
+METADATA_DATABASE_KEY = "archive"
+
+
+@cache
+def _metadata_file() -> dict:
+    return yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
+
+
+def load_metadata(database_name: str = METADATA_DATABASE_KEY) -> dict:
+    """The metadata, its database entry filed under `database_name` (Datasette names a
+    database after its file: news.db is "news"). A fresh copy each call."""
+    metadata = copy.deepcopy(_metadata_file())
+    databases = metadata.get("databases", {})
+    if METADATA_DATABASE_KEY in databases and database_name != METADATA_DATABASE_KEY:
+        databases[database_name] = databases.pop(METADATA_DATABASE_KEY)
+    return metadata

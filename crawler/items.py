@@ -1,0 +1,60 @@
+"""The items a crawl produces besides the article itself: plain dataclasses, data only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from model import Article
+
+
+@dataclass
+class FetchedPage:
+    """One fetched response, kept raw so that it can be parsed again without fetching."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    fetched_at: datetime
+
+
+@dataclass
+class FetchedArticle:
+    """An article with where and when it was fetched."""
+
+    article: Article
+    fetched_url: str
+    fetched_at: datetime
+
+
+@dataclass
+class SitemapLastmods:
+    """One sitemap's <lastmod> dates by URL: recorded so that the next crawl can skip unchanged
+    articles. One item per sitemap, not per entry: each item costs the crawl a trip through
+    Scrapy's pipelines."""
+
+    lastmods: dict[str, str]
+
+
+@dataclass
+class Seen:
+    """An archived article the site still links to, not downloaded again: moves its last_seen."""
+
+    article_id: int
+
+
+@dataclass
+class Alias:
+    """`url` shows the article whose canonical address is `canonical_url` (AMP copy, tracking link)."""
+
+    url: str
+    canonical_url: str
+
+
+@dataclass
+class CrawlError:
+    """A failed fetch, parse or store: the URL and why."""
+
+    url: str
+    stage: str  # fetch | parse | store
+    reason: str

@@ -1,0 +1,88 @@
+"""Crawl middlewares: retries that back off, callback errors recorded instead of raised, and
+request fingerprints by url_key. What the crawl may request is enforced in `crawler.scope`."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.task import deferLater
+
+from crawler.items import CrawlError
+from model import url_key
+
+logger = logging.getLogger(__name__)
+
+
+class CallbackErrorsMiddleware:
+    """An exception in a spider callback becomes a parse error of that page, in `errors`,
+    instead of a Scrapy "Spider error": the page's other results and the crawl go on."""
+
+    def process_spider_exception(self, response, exception):
+        if isinstance(exception, CloseSpider):
+            return None
+        logger.warning("could not process %s: %r", response.url, exception)
+        return [CrawlError(response.url, "parse", f"{type(exception).__name__}: {exception}")]
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting before each retry: RETRY_BACKOFF_BASE seconds, doubled
+    per attempt, or the server's Retry-After; never more than RETRY_BACKOFF_MAX."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    async def process_response(self, request, response):
+        result = super().process_response(request, response)
+        if result is not response:
+            await self._wait(result, retry_after(response.headers.get(b"Retry-After")))
+        return result
+
+    async def process_exception(self, request, exception):
+        result = super().process_exception(request, exception)
+        if result is not None:
+            await self._wait(result, None)
+        return result
+
+    async def _wait(self, retry_request, server_delay: float | None) -> None:
+        attempt = retry_request.meta.get("retry_times", 1)
+        delay = server_delay if server_delay is not None else self.base * 2 ** (attempt - 1)
+        delay = min(max(delay, 0.0), self.cap)
+        if delay:
+            from twisted.internet import reactor  # the one Scrapy installed; importing earlier would install the default
+
+            await deferred_to_future(deferLater(reactor, delay, lambda: None))
+
+
+def retry_after(value: bytes | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+class UrlKeyFingerprinter:
+    """Request fingerprints by method, url_key and body: tracking-parameter, scheme, www and
+    trailing-slash variants of a URL are one request for the dupefilter and JOBDIR."""
+
+    def fingerprint(self, request) -> bytes:
+        digest = hashlib.sha1()
+        digest.update(request.method.encode())
+        digest.update(b"\0" + url_key(request.url).encode())
+        digest.update(b"\0" + (request.body or b""))
+        return digest.digest()

@@ -1,0 +1,220 @@
+"""Parsing beside the crawl: fetched pages are decoded and parsed in worker processes, so the
+crawl's largest CPU cost runs on other cores instead of blocking Scrapy's event loop, and a
+page that kills the parser's process (twice: the first death may be chance) costs that page
+only.
+
+Each worker is `python -m crawler.parse_pool`, fed length-prefixed pickles over its stdin
+and answering in order on its stdout, each answer with its CPU time and peak RSS so far.
+Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
+beyond the first, at most four."""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pickle
+import resource
+import struct
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model import Article
+from parsers import parse_article, parse_page
+from parsers.document import page_text
+
+MAX_AUTO_PROCESSES = 4
+HEADER = struct.Struct("!I")
+PIPE_BYTES = 1 << 20
+Parsed = tuple[Article | None, list[str]]
+
+
+class ParseFailed(Exception):
+    """The parser raised on this page, or its process died while parsing it."""
+
+
+def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+    """A fetched page's article (or None) and its links (none unless `links`: the link list
+    costs a walk of the page): what a worker does for each page."""
+    text = page_text(body, content_type)
+    return parse_page(text, url) if links else (parse_article(text, url), [])
+
+
+def auto_processes(reserved: int = 1) -> int:
+    """One worker per CPU this process may use beyond `reserved` (the crawl keeps one for
+    Scrapy), at most MAX_AUTO_PROCESSES."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(0, min(MAX_AUTO_PROCESSES, cpus - reserved))
+
+
+@dataclass
+class _Worker:
+    process: asyncio.subprocess.Process
+    pending: deque = field(default_factory=deque)  # futures, in the order of their pages
+    reader: asyncio.Task | None = None
+    cpu_seconds: float = 0.0  # as the worker last reported them
+    peak_rss_mib: float = 0.0
+
+
+class _Requeue(Exception):
+    """The worker died on an earlier page: send this one again."""
+
+
+class _Died(Exception):
+    """The worker died while parsing this page (which is sent once more before it is blamed)."""
+
+
+class ParsePool:
+    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process);
+    `command` starts a worker (default: this module's `serve`)."""
+
+    def __init__(self, processes: int, command: list[str] | None = None):
+        self.processes = processes
+        self.command = command or [sys.executable, "-m", __name__]
+        self.started = 0
+        self._workers: list[_Worker] = []
+        self._ended: list[_Worker] = []
+        self._starting = asyncio.Lock()  # bound to a loop only once contended
+
+    async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+        if not self.processes:
+            return parse_fetched(body, content_type, url, links)
+        frame = _frame((body, content_type, url, links))
+        deaths = 0
+        while True:
+            worker = await self._least_busy()
+            if worker.reader.done():
+                continue
+            future = asyncio.get_running_loop().create_future()
+            worker.pending.append(future)
+            try:
+                worker.process.stdin.write(frame)
+                await worker.process.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the worker is gone: its reader settles the future
+            try:
+                return await future
+            except _Requeue:
+                continue
+            except _Died as died:
+                deaths += 1
+                if deaths == 2:  # not a worker killed by chance (OOM killer, a signal): this page
+                    raise ParseFailed(f"the parser's process died on this page, twice ({died})") from None
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """End every worker's input and wait for it to exit (each answers what it was sent
+        first); one still running after `timeout` seconds is killed."""
+        workers, self._workers = self._workers, []
+        self._ended += workers
+        for worker in workers:
+            worker.process.stdin.close()
+        for worker in workers:
+            try:
+                await asyncio.wait_for(worker.process.wait(), timeout)
+            except asyncio.TimeoutError:
+                worker.process.kill()
+                await worker.process.wait()
+
+    def usage(self) -> dict[str, float]:
+        """Workers started, their CPU seconds in all and the largest one's peak RSS, as they
+        reported them with their last answers."""
+        workers = self._ended + self._workers
+        return {
+            "processes_started": self.started,
+            "cpu_seconds": round(sum(w.cpu_seconds for w in workers), 2),
+            "peak_rss_mib": round(max((w.peak_rss_mib for w in workers), default=0.0), 1),
+        }
+
+    async def _least_busy(self) -> _Worker:
+        self._ended += [w for w in self._workers if w.reader.done()]
+        self._workers = [w for w in self._workers if not w.reader.done()]
+        if len(self._workers) < self.processes:
+            async with self._starting:
+                if len(self._workers) < self.processes:
+                    worker = await self._start()  # not `self._workers.append(await ...)`: the
+                    self._workers.append(worker)  # list may be replaced while this awaits
+        return min(self._workers, key=lambda w: len(w.pending))
+
+    async def _start(self) -> _Worker:
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        process = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+        )
+        worker = _Worker(process)
+        worker.reader = asyncio.create_task(self._read(worker))
+        self.started += 1
+        return worker
+
+    async def _read(self, worker: _Worker) -> None:
+        """Settle the worker's futures in order from its answers; on its death the page it
+        was parsing is suspect and the pages queued behind it go to another worker."""
+        stdout = worker.process.stdout
+        try:
+            while True:
+                size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
+                kind, value, worker.cpu_seconds, worker.peak_rss_mib = pickle.loads(await stdout.readexactly(size))
+                future = worker.pending.popleft()
+                if future.done():
+                    continue
+                if kind == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(ParseFailed(value))
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            code = await worker.process.wait()
+            if worker.pending:
+                culprit = worker.pending.popleft()
+                if not culprit.done():
+                    culprit.set_exception(_Died(f"exit code {code}"))
+            while worker.pending:
+                future = worker.pending.popleft()
+                if not future.done():
+                    future.set_exception(_Requeue())
+
+
+def _peak_rss_mib(usage) -> float:
+    """This process's own peak RSS: VmHWM where /proc has it (ru_maxrss carries the crawl's RSS
+    over the exec that started the worker)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
+
+
+def _widen(pipe) -> None:
+    """A pipe of PIPE_BYTES where Linux allows it: a page then crosses in one write instead of
+    several, each of which costs the crawl's event loop a wake-up."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass  # not a pipe, or above the system's pipe-max-size: the default then
+
+
+def _frame(value) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
+
+
+def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
+    """A worker: parse each page read from stdin, answer on stdout, until end of input."""
+    for pipe in (stdin, stdout):
+        _widen(pipe)
+    while header := stdin.read(HEADER.size):
+        page = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
+        try:
+            answer = ("ok", parse_fetched(*page))
+        except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
+        stdout.flush()
+
+if __name__ == "__main__":
+    serve()

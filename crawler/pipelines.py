@@ -1,0 +1,197 @@
+"""Item pipelines: thin adapters from the spider's items to the archive.
+validate -> deduplicate -> store; every SQL statement lives in `archive`."""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from contextlib import ExitStack
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from archive import Archive
+from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from parsers import PARSER_VERSION
+from model import url_key
+from crawler.writer import ArchiveWriter
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlerPipeline:
+    """A pipeline built from the crawler (Scrapy 2.19 passes no spider to pipeline methods)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+
+class ValidatePipeline(CrawlerPipeline):
+    """An article needs a headline and a body; one without is recorded as a parse error."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    def process_item(self, item):
+        if isinstance(item, FetchedArticle):
+            article = item.article
+            missing = [name for name in ("headline", "body") if not getattr(article, name)]
+            if missing:
+                self.stats.inc_value("bbn/invalid_article")
+                warnings = "; ".join(article.warnings)
+                return CrawlError(item.fetched_url, "parse", f"no {' and no '.join(missing)} ({warnings})")
+        return item
+
+
+class DeduplicatePipeline(CrawlerPipeline):
+    """One article per canonical key in a crawl: a second page of it becomes an alias."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.seen: set[str] = set()
+
+    def process_item(self, item):
+        if isinstance(item, FetchedArticle):
+            key = url_key(item.article.canonical_url)
+            if key in self.seen:
+                self.stats.inc_value("bbn/duplicate_article")
+                return Alias(item.fetched_url, item.article.canonical_url)
+            self.seen.add(key)
+        return item
+
+
+class StorePipeline:
+    """Writes every item to the archive under the crawl lock, on the archive writer's thread in
+    batched transactions (`crawler.writer`), and closes the crawl with its counters.
+    Aliases, sightings and sitemap dates are applied once the crawl is over, so that the order
+    pages arrive in does not matter; those whose article is not archived yet are kept
+    in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
+    it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
+    (see `crawler.jobdir`)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.path = crawler.settings.get("ARCHIVE_DB")
+        self.archive: Archive | None = None
+        self.writer: ArchiveWriter | None = None
+        self.crawl_id: int | None = None
+        self.counts: Counter = Counter()  # stats counted on the writer thread, added at close
+        self.resources = ExitStack()
+        self.aliases: dict[str, str] = {}  # alias URL -> canonical URL
+        self.seen: set[int] = set()
+        self.lastmods: dict[str, str] = {}
+        self.started = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        self.archive = self.resources.enter_context(Archive(self.path, check_same_thread=False))
+        self.resources.enter_context(self.archive.crawl_lock())
+        self.archive.mark_interrupted_crawls()
+        spider = self.crawler.spider
+        self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
+        self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
+        self.started = time.monotonic()
+        self.writer = ArchiveWriter(self.archive)
+        self.writer.start()
+        self.resources.callback(self.writer.close)
+
+    def process_item(self, item):
+        self.writer.submit(self._store_or_record, item)
+        return item
+
+    def flush(self) -> None:
+        """Wait until every item so far is committed."""
+        self.writer.flush()
+
+    def _store_or_record(self, item) -> None:
+        """On the writer thread: store the item, or record why it could not be stored."""
+        try:
+            self._store(item)
+        except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
+            url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
+            self._record_failure(url, exc)
+
+    def _record_failure(self, url: str | None, exc: Exception) -> None:
+        logger.warning("could not store %s: %r", url, exc)
+        self.counts["bbn/error_store"] += 1
+        self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
+
+    def _store(self, item) -> None:
+        archive, crawl_id = self.archive, self.crawl_id
+        if isinstance(item, FetchedArticle):
+            result = archive.store_article(
+                item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
+                parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
+            )
+            self.counts[f"bbn/article_{result.outcome}"] += 1
+        elif isinstance(item, FetchedPage):
+            archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
+        elif isinstance(item, CrawlError):
+            archive.record_error(crawl_id, item.url, item.stage, item.reason)
+            self.counts[f"bbn/error_{item.stage}"] += 1
+        elif isinstance(item, Alias):
+            self.aliases.setdefault(item.url, item.canonical_url)
+        elif isinstance(item, Seen):
+            self.seen.add(item.article_id)
+        elif isinstance(item, SitemapLastmods):
+            self.lastmods.update(item.lastmods)
+        else:
+            raise DropItem(f"unknown item type {type(item).__name__}")
+
+    def close_spider(self):
+        if self.archive is None:
+            return
+        self.writer.close()
+        if self.writer.failed_batches:
+            self.counts["bbn/error_store_batch_lost"] += self.writer.failed_batches
+        try:
+            self._apply_deferred()
+        except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
+            self._record_failure(None, exc)
+        for key, count in self.counts.items():
+            self.crawler.stats.inc_value(key, count)
+        self.counts.clear()
+
+    def spider_closed(self, spider, reason):
+        """Close the crawl row once Scrapy says why the crawl ended, then release the lock."""
+        if self.archive is None:
+            return
+        try:
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
+            stats["seconds"] = round(time.monotonic() - self.started, 2)
+            self.archive.finish_crawl(self.crawl_id, reason, stats)
+        finally:
+            self.resources.close()
+            self.archive = None
+
+    def _apply_deferred(self) -> None:
+        archive = self.archive
+        state = getattr(self.crawler.spider, "state", None)  # only with a JOBDIR
+        if state is not None:
+            self.aliases = {**self.aliases, **state.pop("pending_aliases", {})}
+            self.lastmods = {**state.pop("pending_lastmods", {}), **self.lastmods}
+        pending = {}
+        for url, canonical_url in self.aliases.items():
+            article_id = archive.known_article_id(canonical_url)
+            if article_id is None:
+                pending[url] = canonical_url
+            else:
+                archive.add_alias(url, article_id)
+        if self.seen:
+            archive.touch_many(sorted(self.seen), self.crawl_id)
+        unplaced_lastmods = archive.record_lastmods(self.lastmods)
+        if state is not None:
+            state["pending_aliases"] = pending
+            state["pending_lastmods"] = unplaced_lastmods
+
+
+def _settings(crawler) -> dict:
+    names = ("DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
+             "ROBOTSTXT_OBEY", "USER_AGENT", "ARCHIVE_MAX_ARTICLES", "JOBDIR")
+    return {name: crawler.settings.get(name) for name in names}

@@ -1,0 +1,210 @@
+"""The bbn spider: finds a news site's articles through its home page, archives, sitemap and
+feed, and hands each article page to the parser. Thin: parsing and storing live elsewhere."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from archive import known_urls
+from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from crawler.parse_pool import ParsePool, auto_processes
+from parsers.dates import parse_date
+from model import normalize_url, url_key
+from crawler.scope import Refused, Scope
+
+DEFAULT_START_URL = "https://bigbignews.net/"
+# Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
+DENY = re.compile(
+    r"/wp-(?:admin|login|json)|xmlrpc\.php|[?&](?:replytocom|share|s)=|/feed/?$|/comments?/feed|/trackback/?$"
+)
+# Files, not pages (Scrapy's list): images, documents, archives, audio, video.
+NOT_A_PAGE = re.compile(r"\.(?:%s)$" % "|".join(map(re.escape, IGNORED_EXTENSIONS)), re.IGNORECASE)
+PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest: not a failure
+
+
+class BbnSpider(scrapy.Spider):
+    """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] -s ARCHIVE_DB=PATH`"""
+
+    name = "bbn"
+
+    def __init__(self, start_urls: str | list[str] | None = None, refresh: str | bool = False, **kwargs):
+        super().__init__(**kwargs)
+        urls = start_urls.split(",") if isinstance(start_urls, str) else list(start_urls or [DEFAULT_START_URL])
+        self.start_urls = [normalize_url(u) for u in urls if u.strip()]
+        self.scope = Scope(self.start_urls)
+        refused = [u for u in self.start_urls if u not in self.scope]
+        if refused:
+            raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
+        self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
+        self.known: dict[str, tuple[int, str | None]] = {}
+        self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
+        self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
+        self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
+        self.max_articles = 0
+        self.articles = 0
+        self.parser = ParsePool(0)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
+        processes = crawler.settings.get("PARSE_PROCESSES")
+        spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes))
+        if not spider.refresh:
+            spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
+        return spider
+
+    async def closed(self, reason):
+        # Counted at the end: a sitemap's newer lastmod may request an article skipped before.
+        requested = {self.known[key][0] for key in self.requested if key in self.known}
+        self.crawler.stats.set_value("bbn/known_article_skipped", len(set(self.skipped.values()) - requested))
+        if self.parser.processes:  # set before the first await: the archive's crawl row takes them
+            for name, value in self.parser.usage().items():
+                self.crawler.stats.set_value(f"bbn/parse_{name}", value)
+        await self.parser.close()
+
+    async def start(self):
+        for url in self.start_urls:
+            self.requested.add(url_key(url))
+            yield self._request(url, self.parse_html_page)
+            yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
+            yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
+
+    # Discovery
+
+    def parse_robots(self, response):
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        for url in sitemaps or [urljoin(response.url, "/sitemap_index.xml")]:
+            yield self._request(url, self.parse_sitemap, priority=5)
+
+    def parse_sitemap(self, response):
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # noqa: BLE001 - lxml raises several types on junk
+            yield CrawlError(response.url, "parse", f"unreadable sitemap: {exc}")
+            return
+        lastmods = {}
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(loc, self.parse_sitemap, priority=5)
+            else:
+                if entry.get("lastmod"):
+                    lastmods[loc] = entry["lastmod"]
+                yield from self._follow(loc, lastmod=entry.get("lastmod"))
+        if lastmods:
+            yield SitemapLastmods(lastmods)
+
+    def parse_feed(self, response):
+        for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
+            yield from self._follow(link.strip())
+
+    # Pages
+
+    async def parse_html_page(self, response):
+        fetched_at = datetime.now(timezone.utc)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
+        mime = content_type.split(";")[0].strip().lower()
+        if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
+            yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
+            return
+        if not response.body.strip():
+            yield CrawlError(response.url, "parse", "empty response body")
+            return
+        article, links = await self.parser.parse(response.body, content_type, response.url)
+        for url in links:
+            if url not in self.followed:
+                self.followed.add(url)
+                if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
+                    for result in self._follow(url):
+                        yield result
+        if article is None:
+            if PERMALINK.search(urlsplit(response.url).path):
+                yield CrawlError(response.url, "parse", "page at an article address is not an article")
+            return
+        if (
+            url_key(article.canonical_url) != url_key(response.url)
+            and article.canonical_url in self.scope
+            and not response.meta.get("via_canonical")
+        ):
+            # A copy (AMP, alias): the article is archived from its canonical page, whichever
+            # of the two arrives first. A canonical that points on again is not chased further.
+            yield Alias(response.url, article.canonical_url)
+            for result in self._follow(article.canonical_url, via_canonical=True):
+                yield result
+            return
+        yield FetchedArticle(article, response.url, fetched_at)
+        self.articles += 1
+        if self.max_articles and self.articles >= self.max_articles:
+            raise CloseSpider(f"article cap of {self.max_articles} reached")
+
+    def errback(self, failure):
+        """Every failed request is a fetch error of the URL first requested (before any
+        redirect), except the ones robots.txt forbids."""
+        request = failure.request
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(Refused):
+            reason = str(failure.value)
+        elif failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN:
+            return
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        redirects = request.meta.get("redirect_urls")
+        if redirects and not failure.check(Refused):
+            reason += f" (at {request.url})"
+        yield CrawlError(redirects[0] if redirects else request.url, "fetch", reason)
+
+    # Helpers
+
+    def _follow(self, url: str, lastmod: str | None = None, via_canonical: bool = False):
+        """A request for a discovered URL, unless the archive already holds that article
+        (and its sitemap lastmod is not newer). Tracking-decorated links become aliases."""
+        if url not in self.scope:
+            return
+        clean = normalize_url(url)
+        if url.split("#")[0] != clean:
+            yield Alias(url, clean)
+        key = url_key(clean)
+        if key in self.requested:
+            return
+        known = self.known.get(key)
+        if known and not _is_newer(lastmod, known[1]):
+            if key not in self.skipped:
+                self.skipped[key] = known[0]
+                yield Seen(known[0])
+            return
+        self.requested.add(key)
+        request = self._request(clean, self.parse_html_page)
+        if via_canonical:
+            request.meta["via_canonical"] = True
+        yield request
+
+    def _request(self, url: str, callback, priority: int = 0):
+        return scrapy.Request(url, callback, errback=self.errback, priority=priority)
+
+
+def _is_newer(lastmod: str | None, known: str | None) -> bool:
+    """Whether a sitemap lastmod is later than the one the archive recorded."""
+    new = parse_date(lastmod)
+    if new is None:
+        return False
+    old = parse_date(known)
+    if old is None:
+        return True
+    if (new.tzinfo is None) != (old.tzinfo is None):
+        new, old = new.replace(tzinfo=None), old.replace(tzinfo=None)
+    return new > old

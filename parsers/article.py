@@ -1,0 +1,127 @@
+"""parse_article: one BBN-style article page -> Article, or None for pages that are not one."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from lxml import etree
+
+from model import Article
+from parsers import fields
+from parsers.blocks import blocks_html, iter_blocks, strip_chrome
+from parsers.content import find_content
+from parsers.document import load_tree
+from parsers.faq import faqs_from_blocks, faqs_from_json_ld
+from parsers.links import links_from_blocks, page_links, related_articles
+from parsers.listing import page_kind
+from parsers.metadata import Metadata, read_metadata
+from parsers.page import Page
+from parsers.sections import split_sections
+from parsers.text import join_paragraphs, sanitize_html
+from model import normalize_url
+from parsers.urls import absolute_url
+
+# Bump when a change of the parser changes what it extracts: archived articles record it.
+PARSER_VERSION = "2"
+
+T = TypeVar("T")
+
+
+def parse_article(html: str | bytes, url: str) -> Article | None:
+    """The article on the page at `url`, or None when the page is not one article (home,
+    archives, search results, 404, empty). Never raises: a field that cannot be read is left
+    empty and named in `warnings`."""
+    return _parse(html, url, with_links=False)[0]
+
+
+def parse_page(html: str | bytes, url: str) -> tuple[Article | None, list[str]]:
+    """`parse_article` and the page's link targets (absolute http(s) URLs without fragment,
+    in page order, each once), from one parse of the page: what a crawler needs of any page."""
+    return _parse(html, url, with_links=True)
+
+
+def _parse(html: str | bytes, url: str, with_links: bool) -> tuple[Article | None, list[str]]:
+    """`parse_page`; the link list is left empty unless `with_links` (`parse_article` needs none)."""
+    try:
+        root, warnings = load_tree(html)
+        if root is None:
+            return None, []
+        links = page_links(root, url) if with_links else []
+        md = read_metadata(root)
+        if page_kind(root, md) != "article":
+            return None, links
+        page = Page.index(root)
+    except (etree.LxmlError, ValueError, RecursionError, MemoryError):
+        return None, []
+    warnings += md.warnings
+    article = Article(url=url, canonical_url=normalize_url(url), warnings=warnings)
+    _contained(article, "canonical_url", lambda: _canonical(article, md, url))
+    _fill_fields(article, page, md)
+    _contained(article, "body", lambda: _fill_content(article, page, md, url))
+    if not article.headline and not article.body:
+        return None, links
+    return article, links
+
+
+def _canonical(article: Article, md: Metadata, url: str) -> None:
+    for source, value in (("link", md.canonical), ("og", md.first("og:url"))):
+        absolute = absolute_url(value, url)
+        if absolute:
+            article.canonical_url, article.canonical_source = normalize_url(absolute), source
+            return
+
+
+def _fill_fields(article: Article, page: Page, md: Metadata) -> None:
+    def noted(name: str, fn: Callable[[], tuple]) -> None:
+        def run():
+            value, note = fn()
+            setattr(article, name, value)
+            if note:
+                article.warnings.append(note)
+        _contained(article, name, run)
+
+    def plain(name: str, fn: Callable[[], T]) -> None:
+        _contained(article, name, lambda: setattr(article, name, fn()))
+
+    noted("headline", lambda: fields.headline(page, md))
+    noted("byline", lambda: fields.byline(page, md))
+    plain("authors", lambda: fields.authors(article.byline, md))
+    noted("published", lambda: fields.published(page, md))
+    plain("modified", lambda: fields.modified(page, md))
+    plain("section", lambda: fields.section(page, md))
+    plain("tags", lambda: fields.tags(page, md))
+    plain("comment_count", lambda: fields.comment_count(page, md))
+    plain("summary", lambda: fields.summary(md))
+    plain("image_url", lambda: fields.image_url(md, article.url))
+    plain("language", lambda: fields.language(md))
+
+
+def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:
+    article.related_articles = related_articles(page, url, article.canonical_url)
+    content, note = find_content(page)
+    if note:
+        article.warnings.append(note)
+    if content is not None:
+        strip_chrome(content)
+        parts = split_sections(iter_blocks(content), article.headline)
+        article.body = join_paragraphs([b.text for b in parts.story])
+        article.body_html = sanitize_html(blocks_html(parts.story), base=url)
+        article.faqs = faqs_from_blocks(parts.faq)
+        article.related_links = links_from_blocks(parts.more_about, url)
+        article.related_articles = links_from_blocks(parts.also_like, url) or article.related_articles
+        article.topic = parts.faq_topic or parts.more_topic
+        if parts.faq_heading_seen and not article.faqs:
+            article.warnings.append("FAQ heading found but no question in it")
+    if not article.faqs:
+        article.faqs = faqs_from_json_ld(md)
+    article.word_count = len(article.body.split())
+    if not article.body:
+        article.warnings.append("no body text found")
+
+
+def _contained(article: Article, name: str, step: Callable[[], None]) -> None:
+    """Run one extraction step; a failure costs that field only and is named in warnings."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - one field's failure must not lose the others
+        article.warnings.append(f"{name}: extraction failed ({type(exc).__name__}: {exc})")

@@ -1,0 +1,245 @@
+"""The article's content as a flat stream of blocks (headings, paragraphs, list items, FAQ
+widgets), in page order, with site chrome removed. Iterative: deep markup cannot overflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+from lxml import etree
+
+from parsers.text import clean, element_text
+
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+BLOCK_TAGS = HEADINGS | frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol", "li",
+    "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "figure", "details", "summary", "form", "fieldset", "address", "center", "hr",
+})
+# Removed from the content before reading it: never story text. Matched in one walk over the
+# content: by tag, by exact class or id, or by a fragment of a class name.
+CHROME_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "input",
+    "select", "textarea", "svg", "canvas", "video", "audio", "figure", "img", "picture", "nav", "aside",
+    "ins", "amp-ad", "amp-img", "amp-embed", "amp-analytics",
+})
+CHROME_CLASSES = frozenset({
+    "penci-google-adsense", "ads", "ad", "code-block", "sharedaddy", "penci-social-buttons",
+    "addtoany_share_save_container", "post-tags", "tags-links", "td-post-tags", "tags", "td-tags",
+    "jp-relatedposts", "post-related", "td_block_related_posts", "related-posts", "yarpp-related",
+    "wp-block-post-terms", "wp-block-post-title", "wp-block-post-date", "wp-block-post-author-name",
+    "wp-block-post-author", "wp-block-comments", "wp-block-post-comments-form", "comments-area",
+    "author-box", "td-author-box", "penci-author-box", "post-author-box", "newsletter", "entry-header",
+    "td-post-header", "post-header", "entry-meta", "post-meta", "post-box-meta-single",
+    "penci-standard-cat", "cat-links", "byline", "wp-caption-text", "screen-reader-text",
+    "wp-block-image", "penci-single-link-pages", "post-pagination", "td-post-featured-image",
+})
+CHROME_CLASS_PARTS = ("adsense", "advert", "share")
+# Void elements: libxml2's HTML parser nests what follows an unclosed one inside it.
+VOID_TAGS = frozenset({"embed", "img", "input", "source", "param", "track", "area", "wbr"})
+CHROME_IDS = frozenset({"respond", "comments"})
+_BOLD = ("strong", "b")
+
+
+@dataclass
+class Block:
+    """One unit of content: kind is "heading", "para", "item" (list item), "faq" (a details
+    accordion or Yoast FAQ section: `question` and `answer` set)."""
+
+    kind: str
+    text: str
+    element: etree._Element | None = None  # None for loose text between blocks
+    level: int = 0  # heading level
+    strong: bool = False  # a paragraph set entirely in bold
+    question: str = ""
+    answer: list[str] = field(default_factory=list)
+    inline: list = field(default_factory=list)  # loose text: the strings and inline elements
+
+    def links(self) -> list[etree._Element]:
+        """The <a href> elements inside the block."""
+        if self.element is not None:
+            return [a for a in self.element.iter("a") if a.get("href")]
+        return [a for n in self.inline if isinstance(n, etree._Element) for a in n.iter("a") if a.get("href")]
+
+    def html(self) -> str:
+        """The block as (unsanitised) HTML."""
+        if self.kind == "heading":
+            return f"<h{self.level}>{_inner_html(self.element)}</h{self.level}>"
+        if self.element is None:
+            return f"<p>{escape(self.text)}</p>"
+        tag = self.element.tag if self.element.tag in ("li", "blockquote", "pre") else "p"
+        return f"<{tag}>{_inner_html(self.element)}</{tag}>"
+
+
+def strip_chrome(content: etree._Element) -> None:
+    """Drop ads, share buttons, meta lines, related posts and the like from the content."""
+    for el in [el for el in content.iterdescendants(etree.Element) if _is_chrome(el)]:
+        if el.tag in VOID_TAGS:
+            _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
+        drop(el)
+
+
+def _hoist_children(el: etree._Element) -> None:
+    """Move an element's children (and its text) out, just after it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    children, text, tail = list(el), el.text or "", el.tail or ""
+    el.text = None
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+        el.tail = text
+    else:
+        el.tail = text + tail
+    position = parent.index(el)
+    for child in reversed(children):
+        parent.insert(position + 1, child)
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    if el.tag in CHROME_TAGS:
+        return True
+    ident = el.get("id")
+    if ident and (ident in CHROME_IDS or ident.startswith("div-gpt")):
+        return True
+    names = el.get("class")
+    if not names:
+        return False
+    return any(n in CHROME_CLASSES or any(part in n for part in CHROME_CLASS_PARTS) for n in names.split())
+
+
+def drop(el: etree._Element) -> None:
+    """Remove an element and its subtree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def iter_blocks(content: etree._Element) -> list[Block]:
+    """The content's blocks in page order."""
+    has_blocks = _containers(content)
+    blocks: list[Block] = []
+    stack: list = [content]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Block):
+            blocks.append(node)
+            continue
+        tag = node.tag if isinstance(node.tag, str) else ""
+        classes = node.get("class") or ""
+        if node is not content and (tag == "details" or "schema-faq-section" in classes):
+            faq = _faq_widget(node)
+            if faq:
+                blocks.append(faq)
+            continue
+        if tag in HEADINGS:
+            text = element_text(node)
+            if text:
+                blocks.append(Block("heading", text, node, level=int(tag[1])))
+            continue
+        if node is not content and node not in has_blocks:
+            text = element_text(node)
+            if text:
+                blocks.append(Block("item" if tag == "li" else "para", text, node, strong=_all_bold(node, text)))
+            continue
+        stack.extend(reversed(_children_and_runs(node, has_blocks)))
+    return blocks
+
+
+def blocks_html(blocks: list[Block]) -> str:
+    """The blocks as one HTML fragment, consecutive list items inside their list again."""
+    parts: list[str] = []
+    open_list = None
+    for block in blocks:
+        parent = block.element.getparent() if block.kind == "item" else None
+        if parent is not open_list:
+            if open_list is not None:
+                parts.append(f"</{_list_tag(open_list)}>")
+            if parent is not None:
+                parts.append(f"<{_list_tag(parent)}>")
+            open_list = parent
+        parts.append(block.html())
+    if open_list is not None:
+        parts.append(f"</{_list_tag(open_list)}>")
+    return "".join(parts)
+
+
+def _list_tag(el: etree._Element) -> str:
+    return "ol" if el.tag == "ol" else "ul"
+
+
+def _containers(content: etree._Element) -> set:
+    """Elements that hold block-level descendants (everything else is read as one block)."""
+    marked: set = set()
+    for el in content.iter(*BLOCK_TAGS):
+        parent = el.getparent()
+        while parent is not None and parent not in marked:
+            marked.add(parent)
+            if parent is content:
+                break
+            parent = parent.getparent()
+    marked.add(content)
+    return marked
+
+
+def _children_and_runs(node: etree._Element, has_blocks: set) -> list:
+    """A container's block children, with the loose inline text between them as Blocks."""
+    out: list = []
+    run: list = [node.text] if node.text else []
+    for child in node:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in BLOCK_TAGS or child in has_blocks:
+            _flush(run, out)
+            run = []
+            out.append(child)
+        elif tag:
+            run.append(child)
+        if child.tail:
+            run.append(child.tail)
+    _flush(run, out)
+    return out
+
+
+def _flush(run: list, out: list) -> None:
+    text = clean("".join(p if isinstance(p, str) else element_text(p) + " " * (p.tag == "br") for p in run))
+    if text:
+        out.append(Block("para", text, None, inline=list(run)))
+
+
+def _faq_widget(node: etree._Element) -> Block | None:
+    """A <details> accordion or a Yoast FAQ section as one question with its answer."""
+    if node.tag == "details":
+        summary = node.find("summary")
+        question = element_text(summary) if summary is not None else ""
+        if summary is not None:
+            drop(summary)
+        answer = [b.text for b in iter_blocks(node) if b.kind != "faq"]
+    else:
+        q = _with_class(node, "schema-faq-question")
+        question = element_text(q[0]) if q else ""
+        answer = [b.text for a in _with_class(node, "schema-faq-answer") for b in iter_blocks(a)]
+    if not question:
+        return None
+    return Block("faq", question, node, question=question, answer=answer)
+
+
+def _with_class(node: etree._Element, name: str) -> list[etree._Element]:
+    return [el for el in node.iter(etree.Element) if name in (el.get("class") or "").split()]
+
+
+def _all_bold(el: etree._Element, text: str) -> bool:
+    """Whether the element's <strong>/<b> children hold all of its text."""
+    bold = "".join(element_text(b) for b in el if b.tag in _BOLD)
+    return bool(bold) and clean(bold) == text
+
+
+def _inner_html(el: etree._Element) -> str:
+    parts = [escape(el.text)] if el.text else []
+    parts.extend(etree.tostring(child, encoding=str, method="html", with_tail=True) for child in el)
+    return "".join(parts)

@@ -1,0 +1,53 @@
+"""Finding the element that holds the story, by theme markup first, then by text density."""
+from __future__ import annotations
+
+from lxml import etree
+from parsers.page import Page
+
+from parsers.text import element_text
+
+CONTENT = (
+    "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, .amp-wp-article-content,"
+    " [itemprop=articleBody],"
+    " .entry-content, .post-content, .article-content, .article-body, .story-body, .post-entry,"
+    " .single-content"
+)
+_FALLBACK = "article, main, [role=main]"
+_MIN_WORDS = 25
+
+
+def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
+    """The story's container and a note when it was only guessed."""
+    for el in page.iselect(CONTENT):
+        if _has_words(el):
+            return el, None
+    for el in page.iselect(_FALLBACK):
+        if _has_words(el):
+            return el, "content container guessed from <article>/<main>"
+    best = _densest(page.root)
+    if best is not None:
+        return best, "content container guessed by paragraph density"
+    return None, "no content container found"
+
+
+def _has_words(el: etree._Element) -> bool:
+    """Whether the element's paragraphs hold at least _MIN_WORDS words (counting stops there)."""
+    words = 0
+    for p in el.iter("p"):
+        words += len(element_text(p).split())
+        if words >= _MIN_WORDS:
+            return True
+    return False
+
+
+def _densest(root: etree._Element) -> etree._Element | None:
+    """The element whose own <p> children hold the most text."""
+    scores: dict = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + len(element_text(p))
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 200 else None

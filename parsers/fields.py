@@ -1,0 +1,222 @@
+"""Article fields, each from layered sources: JSON-LD, meta tags, theme markup, heuristics.
+Every function takes the indexed Page and its Metadata and returns (value, note); a note says
+which fallback was used or what is missing."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from parsers.dates import find_text_date, parse_date
+from parsers.metadata import Metadata, ld_names, ld_text
+from parsers.page import Page
+from parsers.text import clean, element_text, split_authors, strip_byline_prefix
+from parsers.urls import absolute_url
+
+HEADLINE = (
+    "h1.single-post-title, h1.entry-title, .td-post-title h1, h1.wp-block-post-title,"
+    " h1.post-title, h1.article-title, article h1, h1"
+)
+BYLINE_BOX = (
+    ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
+    " .wp-block-co-authors-plus-coauthors, .amp-wp-byline,"
+    " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
+)
+AUTHOR_LINKS = "a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]"
+PUBLISHED_TIME = (
+    "time.entry-date.published, time.published, .post-box-meta-single time.entry-date,"
+    " time.entry-date, .wp-block-post-date time, time[itemprop=datePublished], time[datetime]"
+)
+MODIFIED_TIME = "time.updated, time[itemprop=dateModified], .wp-block-post-date.updated time"
+DATE_TEXT = (
+    ".posted-on, .post-date, .entry-date, .td-post-date, .meta-date, .post-box-meta-single,"
+    " .entry-meta, .post-meta, .date"
+)
+_DATED = f"{PUBLISHED_TIME}, {DATE_TEXT}"  # where a visible date is looked for, in this order
+SECTION = (
+    ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
+    " .cat-links a, a[rel~=category]"
+)
+TAGS = (
+    ".post-tags a, .td-tags a, .wp-block-post-terms.taxonomy-post_tag a, .tags-links a, a[rel~=tag]"
+)
+COMMENTS = (
+    ".post-box-meta-single .comment-count, .comment-count, .td-post-comments, .comments-link,"
+    " .wp-block-comments-title, .comments-title, #comments h2, a[href*=#comments], a[href*=#respond]"
+)
+_COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
+_NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
+_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
+_TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
+
+
+def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
+    """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
+    for el in page.iselect(HEADLINE):
+        text = element_text(el)
+        if text:
+            return text, None
+    text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
+    if text:
+        return clean(text), "headline from metadata: no <h1>"
+    if md.title and clean(md.title):
+        return _TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>"
+    return None, "no headline found"
+
+
+def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
+    """The byline as printed, without "by": theme byline box, author links, a "By …" line,
+    then JSON-LD or meta author names."""
+    for el in page.iselect(BYLINE_BOX):
+        text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
+        if text and len(text) <= 150:
+            return text, None
+    links = page.first_group(AUTHOR_LINKS)
+    if links:
+        names = []
+        for a in links:
+            name = element_text(a)
+            if name and name not in names and a.getparent() is links[0].getparent():
+                names.append(name)
+        if names:
+            return _join_names(names), None
+    for el in page.root.iter("p", "span", "div", "address"):
+        head = (el.text or "").lstrip()[:3].lower()
+        if head in ("by", "by ", "by:") and not _in_comments(el):
+            text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
+            if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
+                text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
+            if text and len(text) <= 100:
+                return text, "byline found by its 'By' prefix"
+    names = ld_names(_resolve(md, md.article_node.get("author")))
+    if names:
+        return _join_names(names), "byline from JSON-LD author"
+    author = md.first("author", "article:author", "twitter:creator")
+    if author and not author.startswith(("http://", "https://", "@")):
+        return clean(author), "byline from meta author"
+    return None, "no byline found"
+
+
+def authors(byline_text: str | None, md: Metadata) -> list[str]:
+    """One name per author, from the byline, else from JSON-LD."""
+    if byline_text:
+        return split_authors(byline_text)
+    return ld_names(_resolve(md, md.article_node.get("author")))
+
+
+def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
+    """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
+    When the page's first <time> gives the same instant in its local zone, that spelling wins."""
+    times = (el for el in page.iselect(PUBLISHED_TIME) if not _in_comments(el))
+    marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
+    for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
+        if (d := parse_date(value if isinstance(value, str) else None)) is not None:
+            return (marked if marked is not None and _same_instant(marked, d) else d), None
+    if marked is not None:
+        return marked, None
+    for el in [el for el in page.select(_DATED) if not _in_comments(el)]:
+        if (d := find_text_date(element_text(el))) is not None:
+            return d, "published date read from visible text"
+    return None, "no published date found"
+
+
+def modified(page: Page, md: Metadata) -> datetime | None:
+    """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
+    for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
+        if (d := parse_date(value if isinstance(value, str) else None)) is not None:
+            return d
+    for el in page.iselect(MODIFIED_TIME):
+        if "published" in (el.get("class") or "").split() or _in_comments(el):
+            continue
+        if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
+            return d
+    return None
+
+
+def section(page: Page, md: Metadata) -> str | None:
+    """JSON-LD articleSection, article:section, then the theme's category link."""
+    value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
+    if value:
+        return clean(value)
+    for el in page.first_group(SECTION):
+        if text := element_text(el):
+            return text
+    return None
+
+
+def tags(page: Page, md: Metadata) -> list[str]:
+    """article:tag metas, JSON-LD keywords, then the theme's tag links; each tag once."""
+    values = [clean(v) for v in md.meta.get("article:tag", [])]
+    if not any(values):
+        keywords = md.article_node.get("keywords")
+        values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
+    if not any(values):
+        values = [element_text(a) for a in page.first_group(TAGS) if not _is_category_link(a)]
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def comment_count(page: Page, md: Metadata) -> int | None:
+    """JSON-LD commentCount, then "5 comments" / "No comments" / a bare number in comment markup."""
+    value = md.article_node.get("commentCount")
+    if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    for el in page.iselect(COMMENTS):
+        text = element_text(el)
+        if m := _COUNT.search(text):
+            return int(m.group(1).replace(",", ""))
+        if _NO_COMMENTS.search(text):
+            return 0
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def summary(md: Metadata) -> str | None:
+    """The page's description: meta description, og:description, JSON-LD description."""
+    value = md.first("description", "og:description", "twitter:description") or ld_text(md.article_node.get("description"))
+    return clean(value) or None
+
+
+def image_url(md: Metadata, base: str) -> str | None:
+    """og:image, JSON-LD image, twitter:image; absolute."""
+    value = md.first("og:image", "og:image:url") or ld_text(_resolve(md, md.article_node.get("image"))) or md.first("twitter:image")
+    return absolute_url(value, base)
+
+
+def language(md: Metadata) -> str | None:
+    """<html lang>, og:locale (en_US -> en-US), JSON-LD inLanguage."""
+    value = md.lang or (md.first("og:locale") or "").replace("_", "-") or ld_text(md.article_node.get("inLanguage"))
+    return value or None
+
+
+def _in_comments(el) -> bool:
+    """Whether the element belongs to the comment thread (its dates and names are not the article's)."""
+    node = el
+    while node is not None:
+        classes = node.get("class") or ""
+        if node.get("id") in ("comments", "respond") or "comment-list" in classes or "comment-body" in classes:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _is_category_link(a) -> bool:
+    return "category" in (a.get("rel") or "").split() or "/category/" in (a.get("href") or "")
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return a.tzinfo is not None and b.tzinfo is not None and a == b
+
+
+def _join_names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _resolve(md: Metadata, value):
+    """JSON-LD references ({"@id": …} only) replaced by the node they name."""
+    if isinstance(value, list):
+        return [_resolve(md, v) for v in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        for node in md.nodes:
+            if node.get("@id") == value["@id"]:
+                return node
+    return value
