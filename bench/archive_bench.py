@@ -39,8 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import Archive  # noqa: E402
-from crawler.items import Link  # noqa: E402
-from model import Article, Faq
+from model import Article, Faq, Link  # noqa: E402
 from parsers import PARSER_VERSION, parse_article  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"

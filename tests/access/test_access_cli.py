@@ -170,6 +170,13 @@ def test_unusable_archive_is_one_error_line(bad_files, monkeypatch, command, nam
     assert not (bad_files / "out.jsonl").exists()
 
 
+def test_verify_of_a_missing_archive_is_one_error_line(tmp_path):
+    result = run("verify", "--db", str(tmp_path / "missing.db"))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "missing.db does not exist" in result.stderr
+    assert not (tmp_path / "missing.db").exists()
+
+
 @pytest.mark.parametrize("args, message", [
     (["search", "the", "--since", "someday"], "bad date 'someday'"),
     (["search", "the", "--until", "2023-02-30"], "bad date"),

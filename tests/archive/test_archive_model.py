@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from archive import Archive
+from archive import Archive, known_urls
 from archive.export import columns as export_columns, rows as export_rows
 from archive.verify import verify_archive
 from model import Article
@@ -76,3 +76,15 @@ def test_reopening_follows_the_model_again_without_rewriting_it(tmp_path):
         arc.store_article(make_article(), crawl_id=crawl_id)
         assert len(arc.search("minister")) == 1
     assert all(check.ok for check in verify_archive(path))
+
+
+def test_missing_fields_is_the_headline_and_body_rule():
+    assert make_article().missing_fields() == []
+    assert make_article(headline=None).missing_fields() == ["headline"]
+    assert make_article(headline="", body="").missing_fields() == ["headline", "body"]
+
+
+def test_known_urls_of_no_archive_is_empty_and_creates_nothing(tmp_path):
+    path = tmp_path / "none.db"
+    assert known_urls(path) == {}
+    assert not path.exists()
