@@ -19,23 +19,18 @@ DEFAULT_DB = "archive.db"
 DEMO_PORT = 8765
 
 
-def db_option(must_exist: bool = True):
-    """--db: the archive file; commands that only read it need it to exist."""
+def db_option():
+    """--db: the archive file. Only crawl and demo create it; elsewhere a missing file is
+    `NotFound`, one line on stderr (`clear_errors`)."""
     return click.option(
         "--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-        callback=_must_exist if must_exist else None, help="The archive database file.",
+        help="The archive database file.",
     )
 
 
-def _must_exist(ctx, param, value):
-    """A missing archive is one line on stderr and exit status 1, not a usage error."""
-    if not Path(value).exists():
-        raise click.ClickException(f"{value} does not exist")
-    return value
-
-
 def clear_errors(fn):
-    """Typed archive errors end the command with one line on stderr and exit status 1."""
+    """Typed archive errors (a missing archive file among them: `NotFound`) end the command
+    with one line on stderr and exit status 1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -53,7 +48,7 @@ def cli():
 
 @cli.command()
 @click.argument("urls", nargs=-1)
-@db_option(must_exist=False)
+@db_option()
 @click.option("--delay", type=float, help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
 @click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
 @click.option("--max-articles", type=int, default=0, help="Stop after this many articles (0: no cap).")
@@ -102,7 +97,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
 
 
 @cli.command()
-@db_option(must_exist=False)
+@db_option()
 @click.option("--port", type=int, default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
 @clear_errors
 def demo(db, port):
@@ -129,7 +124,7 @@ def demo(db, port):
 
 
 @cli.command()
-@db_option(must_exist=True)
+@db_option()
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0: every interface).")
 @clear_errors
@@ -179,7 +174,7 @@ def _open_output(path: str):
 
 @cli.command()
 @click.argument("query")
-@db_option(must_exist=True)
+@db_option()
 @_article_filters
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results (snippet matches in [...]).")
@@ -206,7 +201,7 @@ def search(query, db, author, tag, section, since, until, limit, as_json):
 
 @cli.command()
 @click.argument("article", metavar="ID|URL")
-@db_option(must_exist=True)
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the article as a JSON object.")
 @clear_errors
 def show(article, db, as_json):
@@ -225,7 +220,7 @@ def show(article, db, as_json):
 
 
 @cli.command()
-@db_option(must_exist=True)
+@db_option()
 @_article_filters
 @click.option("--query", help="Only articles matching this search (as in the search command).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: csv for a .csv file, else jsonl.")
@@ -254,7 +249,7 @@ def export(db, author, tag, section, since, until, query, fmt, output):
 
 
 @cli.command()
-@db_option(must_exist=True)
+@db_option()
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", help="Also write a bar chart of articles per month (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as a JSON object.")
 @clear_errors
@@ -277,7 +272,7 @@ def stats(db, plot, as_json):
 
 
 @cli.command()
-@db_option(must_exist=True)
+@db_option()
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option("--processes", type=click.IntRange(min=0), metavar="N",
               help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
@@ -301,7 +296,8 @@ def reparse(db, since, processes):
 
 
 @cli.command()
-@db_option(must_exist=True)
+@db_option()
+@clear_errors
 def verify(db):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
     search indexes against their tables, every article's content hash against its text.
@@ -320,7 +316,7 @@ def verify(db):
 
 
 def _check_not_locked(db: str) -> None:
-    with Archive(db) as archive, archive.crawl_lock():
+    with Archive(db, create=True) as archive, archive.crawl_lock():
         pass
 
 

@@ -122,7 +122,7 @@ def _store_article(archive: Archive, page: dict, article, crawl_id: int) -> str:
     """"changed", "unchanged" or "failed" (recorded in errors) for one parsed page."""
     if article is None:
         return _failed(archive, page, crawl_id, "parse", f"page {page['id']} is not an article for parser {PARSER_VERSION}")
-    missing = [name for name in ("headline", "body") if not getattr(article, name)]
+    missing = article.missing_fields()
     if missing:
         return _failed(archive, page, crawl_id, "parse",
                        f"page {page['id']}: no {' and no '.join(missing)} ({'; '.join(article.warnings)})")

@@ -3,6 +3,7 @@ statistics and their chart."""
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 from archive.db import Archive
@@ -45,9 +46,18 @@ def format_results(results: list[SearchResult]) -> str:
     return "\n\n".join(blocks)
 
 
+# The fields of ArticleDetail that format_article lays out in places of their own, and those it
+# leaves out (the byline names the authors; body_html repeats the body). Every other field
+# with a value, a new model field among them, is listed as "Name: value" above the body.
+LAID_OUT = ("id", "headline", "byline", "published", "modified", "section", "tags", "canonical_url", "urls",
+            "version", "versions", "parser_version", "first_seen", "last_seen", "body", "faqs", "topic",
+            "related_links", "related_articles")
+LEFT_OUT = ("url", "canonical_source", "authors", "body_html", "content_hash", "warnings")
+
+
 def format_article(d: ArticleDetail) -> str:
-    """One article as readable text: headline, byline, dates, section, tags, URLs, body,
-    FAQ pairs, both kinds of links and its versions."""
+    """One article as readable text: headline, byline, dates, section, tags, URLs, its other
+    fields, body, FAQ pairs, both kinds of links and its versions."""
     headline = d.headline or "(no headline)"
     dates = " · ".join(x for x in (d.published and f"published {d.published}", d.modified and f"modified {d.modified}") if x)
     earlier = len(d.versions)
@@ -56,7 +66,7 @@ def format_article(d: ArticleDetail) -> str:
               *(f"Also seen at: {url}" for url in d.urls if url != d.canonical_url),
               f"Version {d.version} ({earlier} earlier version{'' if earlier == 1 else 's'}) · id {d.id}"
               f" · parser {d.parser_version or '?'} · first seen {d.first_seen} · last seen {d.last_seen}"]
-    lines = [line for line in header if line] + ["", d.body]
+    lines = [line for line in header if line] + _other_fields(d) + ["", d.body]
     if d.faqs:
         lines += ["", "FAQs"]
         for faq in d.faqs:
@@ -66,6 +76,17 @@ def format_article(d: ArticleDetail) -> str:
         if links:
             lines += ["", title] + [f"  - {link.text} <{link.url}>" for link in links]
     return "\n".join(lines)
+
+
+def _other_fields(d: ArticleDetail) -> list[str]:
+    """"Name: value" for each field with a value that format_article has no place of its own for."""
+    lines = []
+    for f in fields(d):
+        value = getattr(d, f.name)
+        if f.name not in LAID_OUT + LEFT_OUT and value not in (None, "", []):
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            lines.append(f"{f.name.replace('_', ' ').capitalize()}: {shown}")
+    return lines
 
 
 def format_stats(s: ArchiveStats) -> str:

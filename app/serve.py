@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app.datasette import STATIC_DIR, STATIC_MOUNT, load_metadata
-from archive.errors import NotAnArchive
-from archive.schema import MIGRATIONS, check_archive
+from archive.errors import NotAnArchive, NotFound
+from archive.columns import article_columns
+from archive.schema import MIGRATIONS, check_archive, model_changes
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -31,11 +32,12 @@ SETTINGS = {
 
 
 def check_servable(path: str | Path) -> None:
-    """Raise `NotAnArchive` unless `path` is a bbn-archive with tables, checked over a
-    read-only connection (an empty file is not made an archive by browsing it)."""
+    """Raise `NotFound` for a missing file, `NotAnArchive` unless `path` is a bbn-archive with
+    tables, checked over a read-only connection (an empty file is not made an archive by
+    browsing it)."""
     path = Path(path)
     if not path.is_file():
-        raise NotAnArchive(f"{path} does not exist")
+        raise NotFound(f"{path} does not exist")
     conn = _connect_read_only(path)
     try:
         db = Database(conn)
@@ -50,10 +52,11 @@ def check_servable(path: str | Path) -> None:
 
 def apply_pending_migrations(path: str | Path) -> None:
     """Bring an archive written by an older bbn-archive up to the current schema (the views
-    the metadata describes), as every other command does on opening it."""
+    and article columns the metadata describes), as every other command does on opening it."""
     conn = _connect_read_only(path)
     try:
-        pending = MIGRATIONS.pending(Database(conn))
+        db = Database(conn)
+        pending = MIGRATIONS.pending(db) or model_changes(db, article_columns())
     finally:
         conn.close()
     if pending:

@@ -1,11 +1,12 @@
 """The SQLite archive of crawled articles, usable without Scrapy."""
-from .db import Archive, StoreResult, known_urls, to_iso
+from .columns import to_iso
+from .db import Archive, KnownArticle, StoreResult, known_urls
 from .schema import STAGES
 from .errors import ArchiveError, ArchiveLocked, BadQuery, NotAnArchive, NotFound
 from .query import ArchiveStats, ArticleDetail, CrawlInfo, SearchResult, VersionInfo
 
 __all__ = [
     "STAGES", "Archive", "ArchiveError", "ArchiveLocked", "ArchiveStats", "ArticleDetail", "BadQuery",
-    "CrawlInfo", "NotAnArchive", "NotFound", "SearchResult", "StoreResult", "VersionInfo",
+    "CrawlInfo", "KnownArticle", "NotAnArchive", "NotFound", "SearchResult", "StoreResult", "VersionInfo",
     "known_urls", "to_iso",
 ]

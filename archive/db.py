@@ -3,35 +3,31 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlite_utils import Database
 
 from model import Article, content_hash, url_key
 
-from .errors import ArchiveError, ArchiveLocked
+from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
+from .errors import ArchiveError, ArchiveLocked, NotFound
 from .query import ReadAPI
-from .schema import MIGRATIONS, STAGES, check_archive, db_path
+from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
 
 
 BUSY_TIMEOUT_MS = 30_000
 Outcome = Literal["new", "updated", "unchanged", "alias"]
 
-# Columns of an article row that article_versions keeps when the content changes.
-VERSIONED = (
-    "content_hash", "canonical_url", "url", "headline", "byline", "published", "modified",
-    "section", "topic", "summary", "image_url", "language", "comment_count", "word_count",
-    "body", "body_html", "parser_version", "warnings",
-)
+# The article fields that say which article a row is; the others are its content.
+IDENTITY = ("url", "canonical_url", "canonical_source")
 
 
 @dataclass(frozen=True)
@@ -43,19 +39,15 @@ class StoreResult:
     version: int
 
 
-def to_iso(value: datetime | date | str | None) -> str | None:
-    """ISO 8601 text: aware datetimes converted to UTC, naive ones and strings kept as they are."""
-    if isinstance(value, datetime) and value.utcoffset() is not None:
-        value = value.astimezone(timezone.utc)
-    return value.isoformat() if isinstance(value, date) else value
+class KnownArticle(NamedTuple):
+    """What `known_urls` tells of an archived article: its id and last sitemap lastmod."""
+
+    article_id: int
+    lastmod: str | None
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -68,13 +60,21 @@ def _rank(key: str) -> tuple[int, str]:
 
 
 class Archive(ReadAPI):
-    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open.
-    The read API (`search`, `article`, `stats`) comes from `archive.query`."""
+    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open,
+    its article columns brought up to `model` (`schema.follow_model`). The read API (`search`,
+    `article`, `stats`) comes from `archive.query`."""
 
-    def __init__(self, path: str | Path | Database = "archive.db", *, check_same_thread: bool = True):
-        """check_same_thread=False lets the connection be handed to another thread (never
-        used by two at once), as the crawl's archive writer does."""
+    model: type[Article] = Article  # the article dataclass whose stored fields are the columns
+
+    def __init__(self, path: str | Path | Database, *, create: bool = False, check_same_thread: bool = True):
+        """Open the archive at `path` (a file, ":memory:" or a sqlite-utils Database); a
+        missing file is `NotFound` unless `create`, which makes a new archive there.
+        check_same_thread=False lets the connection be handed to another thread (never used by
+        two at once), as the crawl's archive writer does."""
         owned = not isinstance(path, Database)
+        if owned and not create and str(path) != ":memory:" and not Path(path).exists():
+            raise NotFound(f"{path} does not exist")
+        self.columns: ArticleColumns = article_columns(self.model)
         if owned and not check_same_thread:
             path = sqlite3.connect(str(path), check_same_thread=False)
         self.db: Database = Database(path) if owned else path
@@ -87,6 +87,9 @@ class Archive(ReadAPI):
             if MIGRATIONS.pending(self.db):
                 with self.transaction():
                     MIGRATIONS.apply(self.db)
+            if model_changes(self.db, self.columns):
+                with self.transaction():
+                    follow_model(self.db, self.columns)
         except BaseException:
             if owned:
                 self.db.close()
@@ -268,16 +271,6 @@ class Archive(ReadAPI):
             ).fetchone()
         return row[0] if row else None
 
-    def is_known_url(self, url: str) -> bool:
-        return self.known_article_id(url) is not None
-
-    def lastmod_of(self, url: str) -> str | None:
-        """The sitemap lastmod last recorded for the article known under `url`."""
-        article_id = self.known_article_id(url)
-        if article_id is None:
-            return None
-        return self.db.execute("SELECT last_modified_seen FROM articles WHERE id = ?", [article_id]).fetchone()[0]
-
     def mark_interrupted_crawls(self) -> int:
         """Crawls still "running" while the caller holds the crawl lock were killed: say so."""
         with self.transaction():
@@ -300,21 +293,18 @@ class Archive(ReadAPI):
                     )
         return unplaced
 
-    def known_urls(self) -> dict[str, tuple[int, str | None]]:
+    def known_urls(self) -> dict[str, KnownArticle]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:
         what a crawl need not fetch again."""
         rows = self.db.execute(
             "SELECT u.url_key, a.id, a.last_modified_seen FROM article_urls u JOIN articles a ON a.id = u.article_id"
             " UNION ALL SELECT url_key, id, last_modified_seen FROM articles"
         )
-        return {key: (article_id, lastmod) for key, article_id, lastmod in rows}
-
-    def touch(self, article_id: int, crawl_id: int) -> None:
-        """Record that a crawl saw the article without re-storing it: moves last_seen only."""
-        self.touch_many([article_id], crawl_id)
+        return {key: KnownArticle(article_id, lastmod) for key, article_id, lastmod in rows}
 
     def touch_many(self, article_ids: Iterable[int], crawl_id: int) -> None:
-        """`touch` for many articles in one transaction."""
+        """Record that a crawl saw these articles without storing them again: moves their
+        last_seen (and crawl_id) only, in one transaction."""
         now = _now()
         with self.transaction():
             self.db.conn.executemany(
@@ -336,18 +326,12 @@ class Archive(ReadAPI):
 
     # Internals of store_article
 
-    @staticmethod
-    def _content(article: Article, parser_version: str) -> dict[str, Any]:
-        return {
-            "headline": article.headline, "byline": article.byline,
-            "published": to_iso(article.published), "modified": to_iso(article.modified),
-            "section": article.section, "topic": article.topic, "summary": article.summary,
-            "image_url": article.image_url, "language": article.language,
-            "comment_count": article.comment_count, "word_count": article.word_count,
-            "body": article.body or "", "body_html": article.body_html or "",
-            "content_hash": content_hash(article), "parser_version": parser_version,
-            "warnings": _json(article.warnings),
-        }
+    def _content(self, article: Article, parser_version: str) -> dict[str, Any]:
+        """The article's columns but its identity, with its content hash and parser version."""
+        row = self.columns.row(article)
+        for name in IDENTITY:
+            del row[name]
+        return {**row, "content_hash": content_hash(article), "parser_version": parser_version}
 
     def _match(self, urls: list[str], digest: str, explicit: bool, has_text: bool) -> tuple[dict | None, bool]:
         """The archived row this article belongs to, and whether it was found by content hash:
@@ -433,7 +417,8 @@ class Archive(ReadAPI):
         links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
         self._insert("article_versions", {
             "article_id": article_id, "version": row["version"], "fetched_at": row["last_seen"],
-            "superseded_at": now, "crawl_id": crawl_id, **{k: row[k] for k in VERSIONED},
+            "superseded_at": now, "crawl_id": crawl_id, "content_hash": row["content_hash"],
+            "parser_version": row["parser_version"], **{c.name: row[c.name] for c in self.columns.versioned},
             "authors": _json([name for (name,) in authors]),
             "tags": _json([name for (name,) in tags]),
             "faqs": _json([{"question": q, "answer": a} for q, a in faqs]),
@@ -441,10 +426,12 @@ class Archive(ReadAPI):
         })
 
 
-def known_urls(path: str | Path) -> dict[str, tuple[int, str | None]]:
+def known_urls(path: str | Path) -> dict[str, KnownArticle]:
     """`Archive.known_urls` of the archive at `path`, {} when there is none yet: all a crawl
     asks of the archive before it starts."""
-    if not Path(path).exists():
+    try:
+        archive = Archive(path)
+    except NotFound:
         return {}
-    with Archive(path) as archive:
+    with archive:
         return archive.known_urls()

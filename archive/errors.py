@@ -19,4 +19,5 @@ class BadQuery(ArchiveError):
 
 
 class NotFound(ArchiveError):
-    """No archived article has that id or URL."""
+    """No archive file at that path (opening one never creates it unless asked), or no
+    archived article with that id or URL."""

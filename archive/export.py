@@ -8,10 +8,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO
 
+from .columns import article_columns
 from .db import Archive
 from .query import AUTHORS_JSON, FAQS_JSON, TAGS_JSON, article_filter, fts_query
 
-JSON_COLUMNS = ("authors", "tags", "faqs", "warnings")
+RELATED = ("authors", "tags", "faqs")  # exported after the columns, as JSON
+JSON_COLUMNS = frozenset(article_columns().json) | set(RELATED)
 # Articles matching a search query in their text or in one of their FAQ pairs.
 MATCHING = """a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match
   UNION SELECT f.article_id FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match)"""
@@ -45,12 +47,14 @@ def rows(archive: Archive, **selection) -> Iterator[dict]:
 
 
 def columns(archive: Archive) -> list[str]:
-    """The exported fields, in order: every column of `articles`, then authors, tags and faqs."""
-    return [column.name for column in archive.db["articles"].columns] + ["authors", "tags", "faqs"]
+    """The exported fields, in order: every column of `articles` (which has every stored field
+    of the model), then authors, tags and faqs."""
+    return [column.name for column in archive.db["articles"].columns] + list(RELATED)
 
 
 def write_jsonl(records: Iterable[dict], out: IO[str], fields: list[str]) -> int:
-    """One JSON object per line, JSON columns decoded; returns the number written."""
+    """One JSON object per line, JSON columns (the model's lists, authors, tags, faqs) decoded;
+    returns the number written."""
     n = 0
     for n, record in enumerate(records, 1):
         obj = {k: json.loads(record[k]) if k in JSON_COLUMNS and record[k] is not None else record[k] for k in fields}

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, make_dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_type_hints
 
 from dateutil import parser as dateparser
 
-from model import Faq, Link
+from model import Article, Faq, Link
+from model.article import storage
 
+from .columns import article_columns
 from .errors import BadQuery, NotFound
 from .schema import STAGES
 
@@ -29,11 +31,12 @@ TAGS_JSON = """(SELECT json_group_array(name) FROM (SELECT t.name FROM article_t
 FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answer', answer))
   FROM (SELECT question, answer FROM faqs WHERE article_id = a.id ORDER BY position))"""
 
-# Every FTS hit, article text or one FAQ pair, keyed by article. Headline hits weigh most.
+# Every FTS hit, article text or one FAQ pair, keyed by article, weighted by the fields'
+# search_weight (headline hits weigh most).
 # Snippets are made afterwards for the results only: snippet() on every hit of a common word
 # costs seconds on a large archive.
 HITS = """
-SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, 10.0, 4.0, 1.0) AS rank, 'article' AS matched
+SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, {weights}) AS rank, 'article' AS matched
 FROM articles_fts WHERE articles_fts MATCH :match
 UNION ALL
 SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
@@ -96,39 +99,22 @@ class VersionInfo:
     word_count: int
 
 
-@dataclass(frozen=True)
-class ArticleDetail:
-    """Everything archived about one article; `versions` are the earlier ones, oldest first."""
+def _detail_fields() -> list[tuple[str, object]]:
+    """ArticleDetail's fields: the id, every archived field of the model (dates as the ISO 8601
+    text they are stored as), then what the archive adds."""
+    hints = get_type_hints(Article)
+    kept = [(f.name, str | None if datetime in getattr(hints[f.name], "__args__", ()) else hints[f.name])
+            for f in fields(Article) if storage(f)]
+    return [("id", int), *kept, ("urls", list[str]), ("version", int), ("versions", list[VersionInfo]),
+            ("content_hash", str), ("parser_version", str), ("first_seen", str), ("last_seen", str),
+            ("last_modified_seen", str | None)]
 
-    id: int
-    canonical_url: str
-    url: str
-    headline: str | None
-    byline: str | None
-    authors: list[str]
-    tags: list[str]
-    published: str | None
-    modified: str | None
-    section: str | None
-    topic: str | None
-    summary: str | None
-    image_url: str | None
-    language: str | None
-    comment_count: int | None
-    word_count: int
-    body: str
-    body_html: str
-    faqs: list[Faq]
-    related_links: list[Link]
-    related_articles: list[Link]
-    urls: list[str]
-    version: int
-    versions: list[VersionInfo]
-    parser_version: str
-    warnings: list[str]
-    first_seen: str
-    last_seen: str
-    last_modified_seen: str | None
+
+ArticleDetail = make_dataclass("ArticleDetail", _detail_fields(), frozen=True)
+ArticleDetail.__module__ = __name__
+ArticleDetail.__doc__ = """Everything archived about one article: every field the archive keeps of
+`model.Article`, its id, every URL it was seen under, its version and the earlier ones (oldest
+first), and when it was seen."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +215,8 @@ def search(
     where, params = article_filter(author, tag, section, since, until)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
-    rows = list(archive.db.query(SEARCH.format(where=where), params))
+    weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
+    rows = list(archive.db.query(SEARCH.format(where=where, weights=weights), params))
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
@@ -257,10 +244,9 @@ def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
 
     links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
     scalars = {f.name for f in fields(ArticleDetail)} & row.keys()
+    decoded = set(article_columns().json) | {"authors", "tags"}
     return ArticleDetail(**{
-        **{name: row[name] for name in scalars},
-        "authors": json.loads(row["authors"]), "tags": json.loads(row["tags"]),
-        "warnings": json.loads(row["warnings"] or "[]"),
+        **{name: json.loads(row[name] or "[]") if name in decoded else row[name] for name in scalars},
         "faqs": [Faq(**r) for r in rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")],
         "related_links": [Link(r["text"], r["url"]) for r in links if r["kind"] == "related"],
         "related_articles": [Link(r["text"], r["url"]) for r in links if r["kind"] == "also_like"],

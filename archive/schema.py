@@ -10,53 +10,41 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .columns import ArticleColumns, article_columns
 from .errors import NotAnArchive
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
 
+# The tables, but for the article columns, which come from the model (`archive.columns`):
+# {article_columns} and {versioned_columns} are filled in by `initial_schema`.
 INITIAL_SCHEMA = """
 CREATE TABLE crawls (
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
     finished TEXT,
     start_urls TEXT NOT NULL DEFAULT '[]',
-    settings TEXT NOT NULL DEFAULT '{}',
+    settings TEXT NOT NULL DEFAULT '{{}}',
     status TEXT NOT NULL DEFAULT 'running',
     pages INTEGER NOT NULL DEFAULT 0,
     articles_new INTEGER NOT NULL DEFAULT 0,
     articles_updated INTEGER NOT NULL DEFAULT 0,
     duplicates INTEGER NOT NULL DEFAULT 0,
     errors INTEGER NOT NULL DEFAULT 0,
-    stats TEXT NOT NULL DEFAULT '{}'
+    stats TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
-    canonical_url TEXT NOT NULL UNIQUE,
     url_key TEXT NOT NULL UNIQUE,
-    canonical_source TEXT NOT NULL DEFAULT 'url',
-    url TEXT NOT NULL,
-    headline TEXT,
-    byline TEXT,
-    published TEXT,
-    modified TEXT,
-    section TEXT,
-    topic TEXT,
-    summary TEXT,
-    image_url TEXT,
-    language TEXT,
-    comment_count INTEGER,
-    word_count INTEGER NOT NULL DEFAULT 0,
-    body TEXT NOT NULL DEFAULT '',
-    body_html TEXT NOT NULL DEFAULT '',
+    {article_columns},
     content_hash TEXT NOT NULL,
     version INTEGER NOT NULL DEFAULT 1,
     parser_version TEXT NOT NULL DEFAULT '',
-    warnings TEXT NOT NULL DEFAULT '[]',
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     last_modified_seen TEXT,
-    crawl_id INTEGER REFERENCES crawls(id)
+    crawl_id INTEGER REFERENCES crawls(id),
+    UNIQUE (canonical_url)
 );
 CREATE INDEX idx_articles_content_hash ON articles(content_hash);
 CREATE INDEX idx_articles_published ON articles(published);
@@ -113,27 +101,12 @@ CREATE TABLE article_versions (
     superseded_at TEXT NOT NULL,
     crawl_id INTEGER REFERENCES crawls(id),
     content_hash TEXT NOT NULL,
-    canonical_url TEXT NOT NULL,
-    url TEXT NOT NULL,
-    headline TEXT,
-    byline TEXT,
+    {versioned_columns},
     authors TEXT NOT NULL DEFAULT '[]',
     tags TEXT NOT NULL DEFAULT '[]',
-    published TEXT,
-    modified TEXT,
-    section TEXT,
-    topic TEXT,
-    summary TEXT,
-    image_url TEXT,
-    language TEXT,
-    comment_count INTEGER,
-    word_count INTEGER NOT NULL DEFAULT 0,
-    body TEXT NOT NULL DEFAULT '',
-    body_html TEXT NOT NULL DEFAULT '',
     faqs TEXT NOT NULL DEFAULT '[]',
     links TEXT NOT NULL DEFAULT '[]',
     parser_version TEXT NOT NULL DEFAULT '',
-    warnings TEXT NOT NULL DEFAULT '[]',
     UNIQUE (article_id, version)
 );
 CREATE TABLE article_sightings (
@@ -166,38 +139,54 @@ CREATE TABLE errors (
     at TEXT NOT NULL
 );
 """
+ARTICLE_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
-# Search index over the article text; the triggers fire only when these columns change,
-# so that moving last_seen does not rewrite the index.
-FTS_COLUMNS = ("headline", "summary", "body")
-FTS_TRIGGERS = """
+
+def initial_schema(columns: ArticleColumns) -> str:
+    """INITIAL_SCHEMA with the article columns of `columns`."""
+    return INITIAL_SCHEMA.format(
+        article_columns=",\n    ".join(c.definition() for c in columns.all),
+        versioned_columns=",\n    ".join(c.definition() for c in columns.versioned),
+    )
+
+
+def article_search_triggers(names: list[str]) -> str:
+    """Triggers that keep articles_fts in step with the searched columns `names`; they fire
+    only when those columns change, so that moving last_seen does not rewrite the index."""
+    cols = ", ".join(names)
+    new, old = (", ".join(f"{side}.{n}" for n in names) for side in ("new", "old"))
+    return f"""
 CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-  INSERT INTO articles_fts (rowid, headline, summary, body)
-  VALUES (new.id, new.headline, new.summary, new.body);
+  INSERT INTO articles_fts (rowid, {cols}) VALUES (new.id, {new});
 END;
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-  INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)
-  VALUES ('delete', old.id, old.headline, old.summary, old.body);
+  INSERT INTO articles_fts (articles_fts, rowid, {cols}) VALUES ('delete', old.id, {old});
 END;
-CREATE TRIGGER articles_au AFTER UPDATE OF headline, summary, body ON articles BEGIN
-  INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)
-  VALUES ('delete', old.id, old.headline, old.summary, old.body);
-  INSERT INTO articles_fts (rowid, headline, summary, body)
-  VALUES (new.id, new.headline, new.summary, new.body);
+CREATE TRIGGER articles_au AFTER UPDATE OF {cols} ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, {cols}) VALUES ('delete', old.id, {old});
+  INSERT INTO articles_fts (rowid, {cols}) VALUES (new.id, {new});
 END;
 """
 
 
+def create_article_search(db: Database, names: list[str], tokenize: str | None = "porter") -> None:
+    """(Re)build the full-text index of articles over the columns `names`, with its triggers."""
+    for trigger in ARTICLE_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db["articles"].disable_fts()
+    db["articles"].enable_fts(names, tokenize=tokenize)
+    db.executescript(article_search_triggers(names))
+
+
 @MIGRATIONS()
 def m001_initial(db: Database) -> None:
-    db.executescript(INITIAL_SCHEMA)
+    db.executescript(initial_schema(article_columns()))
     db.index_foreign_keys()
 
 
 @MIGRATIONS()
 def m002_articles_fts(db: Database) -> None:
-    db["articles"].enable_fts(FTS_COLUMNS)
-    db.executescript(FTS_TRIGGERS)
+    create_article_search(db, article_columns().search_names, tokenize=None)
 
 
 FAQ_FTS_TRIGGERS = """
@@ -235,16 +224,33 @@ FROM faqs f JOIN articles a ON a.id = f.article_id""",
 @MIGRATIONS()
 def m003_stemmed_search_and_views(db: Database) -> None:
     """Porter-stemmed full-text search over articles and FAQ pairs; the researchers' views."""
-    db.execute("DROP TRIGGER IF EXISTS articles_ai")
-    db.execute("DROP TRIGGER IF EXISTS articles_ad")
-    db.execute("DROP TRIGGER IF EXISTS articles_au")
-    db["articles"].disable_fts()
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter")
-    db.executescript(FTS_TRIGGERS)
+    create_article_search(db, article_columns().search_names)
     db["faqs"].enable_fts(("question", "answer"), tokenize="porter")
     db.executescript(FAQ_FTS_TRIGGERS)
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
+
+
+def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
+    """What the archive lacks to keep `columns` (the article model's): the columns to add to
+    articles and article_versions, and whether the search index covers other fields."""
+    changes = []
+    for table, wanted in (("articles", columns.all), ("article_versions", columns.versioned)):
+        have = db[table].columns_dict
+        changes += [f"ALTER TABLE {table} ADD COLUMN {c.definition(adding=True)}" for c in wanted if c.name not in have]
+    if [c.name for c in db["articles_fts"].columns] != columns.search_names:
+        changes.append("rebuild articles_fts")
+    return changes
+
+
+def follow_model(db: Database, columns: ArticleColumns) -> None:
+    """Apply `model_changes`: a field added to the model gets its columns, a changed set of
+    searched fields a rebuilt index. A field removed from the model keeps its column."""
+    for change in model_changes(db, columns):
+        if change == "rebuild articles_fts":
+            create_article_search(db, columns.search_names)
+        else:
+            db.execute(change)
 
 
 def check_archive(db: Database) -> None:

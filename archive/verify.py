@@ -9,7 +9,7 @@ from pathlib import Path
 
 from model import Article, Faq, content_hash
 
-
+from .errors import NotFound
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
@@ -29,7 +29,10 @@ class Check:
 
 
 def verify_archive(path: str | Path) -> list[Check]:
-    """Run every check on the archive at `path`; a check that cannot run is a problem."""
+    """Run every check on the archive at `path`; a check that cannot run is a problem.
+    `NotFound` when there is no file at `path`."""
+    if not Path(path).is_file():
+        raise NotFound(f"{path} does not exist")
     conn = sqlite3.connect(f"file:{Path(path)}?mode=rw", uri=True)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")

@@ -39,8 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import Archive  # noqa: E402
-from crawler.items import Link  # noqa: E402
-from model import Article, Faq
+from model import Article, Faq, Link  # noqa: E402
 from parsers import PARSER_VERSION, parse_article  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -164,7 +163,7 @@ def store_rate(items: list, batch: int | None) -> dict:
     """Articles (with their raw pages) stored per second into a fresh file archive."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
-        with Archive(Path(tmp) / "store.db") as archive:
+        with Archive(Path(tmp) / "store.db", create=True) as archive:
             crawl_id = archive.start_crawl(["https://bench.example/"], {})
             seconds = store(archive, crawl_id, items, batch)
     return {"articles": len(items), "seconds": seconds, "rate": len(items) / seconds, "batch": batch}
@@ -187,7 +186,7 @@ def build_archive(articles: int, rebuild: bool = False, log=print) -> tuple[Path
     log(f"  building a {articles:,}-article archive in {path.relative_to(ROOT)} (kept for later runs) ...")
     started = time.perf_counter()
     storing = 0.0
-    with Archive(path) as archive:
+    with Archive(path, create=True) as archive:
         crawl_id = archive.start_crawl(["https://bench.example/"], {"synthesised": True})
         for start in range(0, articles, BATCH):
             items = synthesise(synth, start, min(BATCH, articles - start))

@@ -28,7 +28,8 @@ class CrawlerPipeline:
 
 
 class ValidatePipeline(CrawlerPipeline):
-    """An article needs a headline and a body; one without is recorded as a parse error."""
+    """An article lacking what it needs (`Article.missing_fields`: a headline and a body) is
+    recorded as a parse error."""
 
     def __init__(self, crawler):
         self.stats = crawler.stats
@@ -36,7 +37,7 @@ class ValidatePipeline(CrawlerPipeline):
     def process_item(self, item):
         if isinstance(item, FetchedArticle):
             article = item.article
-            missing = [name for name in ("headline", "body") if not getattr(article, name)]
+            missing = article.missing_fields()
             if missing:
                 self.stats.inc_value("bbn/invalid_article")
                 warnings = "; ".join(article.warnings)
@@ -90,7 +91,7 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self):
-        self.archive = self.resources.enter_context(Archive(self.path, check_same_thread=False))
+        self.archive = self.resources.enter_context(Archive(self.path, create=True, check_same_thread=False))
         self.resources.enter_context(self.archive.crawl_lock())
         self.archive.mark_interrupted_crawls()
         spider = self.crawler.spider

@@ -11,6 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from access_helpers import decoded
 from app.cli import cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -64,12 +65,11 @@ def test_export_jsonl_round_trips_every_article(sample, archive, tmp_path):
     result = run("export", "-o", str(out), "--db", str(sample.db))
     assert result.exit_code == 0, result.output
     records = {r["canonical_url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-    stored = {row["canonical_url"]: row for row in archive.db.query("SELECT * FROM articles")}
+    stored = {row["canonical_url"]: decoded(row) for row in archive.db.query("SELECT * FROM articles")}
     assert records.keys() == stored.keys() == {a["canonical_url"] for a in sample.articles}
     for url, row in stored.items():
         record = records[url]
-        assert {k: record[k] for k in row if k != "warnings"} == {k: v for k, v in row.items() if k != "warnings"}
-        assert record["warnings"] == json.loads(row["warnings"])
+        assert {k: record[k] for k in row} == row
         expected = sample.by_url(url)
         assert (record["authors"], record["tags"], record["faqs"]) == (expected["authors"], expected["tags"], expected["faqs"])
 
@@ -168,6 +168,13 @@ def test_unusable_archive_is_one_error_line(bad_files, monkeypatch, command, nam
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and message in result.stderr
     assert not (bad_files / "out.jsonl").exists()
+
+
+def test_verify_of_a_missing_archive_is_one_error_line(tmp_path):
+    result = run("verify", "--db", str(tmp_path / "missing.db"))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "missing.db does not exist" in result.stderr
+    assert not (tmp_path / "missing.db").exists()
 
 
 @pytest.mark.parametrize("args, message", [

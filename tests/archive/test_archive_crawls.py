@@ -81,7 +81,7 @@ def test_finish_crawl_counts_its_own_rows(archive):
 
 def test_crawl_lock_refuses_a_second_archive(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as one, Archive(path) as two:
+    with Archive(path, create=True) as one, Archive(path) as two:
         with one.crawl_lock():
             with pytest.raises(ArchiveLocked, match=str(path)):
                 with two.crawl_lock():
@@ -93,7 +93,7 @@ def test_crawl_lock_refuses_a_second_archive(tmp_path):
 
 def test_crawl_lock_held_by_another_process(tmp_path):
     path = tmp_path / "a.db"
-    Archive(path).close()
+    Archive(path, create=True).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys
@@ -123,7 +123,7 @@ def test_crawl_lock_is_a_no_op_in_memory(archive):
 
 def test_concurrent_writers_do_not_corrupt(tmp_path):
     path = tmp_path / "a.db"
-    Archive(path).close()
+    Archive(path, create=True).close()
     writer = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})

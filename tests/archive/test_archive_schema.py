@@ -4,23 +4,27 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
-from archive import Archive, NotAnArchive
+from archive import Archive, NotAnArchive, NotFound
 from archive.schema import MIGRATIONS
+from model import Article
+from model.article import storage
 
 from archive_factories import make_article
 
+# The article columns come from the model: every field stored in a column of its own, in
+# article_versions too when versioned. The rest is the archive's own record of each article.
+STORED = [f for f in fields(Article) if storage(f) == "column"]
 TABLES = {
     "crawls": {"id", "started", "finished", "start_urls", "settings", "status", "pages", "articles_new",
                "articles_updated", "duplicates", "errors", "stats"},
-    "articles": {"id", "canonical_url", "url_key", "canonical_source", "url", "headline", "byline", "published",
-                 "modified", "section", "topic", "summary", "image_url", "language", "comment_count",
-                 "word_count", "body", "body_html", "content_hash", "version", "parser_version", "warnings",
-                 "first_seen", "last_seen", "last_modified_seen", "crawl_id"},
+    "articles": {"id", "url_key", "content_hash", "version", "parser_version", "first_seen", "last_seen",
+                 "last_modified_seen", "crawl_id"} | {f.name for f in STORED},
     "authors": {"id", "name"},
     "article_authors": {"article_id", "author_id", "position"},
     "tags": {"id", "name"},
@@ -29,10 +33,8 @@ TABLES = {
     "links": {"article_id", "kind", "position", "text", "url"},
     "article_urls": {"id", "url", "url_key", "article_id", "first_seen"},
     "article_versions": {"id", "article_id", "version", "fetched_at", "superseded_at", "crawl_id",
-                         "content_hash", "canonical_url", "url", "headline", "byline", "authors", "tags",
-                         "published", "modified", "section", "topic", "summary", "image_url", "language",
-                         "comment_count", "word_count", "body", "body_html", "faqs", "links",
-                         "parser_version", "warnings"},
+                         "content_hash", "authors", "tags", "faqs", "links", "parser_version"}
+                        | {f.name for f in STORED if f.metadata["versioned"]},
     "article_sightings": {"id", "crawl_id", "article_id", "url", "outcome", "at"},
     "pages": {"id", "url", "crawl_id", "fetched_at", "status", "content_type", "size", "sha256",
               "compression", "body"},
@@ -97,8 +99,28 @@ def test_deleting_an_article_cascades(archive, crawl_id):
     assert counts["faqs"] == counts["links"] == counts["article_urls"] == 0
 
 
+def test_the_search_index_covers_the_searchable_fields(archive):
+    assert [c.name for c in archive.db["articles_fts"].columns] == [
+        f.name for f in STORED if f.metadata["search_weight"] > 0]
+
+
+def test_a_missing_file_is_not_found_and_not_created(tmp_path):
+    path = tmp_path / "typo.db"
+    with pytest.raises(NotFound, match="typo.db does not exist"):
+        Archive(path)
+    assert not path.exists()
+
+
+def test_create_makes_a_new_archive_and_opens_an_existing_one(tmp_path):
+    path = tmp_path / "new.db"
+    with Archive(path, create=True) as arc:
+        arc.start_crawl([])
+    with Archive(path, create=True) as arc, Archive(path) as again:
+        assert arc.counts()["crawls"] == again.counts()["crawls"] == 1
+
+
 def test_pragmas_on_a_file(tmp_path):
-    with Archive(tmp_path / "a.db") as arc:
+    with Archive(tmp_path / "a.db", create=True) as arc:
         assert arc.db.journal_mode == "wal"
         assert arc.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
         assert arc.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -107,7 +129,7 @@ def test_pragmas_on_a_file(tmp_path):
 
 def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as arc:
+    with Archive(path, create=True) as arc:
         crawl_id = arc.start_crawl([])
         arc.store_article(make_article(), crawl_id=crawl_id)
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]

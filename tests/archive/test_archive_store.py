@@ -9,10 +9,9 @@ from itertools import permutations
 
 import pytest
 
-from archive import Archive, StoreResult
-from model import content_hash
+from archive import Archive, KnownArticle, StoreResult
 from archive_factories import BASE, make_article
-from model import Faq, Link
+from model import Faq, Link, content_hash, url_key
 
 URL = f"{BASE}/news/uk-politics-66812345"
 AMP = f"{BASE}/news/amp/uk-politics-66812345"
@@ -138,7 +137,7 @@ def test_url_variants_share_one_article(archive, crawl_id, variant):
     result = archive.store_article(make_article(variant), crawl_id=crawl_id)
     assert result == StoreResult(1, "unchanged", 1)
     assert urls_of(archive, 1) == {URL, variant}
-    assert archive.known_article_id(variant) == 1 and archive.is_known_url(variant)
+    assert archive.known_article_id(variant) == 1
 
 
 def test_amp_copy_with_canonical_is_an_alias(archive, crawl_id):
@@ -210,8 +209,8 @@ def snapshot(archive: Archive) -> dict:
         return sorted(tuple(r) for r in archive.db.execute(sql))
 
     canonical = "(SELECT canonical_url FROM articles a WHERE a.id = x.article_id)"
-    skip = {"id", "first_seen", "last_seen"}
-    columns = [c for c in archive.db.table("articles").columns_dict if c not in skip]
+    skip = {"id", "first_seen", "last_seen", "canonical_url"}
+    columns = ["canonical_url"] + [c for c in archive.db.table("articles").columns_dict if c not in skip]
     return {
         "articles": rows(f"SELECT {', '.join(columns)} FROM articles"),
         "article_urls": rows(f"SELECT url, url_key, {canonical} FROM article_urls x"),
@@ -303,20 +302,21 @@ def test_a_failure_rolls_back_the_whole_article(archive, crawl_id):
     with pytest.raises(sqlite3.IntegrityError):
         archive.store_article(replace(broken, url=f"{BASE}/news/new"), crawl_id=crawl_id)
     assert (snapshot(archive), archive.counts()) == before
-    assert not archive.is_known_url(f"{BASE}/elsewhere")
+    assert archive.known_article_id(f"{BASE}/elsewhere") is None
 
 
 def test_lookups_touch_and_aliases(archive, crawl_id):
-    assert archive.known_article_id(URL) is None and not archive.is_known_url(URL)
-    assert archive.lastmod_of(URL) is None
+    assert archive.known_article_id(URL) is None and archive.known_urls() == {}
     article_id = archive.store_article(make_article(), crawl_id=crawl_id, lastmod="2023-09-14",
                                        fetched_at="2000-01-01T00:00:00+00:00").article_id
-    assert archive.lastmod_of(URL.replace("https://www.", "http://")) == "2023-09-14"
+    known = KnownArticle(article_id, "2023-09-14")
+    assert archive.known_urls() == {url_key(URL): known}
+    assert known.article_id == article_id and known.lastmod == "2023-09-14"
     archive.store_article(make_article(), crawl_id=crawl_id)
-    assert archive.lastmod_of(URL) == "2023-09-14"
+    assert archive.known_urls()[url_key(URL.replace("https://www.", "http://"))] == known
 
     crawl2 = archive.start_crawl([])
-    archive.touch(article_id, crawl2)
+    archive.touch_many([article_id], crawl2)
     row = archive.db.table("articles").get(article_id)
     assert row["crawl_id"] == crawl2 and row["last_seen"] > "2000-01-01" and row["version"] == 1
 

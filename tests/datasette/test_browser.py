@@ -66,7 +66,7 @@ def test_search_page_in_chromium_shows_the_headline(crawled, tmp_path):
 def test_hostile_article_runs_no_script_in_chromium(tmp_path):
     src = tmp_path / "src.db"
     mark = "document.body.setAttribute('data-xss', '{}')"
-    with Archive(src) as arc:
+    with Archive(src, create=True) as arc:
         crawl_id = arc.start_crawl(["https://www.bbn.example/"])
         arc.store_article(make_article(
             headline=f'Hostile <img src=x onerror="{mark.format(1)}">',

@@ -22,7 +22,7 @@ LIVE = [re.compile(p, re.I) for p in (r"<script>alert", r"<img[^>]*onerror", r"h
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     db = tmp_path_factory.mktemp("xss") / "hostile.db"
-    with Archive(db) as arc:
+    with Archive(db, create=True) as arc:
         crawl_id = arc.start_crawl(["https://www.bbn.example/"])
         arc.store_article(make_article(
             headline=f"Headline {IMG}", summary=f"Summary {SCRIPT}", body=f"Body text {SCRIPT}",

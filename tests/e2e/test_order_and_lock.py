@@ -32,7 +32,7 @@ def test_same_archive_whatever_the_order_pages_arrive_in(site, tmp_path):
 
 def test_a_second_crawl_of_the_same_archive_refuses_with_a_clear_message(site, tmp_path):
     db = tmp_path / "locked.db"
-    with Archive(db) as archive, archive.crawl_lock():
+    with Archive(db, create=True) as archive, archive.crawl_lock():
         result = crawl(db, site.base_url, check=False)
     assert result.returncode == 1
     assert "is being crawled by another process" in result.stderr

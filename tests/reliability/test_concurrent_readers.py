@@ -75,7 +75,7 @@ class Readers:
 
 def test_reading_while_a_crawl_writes(site, tmp_path):
     db = tmp_path / "archive.db"
-    Archive(db).close()  # created and migrated, as a nightly archive is
+    Archive(db, create=True).close()  # created and migrated, as a nightly archive is
     with Readers(db) as readers:
         result = subprocess.run(
             [sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(db), "--local"],

@@ -18,7 +18,7 @@ from tests.archive.archive_factories import BASE, make_article
 def db(tmp_path):
     """An archive of three articles with FAQs, closed (its WAL checkpointed into the file)."""
     path = tmp_path / "archive.db"
-    with Archive(path) as archive:
+    with Archive(path, create=True) as archive:
         crawl_id = archive.start_crawl([BASE])
         for n in range(3):
             archive.store_article(make_article(f"{BASE}/news/story-{n}", headline=f"Story {n}",

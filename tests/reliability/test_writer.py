@@ -23,7 +23,7 @@ def _reasons(db) -> list[str]:
 
 def test_writes_commit_in_order_and_are_visible_to_other_connections_after_flush(tmp_path):
     db = tmp_path / "archive.db"
-    with Archive(db, check_same_thread=False) as archive:
+    with Archive(db, create=True, check_same_thread=False) as archive:
         crawl_id = archive.start_crawl(["https://example.org/"])
         writer = ArchiveWriter(archive, batch_seconds=60)
         writer.start()
@@ -41,7 +41,7 @@ def test_a_failing_write_costs_only_itself(tmp_path, caplog):
     def broken():
         raise RuntimeError("boom")
 
-    with Archive(db, check_same_thread=False) as archive:
+    with Archive(db, create=True, check_same_thread=False) as archive:
         crawl_id = archive.start_crawl(["https://example.org/"])
         writer = ArchiveWriter(archive)
         writer.start()
@@ -55,7 +55,7 @@ def test_a_failing_write_costs_only_itself(tmp_path, caplog):
 
 def test_a_batch_that_cannot_commit_is_counted_and_logged(tmp_path, caplog):
     db = tmp_path / "archive.db"
-    with Archive(db, check_same_thread=False) as archive:
+    with Archive(db, create=True, check_same_thread=False) as archive:
         crawl_id = archive.start_crawl(["https://example.org/"])
         archive.db.execute("PRAGMA busy_timeout = 50")
         other = sqlite3.connect(db, isolation_level=None)
