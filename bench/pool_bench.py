@@ -1,5 +1,6 @@
-"""The parse pool's cost to the crawl: pages pushed through each pool as the spider pushes
-them (links included, CONCURRENT pages in flight), on the same pages, in one run.
+"""The parse pool's cost to the crawl: pages pushed through the parse workers as the spider
+pushes them (links included, CONCURRENT pages in flight), against parsing in process, on the
+same pages, in one run. (It chose the hand-written pool over pebble.ProcessPool: bench/README.md.)
 
     python bench/pool_bench.py [--rounds 5] [--processes 1] [--corpus DIR] [--pages N]
 
@@ -32,11 +33,9 @@ CONCURRENT = 16  # the crawl's CONCURRENT_REQUESTS
 
 def pools(processes: int) -> dict:
     from crawler.parse_pool import ParsePool
-    from crawler.parse_pool_pebble import PebblePool
 
     return {
-        "hand-written pipes": lambda: ParsePool(processes),
-        "pebble.ProcessPool": lambda: PebblePool(processes),
+        "parse workers": lambda: ParsePool(processes),
         "in process": lambda: ParsePool(0),
     }
 
