@@ -8,6 +8,8 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -101,6 +103,30 @@ def test_a_page_that_hangs_fails_after_the_timeout_and_the_pages_behind_it_go_on
     assert [first, *rest] == [parse_fetched(body, CONTENT_TYPE, url) for body, url in PAGES if url != PAGES[1][1]]
     assert started == 2  # the worker killed on the hanging page, and its replacement
     assert seconds < 30  # not the hour the page would take
+
+
+def test_a_crawl_with_a_hanging_page_ends_and_records_it(site, tmp_path):
+    """The sample site crawled with workers that hang on one article: the crawl finishes, that
+    page is a parse error naming the timeout, the other articles are archived."""
+    db, hanging = tmp_path / "archive.db", "/2023/09/25/heatwave-health-warning/"
+    started = time.monotonic()
+    result = subprocess.run(
+        [*POISON_WORKER, "crawl", site.base_url, "--db", str(db), "--local",
+         "-s", "PARSE_TIMEOUT=2", "-s", "PARSE_PROCESSES=1"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HANG_URL_PART": hanging},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 60
+    conn = sqlite3.connect(db)
+    try:
+        errors = conn.execute("SELECT url, stage, reason FROM errors WHERE reason LIKE '%timed out%'").fetchall()
+        archived = {url for (url,) in conn.execute("SELECT canonical_url FROM articles")}
+        status = conn.execute("SELECT status FROM crawls").fetchall()
+    finally:
+        conn.close()
+    assert errors == [(site.base_url.rstrip("/") + hanging, "parse", "ParseFailed: parse timed out after 2 s")]
+    assert status == [("finished",)]
+    assert len(archived) >= 10 and not any(hanging in url for url in archived)
 
 
 def test_a_slow_start_is_not_a_slow_page():
