@@ -276,8 +276,10 @@ def stats(db, plot, as_json):
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option("--processes", type=click.IntRange(min=0), metavar="N",
               help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
+@click.option("--parse-timeout", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
+              metavar="SECONDS", help="A page that takes a worker longer is a parse failure (no timeout with --processes 0).")
 @clear_errors
-def reparse(db, since, processes):
+def reparse(db, since, processes, parse_timeout):
     """Parse the archived pages again with the current parser, without fetching. Changed
     articles get a new version; failures are recorded in errors under a crawl of their own.
     Holds the crawl lock.
@@ -290,7 +292,7 @@ def reparse(db, since, processes):
     from parsers import PARSER_VERSION
 
     with Archive(db) as archive:
-        result = reparse_archive(archive, since, processes)
+        result = reparse_archive(archive, since, processes, parse_timeout)
     click.echo(f"reparse (crawl {result.crawl_id}, parser {PARSER_VERSION}): {result.parsed} pages parsed,"
                f" {result.changed} articles changed, {result.unchanged} unchanged, {result.failed} failed")
 

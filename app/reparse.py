@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from crawler.parse_pool import ParsePool, auto_processes
+from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers import PARSER_VERSION
 from model import url_key
 
@@ -51,11 +51,13 @@ class ReparseResult:
     failed: int = 0
 
 
-def reparse(archive: Archive, since: str | date | None = None, processes: int | None = None) -> ReparseResult:
+def reparse(archive: Archive, since: str | date | None = None, processes: int | None = None,
+            parse_timeout: float = PARSE_TIMEOUT) -> ReparseResult:
     """Parse each article's stored page (only pages fetched since `since`, if given) with the
     current parser and store the result, holding the crawl lock. Pages are parsed in
-    `processes` worker processes (None: one per CPU, at most four; 0: in process) while this
-    one stores, BATCH pages per transaction."""
+    `processes` worker processes (None: one per CPU, at most four; 0: in process, where no
+    timeout applies) while this one stores, BATCH pages per transaction; a page that takes a
+    worker longer than `parse_timeout` seconds is a parse failure."""
     bound = date_bound(since) if since else None
     with archive.crawl_lock():
         crawl_id = archive.start_crawl(["reparse"], {"parser_version": PARSER_VERSION, "since": bound})
@@ -64,7 +66,7 @@ def reparse(archive: Archive, since: str | date | None = None, processes: int | 
             archive.db.register_function(url_key, deterministic=True, name="page_key")
             # Read all first: storing writes to the tables the query reads.
             pages = list(archive.db.query(ARTICLE_PAGES, {"since": bound}))
-            pool = ParsePool(auto_processes(reserved=0) if processes is None else processes)
+            pool = ParsePool(auto_processes(reserved=0) if processes is None else processes, timeout=parse_timeout)
             asyncio.run(_reparse_pages(archive, pages, crawl_id, result, pool))
             status = "finished"
         finally:

@@ -1,12 +1,14 @@
 """Parsing beside the crawl: fetched pages are decoded and parsed in worker processes, so the
-crawl's largest CPU cost runs on other cores instead of blocking Scrapy's event loop, and a
-page that kills the parser's process (twice: the first death may be chance) costs that page
-only.
+crawl's largest CPU cost runs on other cores instead of blocking Scrapy's event loop. A page
+that kills the parser's process (twice: the first death may be chance) or takes longer than
+the timeout costs that page only: its worker is replaced and the pages behind it go on.
 
 Each worker is `python -m crawler.parse_pool`, fed length-prefixed pickles over its stdin
 and answering in order on its stdout, each answer with its CPU time and peak RSS so far.
 Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
-beyond the first, at most four."""
+beyond the first, at most four. Setting PARSE_TIMEOUT: seconds a worker may spend on one
+page (default 30); it cannot apply in process (nothing can stop a parse running in the event
+loop's own thread), so PARSE_PROCESSES=0 has no timeout."""
 from __future__ import annotations
 
 import asyncio
@@ -27,11 +29,12 @@ from parsers.document import page_text
 MAX_AUTO_PROCESSES = 4
 HEADER = struct.Struct("!I")
 PIPE_BYTES = 1 << 20
+PARSE_TIMEOUT = 30.0
 Parsed = tuple[Article | None, list[str]]
 
 
 class ParseFailed(Exception):
-    """The parser raised on this page, or its process died while parsing it."""
+    """The parser raised on this page, took longer than the timeout, or its process died on it twice."""
 
 
 def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
@@ -53,6 +56,9 @@ class _Worker:
     process: asyncio.subprocess.Process
     pending: deque = field(default_factory=deque)  # futures, in the order of their pages
     reader: asyncio.Task | None = None
+    ready: bool = False  # started: a page's time counts from then
+    deadline: asyncio.TimerHandle | None = None  # for the page at the head of `pending`
+    timed_out: asyncio.Future | None = None  # the page it was killed for
     cpu_seconds: float = 0.0  # as the worker last reported them
     peak_rss_mib: float = 0.0
 
@@ -66,11 +72,13 @@ class _Died(Exception):
 
 
 class ParsePool:
-    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process);
-    `command` starts a worker (default: this module's `serve`)."""
+    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process), each
+    page given `timeout` seconds of its worker's time; `command` starts a worker (default: this
+    module's `serve`)."""
 
-    def __init__(self, processes: int, command: list[str] | None = None):
+    def __init__(self, processes: int, timeout: float = PARSE_TIMEOUT, command: list[str] | None = None):
         self.processes = processes
+        self.timeout = timeout
         self.command = command or [sys.executable, "-m", __name__]
         self.started = 0
         self._workers: list[_Worker] = []
@@ -88,6 +96,7 @@ class ParsePool:
                 continue
             future = asyncio.get_running_loop().create_future()
             worker.pending.append(future)
+            self._arm(worker)
             try:
                 worker.process.stdin.write(frame)
                 await worker.process.stdin.drain()
@@ -136,6 +145,19 @@ class ParsePool:
                     self._workers.append(worker)  # list may be replaced while this awaits
         return min(self._workers, key=lambda w: len(w.pending))
 
+    def _arm(self, worker: _Worker) -> None:
+        """Time the page the worker is parsing now, the head of its queue (answers come in order)."""
+        if worker.ready and worker.pending and worker.deadline is None:
+            worker.deadline = asyncio.get_running_loop().call_later(
+                self.timeout, self._time_out, worker, worker.pending[0])
+
+    def _time_out(self, worker: _Worker, page: asyncio.Future) -> None:
+        """Kill the worker still parsing `page`; its reader then fails the page and requeues the rest."""
+        worker.deadline = None
+        if worker.pending and worker.pending[0] is page and worker.process.returncode is None:
+            worker.timed_out = page
+            worker.process.kill()
+
     async def _start(self) -> _Worker:
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
@@ -155,23 +177,38 @@ class ParsePool:
             while True:
                 size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
                 kind, value, worker.cpu_seconds, worker.peak_rss_mib = pickle.loads(await stdout.readexactly(size))
-                future = worker.pending.popleft()
-                if future.done():
-                    continue
-                if kind == "ok":
-                    future.set_result(value)
+                if worker.deadline is not None:
+                    worker.deadline.cancel()
+                    worker.deadline = None
+                if kind == "ready":
+                    worker.ready = True
                 else:
-                    future.set_exception(ParseFailed(value))
+                    _settle(worker.pending.popleft(), kind, value)
+                self._arm(worker)
         except (asyncio.IncompleteReadError, ConnectionResetError):
             code = await worker.process.wait()
+            if worker.deadline is not None:
+                worker.deadline.cancel()
             if worker.pending:
                 culprit = worker.pending.popleft()
-                if not culprit.done():
+                if culprit.done():
+                    pass
+                elif culprit is worker.timed_out:
+                    culprit.set_exception(ParseFailed(f"parse timed out after {self.timeout:g} s"))
+                else:
                     culprit.set_exception(_Died(f"exit code {code}"))
             while worker.pending:
                 future = worker.pending.popleft()
                 if not future.done():
                     future.set_exception(_Requeue())
+
+
+def _settle(future: asyncio.Future, kind: str, value) -> None:
+    if not future.done():
+        if kind == "ok":
+            future.set_result(value)
+        else:
+            future.set_exception(ParseFailed(value))
 
 
 def _peak_rss_mib(usage) -> float:
@@ -203,18 +240,24 @@ def _frame(value) -> bytes:
 
 
 def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
-    """A worker: parse each page read from stdin, answer on stdout, until end of input."""
+    """A worker: say it is ready, then parse each page read from stdin and answer on stdout,
+    until end of input."""
     for pipe in (stdin, stdout):
         _widen(pipe)
+    _answer(stdout, ("ready", None))
     while header := stdin.read(HEADER.size):
         page = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
         try:
             answer = ("ok", parse_fetched(*page))
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
-        stdout.flush()
+        _answer(stdout, answer)
+
+
+def _answer(stdout, answer: tuple) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
+    stdout.flush()
 
 if __name__ == "__main__":
     serve()

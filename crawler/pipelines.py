@@ -102,8 +102,10 @@ class StorePipeline:
         self.writer.start()
         self.resources.callback(self.writer.close)
 
-    def process_item(self, item):
-        self.writer.submit(self._store_or_record, item)
+    async def process_item(self, item):
+        """Queue the item's write; while the writer's queue is full, wait for room without
+        blocking the reactor."""
+        await self.writer.put(self._store_or_record, item)
         return item
 
     def flush(self) -> None:

@@ -59,6 +59,9 @@ ARCHIVE_DB = "archive.db"
 # Processes that parse fetched pages beside the crawl (crawler.parse_pool); 0 parses in the
 # crawl's own process. None: one per CPU beyond the first, at most four.
 PARSE_PROCESSES = None
+# Seconds a parse worker may spend on one page; past it the page is a parse error and its worker
+# is replaced. Not applied with PARSE_PROCESSES = 0 (a parse in the crawl's own thread cannot be stopped).
+PARSE_TIMEOUT = 30
 ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
 
 LOG_LEVEL = "INFO"

@@ -4,13 +4,16 @@ one per item halves the cost of a write.
 
 A batch commits when no write is waiting, or after BATCH_SECONDS: a quiet crawl commits every
 item at once, a busy one about once a second (a killed crawl loses at most that second, which
-its next run fetches again)."""
+its next run fetches again). When QUEUE_SIZE writes wait, `put` waits for room without blocking
+the event loop."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from archive import Archive
@@ -23,7 +26,9 @@ _STOP = object()
 
 class ArchiveWriter:
     """`submit(fn, *args)` runs `fn(*args)` on the writer thread, inside the current batch's
-    transaction; `fn` records its own failures. `flush()` waits until every submitted write is
+    transaction; `fn` records its own failures. `await put(fn, *args)` does the same from the
+    event loop: while the queue is full it waits there, not in the loop's thread. Writes run
+    in the order they were submitted or put. `flush()` waits until every submitted write is
     committed; `close()` flushes and stops the thread. The archive is only used by this thread
     between `start()` and `close()`."""
 
@@ -32,27 +37,71 @@ class ArchiveWriter:
         self.batch_seconds = batch_seconds
         self.failed_batches = 0
         self._queue: queue.Queue = queue.Queue(QUEUE_SIZE)
+        self._waiting: deque = deque()  # (task, future) of puts waiting for room, in order
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def submit(self, fn: Callable, *args) -> None:
-        if not self._thread.is_alive():
-            raise RuntimeError("the archive writer is not running")
+        self._check_running()
         self._queue.put((fn, args))
+
+    async def put(self, fn: Callable, *args) -> None:
+        self._check_running()
+        if not self._waiting:
+            try:
+                self._queue.put_nowait((fn, args))
+                return
+            except queue.Full:
+                pass
+        self._loop = asyncio.get_running_loop()
+        room = self._loop.create_future()
+        self._waiting.append(((fn, args), room))
+        self._move_waiting()  # the writer may have made room before this put was waiting
+        await room
 
     def flush(self) -> None:
         self._queue.join()
 
     def close(self) -> None:
         if self._thread.is_alive():
+            while self._waiting:  # puts whose event loop stopped before there was room
+                task, room = self._waiting.popleft()
+                self._queue.put(task)
             self._queue.put(_STOP)
             self._thread.join()
 
+    def _check_running(self) -> None:
+        if not self._thread.is_alive():
+            raise RuntimeError("the archive writer is not running")
+
+    def _move_waiting(self) -> None:
+        """On the event loop: queue the waiting puts, in order, while there is room."""
+        while self._waiting:
+            task, room = self._waiting[0]
+            try:
+                self._queue.put_nowait(task)
+            except queue.Full:
+                return
+            self._waiting.popleft()
+            if not room.done():
+                room.set_result(None)
+
+    def _take(self, block: bool = True):
+        """On the writer thread: the next write; a put waiting for room is told there is some."""
+        task = self._queue.get() if block else self._queue.get_nowait()
+        if self._waiting:
+            try:
+                self._loop.call_soon_threadsafe(self._move_waiting)
+            except RuntimeError:
+                pass  # the loop is closed: close() queues what still waits
+        return task
+
     def _run(self) -> None:
         while True:
-            task = self._queue.get()
+            task = self._take()
             if task is _STOP:
                 self._queue.task_done()
                 return
@@ -65,7 +114,7 @@ class ArchiveWriter:
                         if time.monotonic() >= deadline:
                             break
                         try:
-                            task = self._queue.get_nowait()
+                            task = self._take(block=False)
                         except queue.Empty:
                             break
                         taken += 1

@@ -15,7 +15,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive import known_urls
 from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
-from crawler.parse_pool import ParsePool, auto_processes
+from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
 from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
@@ -59,7 +59,8 @@ class BbnSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
         processes = crawler.settings.get("PARSE_PROCESSES")
-        spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes))
+        spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
+                                  timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
         if not spider.refresh:
             spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
         return spider

@@ -1,19 +1,32 @@
 """A parse worker that dies, as a parser crash would, on every page whose URL contains
-"poison"; the parse pool's tests start it in place of `python -m crawler.parse_pool`."""
+"poison", and hangs, as a parser stuck in a loop would, on every page whose URL contains
+"hang" (or $HANG_URL_PART); the parse pool's tests start it in place of `python -m
+crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
+these workers."""
 import os
 import signal
+import sys
+import time
 
 from crawler import parse_pool
 
 parse = parse_pool.parse_fetched
 
 
-def parse_or_die(body, content_type, url, links):
+def parse_or_fail(body, content_type, url, links):
     if "poison" in url:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("HANG_URL_PART", "hang") in url:
+        time.sleep(3600)
     return parse(body, content_type, url, links)
 
 
 if __name__ == "__main__":
-    parse_pool.parse_fetched = parse_or_die
-    parse_pool.serve()
+    if sys.argv[1:2] == ["crawl"]:
+        from app.cli import cli
+
+        parse_pool.ParsePool.__init__.__defaults__ = (parse_pool.PARSE_TIMEOUT, [sys.executable, __file__])
+        cli(sys.argv[1:], prog_name="bbn-archive")
+    else:
+        parse_pool.parse_fetched = parse_or_fail
+        parse_pool.serve()

@@ -87,8 +87,9 @@ class Chain:
         for result in asyncio.run(_collect(self.spider.parse_html_page(response))):
             if isinstance(result, Request):
                 continue
-            for pipeline in self.pipelines:
+            for pipeline in self.pipelines[:-1]:
                 result = pipeline.process_item(result)
+            result = asyncio.run(self.store.process_item(result))  # it awaits room in the writer's queue
             aliased = aliased or isinstance(result, Alias)
         self.store.flush()
         after = self._counts()

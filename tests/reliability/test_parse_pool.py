@@ -1,13 +1,17 @@
 """The parse pool: worker processes give the in-process parser's results; a worker killed by
-chance costs no page, a page that kills two workers fails alone, the pages queued behind it
-parsed by a new worker; a parser exception comes back as that page's error."""
+chance costs no page, a page that kills two workers fails alone, a page that hangs fails after
+the timeout, the pages queued behind either parsed by a new worker; a parser exception comes
+back as that page's error."""
 from __future__ import annotations
 
 import asyncio
 import json
 import os
 import signal
+import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,7 @@ PAGES = [
     for case in sorted(FIXTURES.iterdir()) if (case / "input.html").is_file()
 ]
 CONTENT_TYPE = "text/html; charset=utf-8"
+POISON_WORKER = [sys.executable, str(Path(__file__).with_name("poison_worker.py"))]
 
 
 def run(coro):
@@ -66,7 +71,7 @@ def test_a_page_that_kills_two_workers_fails_alone():
     pages = [(PAGES[0][0], poison_url), *PAGES]
 
     async def main():
-        pool = ParsePool(1, command=[sys.executable, str(Path(__file__).with_name("poison_worker.py"))])
+        pool = ParsePool(1, command=POISON_WORKER)
         results = await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in pages),
                                        return_exceptions=True)
         await pool.close()
@@ -77,6 +82,66 @@ def test_a_page_that_kills_two_workers_fails_alone():
     assert str(failure) == f"the parser's process died on this page, twice (exit code {-signal.SIGKILL})"
     assert results == [parse_fetched(body, CONTENT_TYPE, url) for body, url in PAGES]
     assert started == 3  # the first worker, the one the page was sent to again, the one after
+
+
+def test_a_page_that_hangs_fails_after_the_timeout_and_the_pages_behind_it_go_on():
+    hanging_url = "https://example.com/2023/01/01/hang/"
+    pages = [PAGES[0], (PAGES[1][0], hanging_url), *PAGES[2:]]
+
+    async def main():
+        pool = ParsePool(1, timeout=2, command=POISON_WORKER)
+        started = time.monotonic()
+        results = await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in pages),
+                                       return_exceptions=True)
+        seconds = time.monotonic() - started
+        await pool.close()
+        return results, pool.started, seconds
+
+    (first, failure, *rest), started, seconds = run(main())
+    assert isinstance(failure, ParseFailed)
+    assert str(failure) == "parse timed out after 2 s"
+    assert [first, *rest] == [parse_fetched(body, CONTENT_TYPE, url) for body, url in PAGES if url != PAGES[1][1]]
+    assert started == 2  # the worker killed on the hanging page, and its replacement
+    assert seconds < 30  # not the hour the page would take
+
+
+def test_a_crawl_with_a_hanging_page_ends_and_records_it(site, tmp_path):
+    """The sample site crawled with workers that hang on one article: the crawl finishes, that
+    page is a parse error naming the timeout, the other articles are archived."""
+    db, hanging = tmp_path / "archive.db", "/2023/09/25/heatwave-health-warning/"
+    started = time.monotonic()
+    result = subprocess.run(
+        [*POISON_WORKER, "crawl", site.base_url, "--db", str(db), "--local",
+         "-s", "PARSE_TIMEOUT=2", "-s", "PARSE_PROCESSES=1"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HANG_URL_PART": hanging},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 60
+    conn = sqlite3.connect(db)
+    try:
+        errors = conn.execute("SELECT url, stage, reason FROM errors WHERE reason LIKE '%timed out%'").fetchall()
+        archived = {url for (url,) in conn.execute("SELECT canonical_url FROM articles")}
+        status = conn.execute("SELECT status FROM crawls").fetchall()
+    finally:
+        conn.close()
+    assert errors == [(site.base_url.rstrip("/") + hanging, "parse", "ParseFailed: parse timed out after 2 s")]
+    assert status == [("finished",)]
+    assert len(archived) >= 10 and not any(hanging in url for url in archived)
+
+
+def test_a_slow_start_is_not_a_slow_page():
+    """The clock of a worker's first page starts when the worker is ready, not when it was spawned."""
+    body, url = PAGES[0]
+    slow_start = [sys.executable, "-c", "import time; time.sleep(1.5); from crawler.parse_pool import serve; serve()"]
+
+    async def main():
+        pool = ParsePool(1, timeout=1, command=slow_start)
+        try:
+            return await pool.parse(body, CONTENT_TYPE, url)
+        finally:
+            await pool.close()
+
+    assert run(main()) == parse_fetched(body, CONTENT_TYPE, url)
 
 
 def test_a_parser_exception_is_that_pages_error_and_the_worker_goes_on():

@@ -1,12 +1,15 @@
 """The archive writer: writes run in order on its thread, in batched transactions, a failing
-write costs only itself, and a batch that cannot commit is counted and logged, not hidden."""
+write costs only itself, a batch that cannot commit is counted and logged, not hidden, and
+an event loop putting writes keeps running while the writer's queue is full."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+import threading
 
 from archive import Archive
-from crawler.writer import ArchiveWriter
+from crawler.writer import QUEUE_SIZE, ArchiveWriter
 
 
 def _record(archive: Archive, crawl_id: int, i: int) -> None:
@@ -72,3 +75,49 @@ def test_a_batch_that_cannot_commit_is_counted_and_logged(tmp_path, caplog):
         assert writer.failed_batches == 1
     assert "could not commit 1 archive writes; they are lost" in caplog.text
     assert _reasons(db) == ["https://example.org/2"]
+
+
+def test_a_full_queue_does_not_block_the_event_loop_and_every_write_lands_in_order(tmp_path):
+    db = tmp_path / "archive.db"
+    writes = 2 * QUEUE_SIZE
+    stalled = threading.Event()
+    resume = threading.Event()
+
+    def stall():
+        stalled.set()
+        resume.wait(30)
+
+    async def main(archive, crawl_id, writer):
+        ticks = 0
+
+        def tick():
+            nonlocal ticks
+            ticks += 1
+            loop.call_later(0.01, tick)
+
+        loop = asyncio.get_running_loop()
+        tick()
+        await writer.put(stall)
+        await asyncio.to_thread(stalled.wait, 10)
+        # One task per write, as Scrapy processes items: most wait for room, and the writes
+        # must land in the order they were put.
+        puts = [asyncio.create_task(writer.put(_record, archive, crawl_id, i)) for i in range(writes)]
+        await asyncio.sleep(0.1)
+        ticks_while_full = ticks
+        await asyncio.sleep(0.3)
+        assert sum(put.done() for put in puts) == QUEUE_SIZE  # the stall taken, the queue full: the rest wait...
+        assert ticks > ticks_while_full + 5  # ...while the loop runs
+        resume.set()
+        await asyncio.wait_for(asyncio.gather(*puts), 30)
+
+    with Archive(db, check_same_thread=False) as archive:
+        crawl_id = archive.start_crawl(["https://example.org/"])
+        writer = ArchiveWriter(archive)
+        writer.start()
+        try:
+            asyncio.run(main(archive, crawl_id, writer))
+        finally:
+            resume.set()
+            writer.close()
+    assert _reasons(db) == [f"https://example.org/{i}" for i in range(writes)]
+
