@@ -110,7 +110,7 @@ def test_a_full_queue_does_not_block_the_event_loop_and_every_write_lands_in_ord
         resume.set()
         await asyncio.wait_for(asyncio.gather(*puts), 30)
 
-    with Archive(db, check_same_thread=False) as archive:
+    with Archive(db, create=True, check_same_thread=False) as archive:
         crawl_id = archive.start_crawl(["https://example.org/"])
         writer = ArchiveWriter(archive)
         writer.start()
