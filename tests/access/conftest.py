@@ -14,7 +14,7 @@ from tests.e2e.conftest import crawl
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory) -> Sample:
+def sample_crawl(tmp_path_factory) -> Sample:
     db = tmp_path_factory.mktemp("access") / "archive.db"
     with SampleSite(port=0) as site:
         crawl(db, site.base_url)
@@ -23,16 +23,16 @@ def sample(tmp_path_factory) -> Sample:
 
 
 @pytest.fixture(scope="session")
-def archive(sample):
-    with Archive(sample.db) as arc:
+def sample_archive(sample_crawl):
+    with Archive(sample_crawl.db) as arc:
         yield arc
 
 
 @pytest.fixture
-def db_copy(sample, tmp_path) -> Path:
+def sample_archive_copy(sample_crawl, tmp_path) -> Path:
     """A copy of the sample archive that a test may change (SQLite's backup API: WAL-safe)."""
     copy = tmp_path / "copy.db"
-    source, target = sqlite3.connect(sample.db), sqlite3.connect(copy)
+    source, target = sqlite3.connect(sample_crawl.db), sqlite3.connect(copy)
     try:
         source.backup(target)
     finally:

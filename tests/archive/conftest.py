@@ -8,11 +8,11 @@ from archive_factories import BASE
 
 
 @pytest.fixture
-def archive():
+def empty_archive():
     with Archive(":memory:") as arc:
         yield arc
 
 
 @pytest.fixture
-def crawl_id(archive):
-    return archive.start_crawl([f"{BASE}/news"])
+def crawl_id(empty_archive):
+    return empty_archive.start_crawl([f"{BASE}/news"])

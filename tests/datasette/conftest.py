@@ -11,7 +11,7 @@ from tests.e2e.conftest import crawl
 
 
 @pytest.fixture(scope="session")
-def crawled(tmp_path_factory):
+def two_edition_crawl(tmp_path_factory):
     """news.db (not archive.db: the metadata must follow the file's name) after two crawls;
     `manifest` is the second edition's, which the archive now holds."""
     db = tmp_path_factory.mktemp("datasette") / "news.db"
@@ -25,7 +25,7 @@ def crawled(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def client(crawled):
-    c = Client(build_datasette(crawled["db"]), crawled["name"])
+def datasette_client(two_edition_crawl):
+    c = Client(build_datasette(two_edition_crawl["db"]), two_edition_crawl["name"])
     yield c
     c.close()

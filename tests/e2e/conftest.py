@@ -55,6 +55,6 @@ def archive_state(db) -> dict:
 
 
 @pytest.fixture(scope="module")
-def site():
+def sample_site():
     with SampleSite(port=0) as running:
         yield running

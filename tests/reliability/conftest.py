@@ -31,7 +31,7 @@ class FaultCrawl:
 
 
 @pytest.fixture(scope="module")
-def site():
+def sample_site():
     with SampleSite(port=0) as running:
         yield running
 

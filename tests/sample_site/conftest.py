@@ -72,19 +72,19 @@ class Client:
 
 
 @pytest.fixture(scope="session")
-def site():
+def sample_site():
     with SampleSite(port=0, edition=1) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def client(site) -> Client:
-    return Client(site)
+def site_client(sample_site) -> Client:
+    return Client(sample_site)
 
 
 @pytest.fixture(scope="session")
-def manifest(site) -> dict:
-    return site.manifest()
+def site_manifest(sample_site) -> dict:
+    return sample_site.manifest()
 
 
 @pytest.fixture(scope="session")
