@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from access_helpers import article_text, has_word
+from tests.helpers import article_text, has_word
 from archive import BadQuery
 from archive.query import fts_query
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, ArchiveLocked
-from archive_factories import BASE, make_article
+from tests.helpers import BASE, make_article
 
 ROOT = Path(__file__).parents[2]
 
@@ -126,9 +126,8 @@ def test_concurrent_writers_do_not_corrupt(tmp_path):
     Archive(path).close()
     writer = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
         from archive import Archive
-        from archive_factories import make_article
+        from tests.helpers import make_article
         name = sys.argv[1]
         with Archive({str(path)!r}) as arc:
             crawl_id = arc.start_crawl([])

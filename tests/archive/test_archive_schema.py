@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from archive import Archive, NotAnArchive
 from archive.schema import MIGRATIONS
 
-from archive_factories import make_article
+from tests.helpers import make_article
 
 TABLES = {
     "crawls": {"id", "started", "finished", "start_urls", "settings", "status", "pages", "articles_new",

@@ -11,7 +11,7 @@ import pytest
 
 from archive import Archive, StoreResult
 from model import content_hash
-from archive_factories import BASE, make_article
+from tests.helpers import BASE, make_article
 from model import Faq, Link
 
 URL = f"{BASE}/news/uk-politics-66812345"

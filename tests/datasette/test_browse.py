@@ -7,8 +7,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from app.datasette import load_metadata
-from tests.datasette.support import utc_month
-from tests.e2e.conftest import rows as sql_rows
+from tests.helpers import rows as sql_rows, utc_month
 
 FTS_SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")
 

@@ -17,8 +17,7 @@ from lxml import html as lxml_html
 
 from archive import Archive
 from model import Faq
-from tests.archive.archive_factories import make_article
-from tests.datasette.support import served_archive
+from tests.helpers import make_article, served_archive
 
 CHROMIUM = os.environ.get("CHROMIUM") or next(
     (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -6,7 +6,7 @@ from collections import Counter
 from urllib.parse import quote
 
 from app.datasette import load_metadata
-from tests.e2e.conftest import rows as sql_rows
+from tests.helpers import rows as sql_rows
 
 TESTED = {"articles_by_author", "faq_search", "latest_crawl", "latest_crawl_errors", "article_aliases", "changed_articles"}
 

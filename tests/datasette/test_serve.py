@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive import Archive
 from app.cli import cli
-from tests.datasette.support import served_archive
+from tests.helpers import served_archive
 
 
 def serve(*args: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, rows
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archive import Archive
-from tests.e2e.conftest import archive_state, crawl
+from tests.helpers import archive_state, crawl
 
 ROOT = Path(__file__).resolve().parents[2]
 FIFO_ONE_AT_A_TIME = (

@@ -21,7 +21,7 @@ from archive.verify import verify_archive
 from crawler.items import Alias
 from crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
 from crawler.spiders.bbn import PERMALINK, BbnSpider
-from tests.e2e.conftest import rows
+from tests.helpers import rows
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 # Article pages served at a permalink, where a page that is no article is an error.

@@ -11,7 +11,7 @@ import threading
 from datasette.app import Datasette
 
 from archive import Archive
-from tests.e2e.conftest import rows
+from tests.helpers import rows
 
 SQL_READS = (
     "SELECT count(*) FROM articles",

@@ -16,7 +16,7 @@ from scrapy import Request
 from archive.verify import verify_archive
 from crawler.jobdir import JobDirBusy, JobDirGuard
 from crawler.middlewares import UrlKeyFingerprinter
-from tests.e2e.conftest import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, rows
 
 # Slow enough to be interrupted half-way: one request at a time, 50 ms apart on average.
 SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")

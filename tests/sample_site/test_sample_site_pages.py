@@ -66,7 +66,7 @@ def graph_of(tree) -> list[dict]:
     return nodes
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pages(site_client, site_manifest):
     return {a["path"]: doc(site_client.ok(a["path"])) for a in site_manifest["articles"]}
 

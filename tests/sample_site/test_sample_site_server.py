@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SiteClient, fetch
 from sample_site import SampleSite, manifest as module_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,9 +44,9 @@ def test_tracking_parameters_serve_the_same_article(site_client, site_manifest):
         assert got.body == site_client.ok(link["target_path"]).body
 
 
-def test_503_twice_then_200_per_server_instance(make_client):
+def test_503_twice_then_200_per_server_instance():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         path = fresh.manifest()["special_pages"]["503-twice"]
         first, second, third, fourth = (c.get(path) for _ in range(4))
         assert (first.status, second.status, third.status, fourth.status) == (503, 503, 200, 200)
@@ -63,11 +64,11 @@ def test_503_twice_then_200_per_server_instance(make_client):
         assert statuses == [503, 503, 200]
 
 
-def test_503_state_is_per_instance(make_client):
+def test_503_state_is_per_instance():
     for _ in range(2):
         with SampleSite() as fresh:
             path = fresh.manifest()["special_pages"]["503-twice"]
-            assert make_client(fresh).get(path).status == 503
+            assert SiteClient(fresh).get(path).status == 503
 
 
 def test_cp1252_article_decodes_as_windows_1252(site_client, site_manifest):
@@ -155,9 +156,9 @@ def test_images_are_served(site_client, site_manifest):
     assert site_client.get("/wp-content/uploads/2023/01/bbn-logo.png").content_type == "image/png"
 
 
-def test_private_path_is_linked_served_and_counted(make_client):
+def test_private_path_is_linked_served_and_counted():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         m = fresh.manifest()
         home = c.ok("/").text
         assert f'href="{fresh.url(m["disallowed_path"])}"' in home
@@ -168,9 +169,9 @@ def test_private_path_is_linked_served_and_counted(make_client):
         assert fresh.hits("/private/") == 2
 
 
-def test_request_counters(make_client):
+def test_request_counters():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         art = fresh.manifest()["articles"][0]
         c.get(art["path"])
         c.get(art["path"] + "?utm_source=x&utm_medium=y")
@@ -199,17 +200,17 @@ def test_manifest_is_deterministic_and_follows_the_base(sample_site):
     assert live["articles"][0]["url"].startswith(sample_site.base_url)
 
 
-def test_cli_serves_in_the_foreground(fetch_url):
+def test_cli_serves_in_the_foreground():
     proc = subprocess.Popen([sys.executable, "-m", "sample_site", "--port", "0", "--edition", "2"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
         assert m, line
-        home = fetch_url(m.group(1))
+        home = fetch(m.group(1))
         assert home.status == 200 and "BBN" in home.text
         art = module_manifest(2, m.group(1))["special_pages"]["edition-2-changes"][0]
-        assert "Update, October 4, 2023" in fetch_url(m.group(1) + art.lstrip("/")).text
+        assert "Update, October 4, 2023" in fetch(m.group(1) + art.lstrip("/")).text
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -229,20 +230,20 @@ def test_cli_prints_manifest():
     assert len(data["articles"]) >= 30
 
 
-def test_port_is_bound_by_the_constructor(fetch_url):
+def test_port_is_bound_by_the_constructor():
     site = SampleSite()
     try:
         assert site.base_url == f"http://127.0.0.1:{site.port}/"
         with pytest.raises(OSError):
             SampleSite(port=site.port)
         site.start()
-        assert fetch_url(site.base_url).status == 200
+        assert fetch(site.base_url).status == 200
     finally:
         site.stop()
         site.stop()
 
 
-def test_stop_releases_the_port_and_start_rebinds(fetch_url):
+def test_stop_releases_the_port_and_start_rebinds():
     site = SampleSite().start()
     port = site.port
     site.stop()
@@ -257,6 +258,6 @@ def test_stop_releases_the_port_and_start_rebinds(fetch_url):
     again.stop()
     site.start()
     try:
-        assert site.port == port and fetch_url(site.base_url).status == 200
+        assert site.port == port and fetch(site.base_url).status == 200
     finally:
         site.stop()
