@@ -4,7 +4,6 @@ parsed by a new worker; a parser exception comes back as that page's error."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -15,12 +14,9 @@ import pytest
 from crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
 from parsers import parse_article
 from parsers.document import page_text
+from tests.fixture_pages import fixture_pages
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-PAGES = [
-    ((case / "input.html").read_bytes(), json.loads((case / "expected.json").read_text("utf-8"))["url"])
-    for case in sorted(FIXTURES.iterdir()) if (case / "input.html").is_file()
-]
+PAGES = [(page.html, page.url) for page in fixture_pages()]
 CONTENT_TYPE = "text/html; charset=utf-8"
 
 
