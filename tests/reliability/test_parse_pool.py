@@ -20,6 +20,17 @@ PAGES = [(page.html, page.url) for page in fixture_pages()]
 CONTENT_TYPE = "text/html; charset=utf-8"
 
 
+def recording_worker(log: Path) -> list[str]:
+    """The command of a worker that notes its start and its clean exit in `log`."""
+    return [sys.executable, str(Path(__file__).with_name("recording_worker.py")), str(log)]
+
+
+def noted(log: Path, event: str) -> list[int]:
+    """The pids of the recording workers that noted `event` ("started" or "exited")."""
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [int(line.split()[1]) for line in lines if line.split()[0] == event]
+
+
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 60))  # a lost page would hang the test
 
@@ -40,14 +51,15 @@ def test_workers_give_what_the_parser_gives_in_process():
     assert usage["cpu_seconds"] > 0 and usage["peak_rss_mib"] > 10
 
 
-def test_a_worker_killed_by_chance_costs_no_page():
+def test_a_worker_killed_by_chance_costs_no_page(tmp_path):
     pages = PAGES * 3
+    log = tmp_path / "workers.log"
 
     async def main():
-        pool = ParsePool(1)
+        pool = ParsePool(1, command=recording_worker(log))
         tasks = [asyncio.create_task(pool.parse(body, CONTENT_TYPE, url)) for body, url in pages]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        os.kill(pool._workers[0].process.pid, signal.SIGKILL)  # dies while parsing a later page
+        os.kill(noted(log, "started")[0], signal.SIGKILL)  # dies while parsing a later page
         results = await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
         return results, pool.started
@@ -92,15 +104,18 @@ def test_a_parser_exception_is_that_pages_error_and_the_worker_goes_on():
     assert started == 1
 
 
-def test_closed_workers_exit():
-    async def main():
-        pool = ParsePool(2)
-        await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES[:4]))
-        processes = [w.process for w in pool._workers]
-        await pool.close()
-        return [p.returncode for p in processes]
+def test_closed_workers_exit(tmp_path):
+    log = tmp_path / "workers.log"
 
-    assert run(main()) == [0, 0]
+    async def main():
+        pool = ParsePool(2, command=recording_worker(log))
+        await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES[:4]))
+        assert noted(log, "exited") == []
+        await pool.close()
+
+    run(main())
+    started = noted(log, "started")
+    assert len(started) == 2 and sorted(noted(log, "exited")) == sorted(started)
 
 
 def test_without_links_a_worker_gives_the_article_alone():
