@@ -18,12 +18,12 @@ import json
 import sys
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TESTS.parent))  # run as a script from anywhere
-sys.path.insert(0, str(TESTS))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from parsers import parse_article  # noqa: E402
-from test_fixtures import FIXTURES, describe, same  # noqa: E402
+from tests.fixture_pages import fixture_page, fixture_pages  # noqa: E402
+from tests.test_fixtures import describe, same  # noqa: E402
 
 FILLED = ("body_html", "word_count", "warnings")
 
@@ -34,9 +34,9 @@ def dump(data: dict) -> str:
 
 def regenerate(case: str, overwrite: bool) -> int:
     """Update one case's expected.json; returns the number of disagreements printed."""
-    path = FIXTURES / case / "expected.json"
-    expected = json.loads(path.read_text(encoding="utf-8"))
-    item = parse_article((FIXTURES / case / "input.html").read_bytes(), expected["url"])
+    page = fixture_page(case)
+    path, expected = page.folder / "expected.json", page.expected
+    item = parse_article(page.html, page.url)
     actual = item.to_dict() if item else {"url": expected["url"], "article": False}
 
     if overwrite:
@@ -61,7 +61,7 @@ def regenerate(case: str, overwrite: bool) -> int:
         print(f"{case}: {problem}")
     if dump(new) != path.read_text(encoding="utf-8"):
         path.write_text(dump(new), encoding="utf-8")
-        print(f"{case}: wrote {path.relative_to(TESTS.parent)}")
+        print(f"{case}: wrote {path.relative_to(ROOT)}")
     return len(problems)
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="*", help="case folder names (default: all)")
     parser.add_argument("--overwrite", action="store_true", help="write the parser's full output")
     args = parser.parse_args(argv)
-    cases = args.cases or sorted(d.name for d in FIXTURES.iterdir() if (d / "input.html").is_file())
+    cases = args.cases or [page.name for page in fixture_pages()]
     disagreements = sum(regenerate(case, args.overwrite) for case in cases)
     print(f"{len(cases)} case(s), {disagreements} disagreement(s)")
     return 1 if disagreements else 0

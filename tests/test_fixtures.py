@@ -16,27 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from model import Article
+from tests.fixture_pages import FIXTURES, fixture_page, fixture_pages
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(d.name for d in FIXTURES.iterdir() if (d / "input.html").is_file())
+CASES = [page.name for page in fixture_pages()]
 ARTICLE_KEYS = [f.name for f in dataclasses.fields(Article)]
 DATETIME_KEYS = ("published", "modified")
 # Site chrome of the BBN seed page: never part of an article's body.
 CHROME = ("Leave a Comment", "Editors' Picks", "Latest News", "You may also like", "© 2023",
           "Frequently Asked Questions")
-
-
-def load(case: str) -> tuple[bytes, dict]:
-    html = (FIXTURES / case / "input.html").read_bytes()
-    expected = json.loads((FIXTURES / case / "expected.json").read_text(encoding="utf-8"))
-    return html, expected
 
 
 def parse(html: bytes, url: str):
@@ -87,7 +79,8 @@ def test_differences_check_the_keys_present_and_only_those():
 
 @pytest.mark.parametrize("case", CASES)
 def test_fixture(case):
-    html, expected = load(case)
+    page = fixture_page(case)
+    html, expected = page.html, page.expected
     assert "url" in expected, f"{case}: expected.json has no url"
     item = parse(html, expected["url"])
     if expected.get("article") is False:
@@ -105,7 +98,7 @@ def test_enough_cases():
 @pytest.mark.parametrize("case", CASES)
 def test_expected_file_is_well_formed(case):
     """The hand-written files themselves: right keys, right types (no parser involved)."""
-    _, expected = load(case)
+    expected = fixture_page(case).expected
     if expected.get("article") is False:
         assert set(expected) == {"url", "article"}
         return
@@ -130,7 +123,8 @@ def seed_story_paragraphs() -> list[str]:
 
 
 def test_seed_body_is_the_story_and_nothing_else():
-    html, expected = load("soledad_seed")
+    seed = fixture_page("soledad_seed")
+    html, expected = seed.html, seed.expected
     story = seed_story_paragraphs()
     assert len(story) == 14 and story[-1].startswith("Contributions were made by")
     item = parse(html, expected["url"])

@@ -4,9 +4,7 @@ deleted or duplicated, with random bytes spliced in, deeply nested markup and hu
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,12 +12,9 @@ from hypothesis import strategies as st
 
 from model import Article
 from parsers import parse_article
+from tests.fixture_pages import fixture_pages
 
-FIXTURES = Path(__file__).parent / "fixtures"
-PAGES = {
-    d.name: ((d / "input.html").read_bytes(), json.loads((d / "expected.json").read_text("utf-8"))["url"])
-    for d in sorted(FIXTURES.iterdir()) if (d / "input.html").is_file()
-}
+PAGES = {page.name: (page.html, page.url) for page in fixture_pages()}
 SEED, SEED_URL = PAGES["soledad_seed"]
 URL = "https://bigbignews.net/2023/09/14/some-story/"
 TAG = re.compile(rb"<[^<>]*>")

@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from access_helpers import decoded
+from tests.helpers import decoded
 from app.cli import cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,27 +21,27 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_search_prints_ranked_results_with_marked_snippets(sample):
-    article = sample.articles[3]
-    result = run("search", article["unique_word"], "--db", str(sample.db))
+def test_search_prints_ranked_results_with_marked_snippets(sample_crawl):
+    article = sample_crawl.articles[3]
+    result = run("search", article["unique_word"], "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"1. {article['headline']}\n")
     assert article["canonical_url"] in result.stdout
     assert f"[{article['unique_word']}]" in result.stdout and "\x1b[" not in result.stdout
 
 
-def test_search_json_with_filters(sample):
-    section = sample.articles[0]["section"]
-    result = run("search", "the", "--section", section, "--limit", "100", "--json", "--db", str(sample.db))
+def test_search_json_with_filters(sample_crawl):
+    section = sample_crawl.articles[0]["section"]
+    result = run("search", "the", "--section", section, "--limit", "100", "--json", "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
-    assert {r["url"] for r in found} == {a["canonical_url"] for a in sample.articles if a["section"] == section}
+    assert {r["url"] for r in found} == {a["canonical_url"] for a in sample_crawl.articles if a["section"] == section}
     assert set(found[0]) >= {"id", "headline", "url", "published", "section", "authors", "snippet", "rank", "matched"}
 
 
-def test_show_prints_the_article_with_faqs_and_links(sample):
-    article = next(a for a in sample.articles if a["faqs"] and a["related_links"] and a["related_articles"])
-    result = run("show", article["canonical_url"], "--db", str(sample.db))
+def test_show_prints_the_article_with_faqs_and_links(sample_crawl):
+    article = next(a for a in sample_crawl.articles if a["faqs"] and a["related_links"] and a["related_articles"])
+    result = run("show", article["canonical_url"], "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(article["headline"] + "\n")
@@ -52,62 +52,62 @@ def test_show_prints_the_article_with_faqs_and_links(sample):
     assert "Version 1 (0 earlier versions)" in out
 
 
-def test_show_json_by_amp_url(sample):
-    amp = sample.manifest["amp_pages"][0]
-    result = run("show", amp["url"], "--json", "--db", str(sample.db))
+def test_show_json_by_amp_url(sample_crawl):
+    amp = sample_crawl.manifest["amp_pages"][0]
+    result = run("show", amp["url"], "--json", "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert shown["canonical_url"] == amp["canonical_url"] and amp["url"] in shown["urls"]
 
 
-def test_export_jsonl_round_trips_every_article(sample, archive, tmp_path):
+def test_export_jsonl_round_trips_every_article(sample_crawl, sample_archive, tmp_path):
     out = tmp_path / "all.jsonl"
-    result = run("export", "-o", str(out), "--db", str(sample.db))
+    result = run("export", "-o", str(out), "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     records = {r["canonical_url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-    stored = {row["canonical_url"]: decoded(row) for row in archive.db.query("SELECT * FROM articles")}
-    assert records.keys() == stored.keys() == {a["canonical_url"] for a in sample.articles}
+    stored = {row["canonical_url"]: decoded(row) for row in sample_archive.db.query("SELECT * FROM articles")}
+    assert records.keys() == stored.keys() == {a["canonical_url"] for a in sample_crawl.articles}
     for url, row in stored.items():
         record = records[url]
         assert {k: record[k] for k in row} == row
-        expected = sample.by_url(url)
+        expected = sample_crawl.by_url(url)
         assert (record["authors"], record["tags"], record["faqs"]) == (expected["authors"], expected["tags"], expected["faqs"])
 
 
-def test_export_csv_round_trips_every_article(sample, archive, tmp_path):
+def test_export_csv_round_trips_every_article(sample_crawl, sample_archive, tmp_path):
     out = tmp_path / "all.csv"
-    result = run("export", "--format", "csv", "-o", str(out), "--db", str(sample.db))
+    result = run("export", "--format", "csv", "-o", str(out), "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8", newline="") as fh:
         records = {r["canonical_url"]: r for r in csv.DictReader(fh)}
-    stored = {row["canonical_url"]: row for row in archive.db.query("SELECT * FROM articles")}
+    stored = {row["canonical_url"]: row for row in sample_archive.db.query("SELECT * FROM articles")}
     assert records.keys() == stored.keys()
     for url, row in stored.items():
         record = records[url]
         assert {k: record[k] for k in row} == {k: "" if v is None else str(v) for k, v in row.items()}
-        expected = sample.by_url(url)
+        expected = sample_crawl.by_url(url)
         assert json.loads(record["authors"]) == expected["authors"]
         assert json.loads(record["tags"]) == expected["tags"]
         assert json.loads(record["faqs"]) == expected["faqs"]
 
 
-def test_export_selects_like_search(sample, tmp_path):
-    tag = sample.articles[0]["tags"][-1]
-    word = sample.manifest["faq_only_word"]["word"]
+def test_export_selects_like_search(sample_crawl, tmp_path):
+    tag = sample_crawl.articles[0]["tags"][-1]
+    word = sample_crawl.manifest["faq_only_word"]["word"]
     for args, wanted in [
         (["--tag", tag], lambda a: tag in a["tags"]),
-        (["--query", word], lambda a: a["path"] == sample.manifest["faq_only_word"]["article_path"]),
+        (["--query", word], lambda a: a["path"] == sample_crawl.manifest["faq_only_word"]["article_path"]),
         (["--since", "2023-09-01", "--until", "2023-09-10"], lambda a: "2023-09-01" <= a["published"][:10] <= "2023-09-10"),
     ]:
         out = tmp_path / "some.jsonl"
-        assert run("export", *args, "-o", str(out), "--db", str(sample.db)).exit_code == 0
+        assert run("export", *args, "-o", str(out), "--db", str(sample_crawl.db)).exit_code == 0
         got = {json.loads(line)["canonical_url"] for line in out.read_text(encoding="utf-8").splitlines()}
-        assert got == {a["canonical_url"] for a in sample.articles if wanted(a)}, args
+        assert got == {a["canonical_url"] for a in sample_crawl.articles if wanted(a)}, args
 
 
-def test_stats_prints_the_tables_and_plots_a_png(sample, tmp_path):
+def test_stats_prints_the_tables_and_plots_a_png(sample_crawl, tmp_path):
     png = tmp_path / "months.png"
-    result = run("stats", "--plot", str(png), "--db", str(sample.db))
+    result = run("stats", "--plot", str(png), "--db", str(sample_crawl.db))
     assert result.exit_code == 0, result.output
     for title in ("Articles per section", "Articles per author", "Articles per month published", "Crawls", "Errors by stage"):
         assert title in result.stdout
@@ -117,15 +117,15 @@ def test_stats_prints_the_tables_and_plots_a_png(sample, tmp_path):
     assert width > 100 and height > 100
 
 
-def test_stats_json(sample):
-    result = run("stats", "--json", "--db", str(sample.db))
-    assert json.loads(result.stdout)["totals"]["articles"] == len(sample.articles)
+def test_stats_json(sample_crawl):
+    result = run("stats", "--json", "--db", str(sample_crawl.db))
+    assert json.loads(result.stdout)["totals"]["articles"] == len(sample_crawl.articles)
 
 
-def test_reparse_command_reports_counts(sample, db_copy):
-    result = run("reparse", "--db", str(db_copy))
+def test_reparse_command_reports_counts(sample_crawl, sample_archive_copy):
+    result = run("reparse", "--db", str(sample_archive_copy))
     assert result.exit_code == 0, result.output
-    assert f"{len(sample.articles)} pages parsed, 0 articles changed, {len(sample.articles)} unchanged, 0 failed" in result.stdout
+    assert f"{len(sample_crawl.articles)} pages parsed, 0 articles changed, {len(sample_crawl.articles)} unchanged, 0 failed" in result.stdout
 
 
 def test_every_command_has_an_example_in_its_help():
@@ -134,13 +134,13 @@ def test_every_command_has_an_example_in_its_help():
         assert result.exit_code == 0 and "Example:" in result.stdout and f"bbn-archive {command}" in result.stdout
 
 
-def test_a_real_subprocess_search(sample):
-    word = sample.manifest["faq_only_word"]["word"]
-    done = subprocess.run([sys.executable, "-m", "app", "search", word, "--db", str(sample.db), "--json"],
+def test_a_real_subprocess_search(sample_crawl):
+    word = sample_crawl.manifest["faq_only_word"]["word"]
+    done = subprocess.run([sys.executable, "-m", "app", "search", word, "--db", str(sample_crawl.db), "--json"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     [found] = json.loads(done.stdout)
-    assert found["matched"] == ["faq"] and found["url"].endswith(sample.manifest["faq_only_word"]["article_path"])
+    assert found["matched"] == ["faq"] and found["url"].endswith(sample_crawl.manifest["faq_only_word"]["article_path"])
 
 
 @pytest.fixture(scope="module")
@@ -187,9 +187,9 @@ def test_verify_of_a_missing_archive_is_one_error_line(tmp_path):
     (["export", "--query", " ", "-o", "x.jsonl"], "empty query"),
     (["show", "424242"], "no article with id 424242"),
 ])
-def test_bad_input_is_one_error_line(sample, tmp_path, monkeypatch, args, message):
+def test_bad_input_is_one_error_line(sample_crawl, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
-    result = run(*args, "--db", str(sample.db))
+    result = run(*args, "--db", str(sample_crawl.db))
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and message in result.stderr
     assert not (tmp_path / "x.jsonl").exists()

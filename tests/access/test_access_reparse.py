@@ -12,22 +12,22 @@ from parsers import PARSER_VERSION
 
 
 @pytest.mark.parametrize("processes", [0, 2])
-def test_reparse_of_a_fresh_crawl_changes_nothing(sample, db_copy, processes):
-    with Archive(db_copy) as archive:
+def test_reparse_of_a_fresh_crawl_changes_nothing(sample_crawl, sample_archive_copy, processes):
+    with Archive(sample_archive_copy) as archive:
         before = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
         result = reparse(archive, processes=processes)
         after = list(archive.db.query("SELECT id, last_seen, crawl_id, version FROM articles ORDER BY id"))
         crawl = next(archive.db.query("SELECT * FROM crawls WHERE id = ?", [result.crawl_id]))
-    n = len(sample.articles)
+    n = len(sample_crawl.articles)
     assert (result.parsed, result.changed, result.unchanged, result.failed) == (n, 0, n, 0)
     assert after == before  # reparsing is not a visit: last_seen and crawl_id stay
     assert json.loads(crawl["start_urls"]) == ["reparse"] and crawl["status"] == "finished"
     assert json.loads(crawl["settings"])["parser_version"] == PARSER_VERSION
 
 
-def test_reparse_restores_a_tampered_article_as_a_new_version(sample, db_copy):
-    expected = sample.articles[5]
-    with Archive(db_copy) as archive:
+def test_reparse_restores_a_tampered_article_as_a_new_version(sample_crawl, sample_archive_copy):
+    expected = sample_crawl.articles[5]
+    with Archive(sample_archive_copy) as archive:
         article_id = archive.known_article_id(expected["canonical_url"])
         # What an older parser might have stored: other text, so another content hash.
         archive.db.execute("UPDATE articles SET body = 'tampered text', content_hash = 'old' WHERE id = ?", [article_id])
@@ -37,36 +37,36 @@ def test_reparse_restores_a_tampered_article_as_a_new_version(sample, db_copy):
         restored = archive.article(article_id)
         [old] = list(archive.db.query("SELECT version, body, crawl_id FROM article_versions WHERE article_id = ?", [article_id]))
         assert archive.search("tampered") == []
-    assert (result.changed, result.unchanged, result.failed) == (1, len(sample.articles) - 1, 0)
+    assert (result.changed, result.unchanged, result.failed) == (1, len(sample_crawl.articles) - 1, 0)
     assert restored.body == expected["body"] and restored.version == 2
     assert old == {"version": 1, "body": "tampered text", "crawl_id": result.crawl_id}
     assert restored.parser_version == PARSER_VERSION
 
 
-def test_pages_that_no_longer_parse_or_decompress_are_parse_errors_of_the_reparse(sample, db_copy):
-    expected = sample.articles[7]
-    with Archive(db_copy) as archive:
+def test_pages_that_no_longer_parse_or_decompress_are_parse_errors_of_the_reparse(sample_crawl, sample_archive_copy):
+    expected = sample_crawl.articles[7]
+    with Archive(sample_archive_copy) as archive:
         archive.db.execute("UPDATE pages SET body = ? WHERE url = ?",
                            [zlib.compress(b"<html><body><p>gone</p></body></html>"), expected["canonical_url"]])
         archive.db.conn.commit()
-        archive.db.execute("UPDATE pages SET body = ? WHERE url = ?", [b"not zlib", sample.articles[8]["canonical_url"]])
+        archive.db.execute("UPDATE pages SET body = ? WHERE url = ?", [b"not zlib", sample_crawl.articles[8]["canonical_url"]])
         archive.db.conn.commit()
         result = reparse(archive, processes=1)
         errors = list(archive.db.query("SELECT url, stage FROM errors WHERE crawl_id = ?", [result.crawl_id]))
         body = archive.article(expected["canonical_url"]).body
     assert (result.failed, result.changed) == (2, 0)
     assert sorted(errors, key=lambda e: e["url"]) == sorted(
-        [{"url": expected["canonical_url"], "stage": "parse"}, {"url": sample.articles[8]["canonical_url"], "stage": "parse"}],
+        [{"url": expected["canonical_url"], "stage": "parse"}, {"url": sample_crawl.articles[8]["canonical_url"], "stage": "parse"}],
         key=lambda e: e["url"])
     assert body == expected["body"]  # the archived article is kept
 
 
-def test_reparse_since_a_later_date_parses_nothing(db_copy):
-    with Archive(db_copy) as archive:
+def test_reparse_since_a_later_date_parses_nothing(sample_archive_copy):
+    with Archive(sample_archive_copy) as archive:
         assert reparse(archive, since="2999-01-01").parsed == 0
 
 
-def test_reparse_holds_the_crawl_lock(db_copy):
-    with Archive(db_copy) as holder, holder.crawl_lock(), Archive(db_copy) as other:
+def test_reparse_holds_the_crawl_lock(sample_archive_copy):
+    with Archive(sample_archive_copy) as holder, holder.crawl_lock(), Archive(sample_archive_copy) as other:
         with pytest.raises(ArchiveLocked):
             reparse(other)

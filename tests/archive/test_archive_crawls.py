@@ -12,70 +12,70 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, ArchiveLocked
-from archive_factories import BASE, make_article
+from tests.helpers import BASE, make_article
 
 ROOT = Path(__file__).parents[2]
 
 
-def test_start_crawl(archive):
-    crawl_id = archive.start_crawl([f"{BASE}/news"], {"DOWNLOAD_DELAY": 1.5})
-    row = archive.db.table("crawls").get(crawl_id)
+def test_start_crawl(empty_archive):
+    crawl_id = empty_archive.start_crawl([f"{BASE}/news"], {"DOWNLOAD_DELAY": 1.5})
+    row = empty_archive.db.table("crawls").get(crawl_id)
     assert row["status"] == "running" and row["finished"] is None
     assert json.loads(row["start_urls"]) == [f"{BASE}/news"]
     assert json.loads(row["settings"]) == {"DOWNLOAD_DELAY": 1.5}
     assert row["started"].endswith("+00:00")
 
 
-def test_record_page_round_trip(archive, crawl_id):
+def test_record_page_round_trip(empty_archive, crawl_id):
     body = ("<html><body>" + "<p>Ünïcödé news paragraph.</p>" * 200 + "</body></html>").encode()
-    page_id = archive.record_page(crawl_id, f"{BASE}/news/1", 200, "text/html; charset=utf-8", body,
+    page_id = empty_archive.record_page(crawl_id, f"{BASE}/news/1", 200, "text/html; charset=utf-8", body,
                                   fetched_at="2023-09-14T12:00:00+00:00")
-    assert archive.page_body(page_id) == body
-    row = archive.db.table("pages").get(page_id)
+    assert empty_archive.page_body(page_id) == body
+    row = empty_archive.db.table("pages").get(page_id)
     assert row["body"] != body and len(row["body"]) < len(body) / 5
     assert row["sha256"] == hashlib.sha256(body).hexdigest() and row["size"] == len(body)
     assert (row["status"], row["compression"], row["fetched_at"]) == (200, "zlib", "2023-09-14T12:00:00+00:00")
-    empty = archive.record_page(crawl_id, f"{BASE}/gone", 404, None, b"")
-    assert archive.page_body(empty) == b""
+    empty = empty_archive.record_page(crawl_id, f"{BASE}/gone", 404, None, b"")
+    assert empty_archive.page_body(empty) == b""
     with pytest.raises(KeyError):
-        archive.page_body(999)
+        empty_archive.page_body(999)
 
 
-def test_record_error_validates_stage(archive, crawl_id):
+def test_record_error_validates_stage(empty_archive, crawl_id):
     for stage in ("fetch", "parse", "store"):
-        archive.record_error(crawl_id, f"{BASE}/{stage}", stage, f"{stage} failed")
+        empty_archive.record_error(crawl_id, f"{BASE}/{stage}", stage, f"{stage} failed")
     with pytest.raises(ValueError, match="fetch, parse, store"):
-        archive.record_error(crawl_id, BASE, "render", "nope")
+        empty_archive.record_error(crawl_id, BASE, "render", "nope")
     with pytest.raises(sqlite3.IntegrityError):
-        archive.db.execute("INSERT INTO errors (crawl_id, stage, reason, at) VALUES (?, 'x', 'r', 'now')",
+        empty_archive.db.execute("INSERT INTO errors (crawl_id, stage, reason, at) VALUES (?, 'x', 'r', 'now')",
                            [crawl_id])
-    assert [r["stage"] for r in archive.db.table("errors").rows] == ["fetch", "parse", "store"]
+    assert [r["stage"] for r in empty_archive.db.table("errors").rows] == ["fetch", "parse", "store"]
 
 
-def test_finish_crawl_counts_its_own_rows(archive):
-    first = archive.start_crawl([BASE])
-    archive.store_article(make_article(), crawl_id=first)
-    archive.record_page(first, BASE, 200, "text/html", b"x")
+def test_finish_crawl_counts_its_own_rows(empty_archive):
+    first = empty_archive.start_crawl([BASE])
+    empty_archive.store_article(make_article(), crawl_id=first)
+    empty_archive.record_page(first, BASE, 200, "text/html", b"x")
 
-    crawl_id = archive.start_crawl([BASE])
+    crawl_id = empty_archive.start_crawl([BASE])
     for n in range(3):
-        archive.record_page(crawl_id, f"{BASE}/{n}", 200, "text/html", b"<html/>")
-    archive.record_error(crawl_id, f"{BASE}/x", "parse", "no headline")
-    archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id)          # updated
-    archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id,
+        empty_archive.record_page(crawl_id, f"{BASE}/{n}", 200, "text/html", b"<html/>")
+    empty_archive.record_error(crawl_id, f"{BASE}/x", "parse", "no headline")
+    empty_archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id)          # updated
+    empty_archive.store_article(make_article(headline="Changed"), crawl_id=crawl_id,
                           fetched_url=f"{BASE}/news/uk-politics-66812345?utm_source=x")  # duplicate
-    archive.store_article(make_article(f"{BASE}/news/2", headline="Two"), crawl_id=crawl_id)      # new
-    archive.store_article(make_article(f"{BASE}/news/3", headline="Three"), crawl_id=crawl_id)    # new
-    archive.store_article(make_article(f"{BASE}/amp/3", canonical_source="url", headline="Three"),
+    empty_archive.store_article(make_article(f"{BASE}/news/2", headline="Two"), crawl_id=crawl_id)      # new
+    empty_archive.store_article(make_article(f"{BASE}/news/3", headline="Three"), crawl_id=crawl_id)    # new
+    empty_archive.store_article(make_article(f"{BASE}/amp/3", canonical_source="url", headline="Three"),
                           crawl_id=crawl_id)                                                      # alias
-    archive.finish_crawl(crawl_id, "finished", {"item_scraped_count": 5, "finish_reason": "finished"})
+    empty_archive.finish_crawl(crawl_id, "finished", {"item_scraped_count": 5, "finish_reason": "finished"})
 
-    row = archive.db.table("crawls").get(crawl_id)
+    row = empty_archive.db.table("crawls").get(crawl_id)
     assert row["status"] == "finished" and row["finished"] >= row["started"]
     assert (row["pages"], row["errors"], row["articles_new"], row["articles_updated"], row["duplicates"]) == (
         3, 1, 2, 1, 2)
     assert json.loads(row["stats"]) == {"item_scraped_count": 5, "finish_reason": "finished"}
-    assert archive.counts() == {"articles": 3, "authors": 2, "tags": 2, "faqs": 6, "links": 6,
+    assert empty_archive.counts() == {"articles": 3, "authors": 2, "tags": 2, "faqs": 6, "links": 6,
                                 "article_urls": 5, "versions": 1, "pages": 4, "errors": 1, "crawls": 2}
 
 
@@ -116,8 +116,8 @@ def test_crawl_lock_held_by_another_process(tmp_path):
         pass
 
 
-def test_crawl_lock_is_a_no_op_in_memory(archive):
-    with archive.crawl_lock(), archive.crawl_lock():
+def test_crawl_lock_is_a_no_op_in_memory(empty_archive):
+    with empty_archive.crawl_lock(), empty_archive.crawl_lock():
         pass
 
 
@@ -126,9 +126,8 @@ def test_concurrent_writers_do_not_corrupt(tmp_path):
     Archive(path, create=True).close()
     writer = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
         from archive import Archive
-        from archive_factories import make_article
+        from tests.helpers import make_article
         name = sys.argv[1]
         with Archive({str(path)!r}) as arc:
             crawl_id = arc.start_crawl([])

@@ -11,7 +11,7 @@ from archive.verify import verify_archive
 from model import Article
 from model.article import storage, stored
 
-from archive_factories import make_article
+from tests.helpers import make_article
 
 
 # The fields searched today, read from the model's metadata.

@@ -15,7 +15,7 @@ from archive.schema import MIGRATIONS
 from model import Article
 from model.article import storage
 
-from archive_factories import make_article
+from tests.helpers import make_article
 
 # The article columns come from the model: every field stored in a column of its own, in
 # article_versions too when versioned. The rest is the archive's own record of each article.
@@ -59,14 +59,14 @@ FOREIGN_KEYS = {
 }
 
 
-def test_tables_and_columns(archive):
+def test_tables_and_columns(empty_archive):
     for table, columns in TABLES.items():
-        assert set(archive.db.table(table).columns_dict) == columns, table
+        assert set(empty_archive.db.table(table).columns_dict) == columns, table
 
 
-def test_unique_keys(archive):
+def test_unique_keys(empty_archive):
     def unique(table):
-        return {tuple(i.columns) for i in archive.db.table(table).indexes if i.unique}
+        return {tuple(i.columns) for i in empty_archive.db.table(table).indexes if i.unique}
 
     assert {("canonical_url",), ("url_key",)} <= unique("articles")
     assert ("name",) in unique("authors") and ("name",) in unique("tags")
@@ -74,33 +74,33 @@ def test_unique_keys(archive):
     assert ("article_id", "version") in unique("article_versions")
 
 
-def test_foreign_keys_declared_and_indexed(archive):
-    declared = {(fk.table, fk.column, fk.other_table) for t in archive.db.tables for fk in t.foreign_keys}
+def test_foreign_keys_declared_and_indexed(empty_archive):
+    declared = {(fk.table, fk.column, fk.other_table) for t in empty_archive.db.tables for fk in t.foreign_keys}
     assert declared == FOREIGN_KEYS
     for table, column, _ in FOREIGN_KEYS:
-        assert (column,) in {tuple(i.columns) for i in archive.db.table(table).indexes}, (table, column)
+        assert (column,) in {tuple(i.columns) for i in empty_archive.db.table(table).indexes}, (table, column)
 
 
-def test_foreign_keys_enforced(archive, crawl_id):
+def test_foreign_keys_enforced(empty_archive, crawl_id):
     with pytest.raises(sqlite3.IntegrityError):
-        archive.db.execute(
+        empty_archive.db.execute(
             "INSERT INTO article_urls (url, url_key, article_id, first_seen) VALUES ('u', 'u', 999, 'now')")
     with pytest.raises(sqlite3.IntegrityError):
-        archive.record_page(999, "https://x.example/", 200, "text/html", b"")
+        empty_archive.record_page(999, "https://x.example/", 200, "text/html", b"")
     with pytest.raises(sqlite3.IntegrityError):
-        archive.store_article(make_article(), crawl_id=999)
-    assert archive.counts()["articles"] == 0
+        empty_archive.store_article(make_article(), crawl_id=999)
+    assert empty_archive.counts()["articles"] == 0
 
 
-def test_deleting_an_article_cascades(archive, crawl_id):
-    article_id = archive.store_article(make_article(), crawl_id=crawl_id).article_id
-    archive.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
-    counts = archive.counts()
+def test_deleting_an_article_cascades(empty_archive, crawl_id):
+    article_id = empty_archive.store_article(make_article(), crawl_id=crawl_id).article_id
+    empty_archive.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+    counts = empty_archive.counts()
     assert counts["faqs"] == counts["links"] == counts["article_urls"] == 0
 
 
-def test_the_search_index_covers_the_searchable_fields(archive):
-    assert [c.name for c in archive.db["articles_fts"].columns] == [
+def test_the_search_index_covers_the_searchable_fields(empty_archive):
+    assert [c.name for c in empty_archive.db["articles_fts"].columns] == [
         f.name for f in STORED if f.metadata["search_weight"] > 0]
 
 
@@ -176,12 +176,12 @@ def test_foreign_sqlite_database_is_refused_untouched(tmp_path):
     assert db.journal_mode != "wal"
 
 
-def test_full_text_search_follows_the_articles(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id)
-    archive.store_article(make_article(body="The chancellor stayed in post."), crawl_id=crawl_id)
-    assert [r["headline"] for r in archive.db.table("articles").search("chancellor")] == [
+def test_full_text_search_follows_the_articles(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
+    empty_archive.store_article(make_article(body="The chancellor stayed in post."), crawl_id=crawl_id)
+    assert [r["headline"] for r in empty_archive.db.table("articles").search("chancellor")] == [
         "Minister resigns after budget row"]
-    assert list(archive.db.table("articles").search("weeks")) == []
+    assert list(empty_archive.db.table("articles").search("weeks")) == []
 
 
 def test_archive_package_does_not_import_scrapy():

@@ -10,7 +10,7 @@ from itertools import permutations
 import pytest
 
 from archive import Archive, KnownArticle, StoreResult
-from archive_factories import BASE, make_article
+from tests.helpers import BASE, make_article
 from model import Faq, Link, content_hash, url_key
 
 URL = f"{BASE}/news/uk-politics-66812345"
@@ -18,15 +18,15 @@ AMP = f"{BASE}/news/amp/uk-politics-66812345"
 SHORT = f"{BASE}/news/66812345"
 
 
-def names(archive, table, article_id):
+def names(empty_archive, table, article_id):
     join = {"article_authors": ("authors", "author_id"), "article_tags": ("tags", "tag_id")}[table]
-    return [r[0] for r in archive.db.execute(
+    return [r[0] for r in empty_archive.db.execute(
         f"SELECT n.name FROM {table} x JOIN {join[0]} n ON n.id = x.{join[1]} "
         "WHERE x.article_id = ? ORDER BY x.position", [article_id])]
 
 
-def urls_of(archive, article_id):
-    return {r[0] for r in archive.db.execute("SELECT url FROM article_urls WHERE article_id = ?", [article_id])}
+def urls_of(empty_archive, article_id):
+    return {r[0] for r in empty_archive.db.execute("SELECT url FROM article_urls WHERE article_id = ?", [article_id])}
 
 
 def test_content_hash_covers_headline_body_and_faqs_only():
@@ -42,72 +42,72 @@ def test_content_hash_covers_headline_body_and_faqs_only():
         replace(article, headline="a", body="bc"))
 
 
-def test_new_article_with_children(archive, crawl_id):
-    result = archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL + "?utm_source=rss",
+def test_new_article_with_children(empty_archive, crawl_id):
+    result = empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL + "?utm_source=rss",
                                    parser_version="1.0", fetched_at="2023-09-14T12:00:00+00:00")
     assert result == StoreResult(1, "new", 1)
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert row["canonical_url"] == URL and row["url_key"] == "bbn.example/news/uk-politics-66812345"
     assert row["version"] == 1 and row["parser_version"] == "1.0" and row["crawl_id"] == crawl_id
     assert row["first_seen"] == row["last_seen"] == "2023-09-14T12:00:00+00:00"
     assert row["published"] == "2023-09-14T09:15:00+00:00"
     assert row["content_hash"] == content_hash(make_article())
     assert json.loads(row["warnings"]) == []
-    assert names(archive, "article_authors", 1) == ["Jane Doe", "John Roe"]
-    assert names(archive, "article_tags", 1) == ["Budget", "Westminster"]
-    assert list(archive.db.query("SELECT position, question, answer FROM faqs ORDER BY position")) == [
+    assert names(empty_archive, "article_authors", 1) == ["Jane Doe", "John Roe"]
+    assert names(empty_archive, "article_tags", 1) == ["Budget", "Westminster"]
+    assert list(empty_archive.db.query("SELECT position, question, answer FROM faqs ORDER BY position")) == [
         {"position": 1, "question": "Who resigned?", "answer": "The minister."},
         {"position": 2, "question": "When?", "answer": "On Thursday."}]
-    assert list(archive.db.query("SELECT kind, position, text, url FROM links ORDER BY kind")) == [
+    assert list(empty_archive.db.query("SELECT kind, position, text, url FROM links ORDER BY kind")) == [
         {"kind": "also_like", "position": 1, "text": "Who is the new minister?",
          "url": f"{BASE}/news/uk-politics-66812399"},
         {"kind": "related", "position": 1, "text": "Budget 2023", "url": f"{BASE}/news/topics/budget"}]
-    assert urls_of(archive, 1) == {URL, URL + "?utm_source=rss"}
+    assert urls_of(empty_archive, 1) == {URL, URL + "?utm_source=rss"}
 
 
-def test_authors_and_tags_are_shared_and_deduplicated(archive, crawl_id):
-    archive.store_article(make_article(authors=["Jane Doe", " Jane Doe ", ""]), crawl_id=crawl_id)
-    second = archive.store_article(make_article(f"{BASE}/news/other", headline="Other"), crawl_id=crawl_id)
-    assert names(archive, "article_authors", 1) == ["Jane Doe"]
-    assert names(archive, "article_authors", second.article_id) == ["Jane Doe", "John Roe"]
-    assert archive.counts()["authors"] == 2 and archive.counts()["tags"] == 2
+def test_authors_and_tags_are_shared_and_deduplicated(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(authors=["Jane Doe", " Jane Doe ", ""]), crawl_id=crawl_id)
+    second = empty_archive.store_article(make_article(f"{BASE}/news/other", headline="Other"), crawl_id=crawl_id)
+    assert names(empty_archive, "article_authors", 1) == ["Jane Doe"]
+    assert names(empty_archive, "article_authors", second.article_id) == ["Jane Doe", "John Roe"]
+    assert empty_archive.counts()["authors"] == 2 and empty_archive.counts()["tags"] == 2
 
 
-def test_unchanged_moves_last_seen_only(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id, fetched_at="2023-09-14T12:00:00+00:00",
+def test_unchanged_moves_last_seen_only(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_at="2023-09-14T12:00:00+00:00",
                           parser_version="1.0")
-    crawl2 = archive.start_crawl([])
+    crawl2 = empty_archive.start_crawl([])
     later = make_article(related_links=[], comment_count=99, section="Elsewhere")
-    result = archive.store_article(later, crawl_id=crawl2, fetched_at="2023-09-15T12:00:00+00:00",
+    result = empty_archive.store_article(later, crawl_id=crawl2, fetched_at="2023-09-15T12:00:00+00:00",
                                    lastmod="2023-09-15T00:00:00Z", parser_version="2.0")
     assert result == StoreResult(1, "unchanged", 1)
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert row["first_seen"] == "2023-09-14T12:00:00+00:00"
     assert row["last_seen"] == "2023-09-15T12:00:00+00:00"
     assert row["crawl_id"] == crawl2 and row["last_modified_seen"] == "2023-09-15T00:00:00Z"
     assert (row["comment_count"], row["section"], row["parser_version"]) == (12, "UK Politics", "1.0")
-    assert archive.counts()["links"] == 2 and archive.counts()["versions"] == 0
+    assert empty_archive.counts()["links"] == 2 and empty_archive.counts()["versions"] == 0
 
 
-def test_updated_keeps_the_previous_version(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id, fetched_at="2023-09-14T12:00:00+00:00")
-    crawl2 = archive.start_crawl([])
+def test_updated_keeps_the_previous_version(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_at="2023-09-14T12:00:00+00:00")
+    crawl2 = empty_archive.start_crawl([])
     changed = make_article(
         headline="Minister resigns after 'budget row'", authors=["Jane Doe"], tags=["Budget"],
         faqs=[Faq("Who resigned?", "The minister, on Thursday.")],
         related_links=[], related_articles=[Link("New link", f"{BASE}/news/x")],
     )
-    result = archive.store_article(changed, crawl_id=crawl2, fetched_at="2023-09-15T12:00:00+00:00")
+    result = empty_archive.store_article(changed, crawl_id=crawl2, fetched_at="2023-09-15T12:00:00+00:00")
     assert result == StoreResult(1, "updated", 2)
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert row["headline"] == changed.headline and row["version"] == 2
     assert row["first_seen"] == "2023-09-14T12:00:00+00:00"
-    assert names(archive, "article_authors", 1) == ["Jane Doe"]
-    assert names(archive, "article_tags", 1) == ["Budget"]
-    assert [r["question"] for r in archive.db.table("faqs").rows] == ["Who resigned?"]
-    assert [(r["kind"], r["text"]) for r in archive.db.table("links").rows] == [("also_like", "New link")]
+    assert names(empty_archive, "article_authors", 1) == ["Jane Doe"]
+    assert names(empty_archive, "article_tags", 1) == ["Budget"]
+    assert [r["question"] for r in empty_archive.db.table("faqs").rows] == ["Who resigned?"]
+    assert [(r["kind"], r["text"]) for r in empty_archive.db.table("links").rows] == [("also_like", "New link")]
 
-    (old,) = archive.db.table("article_versions").rows
+    (old,) = empty_archive.db.table("article_versions").rows
     assert old["article_id"] == 1 and old["version"] == 1 and old["crawl_id"] == crawl2
     assert old["fetched_at"] == "2023-09-14T12:00:00+00:00"
     assert old["superseded_at"] == "2023-09-15T12:00:00+00:00"
@@ -121,9 +121,9 @@ def test_updated_keeps_the_previous_version(archive, crawl_id):
     assert {(link["kind"], link["text"]) for link in json.loads(old["links"])} == {
         ("related", "Budget 2023"), ("also_like", "Who is the new minister?")}
 
-    third = archive.store_article(make_article(), crawl_id=crawl2)
+    third = empty_archive.store_article(make_article(), crawl_id=crawl2)
     assert third == StoreResult(1, "updated", 3)
-    assert [r["version"] for r in archive.db.table("article_versions").rows] == [1, 2]
+    assert [r["version"] for r in empty_archive.db.table("article_versions").rows] == [1, 2]
 
 
 @pytest.mark.parametrize("variant", [
@@ -132,85 +132,85 @@ def test_updated_keeps_the_previous_version(archive, crawl_id):
     f"{URL}?utm_source=twitter&utm_medium=social",
     f"{URL}#comments",
 ])
-def test_url_variants_share_one_article(archive, crawl_id, variant):
-    archive.store_article(make_article(), crawl_id=crawl_id)
-    result = archive.store_article(make_article(variant), crawl_id=crawl_id)
+def test_url_variants_share_one_article(empty_archive, crawl_id, variant):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
+    result = empty_archive.store_article(make_article(variant), crawl_id=crawl_id)
     assert result == StoreResult(1, "unchanged", 1)
-    assert urls_of(archive, 1) == {URL, variant}
-    assert archive.known_article_id(variant) == 1
+    assert urls_of(empty_archive, 1) == {URL, variant}
+    assert empty_archive.known_article_id(variant) == 1
 
 
-def test_amp_copy_with_canonical_is_an_alias(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id)
+def test_amp_copy_with_canonical_is_an_alias(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
     amp = make_article(AMP, canonical_url=URL, body_html="<amp-p>…</amp-p>")
-    result = archive.store_article(amp, crawl_id=crawl_id, fetched_url=AMP)
+    result = empty_archive.store_article(amp, crawl_id=crawl_id, fetched_url=AMP)
     assert result == StoreResult(1, "unchanged", 1)
-    assert urls_of(archive, 1) == {URL, AMP}
-    assert archive.known_article_id(AMP) == 1
-    assert archive.db.table("articles").get(1)["url"] == URL
+    assert urls_of(empty_archive, 1) == {URL, AMP}
+    assert empty_archive.known_article_id(AMP) == 1
+    assert empty_archive.db.table("articles").get(1)["url"] == URL
 
 
-def test_amp_copy_first_then_real_page(archive, crawl_id):
-    first = archive.store_article(make_article(AMP, canonical_url=URL), crawl_id=crawl_id)
-    second = archive.store_article(make_article(), crawl_id=crawl_id)
+def test_amp_copy_first_then_real_page(empty_archive, crawl_id):
+    first = empty_archive.store_article(make_article(AMP, canonical_url=URL), crawl_id=crawl_id)
+    second = empty_archive.store_article(make_article(), crawl_id=crawl_id)
     assert first.outcome == "new" and second == StoreResult(1, "unchanged", 1)
-    assert urls_of(archive, 1) == {URL, AMP}
-    assert archive.counts()["articles"] == 1
+    assert urls_of(empty_archive, 1) == {URL, AMP}
+    assert empty_archive.counts()["articles"] == 1
 
 
-def test_canonical_less_copy_becomes_an_alias(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id)
+def test_canonical_less_copy_becomes_an_alias(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
     copy = make_article(SHORT, canonical_source="url", related_links=[])
-    result = archive.store_article(copy, crawl_id=crawl_id)
+    result = empty_archive.store_article(copy, crawl_id=crawl_id)
     assert result == StoreResult(1, "alias", 1)
-    assert archive.counts()["articles"] == 1 and archive.known_article_id(SHORT) == 1
-    assert archive.db.table("articles").get(1)["canonical_url"] == URL
+    assert empty_archive.counts()["articles"] == 1 and empty_archive.known_article_id(SHORT) == 1
+    assert empty_archive.db.table("articles").get(1)["canonical_url"] == URL
 
 
-def test_explicit_canonicals_are_never_merged_by_content(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id)
-    result = archive.store_article(make_article(f"{BASE}/news/syndicated-copy"), crawl_id=crawl_id)
-    assert result.outcome == "new" and archive.counts()["articles"] == 2
+def test_explicit_canonicals_are_never_merged_by_content(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
+    result = empty_archive.store_article(make_article(f"{BASE}/news/syndicated-copy"), crawl_id=crawl_id)
+    assert result.outcome == "new" and empty_archive.counts()["articles"] == 2
 
 
-def test_pages_without_text_are_never_merged_by_content(archive, crawl_id):
+def test_pages_without_text_are_never_merged_by_content(empty_archive, crawl_id):
     empty = dict(canonical_source="url", headline=None, body="", body_html="", faqs=[])
-    archive.store_article(make_article(f"{BASE}/news/a", **empty), crawl_id=crawl_id)
-    result = archive.store_article(make_article(f"{BASE}/news/b", **empty), crawl_id=crawl_id)
-    assert result.outcome == "new" and archive.counts()["articles"] == 2
+    empty_archive.store_article(make_article(f"{BASE}/news/a", **empty), crawl_id=crawl_id)
+    result = empty_archive.store_article(make_article(f"{BASE}/news/b", **empty), crawl_id=crawl_id)
+    assert result.outcome == "new" and empty_archive.counts()["articles"] == 2
 
 
-def test_explicit_canonical_re_keys_a_canonical_less_row(archive, crawl_id):
-    archive.store_article(make_article(SHORT, canonical_source="url", section=None), crawl_id=crawl_id)
-    result = archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL)
+def test_explicit_canonical_re_keys_a_canonical_less_row(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(SHORT, canonical_source="url", section=None), crawl_id=crawl_id)
+    result = empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL)
     assert result == StoreResult(1, "unchanged", 1)
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert (row["canonical_url"], row["url_key"], row["url"], row["canonical_source"]) == (
         URL, "bbn.example/news/uk-politics-66812345", URL, "link")
     assert row["section"] == "UK Politics"
-    assert urls_of(archive, 1) == {SHORT, URL}
-    assert archive.known_article_id(SHORT) == archive.known_article_id(URL) == 1
-    assert archive.counts()["articles"] == 1
+    assert urls_of(empty_archive, 1) == {SHORT, URL}
+    assert empty_archive.known_article_id(SHORT) == empty_archive.known_article_id(URL) == 1
+    assert empty_archive.counts()["articles"] == 1
 
 
-def test_re_key_with_new_content_is_an_update(archive, crawl_id):
-    archive.store_article(make_article(URL, canonical_source="url", headline="Draft"), crawl_id=crawl_id)
-    result = archive.store_article(make_article(URL, canonical_url=URL.replace("https", "http"),
+def test_re_key_with_new_content_is_an_update(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(URL, canonical_source="url", headline="Draft"), crawl_id=crawl_id)
+    result = empty_archive.store_article(make_article(URL, canonical_url=URL.replace("https", "http"),
                                                 canonical_source="og"), crawl_id=crawl_id)
     assert result == StoreResult(1, "updated", 2)
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert row["canonical_source"] == "og" and row["canonical_url"].startswith("http://")
-    assert archive.db.table("article_versions").get(1)["headline"] == "Draft"
+    assert empty_archive.db.table("article_versions").get(1)["headline"] == "Draft"
 
 
-def snapshot(archive: Archive) -> dict:
+def snapshot(empty_archive: Archive) -> dict:
     """The archive's content without ids and timestamps, article ids replaced by canonical URLs."""
     def rows(sql):
-        return sorted(tuple(r) for r in archive.db.execute(sql))
+        return sorted(tuple(r) for r in empty_archive.db.execute(sql))
 
     canonical = "(SELECT canonical_url FROM articles a WHERE a.id = x.article_id)"
     skip = {"id", "first_seen", "last_seen", "canonical_url"}
-    columns = ["canonical_url"] + [c for c in archive.db.table("articles").columns_dict if c not in skip]
+    columns = ["canonical_url"] + [c for c in empty_archive.db.table("articles").columns_dict if c not in skip]
     return {
         "articles": rows(f"SELECT {', '.join(columns)} FROM articles"),
         "article_urls": rows(f"SELECT url, url_key, {canonical} FROM article_urls x"),
@@ -267,60 +267,60 @@ def test_order_independence_of_the_canonical_pair_in_both_orders():
     assert {u for u, *_ in first["article_urls"]} == {URL, SHORT}
 
 
-def test_datetimes_are_stored_as_iso_utc(archive, crawl_id):
+def test_datetimes_are_stored_as_iso_utc(empty_archive, crawl_id):
     cest = timezone(timedelta(hours=2))
     article = make_article(published=datetime(2023, 9, 14, 10, 15, tzinfo=cest),
                            modified=datetime(2023, 9, 14, 10, 15))
-    archive.store_article(article, crawl_id=crawl_id, lastmod=datetime(2023, 9, 14, 12, 0, tzinfo=cest),
+    empty_archive.store_article(article, crawl_id=crawl_id, lastmod=datetime(2023, 9, 14, 12, 0, tzinfo=cest),
                           fetched_at=datetime(2023, 9, 14, 13, 0, 30, tzinfo=timezone.utc))
-    row = archive.db.table("articles").get(1)
+    row = empty_archive.db.table("articles").get(1)
     assert row["published"] == "2023-09-14T08:15:00+00:00"
     assert row["modified"] == "2023-09-14T10:15:00"
     assert row["last_modified_seen"] == "2023-09-14T10:00:00+00:00"
     assert row["first_seen"] == "2023-09-14T13:00:30+00:00"
 
 
-def test_hostile_text_round_trips(archive, crawl_id):
+def test_hostile_text_round_trips(empty_archive, crawl_id):
     headline = """Robert'); DROP TABLE articles;-- "quoted" ‘curly’ \\ %_ ? :name $1 \x00 end"""
     article = make_article(headline=headline, authors=["O'Brien; DELETE FROM authors"],
                            faqs=[Faq("' OR '1'='1", '"; --')])
-    archive.store_article(article, crawl_id=crawl_id)
-    row = archive.db.table("articles").get(1)
+    empty_archive.store_article(article, crawl_id=crawl_id)
+    row = empty_archive.db.table("articles").get(1)
     assert row["headline"] == headline
-    assert names(archive, "article_authors", 1) == ["O'Brien; DELETE FROM authors"]
-    assert archive.db.table("faqs").get([1, 1])["question"] == "' OR '1'='1"
-    assert archive.store_article(article, crawl_id=crawl_id).outcome == "unchanged"
+    assert names(empty_archive, "article_authors", 1) == ["O'Brien; DELETE FROM authors"]
+    assert empty_archive.db.table("faqs").get([1, 1])["question"] == "' OR '1'='1"
+    assert empty_archive.store_article(article, crawl_id=crawl_id).outcome == "unchanged"
 
 
-def test_a_failure_rolls_back_the_whole_article(archive, crawl_id):
-    archive.store_article(make_article(), crawl_id=crawl_id)
-    before = snapshot(archive), archive.counts()
+def test_a_failure_rolls_back_the_whole_article(empty_archive, crawl_id):
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
+    before = snapshot(empty_archive), empty_archive.counts()
     broken = make_article(headline="Changed", faqs=[Faq(None, "answer")], authors=["New Author"])
     with pytest.raises(sqlite3.IntegrityError):
-        archive.store_article(broken, crawl_id=crawl_id, fetched_url=f"{BASE}/elsewhere")
-    assert (snapshot(archive), archive.counts()) == before
+        empty_archive.store_article(broken, crawl_id=crawl_id, fetched_url=f"{BASE}/elsewhere")
+    assert (snapshot(empty_archive), empty_archive.counts()) == before
     with pytest.raises(sqlite3.IntegrityError):
-        archive.store_article(replace(broken, url=f"{BASE}/news/new"), crawl_id=crawl_id)
-    assert (snapshot(archive), archive.counts()) == before
-    assert archive.known_article_id(f"{BASE}/elsewhere") is None
+        empty_archive.store_article(replace(broken, url=f"{BASE}/news/new"), crawl_id=crawl_id)
+    assert (snapshot(empty_archive), empty_archive.counts()) == before
+    assert empty_archive.known_article_id(f"{BASE}/elsewhere") is None
 
 
-def test_lookups_touch_and_aliases(archive, crawl_id):
-    assert archive.known_article_id(URL) is None and archive.known_urls() == {}
-    article_id = archive.store_article(make_article(), crawl_id=crawl_id, lastmod="2023-09-14",
+def test_lookups_touch_and_aliases(empty_archive, crawl_id):
+    assert empty_archive.known_article_id(URL) is None and empty_archive.known_urls() == {}
+    article_id = empty_archive.store_article(make_article(), crawl_id=crawl_id, lastmod="2023-09-14",
                                        fetched_at="2000-01-01T00:00:00+00:00").article_id
     known = KnownArticle(article_id, "2023-09-14")
-    assert archive.known_urls() == {url_key(URL): known}
+    assert empty_archive.known_urls() == {url_key(URL): known}
     assert known.article_id == article_id and known.lastmod == "2023-09-14"
-    archive.store_article(make_article(), crawl_id=crawl_id)
-    assert archive.known_urls()[url_key(URL.replace("https://www.", "http://"))] == known
+    empty_archive.store_article(make_article(), crawl_id=crawl_id)
+    assert empty_archive.known_urls()[url_key(URL.replace("https://www.", "http://"))] == known
 
-    crawl2 = archive.start_crawl([])
-    archive.touch_many([article_id], crawl2)
-    row = archive.db.table("articles").get(article_id)
+    crawl2 = empty_archive.start_crawl([])
+    empty_archive.touch_many([article_id], crawl2)
+    row = empty_archive.db.table("articles").get(article_id)
     assert row["crawl_id"] == crawl2 and row["last_seen"] > "2000-01-01" and row["version"] == 1
 
-    archive.add_alias(f"{BASE}/go/12345", article_id)
-    archive.add_alias(f"{BASE}/go/12345", article_id)
-    assert archive.known_article_id(f"{BASE}/go/12345") == article_id
-    assert archive.counts()["article_urls"] == 2
+    empty_archive.add_alias(f"{BASE}/go/12345", article_id)
+    empty_archive.add_alias(f"{BASE}/go/12345", article_id)
+    assert empty_archive.known_article_id(f"{BASE}/go/12345") == article_id
+    assert empty_archive.counts()["article_urls"] == 2

@@ -17,8 +17,7 @@ from lxml import html as lxml_html
 
 from archive import Archive
 from model import Faq
-from tests.archive.archive_factories import make_article
-from tests.datasette.support import served_archive
+from tests.helpers import make_article, served_archive
 
 CHROMIUM = os.environ.get("CHROMIUM") or next(
     (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -49,9 +48,9 @@ def cells(dom: str, column: str) -> list[str]:
     return [td.text_content().strip() for td in doc.xpath(xpath)]
 
 
-def test_search_page_in_chromium_shows_the_headline(crawled, tmp_path):
-    article = crawled["manifest"]["articles"][5]
-    with served_archive(crawled["db"], tmp_path) as (base, _db, _out):
+def test_search_page_in_chromium_shows_the_headline(two_edition_crawl, tmp_path):
+    article = two_edition_crawl["manifest"]["articles"][5]
+    with served_archive(two_edition_crawl["db"], tmp_path) as (base, _db, _out):
         url = f"{base}news/articles?_search={quote(article['unique_word'])}"
         dom = chromium(tmp_path, "--dump-dom", url).stdout
         assert cells(dom, "headline") == [article["headline"]]

@@ -10,8 +10,7 @@ import pytest
 from archive import Archive
 from app.serve import build_datasette
 from model import Faq
-from tests.archive.archive_factories import make_article
-from tests.datasette.support import Client
+from tests.helpers import DatasetteClient, make_article
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
@@ -31,7 +30,7 @@ def hostile(tmp_path_factory):
         ), crawl_id=crawl_id)
         arc.record_error(crawl_id, f"https://www.bbn.example/{IMG}", "fetch", f"HTTP 404 {SCRIPT}")
         arc.finish_crawl(crawl_id, "finished", {})
-    c = Client(build_datasette(db), "hostile")
+    c = DatasetteClient(build_datasette(db), "hostile")
     yield c
     c.close()
 

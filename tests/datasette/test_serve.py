@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive import Archive
 from app.cli import cli
-from tests.datasette.support import served_archive
+from tests.helpers import served_archive
 
 
 def serve(*args: str):
@@ -50,10 +50,10 @@ def test_empty_file_is_refused_and_left_alone(tmp_path):
     assert empty.stat().st_size == 0
 
 
-def test_busy_port_is_refused(crawled):
+def test_busy_port_is_refused(two_edition_crawl):
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
-        line = one_line_error(serve("--db", str(crawled["db"]), "--port", str(port)))
+        line = one_line_error(serve("--db", str(two_edition_crawl["db"]), "--port", str(port)))
     assert f"cannot serve on 127.0.0.1:{port}" in line
 
 
@@ -62,15 +62,15 @@ def get_json(url: str):
         return json.load(response)
 
 
-def test_serve_runs_datasette_on_a_live_archive(crawled, tmp_path):
-    with served_archive(crawled["db"], tmp_path) as (base, db, out):
+def test_serve_runs_datasette_on_a_live_archive(two_edition_crawl, tmp_path):
+    with served_archive(two_edition_crawl["db"], tmp_path) as (base, db, out):
         meta = get_json(f"{base}-/metadata.json")
         assert meta["title"] == "BBN news archive"
         settings = get_json(f"{base}-/settings.json")
         assert settings["sql_time_limit_ms"] == 3000 and settings["default_page_size"] == 50
         dbs = get_json(f"{base}-/databases.json")
         assert [(d["name"], d["is_mutable"]) for d in dbs] == [("news", True)]
-        article = crawled["manifest"]["articles"][0]
+        article = two_edition_crawl["manifest"]["articles"][0]
         rows = get_json(f"{base}news/articles.json?_search={article['unique_word']}&_shape=array")
         assert [r["headline"] for r in rows] == [article["headline"]]
         # a crawl writing meanwhile: the server sees the new row (no immutable snapshot)

@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, rows
 
 
 @pytest.fixture(scope="module")
-def crawls(site, tmp_path_factory):
+def crawls(sample_site, tmp_path_factory):
     """Run the three crawls once; keep what each left behind."""
     db = tmp_path_factory.mktemp("crawl") / "archive.db"
-    manifest1 = site.manifest()
+    manifest1 = sample_site.manifest()
     result = {"db": db, "manifest": manifest1}
 
-    site.reset_counters(rearm_503=True)
-    out1 = crawl(db, site.base_url)
-    result["first"] = {"out": out1.stdout, "requests": site.requests, "log": site.request_log, "state": archive_state(db)}
+    sample_site.reset_counters(rearm_503=True)
+    out1 = crawl(db, sample_site.base_url)
+    result["first"] = {"out": out1.stdout, "requests": sample_site.requests, "log": sample_site.request_log, "state": archive_state(db)}
 
-    site.reset_counters()
-    out2 = crawl(db, site.base_url)
-    result["second"] = {"out": out2.stdout, "requests": site.requests, "state": archive_state(db)}
+    sample_site.reset_counters()
+    out2 = crawl(db, sample_site.base_url)
+    result["second"] = {"out": out2.stdout, "requests": sample_site.requests, "state": archive_state(db)}
 
-    site.edition = 2
+    sample_site.edition = 2
     try:
-        result["manifest2"] = site.manifest()
-        site.reset_counters()
-        out3 = crawl(db, site.base_url)
-        result["third"] = {"out": out3.stdout, "requests": site.requests, "state": archive_state(db)}
+        result["manifest2"] = sample_site.manifest()
+        sample_site.reset_counters()
+        out3 = crawl(db, sample_site.base_url)
+        result["third"] = {"out": out3.stdout, "requests": sample_site.requests, "state": archive_state(db)}
     finally:
-        site.edition = 1
+        sample_site.edition = 1
     return result
 
 

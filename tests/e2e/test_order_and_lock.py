@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archive import Archive
-from tests.e2e.conftest import archive_state, crawl
+from tests.helpers import archive_state, crawl
 
 ROOT = Path(__file__).resolve().parents[2]
 FIFO_ONE_AT_A_TIME = (
@@ -17,12 +17,12 @@ FIFO_ONE_AT_A_TIME = (
 )
 
 
-def test_same_archive_whatever_the_order_pages_arrive_in(site, tmp_path):
+def test_same_archive_whatever_the_order_pages_arrive_in(sample_site, tmp_path):
     lifo, fifo, amp_first = tmp_path / "lifo.db", tmp_path / "fifo.db", tmp_path / "amp.db"
-    crawl(lifo, site.base_url)
-    crawl(fifo, site.base_url, *FIFO_ONE_AT_A_TIME)
+    crawl(lifo, sample_site.base_url)
+    crawl(fifo, sample_site.base_url, *FIFO_ONE_AT_A_TIME)
     # Start at an AMP copy: the uncanonicalised copy is the first article page fetched.
-    crawl(amp_first, site.manifest()["amp_pages"][0]["url"], *FIFO_ONE_AT_A_TIME)
+    crawl(amp_first, sample_site.manifest()["amp_pages"][0]["url"], *FIFO_ONE_AT_A_TIME)
     reference = archive_state(lifo)
     assert reference["articles"]
     assert all(a["url"] == a["canonical_url"] for a in reference["articles"])
@@ -30,10 +30,10 @@ def test_same_archive_whatever_the_order_pages_arrive_in(site, tmp_path):
     assert archive_state(amp_first) == reference
 
 
-def test_a_second_crawl_of_the_same_archive_refuses_with_a_clear_message(site, tmp_path):
+def test_a_second_crawl_of_the_same_archive_refuses_with_a_clear_message(sample_site, tmp_path):
     db = tmp_path / "locked.db"
     with Archive(db, create=True) as archive, archive.crawl_lock():
-        result = crawl(db, site.base_url, check=False)
+        result = crawl(db, sample_site.base_url, check=False)
     assert result.returncode == 1
     assert "is being crawled by another process" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -41,14 +41,14 @@ def test_a_second_crawl_of_the_same_archive_refuses_with_a_clear_message(site, t
         assert archive.counts()["crawls"] == 0
 
 
-def test_scrapy_crawl_bbn_from_the_project_root(site, tmp_path):
+def test_scrapy_crawl_bbn_from_the_project_root(sample_site, tmp_path):
     db = tmp_path / "scrapy.db"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "bbn", "-a", f"start_urls={site.base_url}",
+        [sys.executable, "-m", "scrapy", "crawl", "bbn", "-a", f"start_urls={sample_site.base_url}",
          "-s", f"ARCHIVE_DB={db}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
          "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "LOG_LEVEL=WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     with Archive(db) as archive:
-        assert archive.counts()["articles"] == len(site.manifest()["articles"])
+        assert archive.counts()["articles"] == len(sample_site.manifest()["articles"])

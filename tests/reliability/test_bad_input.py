@@ -4,7 +4,6 @@ ends as an archived article, an alias of one, or a recorded error; the archive s
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +20,12 @@ from archive.verify import verify_archive
 from crawler.items import Alias
 from crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
 from crawler.spiders.bbn import PERMALINK, BbnSpider
-from tests.e2e.conftest import rows
+from tests.fixture_pages import fixture_pages
+from tests.helpers import rows
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 # Article pages served at a permalink, where a page that is no article is an error.
-PAGES = {}
-for case in sorted(p for p in FIXTURES.iterdir() if (p / "input.html").is_file()):
-    url = json.loads((case / "expected.json").read_text("utf-8"))["url"]
-    if PERMALINK.search(urlsplit(url).path) and not case.name.startswith("nonarticle"):
-        PAGES[case.name] = ((case / "input.html").read_bytes(), url)
+PAGES = {page.name: (page.html, page.url) for page in fixture_pages()
+         if PERMALINK.search(urlsplit(page.url).path) and not page.name.startswith("nonarticle")}
 SEED, SEED_URL = PAGES["soledad_seed"]
 TAG = re.compile(rb"<[^<>]*>")
 MARKER = b'id="penci-post-entry-inner">'

@@ -11,7 +11,7 @@ import threading
 from datasette.app import Datasette
 
 from archive import Archive
-from tests.e2e.conftest import rows
+from tests.helpers import rows
 
 SQL_READS = (
     "SELECT count(*) FROM articles",
@@ -73,17 +73,17 @@ class Readers:
             await asyncio.sleep(0.005)
 
 
-def test_reading_while_a_crawl_writes(site, tmp_path):
+def test_reading_while_a_crawl_writes(sample_site, tmp_path):
     db = tmp_path / "archive.db"
     Archive(db, create=True).close()  # created and migrated, as a nightly archive is
     with Readers(db) as readers:
         result = subprocess.run(
-            [sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(db), "--local"],
+            [sys.executable, "-m", "app", "crawl", sample_site.base_url, "--db", str(db), "--local"],
             capture_output=True, text=True, timeout=120,
         )
     assert result.returncode == 0, result.stderr
     assert readers.failures == []
     assert readers.reads["sqlite3"] > 100 and readers.reads["datasette"] > 20, readers.reads
     assert rows(db, "SELECT * FROM errors WHERE stage = 'store'") == []
-    assert len(rows(db, "SELECT id FROM articles")) == len(site.manifest()["articles"])
+    assert len(rows(db, "SELECT id FROM articles")) == len(sample_site.manifest()["articles"])
     assert "database is locked" not in result.stderr

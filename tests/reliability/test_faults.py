@@ -8,7 +8,7 @@ import pytest
 
 from archive.verify import verify_archive
 from sample_site.faults import RETRY_AFTER
-from tests.e2e.conftest import rows
+from tests.helpers import rows
 
 # How each permanent fault must end: (stage, pattern of the reason).
 PERMANENT = {

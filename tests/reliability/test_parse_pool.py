@@ -5,7 +5,6 @@ back as that page's error."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -19,14 +18,22 @@ import pytest
 from crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
 from parsers import parse_article
 from parsers.document import page_text
+from tests.fixture_pages import fixture_pages
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-PAGES = [
-    ((case / "input.html").read_bytes(), json.loads((case / "expected.json").read_text("utf-8"))["url"])
-    for case in sorted(FIXTURES.iterdir()) if (case / "input.html").is_file()
-]
+PAGES = [(page.html, page.url) for page in fixture_pages()]
 CONTENT_TYPE = "text/html; charset=utf-8"
 POISON_WORKER = [sys.executable, str(Path(__file__).with_name("poison_worker.py"))]
+
+
+def recording_worker(log: Path) -> list[str]:
+    """The command of a worker that notes its start and its clean exit in `log`."""
+    return [sys.executable, str(Path(__file__).with_name("recording_worker.py")), str(log)]
+
+
+def noted(log: Path, event: str) -> list[int]:
+    """The pids of the recording workers that noted `event` ("started" or "exited")."""
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [int(line.split()[1]) for line in lines if line.split()[0] == event]
 
 
 def run(coro):
@@ -49,14 +56,15 @@ def test_workers_give_what_the_parser_gives_in_process():
     assert usage["cpu_seconds"] > 0 and usage["peak_rss_mib"] > 10
 
 
-def test_a_worker_killed_by_chance_costs_no_page():
+def test_a_worker_killed_by_chance_costs_no_page(tmp_path):
     pages = PAGES * 3
+    log = tmp_path / "workers.log"
 
     async def main():
-        pool = ParsePool(1)
+        pool = ParsePool(1, command=recording_worker(log))
         tasks = [asyncio.create_task(pool.parse(body, CONTENT_TYPE, url)) for body, url in pages]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        os.kill(pool._workers[0].process.pid, signal.SIGKILL)  # dies while parsing a later page
+        os.kill(noted(log, "started")[0], signal.SIGKILL)  # dies while parsing a later page
         results = await asyncio.gather(*tasks, return_exceptions=True)
         await pool.close()
         return results, pool.started
@@ -105,13 +113,13 @@ def test_a_page_that_hangs_fails_after_the_timeout_and_the_pages_behind_it_go_on
     assert seconds < 30  # not the hour the page would take
 
 
-def test_a_crawl_with_a_hanging_page_ends_and_records_it(site, tmp_path):
+def test_a_crawl_with_a_hanging_page_ends_and_records_it(sample_site, tmp_path):
     """The sample site crawled with workers that hang on one article: the crawl finishes, that
     page is a parse error naming the timeout, the other articles are archived."""
     db, hanging = tmp_path / "archive.db", "/2023/09/25/heatwave-health-warning/"
     started = time.monotonic()
     result = subprocess.run(
-        [*POISON_WORKER, "crawl", site.base_url, "--db", str(db), "--local",
+        [*POISON_WORKER, "crawl", sample_site.base_url, "--db", str(db), "--local",
          "-s", "PARSE_TIMEOUT=2", "-s", "PARSE_PROCESSES=1"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "HANG_URL_PART": hanging},
     )
@@ -124,7 +132,7 @@ def test_a_crawl_with_a_hanging_page_ends_and_records_it(site, tmp_path):
         status = conn.execute("SELECT status FROM crawls").fetchall()
     finally:
         conn.close()
-    assert errors == [(site.base_url.rstrip("/") + hanging, "parse", "ParseFailed: parse timed out after 2 s")]
+    assert errors == [(sample_site.base_url.rstrip("/") + hanging, "parse", "ParseFailed: parse timed out after 2 s")]
     assert status == [("finished",)]
     assert len(archived) >= 10 and not any(hanging in url for url in archived)
 
@@ -161,15 +169,18 @@ def test_a_parser_exception_is_that_pages_error_and_the_worker_goes_on():
     assert started == 1
 
 
-def test_closed_workers_exit():
-    async def main():
-        pool = ParsePool(2)
-        await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES[:4]))
-        processes = [w.process for w in pool._workers]
-        await pool.close()
-        return [p.returncode for p in processes]
+def test_closed_workers_exit(tmp_path):
+    log = tmp_path / "workers.log"
 
-    assert run(main()) == [0, 0]
+    async def main():
+        pool = ParsePool(2, command=recording_worker(log))
+        await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES[:4]))
+        assert noted(log, "exited") == []
+        await pool.close()
+
+    run(main())
+    started = noted(log, "started")
+    assert len(started) == 2 and sorted(noted(log, "exited")) == sorted(started)
 
 
 def test_without_links_a_worker_gives_the_article_alone():

@@ -16,7 +16,7 @@ from scrapy import Request
 from archive.verify import verify_archive
 from crawler.jobdir import JobDirBusy, JobDirGuard
 from crawler.middlewares import UrlKeyFingerprinter
-from tests.e2e.conftest import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, rows
 
 # Slow enough to be interrupted half-way: one request at a time, 50 ms apart on average.
 SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
@@ -25,25 +25,25 @@ SITEMAP = "/post-sitemap.xml"
 
 
 @pytest.fixture(scope="module")
-def reference(site, tmp_path_factory) -> dict:
+def reference(sample_site, tmp_path_factory) -> dict:
     """The archive of one uninterrupted crawl."""
     db = tmp_path_factory.mktemp("reference") / "archive.db"
-    crawl(db, site.base_url)
+    crawl(db, sample_site.base_url)
     return archive_state(db)
 
 
-def interrupt(site, db, jobdir, sig: int) -> tuple[int, subprocess.CompletedProcess]:
+def interrupt(sample_site, db, jobdir, sig: int) -> tuple[int, subprocess.CompletedProcess]:
     """Start a slow crawl, send `sig` once it has read the sitemap and stored INTERRUPT_AFTER
     articles; returns how many it had stored by then and its output."""
-    site.reset_counters()
+    sample_site.reset_counters()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(db), "--local",
+        [sys.executable, "-m", "app", "crawl", sample_site.base_url, "--db", str(db), "--local",
          "--resume", str(jobdir), *SLOW],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
     stored = 0
-    while stored < INTERRUPT_AFTER or not site.requests[SITEMAP]:
+    while stored < INTERRUPT_AFTER or not sample_site.requests[SITEMAP]:
         assert proc.poll() is None, f"the crawl ended before it could be interrupted: {proc.communicate()}"
         assert time.monotonic() < deadline, "no progress"
         time.sleep(0.02)
@@ -61,19 +61,19 @@ def _articles(db) -> int:
         return 0
 
 
-def test_a_killed_crawl_run_again_ends_with_the_same_archive(site, reference, tmp_path):
+def test_a_killed_crawl_run_again_ends_with_the_same_archive(sample_site, reference, tmp_path):
     db, jobdir = tmp_path / "archive.db", tmp_path / "job"
-    stored, killed = interrupt(site, db, jobdir, signal.SIGKILL)
+    stored, killed = interrupt(sample_site, db, jobdir, signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL
     assert stored < len(reference["articles"])
     # A bigger crawl would have flushed its seen requests to disk before it was killed, while
     # its queue is lost all the same: resuming from them would skip every article not stored.
     fingerprinter = UrlKeyFingerprinter()
     with open(jobdir / "requests.seen", "a") as seen:
-        for article in site.manifest()["articles"]:
+        for article in sample_site.manifest()["articles"]:
             seen.write(fingerprinter.fingerprint(Request(article["url"])).hex() + "\n")
 
-    resumed = crawl(db, site.base_url, "--resume", str(jobdir))
+    resumed = crawl(db, sample_site.base_url, "--resume", str(jobdir))
 
     assert archive_state(db) == reference
     assert "starting afresh" in resumed.stderr
@@ -81,17 +81,17 @@ def test_a_killed_crawl_run_again_ends_with_the_same_archive(site, reference, tm
     assert all(check.ok for check in verify_archive(db))
 
 
-def test_a_paused_crawl_resumes_where_it_stopped(site, reference, tmp_path):
+def test_a_paused_crawl_resumes_where_it_stopped(sample_site, reference, tmp_path):
     db, jobdir = tmp_path / "archive.db", tmp_path / "job"
-    stored, paused = interrupt(site, db, jobdir, signal.SIGINT)
+    stored, paused = interrupt(sample_site, db, jobdir, signal.SIGINT)
     assert paused.returncode == 0, paused.stderr
     assert "crawl 1 shutdown" in paused.stdout
     assert _articles(db) < len(reference["articles"])
-    site.reset_counters()
+    sample_site.reset_counters()
 
-    crawl(db, site.base_url, "--resume", str(jobdir))
+    crawl(db, sample_site.base_url, "--resume", str(jobdir))
 
-    assert site.requests["/"] == 0  # resumed from the saved queue, not started again
+    assert sample_site.requests["/"] == 0  # resumed from the saved queue, not started again
     assert archive_state(db) == reference  # aliases and sitemap dates of the first part included
     stats = [json.loads(c["stats"]) for c in rows(db, "SELECT stats FROM crawls ORDER BY id")]
     assert "scheduler/unserializable" not in stats[0]  # every request was saved to disk
@@ -99,15 +99,15 @@ def test_a_paused_crawl_resumes_where_it_stopped(site, reference, tmp_path):
     assert [c["status"] for c in rows(db, "SELECT status FROM crawls ORDER BY id")] == ["shutdown", "finished"]
 
 
-def test_one_job_dir_serves_night_after_night(site, tmp_path):
+def test_one_job_dir_serves_night_after_night(sample_site, tmp_path):
     db, jobdir = tmp_path / "archive.db", tmp_path / "job"
-    crawl(db, site.base_url, "--resume", str(jobdir))
-    site.edition = 2
+    crawl(db, sample_site.base_url, "--resume", str(jobdir))
+    sample_site.edition = 2
     try:
-        changed = [a for a in site.manifest()["articles"] if a["changes_in_edition_2"]]
-        second = crawl(db, site.base_url, "--resume", str(jobdir))
+        changed = [a for a in sample_site.manifest()["articles"] if a["changes_in_edition_2"]]
+        second = crawl(db, sample_site.base_url, "--resume", str(jobdir))
     finally:
-        site.edition = 1
+        sample_site.edition = 1
     assert f"{len(changed)} updated" in second.stdout
 
 
@@ -120,12 +120,12 @@ def test_a_job_dir_in_use_is_refused(tmp_path):
     JobDirGuard(tmp_path).open()  # free again
 
 
-def test_a_crawl_into_a_job_dir_in_use_refuses_with_one_line(site, tmp_path):
+def test_a_crawl_into_a_job_dir_in_use_refuses_with_one_line(sample_site, tmp_path):
     jobdir = tmp_path / "job"
     holder = JobDirGuard(jobdir)
     holder.open()
     try:
-        result = crawl(tmp_path / "other.db", site.base_url, "--resume", str(jobdir), check=False)
+        result = crawl(tmp_path / "other.db", sample_site.base_url, "--resume", str(jobdir), check=False)
     finally:
         holder.spider_closed(None, "finished")
     assert result.returncode == 1

@@ -21,7 +21,7 @@ from crawler.run import crawl_settings
 from sample_site.faults import SQL_BODY_TEXT, SQL_HEADLINE, SQL_TAG, XSS_HEADLINE
 from crawler.scope import Refused, Scope, ScopeMiddleware
 from crawler.spiders.bbn import BbnSpider
-from tests.e2e.conftest import rows
+from tests.helpers import rows
 
 # What no stored body_html may contain, lower-cased, whatever the page held.
 ACTIVE = ("<script", "<iframe", "<svg", "<object", "<embed", "<form", "<style", "<math", "<base", "<meta",

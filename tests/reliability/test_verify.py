@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive import Archive
 from app.cli import cli
 from model import Faq
-from tests.archive.archive_factories import BASE, make_article
+from tests.helpers import BASE, make_article
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import lxml.html
 import pytest
 
+from tests.helpers import SiteClient
 from sample_site import SampleSite, manifest as module_manifest
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -19,10 +20,10 @@ def _all_paths(m: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def both_editions(make_client):
+def both_editions():
     """{edition: {path: body bytes}} fetched from one running server switched at runtime."""
     with SampleSite(edition=1) as site:
-        client = make_client(site)
+        client = SiteClient(site)
         m1 = site.manifest()
         pages = {}
         for edition in (1, 2):
@@ -88,9 +89,9 @@ def test_module_manifest_matches_editions():
     assert diff == [a["path"] for a in m1["articles"] if a["changes_in_edition_2"]]
 
 
-def test_edition_flag_at_construction(make_client):
+def test_edition_flag_at_construction():
     with SampleSite(edition=2) as site:
         path = site.manifest()["special_pages"]["edition-2-changes"][0]
-        assert "Update, October 4, 2023" in make_client(site).get(path).text
+        assert "Update, October 4, 2023" in SiteClient(site).get(path).text
         site.edition = 1
-        assert "Update, October 4, 2023" not in make_client(site).get(path).text
+        assert "Update, October 4, 2023" not in SiteClient(site).get(path).text

@@ -10,59 +10,59 @@ from urllib.parse import parse_qs, urlsplit
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-def test_robots_txt(client, manifest):
-    got = client.ok("/robots.txt")
+def test_robots_txt(site_client, site_manifest):
+    got = site_client.ok("/robots.txt")
     assert got.content_type.startswith("text/plain")
     lines = got.text.splitlines()
     assert "User-agent: *" in lines
-    assert f"Disallow: {manifest['disallowed_path']}" in lines
-    assert f"Sitemap: {manifest['base_url']}sitemap_index.xml" in lines
+    assert f"Disallow: {site_manifest['disallowed_path']}" in lines
+    assert f"Sitemap: {site_manifest['base_url']}sitemap_index.xml" in lines
     rp = urllib.robotparser.RobotFileParser()
     rp.parse(lines)
-    base = manifest["base_url"]
+    base = site_manifest["base_url"]
     assert not rp.can_fetch("bbn-archive", base + "private/")
     assert not rp.can_fetch("bbn-archive", base + "private/drafts/")
-    for a in manifest["articles"][:5]:
+    for a in site_manifest["articles"][:5]:
         assert rp.can_fetch("bbn-archive", a["url"])
     assert rp.site_maps() == [base + "sitemap_index.xml"]
 
 
-def test_sitemap_index(client, manifest):
-    got = client.ok("/sitemap_index.xml")
+def test_sitemap_index(site_client, site_manifest):
+    got = site_client.ok("/sitemap_index.xml")
     assert got.content_type.startswith("text/xml")
     root = ET.fromstring(got.body)
     assert root.tag == SM + "sitemapindex"
     locs = [s.findtext(SM + "loc") for s in root.findall(SM + "sitemap")]
-    assert locs == [manifest["base_url"] + p.lstrip("/") for p in manifest["sitemap_paths"]]
+    assert locs == [site_manifest["base_url"] + p.lstrip("/") for p in site_manifest["sitemap_paths"]]
     for s in root.findall(SM + "sitemap"):
         datetime.fromisoformat(s.findtext(SM + "lastmod"))
 
 
-def test_post_sitemap_lists_every_article_with_lastmod(client, manifest):
-    root = ET.fromstring(client.ok("/post-sitemap.xml").body)
+def test_post_sitemap_lists_every_article_with_lastmod(site_client, site_manifest):
+    root = ET.fromstring(site_client.ok("/post-sitemap.xml").body)
     assert root.tag == SM + "urlset"
     entries = {u.findtext(SM + "loc"): u.findtext(SM + "lastmod") for u in root.findall(SM + "url")}
-    assert entries == {a["url"]: a["modified"] for a in manifest["articles"]}
+    assert entries == {a["url"]: a["modified"] for a in site_manifest["articles"]}
 
 
-def test_category_sitemap(client, manifest):
-    root = ET.fromstring(client.ok("/category-sitemap.xml").body)
+def test_category_sitemap(site_client, site_manifest):
+    root = ET.fromstring(site_client.ok("/category-sitemap.xml").body)
     locs = {u.findtext(SM + "loc") for u in root.findall(SM + "url")}
-    assert locs == {manifest["base_url"] + pages[0].lstrip("/") for pages in manifest["listings"]["category"].values()}
+    assert locs == {site_manifest["base_url"] + pages[0].lstrip("/") for pages in site_manifest["listings"]["category"].values()}
     assert all(u.findtext(SM + "lastmod") for u in root.findall(SM + "url"))
 
 
-def test_rss_feed(client, manifest):
-    got = client.ok("/feed/")
+def test_rss_feed(site_client, site_manifest):
+    got = site_client.ok("/feed/")
     assert got.content_type.startswith("application/rss+xml")
     root = ET.fromstring(got.body)
     assert root.tag == "rss" and root.get("version") == "2.0"
     channel = root.find("channel")
-    assert channel.findtext("link") == manifest["base_url"]
+    assert channel.findtext("link") == site_manifest["base_url"]
     items = channel.findall("item")
     assert len(items) == 10
-    by_path = {a["path"]: a for a in manifest["articles"]}
-    feed_links = [t for t in manifest["tracking_links"] if "/feed/" in t["linked_from"]]
+    by_path = {a["path"]: a for a in site_manifest["articles"]}
+    feed_links = [t for t in site_manifest["tracking_links"] if "/feed/" in t["linked_from"]]
     assert [i.findtext("link") for i in items] == [t["url"] for t in feed_links]
     for item in items:
         link = urlsplit(item.findtext("link"))
@@ -74,9 +74,9 @@ def test_rss_feed(client, manifest):
         assert item.findtext("{http://purl.org/dc/elements/1.1/}creator") == art["byline"]
         assert item.find("guid").get("isPermaLink") == "false"
     # newest first, the same order as the manifest
-    assert [urlsplit(i.findtext("link")).path for i in items] == [a["path"] for a in manifest["articles"][:10]]
+    assert [urlsplit(i.findtext("link")).path for i in items] == [a["path"] for a in site_manifest["articles"][:10]]
 
 
-def test_feed_is_advertised(client, manifest):
-    home = client.ok("/").text
-    assert f'type="application/rss+xml" title="BBN - Big Big News RSS Feed" href="{manifest["base_url"]}feed/"' in home
+def test_feed_is_advertised(site_client, site_manifest):
+    home = site_client.ok("/").text
+    assert f'type="application/rss+xml" title="BBN - Big Big News RSS Feed" href="{site_manifest["base_url"]}feed/"' in home

@@ -66,13 +66,13 @@ def graph_of(tree) -> list[dict]:
     return nodes
 
 
-@pytest.fixture(scope="session")
-def pages(client, manifest):
-    return {a["path"]: doc(client.ok(a["path"])) for a in manifest["articles"]}
+@pytest.fixture(scope="module")
+def pages(site_client, site_manifest):
+    return {a["path"]: doc(site_client.ok(a["path"])) for a in site_manifest["articles"]}
 
 
-def test_manifest_covers_themes_and_faq_shapes(manifest):
-    arts = manifest["articles"]
+def test_manifest_covers_themes_and_faq_shapes(site_manifest):
+    arts = site_manifest["articles"]
     assert len(arts) >= 30
     assert {a["theme"] for a in arts} == set(THEMES)
     assert {a["faq_shape"] for a in arts} == set(FAQ_SHAPES)
@@ -84,12 +84,12 @@ def test_manifest_covers_themes_and_faq_shapes(manifest):
     assert sum(1 for a in arts if a["faq_count"]) >= len(arts) * 0.7
     assert sum(1 for a in arts if a["related_link_count"]) >= len(arts) * 0.7
     assert sum(1 for a in arts if a["also_like_count"]) >= len(arts) * 0.7
-    assert all(a["url"] == a["canonical_url"] == manifest["base_url"] + a["path"].lstrip("/") for a in arts)
+    assert all(a["url"] == a["canonical_url"] == site_manifest["base_url"] + a["path"].lstrip("/") for a in arts)
     assert [a["published"] for a in arts] == sorted((a["published"] for a in arts), reverse=True)
 
 
-def test_article_head_meta_and_json_ld(pages, manifest):
-    for a in manifest["articles"]:
+def test_article_head_meta_and_json_ld(pages, site_manifest):
+    for a in site_manifest["articles"]:
         tree = pages[a["path"]]
         assert tree.xpath('//link[@rel="canonical"]/@href') == [a["canonical_url"]]
         meta = {m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")}
@@ -110,8 +110,8 @@ def test_article_head_meta_and_json_ld(pages, manifest):
         assert [x["name"] for x in authors] == a["authors"]
 
 
-def test_article_visible_fields_per_theme(pages, manifest):
-    for a in manifest["articles"]:
+def test_article_visible_fields_per_theme(pages, site_manifest):
+    for a in site_manifest["articles"]:
         tree, theme = pages[a["path"]], a["theme"]
         assert texts(tree.xpath(HEADLINE_XPATH[theme])) == [a["headline"]], a["path"]
         assert texts(tree.xpath("//h1")) == [a["headline"]]
@@ -136,11 +136,11 @@ def test_article_visible_fields_per_theme(pages, manifest):
             assert chrome in text
         assert tree.xpath('//*[@id="respond"]')
         nav = tree.xpath('//*[@id="menu-main-menu"]//a/@href')
-        assert manifest["base_url"] + "category/world/" in nav
+        assert site_manifest["base_url"] + "category/world/" in nav
 
 
-def test_article_body_paragraphs(pages, manifest):
-    for a in manifest["articles"]:
+def test_article_body_paragraphs(pages, site_manifest):
+    for a in site_manifest["articles"]:
         container = pages[a["path"]].xpath(CONTENT_XPATH[a["theme"]])
         assert len(container) == 1, a["path"]
         paras = texts(container[0].xpath("./p"))
@@ -200,8 +200,8 @@ def _faq_from_page(tree, container, shape):
     raise AssertionError(shape)
 
 
-def test_faq_sections_match_the_manifest(pages, manifest):
-    for a in manifest["articles"]:
+def test_faq_sections_match_the_manifest(pages, site_manifest):
+    for a in site_manifest["articles"]:
         tree = pages[a["path"]]
         container = tree.xpath(CONTENT_XPATH[a["theme"]])[0]
         heading = f"Frequently Asked Questions (FAQs) about {a['topic']}"
@@ -229,13 +229,13 @@ def test_faq_sections_match_the_manifest(pages, manifest):
             assert len(webpage["mainEntity"]) == len(questions) == a["faq_count"]
         else:
             assert not faq_ld
-    multi = [f for a in manifest["articles"] if a["faq_shape"] in ("h3", "h4", "bold", "qa", "details")
+    multi = [f for a in site_manifest["articles"] if a["faq_shape"] in ("h3", "h4", "bold", "qa", "details")
              for f in a["faqs"] if "\n\n" in f["answer"]]
     assert multi, "some FAQ answers have several paragraphs"
 
 
-def test_more_about_lists(pages, manifest):
-    for a in manifest["articles"]:
+def test_more_about_lists(pages, site_manifest):
+    for a in site_manifest["articles"]:
         container = pages[a["path"]].xpath(CONTENT_XPATH[a["theme"]])[0]
         heads = [h for h in container.xpath("./h2") if h.text_content().startswith("More about")]
         if not a["related_link_count"]:
@@ -250,16 +250,16 @@ def test_more_about_lists(pages, manifest):
         assert len(got) == a["related_link_count"]
 
 
-def test_listings_paginate_and_link_every_article(client, manifest):
-    base = manifest["base_url"]
-    every = {a["path"] for a in manifest["articles"]}
-    listings = manifest["listings"]
+def test_listings_paginate_and_link_every_article(site_client, site_manifest):
+    base = site_manifest["base_url"]
+    every = {a["path"] for a in site_manifest["articles"]}
+    listings = site_manifest["listings"]
     assert listings["category"]["world"] == ["/category/world/", "/category/world/page/2/"]
     assert len(listings["home"]) >= 4
-    assert manifest["listing_paths"][0] == "/"
+    assert site_manifest["listing_paths"][0] == "/"
 
     def article_links(path):
-        tree = doc(client.ok(path))
+        tree = doc(site_client.ok(path))
         hrefs = [urlsplit(h) for h in tree.xpath('//ul[contains(@class,"penci-grid")]//h2/a/@href')]
         return tree, [h.path for h in hrefs if not h.query]
 
@@ -268,7 +268,7 @@ def test_listings_paginate_and_link_every_article(client, manifest):
         for slug, paths in listings[group].items():
             for n, path in enumerate(paths, start=1):
                 tree, links = article_links(path)
-                assert 1 <= len(links) <= manifest["per_page"]
+                assert 1 <= len(links) <= site_manifest["per_page"]
                 assert not tree.xpath('//meta[@property="og:type"][@content="article"]')
                 assert tree.xpath('//link[@rel="canonical"]/@href') == [base + path.lstrip("/")]
                 if n < len(paths):
@@ -282,31 +282,31 @@ def test_listings_paginate_and_link_every_article(client, manifest):
         home_seen |= set(article_links(path)[1])
     assert home_seen == every
     # category listings are the ones served in the nav
-    home = doc(client.ok("/"))
+    home = doc(site_client.ok("/"))
     nav = set(home.xpath('//*[@id="menu-main-menu"]//a/@href'))
     assert {base + p.lstrip("/") for p in (v[0] for v in listings["category"].values())} <= nav
 
 
-def test_home_page_tracking_links_and_amp_link(client, manifest):
-    home = client.ok("/").text
-    for link in manifest["tracking_links"]:
+def test_home_page_tracking_links_and_amp_link(site_client, site_manifest):
+    home = site_client.ok("/").text
+    for link in site_manifest["tracking_links"]:
         if "/" in link["linked_from"]:
             assert link["url"].replace("&", "&amp;") in home
             assert "utm_source=" in link["url"] and "utm_medium=" in link["url"]
-    assert any(amp["url"] in home for amp in manifest["amp_pages"])
+    assert any(amp["url"] in home for amp in site_manifest["amp_pages"])
 
 
-def test_amp_copies(client, manifest):
-    assert manifest["amp_pages"]
-    for amp in manifest["amp_pages"]:
-        got = client.ok(amp["path"])
+def test_amp_copies(site_client, site_manifest):
+    assert site_manifest["amp_pages"]
+    for amp in site_manifest["amp_pages"]:
+        got = site_client.ok(amp["path"])
         assert re.search(r"<html amp[ >]", got.text)
         tree = doc(got)
         assert tree.xpath('//link[@rel="canonical"]/@href') == [amp["canonical_url"]]
-        art = next(a for a in manifest["articles"] if a["path"] == amp["article_path"])
+        art = next(a for a in site_manifest["articles"] if a["path"] == amp["article_path"])
         assert amp["canonical_url"] == art["canonical_url"]
         assert "amp-copy-exists" in art["special"]
-        article_page = doc(client.ok(art["path"]))
+        article_page = doc(site_client.ok(art["path"]))
         assert article_page.xpath('//link[@rel="amphtml"]/@href') == [amp["url"]]
         assert amp["url"] in article_page.xpath("//a/@href")
         assert texts(tree.xpath("//h1")) == [art["headline"]]
@@ -314,11 +314,11 @@ def test_amp_copies(client, manifest):
         assert body[: len(art["body_paragraphs"])] == art["body_paragraphs"]
 
 
-def test_unique_words_identify_one_article(pages, manifest, client):
-    listing_text = " ".join(doc(client.ok(p)).text_content() for p in manifest["listing_paths"])
-    feed = client.ok("/feed/").text
+def test_unique_words_identify_one_article(pages, site_manifest, site_client):
+    listing_text = " ".join(doc(site_client.ok(p)).text_content() for p in site_manifest["listing_paths"])
+    feed = site_client.ok("/feed/").text
     page_text = {path: tree.text_content() for path, tree in pages.items()}
-    for a in manifest["articles"]:
+    for a in site_manifest["articles"]:
         word = a["unique_word"]
         holders = [p for p, t in page_text.items() if word in t]
         assert holders == [a["path"]], word
@@ -327,26 +327,26 @@ def test_unique_words_identify_one_article(pages, manifest, client):
         assert word not in listing_text and word not in feed
 
 
-def test_faq_only_word(pages, manifest, client):
-    info = manifest["faq_only_word"]
+def test_faq_only_word(pages, site_manifest, site_client):
+    info = site_manifest["faq_only_word"]
     word = info["word"]
     holders = [p for p, t in pages.items() if word in lxml.html.tostring(t, encoding="unicode")]
     assert holders == [info["article_path"]]
-    art = next(a for a in manifest["articles"] if a["path"] == info["article_path"])
+    art = next(a for a in site_manifest["articles"] if a["path"] == info["article_path"])
     assert art["faq_shape"] in ("h3", "h4", "bold", "qa", "details")
     assert word not in art["body"] and word not in art["headline"]
     answers = [f for f in art["faqs"] if word in f["answer"]]
     assert len(answers) == 1 and answers[0]["question"] == info["question"]
     assert all(word not in f["question"] for f in art["faqs"])
     assert all(word not in json.dumps(n) for n in graph_of(pages[art["path"]]))
-    for path in manifest["listing_paths"] + ["/feed/", "/post-sitemap.xml"]:
-        assert word not in client.ok(path).text
-    for amp in manifest["amp_pages"]:
-        assert word not in client.ok(amp["path"]).text
+    for path in site_manifest["listing_paths"] + ["/feed/", "/post-sitemap.xml"]:
+        assert word not in site_client.ok(path).text
+    for amp in site_manifest["amp_pages"]:
+        assert word not in site_client.ok(amp["path"]).text
 
 
-def test_multiple_authors_are_joined_with_and(manifest):
-    multi = [a for a in manifest["articles"] if len(a["authors"]) > 1]
+def test_multiple_authors_are_joined_with_and(site_manifest):
+    multi = [a for a in site_manifest["articles"] if len(a["authors"]) > 1]
     assert multi
     for a in multi:
         assert a["byline"] == " and ".join(a["authors"])

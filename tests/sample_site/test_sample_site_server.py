@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SiteClient, fetch
 from sample_site import SampleSite, manifest as module_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_base_url_is_loopback_with_a_free_port(site):
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", site.base_url)
-    assert site.port > 0
+def test_base_url_is_loopback_with_a_free_port(sample_site):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", sample_site.base_url)
+    assert sample_site.port > 0
 
 
 def test_only_loopback_hosts_are_accepted():
@@ -26,26 +27,26 @@ def test_only_loopback_hosts_are_accepted():
         SampleSite(host="0.0.0.0")
 
 
-def test_every_article_answers_200_with_length_and_charset(client, manifest):
-    assert len(manifest["articles"]) >= 30
-    for art in manifest["articles"]:
-        got = client.ok(art["path"])
+def test_every_article_answers_200_with_length_and_charset(site_client, site_manifest):
+    assert len(site_manifest["articles"]) >= 30
+    for art in site_manifest["articles"]:
+        got = site_client.ok(art["path"])
         assert int(got.headers["content-length"]) == len(got.body)
         assert got.content_type.startswith("text/html; charset=")
         assert got.charset == ("windows-1252" if art["charset"] == "windows-1252" else "utf-8")
         assert "last-modified" in got.headers
 
 
-def test_tracking_parameters_serve_the_same_article(client, manifest):
-    for link in manifest["tracking_links"][:4]:
-        got = client.get(link["url"].removeprefix(manifest["base_url"]))
+def test_tracking_parameters_serve_the_same_article(site_client, site_manifest):
+    for link in site_manifest["tracking_links"][:4]:
+        got = site_client.get(link["url"].removeprefix(site_manifest["base_url"]))
         assert got.status == 200
-        assert got.body == client.ok(link["target_path"]).body
+        assert got.body == site_client.ok(link["target_path"]).body
 
 
-def test_503_twice_then_200_per_server_instance(make_client):
+def test_503_twice_then_200_per_server_instance():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         path = fresh.manifest()["special_pages"]["503-twice"]
         first, second, third, fourth = (c.get(path) for _ in range(4))
         assert (first.status, second.status, third.status, fourth.status) == (503, 503, 200, 200)
@@ -63,17 +64,17 @@ def test_503_twice_then_200_per_server_instance(make_client):
         assert statuses == [503, 503, 200]
 
 
-def test_503_state_is_per_instance(make_client):
+def test_503_state_is_per_instance():
     for _ in range(2):
         with SampleSite() as fresh:
             path = fresh.manifest()["special_pages"]["503-twice"]
-            assert make_client(fresh).get(path).status == 503
+            assert SiteClient(fresh).get(path).status == 503
 
 
-def test_cp1252_article_decodes_as_windows_1252(client, manifest):
-    path = manifest["special_pages"]["cp1252"]
-    art = next(a for a in manifest["articles"] if a["path"] == path)
-    got = client.ok(path)
+def test_cp1252_article_decodes_as_windows_1252(site_client, site_manifest):
+    path = site_manifest["special_pages"]["cp1252"]
+    art = next(a for a in site_manifest["articles"] if a["path"] == path)
+    got = site_client.ok(path)
     assert got.content_type == "text/html; charset=windows-1252"
     assert b'<meta charset="windows-1252">' in got.body
     # cp1252 bytes: e-acute 0xE9, euro 0x80, curly quotes 0x93/0x94, em dash 0x97
@@ -90,57 +91,57 @@ def test_cp1252_article_decodes_as_windows_1252(client, manifest):
     assert paras[: len(art["body_paragraphs"])] == art["body_paragraphs"]
 
 
-def test_broken_links_answer_404_and_are_linked(client, manifest):
-    assert len(manifest["broken_links"]) >= 3
-    for link in manifest["broken_links"]:
-        got = client.get(link["path"])
+def test_broken_links_answer_404_and_are_linked(site_client, site_manifest):
+    assert len(site_manifest["broken_links"]) >= 3
+    for link in site_manifest["broken_links"]:
+        got = site_client.get(link["path"])
         assert got.status == 404
         assert "Page not found" in got.text
         for page in link["linked_from"]:
-            assert link["url"] in client.ok(page).text, (link["path"], page)
+            assert link["url"] in site_client.ok(page).text, (link["path"], page)
 
 
-def test_unknown_paths_404(client):
+def test_unknown_paths_404(site_client):
     for path in ("/nope/", "/2023/01/01/no-such-story/", "/category/world/page/9/", "/tag/no-such-tag/",
                  "/author/nobody/", "/2023/09/20/harbor-accord-talks/amp/extra/", "/page/99/"):
-        assert client.get(path).status == 404, path
+        assert site_client.get(path).status == 404, path
 
 
-def test_amp_only_for_articles_that_have_a_copy(client, manifest):
-    no_amp = next(a for a in manifest["articles"] if a["amp_path"] is None)
-    assert client.get(no_amp["path"] + "amp/").status == 404
+def test_amp_only_for_articles_that_have_a_copy(site_client, site_manifest):
+    no_amp = next(a for a in site_manifest["articles"] if a["amp_path"] is None)
+    assert site_client.get(no_amp["path"] + "amp/").status == 404
 
 
-def test_redirects(client, manifest):
-    art = manifest["articles"][0]
-    got = client.get(art["path"].rstrip("/"))
+def test_redirects(site_client, site_manifest):
+    art = site_manifest["articles"][0]
+    got = site_client.get(art["path"].rstrip("/"))
     assert got.status == 301 and got.headers["location"] == art["url"]
-    got = client.get("/category/world/page/1/")
-    assert got.status == 301 and got.headers["location"] == manifest["base_url"] + "category/world/"
-    got = client.get(f"/?p={art['post_id']}")
+    got = site_client.get("/category/world/page/1/")
+    assert got.status == 301 and got.headers["location"] == site_manifest["base_url"] + "category/world/"
+    got = site_client.get(f"/?p={art['post_id']}")
     assert got.status == 301 and got.headers["location"] == art["url"]
-    got = client.get("/private")
+    got = site_client.get("/private")
     assert got.status == 301
 
 
-def test_head_has_headers_but_no_body(client, manifest):
-    art = manifest["articles"][1]
-    got = client.get(art["path"], method="HEAD")
+def test_head_has_headers_but_no_body(site_client, site_manifest):
+    art = site_manifest["articles"][1]
+    got = site_client.get(art["path"], method="HEAD")
     assert got.status == 200 and got.body == b""
-    assert int(got.headers["content-length"]) == len(client.ok(art["path"]).body)
+    assert int(got.headers["content-length"]) == len(site_client.ok(art["path"]).body)
 
 
-def test_if_modified_since_answers_304(client, manifest):
-    art = manifest["articles"][1]
-    last = client.ok(art["path"]).headers["last-modified"]
-    assert client.get(art["path"], headers={"If-Modified-Since": last}).status == 304
-    assert client.get(art["path"], headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status == 200
+def test_if_modified_since_answers_304(site_client, site_manifest):
+    art = site_manifest["articles"][1]
+    last = site_client.ok(art["path"]).headers["last-modified"]
+    assert site_client.get(art["path"], headers={"If-Modified-Since": last}).status == 304
+    assert site_client.get(art["path"], headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status == 200
 
 
-def test_post_is_not_allowed(site):
+def test_post_is_not_allowed(sample_site):
     import urllib.error
     import urllib.request
-    req = urllib.request.Request(site.url("/wp-comments-post.php"), data=b"comment=x", method="POST")
+    req = urllib.request.Request(sample_site.url("/wp-comments-post.php"), data=b"comment=x", method="POST")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with pytest.raises(urllib.error.HTTPError) as err:
         opener.open(req, timeout=5)
@@ -148,16 +149,16 @@ def test_post_is_not_allowed(site):
     assert err.value.code == 405
 
 
-def test_images_are_served(client, manifest):
-    art = manifest["articles"][0]
-    got = client.get(art["image_url"].removeprefix(manifest["base_url"]))
+def test_images_are_served(site_client, site_manifest):
+    art = site_manifest["articles"][0]
+    got = site_client.get(art["image_url"].removeprefix(site_manifest["base_url"]))
     assert got.status == 200 and got.content_type == "image/jpeg" and got.body.startswith(b"\xff\xd8")
-    assert client.get("/wp-content/uploads/2023/01/bbn-logo.png").content_type == "image/png"
+    assert site_client.get("/wp-content/uploads/2023/01/bbn-logo.png").content_type == "image/png"
 
 
-def test_private_path_is_linked_served_and_counted(make_client):
+def test_private_path_is_linked_served_and_counted():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         m = fresh.manifest()
         home = c.ok("/").text
         assert f'href="{fresh.url(m["disallowed_path"])}"' in home
@@ -168,9 +169,9 @@ def test_private_path_is_linked_served_and_counted(make_client):
         assert fresh.hits("/private/") == 2
 
 
-def test_request_counters(make_client):
+def test_request_counters():
     with SampleSite() as fresh:
-        c = make_client(fresh)
+        c = SiteClient(fresh)
         art = fresh.manifest()["articles"][0]
         c.get(art["path"])
         c.get(art["path"] + "?utm_source=x&utm_medium=y")
@@ -190,26 +191,26 @@ def test_edition_is_validated():
         SampleSite(edition=0)
 
 
-def test_manifest_is_deterministic_and_follows_the_base(site):
+def test_manifest_is_deterministic_and_follows_the_base(sample_site):
     a = module_manifest(1, "http://127.0.0.1:9/")
     b = module_manifest(1, "http://127.0.0.1:9/")
     assert a == b
-    live = site.manifest()
+    live = sample_site.manifest()
     assert [x["path"] for x in a["articles"]] == [x["path"] for x in live["articles"]]
-    assert live["articles"][0]["url"].startswith(site.base_url)
+    assert live["articles"][0]["url"].startswith(sample_site.base_url)
 
 
-def test_cli_serves_in_the_foreground(fetch_url):
+def test_cli_serves_in_the_foreground():
     proc = subprocess.Popen([sys.executable, "-m", "sample_site", "--port", "0", "--edition", "2"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
         assert m, line
-        home = fetch_url(m.group(1))
+        home = fetch(m.group(1))
         assert home.status == 200 and "BBN" in home.text
         art = module_manifest(2, m.group(1))["special_pages"]["edition-2-changes"][0]
-        assert "Update, October 4, 2023" in fetch_url(m.group(1) + art.lstrip("/")).text
+        assert "Update, October 4, 2023" in fetch(m.group(1) + art.lstrip("/")).text
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -229,20 +230,20 @@ def test_cli_prints_manifest():
     assert len(data["articles"]) >= 30
 
 
-def test_port_is_bound_by_the_constructor(fetch_url):
+def test_port_is_bound_by_the_constructor():
     site = SampleSite()
     try:
         assert site.base_url == f"http://127.0.0.1:{site.port}/"
         with pytest.raises(OSError):
             SampleSite(port=site.port)
         site.start()
-        assert fetch_url(site.base_url).status == 200
+        assert fetch(site.base_url).status == 200
     finally:
         site.stop()
         site.stop()
 
 
-def test_stop_releases_the_port_and_start_rebinds(fetch_url):
+def test_stop_releases_the_port_and_start_rebinds():
     site = SampleSite().start()
     port = site.port
     site.stop()
@@ -257,6 +258,6 @@ def test_stop_releases_the_port_and_start_rebinds(fetch_url):
     again.stop()
     site.start()
     try:
-        assert site.port == port and fetch_url(site.base_url).status == 200
+        assert site.port == port and fetch(site.base_url).status == 200
     finally:
         site.stop()

@@ -1,0 +1,123 @@
+"""Every fixture of the tests (what they import is in tests/helpers.py):
+
+- `empty_archive`: a fresh in-memory archive; `crawl_id`: a crawl started in it.
+- `sample_site`: the running sample site, one per test module (a module may switch its edition
+  or reset its counters); `site_client` and `site_manifest` go with it.
+- `sample_crawl`: the sample site crawled once per session (its db path and manifest);
+  `sample_archive`: that archive, open; `sample_archive_copy`: a copy a test may change.
+- `two_edition_crawl`: the sample site crawled at edition 1 then 2 into news.db, once per session;
+  `datasette_client`: Datasette on it, in process.
+- `fault_crawl`: one crawl of the sample site in fault mode, once per session.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import CompletedProcess
+
+import pytest
+
+from archive import Archive
+from tests.helpers import BASE, DatasetteClient, SampleCrawl, SiteClient, copy_archive, crawl
+from sample_site import SampleSite
+
+
+@pytest.fixture
+def empty_archive():
+    with Archive(":memory:") as arc:
+        yield arc
+
+
+@pytest.fixture
+def crawl_id(empty_archive):
+    return empty_archive.start_crawl([f"{BASE}/news"])
+
+
+@pytest.fixture(scope="module")
+def sample_site():
+    with SampleSite(port=0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site_client(sample_site) -> SiteClient:
+    return SiteClient(sample_site)
+
+
+@pytest.fixture(scope="module")
+def site_manifest(sample_site) -> dict:
+    return sample_site.manifest()
+
+
+@pytest.fixture(scope="session")
+def sample_crawl(tmp_path_factory) -> SampleCrawl:
+    db = tmp_path_factory.mktemp("sample") / "archive.db"
+    with SampleSite(port=0) as site:
+        crawl(db, site.base_url)
+        return SampleCrawl(db, site.manifest())
+
+
+@pytest.fixture(scope="session")
+def sample_archive(sample_crawl):
+    with Archive(sample_crawl.db) as arc:
+        yield arc
+
+
+@pytest.fixture
+def sample_archive_copy(sample_crawl, tmp_path) -> Path:
+    copy = tmp_path / "copy.db"
+    copy_archive(sample_crawl.db, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def two_edition_crawl(tmp_path_factory) -> dict:
+    """news.db (not archive.db: Datasette's metadata follows the file's name) after two crawls;
+    `manifest` is the second edition's, which the archive now holds, `manifest1` the first's."""
+    db = tmp_path_factory.mktemp("two_editions") / "news.db"
+    with SampleSite(port=0) as site:
+        manifest1 = site.manifest()
+        crawl(db, site.base_url)
+        site.edition = 2
+        crawl(db, site.base_url)
+        manifest = site.manifest()
+    return {"db": db, "name": "news", "manifest": manifest, "manifest1": manifest1}
+
+
+@pytest.fixture(scope="session")
+def datasette_client(two_edition_crawl):
+    from app.serve import build_datasette  # imported here: only these tests need Datasette
+
+    client = DatasetteClient(build_datasette(two_edition_crawl["db"]), two_edition_crawl["name"])
+    yield client
+    client.close()
+
+
+DOWNLOAD_TIMEOUT = 2  # seconds; the site's timeout fault stalls longer
+STALL = 4
+MAXSIZE = 5 * 1024 * 1024  # the site's huge page is 20 MiB
+FAULT_SETTINGS = ("-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}")
+
+
+@dataclass
+class FaultCrawl:
+    """One crawl of the fault-mode site: its archive, output and what the site saw."""
+
+    db: Path
+    result: CompletedProcess
+    seconds: float
+    site: SampleSite
+    manifest: dict  # the site's manifest (articles, broken links, ...)
+    faults: dict  # fault name -> its entry of the fault manifest (kind, url, what)
+
+
+@pytest.fixture(scope="session")
+def fault_crawl(tmp_path_factory) -> FaultCrawl:
+    with SampleSite(port=0, faults=True, stall=STALL) as fault_site:
+        db = tmp_path_factory.mktemp("faults") / "archive.db"
+        started = time.monotonic()
+        result = crawl(db, fault_site.base_url, *FAULT_SETTINGS)
+        seconds = time.monotonic() - started
+        faults = {f["name"]: f for f in fault_site.faults.manifest(fault_site.base_url)}
+        yield FaultCrawl(db, result, seconds, fault_site, fault_site.manifest(), faults)

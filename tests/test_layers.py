@@ -1,0 +1,88 @@
+"""The layers hold: model, parsers and archive (every module of them) import with Scrapy, Twisted
+and Datasette hidden, and the import-linter contracts of pyproject.toml fail on a reverse import."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("model", "parsers", "archive", "crawler", "app", "sample_site")
+HIDDEN = ("scrapy", "twisted", "datasette")
+
+# Imports `package` and each of its modules with HIDDEN refused by a finder ahead of all others,
+# as if they were not installed; prints the hidden packages that got imported all the same.
+WITHOUT_SCRAPY = """
+import importlib, pkgutil, sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {hidden!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden)", name=name)
+        return None
+
+sys.meta_path.insert(0, Refuse())
+package = importlib.import_module({package!r})
+for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+    importlib.import_module(module.name)
+print(sorted(m for m in sys.modules if m.partition(".")[0] in {hidden!r}))
+"""
+
+
+def import_without_scrapy(package: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_SCRAPY.format(package=package, hidden=HIDDEN)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("package", ["model", "parsers", "archive"])
+def test_a_lower_layer_imports_without_scrapy(package):
+    result = import_without_scrapy(package)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_hiding_scrapy_breaks_the_crawler():
+    """The finder does hide: the crawler, which needs Scrapy, does not import."""
+    result = import_without_scrapy("crawler")
+    assert result.returncode != 0
+    assert "ModuleNotFoundError: No module named 'scrapy" in result.stderr
+
+
+def lint_imports(tmp_path, reverse_import: tuple[str, str] | None = None) -> subprocess.CompletedProcess:
+    """lint-imports with the project's contracts on a copy of the packages, with `import X`
+    appended to one module first if `reverse_import` is (module path, X)."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    if reverse_import:
+        module, imported = reverse_import
+        with open(tmp_path / module, "a", encoding="utf-8") as source:
+            source.write(f"\nimport {imported}  # noqa: E402, F401\n")
+    lint = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "500"})
+
+
+def test_the_contracts_hold_on_the_packages_as_they_are(tmp_path):
+    result = lint_imports(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize("module, imported, contract", [
+    ("archive/query.py", "crawler", "Layers: app > crawler > parsers | archive > model"),
+    ("parsers/text.py", "app", "Layers: app > crawler > parsers | archive > model"),
+    ("archive/db.py", "scrapy", "model, parsers and archive run without Scrapy or Twisted"),
+    ("model/urls.py", "lxml", "model imports only the standard library and w3lib"),
+    ("sample_site/content.py", "model", "The sample site is equipment"),
+])
+def test_a_reverse_import_breaks_its_contract(tmp_path, module, imported, contract):
+    result = lint_imports(tmp_path, (module, imported))
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = [line for line in result.stdout.splitlines() if line.endswith(" BROKEN")]
+    assert any(line.startswith(contract) for line in broken), result.stdout
+    assert f"{module[:-3].replace('/', '.')} -> {imported}" in result.stdout
