@@ -201,3 +201,51 @@ def _ancestors_match(el: etree._Element, tests: list) -> bool:
             return False
         node = node.getparent()
     return True
+
+
+class Matcher:
+    """Whether one element matches a selector list, for walks that test every element they
+    pass (chrome, the comment thread, FAQ widgets). Each alternative is one compound of a
+    single part: a tag, `.class`, `#id`, `[class*=part]` or `[id^=prefix]`, so that a test
+    is a set lookup or a substring check on the attributes read once."""
+
+    def __init__(self, selector: str) -> None:
+        self.tags: set[str] = set()
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
+        class_parts: list[str] = []
+        id_prefixes: list[str] = []
+        for chain in compile_selector(selector):
+            c = chain[0]
+            parts = [c.tag or c.any_tags] + list(c.classes) + [c.id] + list(c.attrs)
+            if len(chain) > 1 or sum(1 for p in parts if p) != 1:
+                raise ValueError(f"Matcher takes single-part compounds: {selector!r}")
+            if c.tag or c.any_tags:
+                self.tags.update(c.any_tags or (c.tag,))
+            elif c.classes:
+                self.classes.add(c.classes[0])
+            elif c.id:
+                self.ids.add(c.id)
+            elif c.attrs[0][:2] == ("class", "*="):
+                class_parts.append(c.attrs[0][2])
+            elif c.attrs[0][:2] == ("id", "^="):
+                id_prefixes.append(c.attrs[0][2])
+            else:
+                raise ValueError(f"Matcher takes [class*=…] and [id^=…] tests only: {selector!r}")
+        self.class_parts = tuple(class_parts)
+        self.id_prefixes = tuple(id_prefixes)
+        self._by_id = bool(self.ids or id_prefixes)
+        self._by_class = bool(self.classes or class_parts)
+
+    def __call__(self, el: etree._Element) -> bool:
+        if el.tag in self.tags:
+            return True
+        if self._by_id:
+            ident = el.get("id")
+            if ident and (ident in self.ids or ident.startswith(self.id_prefixes)):
+                return True
+        if self._by_class:
+            names = el.get("class")
+            if names:
+                return any(n in self.classes for n in names.split()) or any(p in names for p in self.class_parts)
+        return False
