@@ -154,10 +154,3 @@ def selector(kind: str) -> str:
     """The `kind` selectors of every theme, in priority order, as one selector list."""
     return ", ".join(s for theme in THEMES for s in getattr(theme, kind))
 
-
-def every_selector() -> list[str]:
-    """Every selector the declarations name, each once (for tests that check them all)."""
-    kinds = [name for name, kind in Theme.__dataclass_fields__.items() if kind.type == "tuple[str, ...]"]
-    found = [selector(kind) for kind in kinds]
-    found += [s for theme in THEMES for w in theme.faq_widgets for s in (w.box, w.question, w.answer) if s]
-    return list(dict.fromkeys(found))
