@@ -23,6 +23,7 @@ FAQ_WIDGETS = [
     (Matcher(w.box), Matcher(w.question), w.answer and Matcher(w.answer))
     for theme in THEMES for w in theme.faq_widgets
 ]
+IS_FAQ_WIDGET = Matcher(", ".join(w.box for theme in THEMES for w in theme.faq_widgets))
 # Void elements: libxml2's HTML parser nests what follows an unclosed one inside it.
 VOID_TAGS = frozenset({"embed", "img", "input", "source", "param", "track", "area", "wbr"})
 _BOLD = ("strong", "b")
@@ -108,7 +109,7 @@ def iter_blocks(content: etree._Element) -> list[Block]:
             blocks.append(node)
             continue
         tag = node.tag if isinstance(node.tag, str) else ""
-        if node is not content and any(is_box(node) for is_box, _, _ in FAQ_WIDGETS):
+        if node is not content and IS_FAQ_WIDGET(node):
             faq = _faq_widget(node)
             if faq:
                 blocks.append(faq)

@@ -135,7 +135,7 @@ class Page:
                 if len(chain) > 1 and not chain[-1].indexed and chain[0].indexed:
                     matches = self._top_down(chain)
                 else:
-                    tests = [self._members(c) if c.indexed else c.matches for c in chain[:-1]]
+                    tests = [c.matches for c in chain[:-1]]
                     matches = (
                         el for el in self._candidates(chain[-1])
                         if chain[-1].matches(el) and _ancestors_match(el, tests)
@@ -164,11 +164,6 @@ class Page:
             if found:
                 return found
         return []
-
-    def _members(self, compound: Compound):
-        """Membership test of the elements matching an indexed compound (cheaper than
-        `matches` on every ancestor of every candidate)."""
-        return {el for el in self._candidates(compound) if compound.matches(el)}.__contains__
 
     def _candidates(self, compound: Compound):
         if compound.id:
@@ -230,7 +225,7 @@ class Matcher:
         self._by_class = bool(self.classes or class_parts)
 
     def __call__(self, el: etree._Element) -> bool:
-        if el.tag in self.tags:
+        if self.tags and el.tag in self.tags:
             return True
         if self._by_id:
             ident = el.get("id")
@@ -239,5 +234,9 @@ class Matcher:
         if self._by_class:
             names = el.get("class")
             if names:
-                return any(n in self.classes for n in names.split()) or any(p in names for p in self.class_parts)
+                if not self.classes.isdisjoint(names.split()):
+                    return True
+                for part in self.class_parts:
+                    if part in names:
+                        return True
         return False
