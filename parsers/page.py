@@ -234,7 +234,7 @@ class Matcher:
         if self._by_class:
             names = el.get("class")
             if names:
-                if not self.classes.isdisjoint(names.split()):
+                if self.classes and not self.classes.isdisjoint(names.split()):
                     return True
                 for part in self.class_parts:
                     if part in names:
