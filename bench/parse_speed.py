@@ -2,12 +2,14 @@
 newspaper4k (Article.download(input_html=...) + parse(), no network), on the same pages, one
 core, in one run.
 
-    python bench/parse_speed.py [--rounds 5] [--corpus DIR] [--no-newspaper]
+    python bench/parse_speed.py [--rounds 5] [--corpus DIR] [--no-newspaper] [--baseline TREE]
 
 DIR defaults to tests/fixtures (every */input.html); a folder of *.html.gz pages works too
 (e.g. ../shared/benchmarks/article-extraction/html). Each figure is the median of the rounds;
 rounds are interleaved, and each contender's round repeats the corpus for at least 0.5 s of
-CPU time; pages/s are pages per CPU second of the process (pinned to one core).
+CPU time; pages/s are pages per CPU second of the process (pinned to one core). --baseline
+TREE adds the parse_article of another checkout (e.g. `git worktree add /tmp/base COMMIT`),
+timed in the same rounds: before/after figures of one run.
 """
 from __future__ import annotations
 
@@ -51,10 +53,11 @@ def pages_per_second(fn, pages, min_seconds: float = 0.5) -> float:
 
 
 def compare(contenders: dict, rounds: int) -> dict[str, float]:
-    """Median pages/s of each contender, rounds interleaved so that both see the same machine."""
+    """Median pages/s of each contender, rounds interleaved so that all see the same machine,
+    in the opposite order every other round (no contender always runs first)."""
     rates: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, (fn, pages) in contenders.items():
+    for n in range(rounds):
+        for name, (fn, pages) in (reversed if n % 2 else iter)(list(contenders.items())):
             rates[name].append(pages_per_second(fn, pages))
     return {name: statistics.median(values) for name, values in rates.items()}
 
@@ -99,12 +102,28 @@ def newspaper_extract():
     return extract
 
 
+def baseline_parser(tree: Path):
+    """parse_article of the checkout at `tree`: its `parsers` and `model` are imported, kept
+    by reference, then taken out of sys.modules so that this tree's import them afresh."""
+    ours = [name for name in sys.modules if name.split(".")[0] in ("parsers", "model")]
+    saved = {name: sys.modules.pop(name) for name in ours}
+    sys.path.insert(0, str(tree))
+    try:
+        from parsers import parse_article as theirs
+    finally:
+        sys.path.remove(str(tree))
+        for name in [n for n in sys.modules if n.split(".")[0] in ("parsers", "model")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+    return theirs
+
+
 def pin_one_core() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def measure(corpus: Path, rounds: int, newspaper: bool = True) -> dict:
+def measure(corpus: Path, rounds: int, newspaper: bool = True, baseline: Path | None = None) -> dict:
     """Median pages/s of each extractor on the corpus; the caller pins the process to one core."""
     import trafilatura
 
@@ -116,6 +135,9 @@ def measure(corpus: Path, rounds: int, newspaper: bool = True) -> dict:
         "ours": (lambda u, h: parse_article(h, u), pages),
         "trafilatura": (lambda u, h: trafilatura.extract(h, url=u, with_metadata=True), texts),
     }
+    if baseline is not None:
+        theirs = baseline_parser(baseline)
+        contenders["baseline"] = (lambda u, h: theirs(h, u), pages)
     if newspaper:
         extract = newspaper_extract()
         contenders["newspaper4k"] = (extract, texts)
@@ -129,12 +151,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures")
     parser.add_argument("--no-newspaper", action="store_true", help="leave newspaper4k out")
+    parser.add_argument("--baseline", type=Path, metavar="TREE", help="also time the parser of this checkout")
     args = parser.parse_args()
     pin_one_core()
-    result = measure(args.corpus, args.rounds, newspaper=not args.no_newspaper)
+    result = measure(args.corpus, args.rounds, newspaper=not args.no_newspaper, baseline=args.baseline)
     rates = result["rates"]
-    names = {"ours": "crawler.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
-             "newspaper4k": "newspaper4k Article.parse()"}
+    names = {"ours": "parsers.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
+             "newspaper4k": "newspaper4k Article.parse()", "baseline": f"parse_article of {args.baseline}"}
     print(f"machine: {machine()}, Python {platform.python_version()}, one core")
     print(f"corpus: {args.corpus} ({result['pages']} pages), median of {args.rounds} rounds")
     print(f"{'extractor':<40} {'pages/s':>10} {'ours is':>10}")

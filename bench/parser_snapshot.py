@@ -46,8 +46,9 @@ def snapshot(out) -> int:
 
 
 def compare(before: Path, after: Path) -> int:
-    old = {json.loads(line)["page"]: line for line in before.read_text().splitlines()}
-    new = {json.loads(line)["page"]: line for line in after.read_text().splitlines()}
+    # split("\n"), not splitlines(): the JSON holds U+2028 and other line breaks unescaped
+    old = {json.loads(line)["page"]: line for line in before.read_text().split("\n") if line}
+    new = {json.loads(line)["page"]: line for line in after.read_text().split("\n") if line}
     changed = 0
     for page in sorted(old.keys() | new.keys()):
         if old.get(page) != new.get(page):

@@ -22,7 +22,7 @@ from model import normalize_url
 from parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 T = TypeVar("T")
 

@@ -7,7 +7,9 @@ from html import escape
 
 from lxml import etree
 
+from parsers.page import Matcher
 from parsers.text import clean, element_text
+from parsers.themes import THEMES, selector
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_TAGS = HEADINGS | frozenset({
@@ -15,28 +17,15 @@ BLOCK_TAGS = HEADINGS | frozenset({
     "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
     "figure", "details", "summary", "form", "fieldset", "address", "center", "hr",
 })
-# Removed from the content before reading it: never story text. Matched in one walk over the
-# content: by tag, by exact class or id, or by a fragment of a class name.
-CHROME_TAGS = frozenset({
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "input",
-    "select", "textarea", "svg", "canvas", "video", "audio", "figure", "img", "picture", "nav", "aside",
-    "ins", "amp-ad", "amp-img", "amp-embed", "amp-analytics",
-})
-CHROME_CLASSES = frozenset({
-    "penci-google-adsense", "ads", "ad", "code-block", "sharedaddy", "penci-social-buttons",
-    "addtoany_share_save_container", "post-tags", "tags-links", "td-post-tags", "tags", "td-tags",
-    "jp-relatedposts", "post-related", "td_block_related_posts", "related-posts", "yarpp-related",
-    "wp-block-post-terms", "wp-block-post-title", "wp-block-post-date", "wp-block-post-author-name",
-    "wp-block-post-author", "wp-block-comments", "wp-block-post-comments-form", "comments-area",
-    "author-box", "td-author-box", "penci-author-box", "post-author-box", "newsletter", "entry-header",
-    "td-post-header", "post-header", "entry-meta", "post-meta", "post-box-meta-single",
-    "penci-standard-cat", "cat-links", "byline", "wp-caption-text", "screen-reader-text",
-    "wp-block-image", "penci-single-link-pages", "post-pagination", "td-post-featured-image",
-})
-CHROME_CLASS_PARTS = ("adsense", "advert", "share")
+# Removed from the content before reading it: never story text (one walk over the content).
+CHROME = Matcher(selector("chrome"))
+FAQ_WIDGETS = [
+    (Matcher(w.box), Matcher(w.question), w.answer and Matcher(w.answer))
+    for theme in THEMES for w in theme.faq_widgets
+]
+IS_FAQ_WIDGET = Matcher(", ".join(w.box for theme in THEMES for w in theme.faq_widgets))
 # Void elements: libxml2's HTML parser nests what follows an unclosed one inside it.
 VOID_TAGS = frozenset({"embed", "img", "input", "source", "param", "track", "area", "wbr"})
-CHROME_IDS = frozenset({"respond", "comments"})
 _BOLD = ("strong", "b")
 
 
@@ -72,7 +61,7 @@ class Block:
 
 def strip_chrome(content: etree._Element) -> None:
     """Drop ads, share buttons, meta lines, related posts and the like from the content."""
-    for el in [el for el in content.iterdescendants(etree.Element) if _is_chrome(el)]:
+    for el in [el for el in content.iterdescendants(etree.Element) if CHROME(el)]:
         if el.tag in VOID_TAGS:
             _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
         drop(el)
@@ -93,18 +82,6 @@ def _hoist_children(el: etree._Element) -> None:
     position = parent.index(el)
     for child in reversed(children):
         parent.insert(position + 1, child)
-
-
-def _is_chrome(el: etree._Element) -> bool:
-    if el.tag in CHROME_TAGS:
-        return True
-    ident = el.get("id")
-    if ident and (ident in CHROME_IDS or ident.startswith("div-gpt")):
-        return True
-    names = el.get("class")
-    if not names:
-        return False
-    return any(n in CHROME_CLASSES or any(part in n for part in CHROME_CLASS_PARTS) for n in names.split())
 
 
 def drop(el: etree._Element) -> None:
@@ -132,8 +109,7 @@ def iter_blocks(content: etree._Element) -> list[Block]:
             blocks.append(node)
             continue
         tag = node.tag if isinstance(node.tag, str) else ""
-        classes = node.get("class") or ""
-        if node is not content and (tag == "details" or "schema-faq-section" in classes):
+        if node is not content and IS_FAQ_WIDGET(node):
             faq = _faq_widget(node)
             if faq:
                 blocks.append(faq)
@@ -213,24 +189,19 @@ def _flush(run: list, out: list) -> None:
 
 
 def _faq_widget(node: etree._Element) -> Block | None:
-    """A <details> accordion or a Yoast FAQ section as one question with its answer."""
-    if node.tag == "details":
-        summary = node.find("summary")
-        question = element_text(summary) if summary is not None else ""
-        if summary is not None:
-            drop(summary)
+    """An FAQ widget (themes.FaqWidget) as one question with its answer."""
+    _, is_question, is_answer = next(w for w in FAQ_WIDGETS if w[0](node))
+    q = next((el for el in node.iterdescendants(etree.Element) if is_question(el)), None)
+    question = element_text(q) if q is not None else ""
+    if is_answer is None:
+        if q is not None:
+            drop(q)
         answer = [b.text for b in iter_blocks(node) if b.kind != "faq"]
     else:
-        q = _with_class(node, "schema-faq-question")
-        question = element_text(q[0]) if q else ""
-        answer = [b.text for a in _with_class(node, "schema-faq-answer") for b in iter_blocks(a)]
+        answer = [b.text for a in node.iterdescendants(etree.Element) if is_answer(a) for b in iter_blocks(a)]
     if not question:
         return None
     return Block("faq", question, node, question=question, answer=answer)
-
-
-def _with_class(node: etree._Element, name: str) -> list[etree._Element]:
-    return [el for el in node.iter(etree.Element) if name in (el.get("class") or "").split()]
 
 
 def _all_bold(el: etree._Element, text: str) -> bool:

@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 from lxml import etree
+
 from parsers.page import Page
-
 from parsers.text import element_text
+from parsers.themes import selector
 
-CONTENT = (
-    "#penci-post-entry-inner, .td-post-content, .wp-block-post-content, .amp-wp-article-content,"
-    " [itemprop=articleBody],"
-    " .entry-content, .post-content, .article-content, .article-body, .story-body, .post-entry,"
-    " .single-content"
-)
-_FALLBACK = "article, main, [role=main]"
 _MIN_WORDS = 25
 
 
 def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
     """The story's container and a note when it was only guessed."""
-    for el in page.iselect(CONTENT):
+    for el in page.iselect(selector("content")):
         if _has_words(el):
             return el, None
-    for el in page.iselect(_FALLBACK):
+    for el in page.iselect(selector("guessed_content")):
         if _has_words(el):
             return el, "content container guessed from <article>/<main>"
     best = _densest(page.root)

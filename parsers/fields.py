@@ -8,41 +8,13 @@ from datetime import datetime
 
 from parsers.dates import find_text_date, parse_date
 from parsers.metadata import Metadata, ld_names, ld_text
-from parsers.page import Page
+from parsers.page import Matcher, Page
+from parsers.themes import selector
 from parsers.text import clean, element_text, split_authors, strip_byline_prefix
 from parsers.urls import absolute_url
 
-HEADLINE = (
-    "h1.single-post-title, h1.entry-title, .td-post-title h1, h1.wp-block-post-title,"
-    " h1.post-title, h1.article-title, article h1, h1"
-)
-BYLINE_BOX = (
-    ".post-box-meta-single .author-italic, .td-post-author-name, .wp-block-post-author-name,"
-    " .wp-block-co-authors-plus-coauthors, .amp-wp-byline,"
-    " .entry-meta .byline, .post-meta .byline, .byline, .author-name, .meta-author"
-)
-AUTHOR_LINKS = "a.author-url, a[rel~=author], .author.vcard a, [itemprop=author] [itemprop=name]"
-PUBLISHED_TIME = (
-    "time.entry-date.published, time.published, .post-box-meta-single time.entry-date,"
-    " time.entry-date, .wp-block-post-date time, time[itemprop=datePublished], time[datetime]"
-)
-MODIFIED_TIME = "time.updated, time[itemprop=dateModified], .wp-block-post-date.updated time"
-DATE_TEXT = (
-    ".posted-on, .post-date, .entry-date, .td-post-date, .meta-date, .post-box-meta-single,"
-    " .entry-meta, .post-meta, .date"
-)
-_DATED = f"{PUBLISHED_TIME}, {DATE_TEXT}"  # where a visible date is looked for, in this order
-SECTION = (
-    ".penci-standard-cat a, .td-category a, .wp-block-post-terms.taxonomy-category a,"
-    " .cat-links a, a[rel~=category]"
-)
-TAGS = (
-    ".post-tags a, .td-tags a, .wp-block-post-terms.taxonomy-post_tag a, .tags-links a, a[rel~=tag]"
-)
-COMMENTS = (
-    ".post-box-meta-single .comment-count, .comment-count, .td-post-comments, .comments-link,"
-    " .wp-block-comments-title, .comments-title, #comments h2, a[href*=#comments], a[href*=#respond]"
-)
+_DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
+_COMMENT_THREAD = Matcher(selector("comment_thread"))
 _COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
 _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
@@ -51,7 +23,7 @@ _TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
 
 def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
-    for el in page.iselect(HEADLINE):
+    for el in page.iselect(selector("headline")):
         text = element_text(el)
         if text:
             return text, None
@@ -66,11 +38,11 @@ def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
 def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
     """The byline as printed, without "by": theme byline box, author links, a "By …" line,
     then JSON-LD or meta author names."""
-    for el in page.iselect(BYLINE_BOX):
+    for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
             return text, None
-    links = page.first_group(AUTHOR_LINKS)
+    links = page.first_group(selector("author_links"))
     if links:
         names = []
         for a in links:
@@ -106,7 +78,7 @@ def authors(byline_text: str | None, md: Metadata) -> list[str]:
 def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
     """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
     When the page's first <time> gives the same instant in its local zone, that spelling wins."""
-    times = (el for el in page.iselect(PUBLISHED_TIME) if not _in_comments(el))
+    times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
     marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
@@ -124,7 +96,7 @@ def modified(page: Page, md: Metadata) -> datetime | None:
     for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
-    for el in page.iselect(MODIFIED_TIME):
+    for el in page.iselect(selector("modified")):
         if "published" in (el.get("class") or "").split() or _in_comments(el):
             continue
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
@@ -137,7 +109,7 @@ def section(page: Page, md: Metadata) -> str | None:
     value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
     if value:
         return clean(value)
-    for el in page.first_group(SECTION):
+    for el in page.first_group(selector("section")):
         if text := element_text(el):
             return text
     return None
@@ -150,7 +122,7 @@ def tags(page: Page, md: Metadata) -> list[str]:
         keywords = md.article_node.get("keywords")
         values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
     if not any(values):
-        values = [element_text(a) for a in page.first_group(TAGS) if not _is_category_link(a)]
+        values = [element_text(a) for a in page.first_group(selector("tags")) if not _is_category_link(a)]
     return list(dict.fromkeys(v for v in values if v))
 
 
@@ -159,7 +131,7 @@ def comment_count(page: Page, md: Metadata) -> int | None:
     value = md.article_node.get("commentCount")
     if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    for el in page.iselect(COMMENTS):
+    for el in page.iselect(selector("comments")):
         text = element_text(el)
         if m := _COUNT.search(text):
             return int(m.group(1).replace(",", ""))
@@ -192,8 +164,7 @@ def _in_comments(el) -> bool:
     """Whether the element belongs to the comment thread (its dates and names are not the article's)."""
     node = el
     while node is not None:
-        classes = node.get("class") or ""
-        if node.get("id") in ("comments", "respond") or "comment-list" in classes or "comment-body" in classes:
+        if _COMMENT_THREAD(node):
             return True
         node = node.getparent()
     return False

@@ -12,13 +12,10 @@ from parsers.blocks import HEADINGS, Block
 from parsers.page import Page
 from parsers.sections import ALSO_LIKE_HEADING
 from parsers.text import element_text
+from parsers.themes import selector
 from model import url_key
 from parsers.urls import absolute_url
 
-RELATED_CONTAINERS = (
-    ".post-related, .td_block_related_posts, .jp-relatedposts, .yarpp-related, .related-posts,"
-    " .crp_related, #related-posts, .wp-block-related-posts"
-)
 LISTING_PATH = re.compile(r"/(?:category|tag|author|page|feed|wp-admin|wp-login\.php)(?:/|$)", re.IGNORECASE)
 _PAGE_WIDE = frozenset({"body", "html", "main", "article"})
 
@@ -31,7 +28,7 @@ def links_from_blocks(blocks: list[Block], base: str) -> list[Link]:
 def related_articles(page: Page, base: str, own_url: str) -> list[Link]:
     """"You may also like" posts: a known related-posts widget, else the links that follow a
     heading of that name. Links to listings and to the article itself are left out."""
-    containers = page.select(RELATED_CONTAINERS) or [
+    containers = page.select(selector("related")) or [
         el for h in page.root.iter(*HEADINGS) if ALSO_LIKE_HEADING.match(element_text(h))
         for el in _section_of(h)
     ]

@@ -6,12 +6,10 @@ import re
 from lxml import etree
 
 from parsers.metadata import ARTICLE_TYPES, LISTING_TYPES, Metadata
+from parsers.themes import THEMES
 
-NOT_ARTICLE_CLASSES = frozenset({
-    "home", "blog", "archive", "category", "tag", "author", "search", "search-results",
-    "search-no-results", "error404", "paged", "date", "tax",
-})
-ARTICLE_CLASSES = frozenset({"single", "single-post", "single-format-standard", "postid"})
+LISTING_BODY_CLASSES = frozenset().union(*(theme.listing_body_classes for theme in THEMES))
+ARTICLE_BODY_CLASSES = frozenset().union(*(theme.article_body_classes for theme in THEMES))
 _NOT_FOUND_TITLE = re.compile(r"\b(?:page not found|not found|404)\b", re.IGNORECASE)
 
 
@@ -20,8 +18,8 @@ def page_kind(root: etree._Element, md: Metadata) -> str:
     classes = md.body_classes
     if "error404" in classes:
         return "not_found"
-    single = bool(classes & ARTICLE_CLASSES) or any(c.startswith("postid-") for c in classes)
-    if classes & NOT_ARTICLE_CLASSES and not single:
+    single = bool(classes & ARTICLE_BODY_CLASSES) or any(c.startswith("postid-") for c in classes)
+    if classes & LISTING_BODY_CLASSES and not single:
         return "listing"
     if single:
         return "article"

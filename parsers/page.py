@@ -1,6 +1,11 @@
 """A parsed page with its elements indexed by class and id, and a small CSS subset run
 against that index. lxml's CSSSelector scans the whole tree once per comma-separated
-alternative; the parser asks ~100 such questions per page, so one indexing pass is far cheaper."""
+alternative; the parser asks ~100 such questions per page, so one indexing pass is far cheaper.
+
+The subset: compounds of a tag, `.class`, `#id` and `[attr]`, `[attr=v]`, `[attr~=v]`,
+`[attr*=v]`, `[attr^=v]` tests (values bare or quoted), joined by the descendant combinator;
+alternatives separated by commas. Anything else raises ValueError when compiled.
+"""
 from __future__ import annotations
 
 import re
@@ -25,7 +30,6 @@ class Compound:
     """One compound selector: tag, classes, id and attribute tests, all required."""
 
     tag: str | None = None
-    any_tags: tuple[str, ...] = ()  # consecutive tag-only alternatives, merged: one tree walk
     classes: tuple[str, ...] = ()
     id: str | None = None
     attrs: tuple[tuple[str, str | None, str | None], ...] = ()
@@ -38,8 +42,6 @@ class Compound:
     def matches(self, el: etree._Element) -> bool:
         if self.tag and el.tag != self.tag:
             return False
-        if self.any_tags and el.tag not in self.any_tags:
-            return False
         if self.id and el.get("id") != self.id:
             return False
         if self.classes:
@@ -51,7 +53,7 @@ class Compound:
             actual = el.get(name)
             if actual is None:
                 return False
-            if op == "=" and actual.strip() != value:
+            if op == "=" and actual != value:
                 return False
             if op == "~=" and value not in actual.split():
                 return False
@@ -80,19 +82,9 @@ def compile_selector(selector: str) -> tuple[tuple[Compound, ...], ...]:
                     ident = idv
                 else:
                     attrs.append((name, op or None, value.strip("\"'") if op else None))
-            chain.append(Compound((m.group("tag") or "").lower() or None, (), tuple(classes), ident, tuple(attrs)))
-        previous = alternatives[-1] if alternatives else None
-        if _tag_only(chain) and previous and _tag_only(previous):
-            tags = previous[0].any_tags or (previous[0].tag,)
-            alternatives[-1] = (Compound(any_tags=tags + (chain[0].tag,)),)
-        else:
-            alternatives.append(tuple(chain))
+            chain.append(Compound((m.group("tag") or "").lower() or None, tuple(classes), ident, tuple(attrs)))
+        alternatives.append(tuple(chain))
     return tuple(alternatives)
-
-
-def _tag_only(chain) -> bool:
-    c = chain[0]
-    return len(chain) == 1 and not (c.classes or c.id or c.attrs) and bool(c.tag or c.any_tags)
 
 
 @dataclass
@@ -124,8 +116,12 @@ class Page:
         return self._attrs.get(name, {})
 
     def select(self, selector: str) -> list[etree._Element]:
-        """Elements matching the selector, alternative by alternative in the order written
-        (so a list of selectors is a list of priorities), each element once."""
+        """Elements matching the selector, alternative by alternative in the order written (so
+        a list of selectors is a list of priorities): each alternative's matches in document
+        order, an element already matched by an earlier alternative left out. That is lxml's
+        CSSSelector run on each alternative in turn, the results concatenated without repeats
+        (tests/test_selector_engine.py checks it on every fixture page), but for one thing:
+        compounds with a class, id or INDEXED_ATTRS test only find elements in <body>."""
         return list(self.iselect(selector))
 
     def iselect(self, selector: str) -> Iterator[etree._Element]:
@@ -139,7 +135,7 @@ class Page:
                 if len(chain) > 1 and not chain[-1].indexed and chain[0].indexed:
                     matches = self._top_down(chain)
                 else:
-                    tests = [self._members(c) if c.indexed else c.matches for c in chain[:-1]]
+                    tests = [c.matches for c in chain[:-1]]
                     matches = (
                         el for el in self._candidates(chain[-1])
                         if chain[-1].matches(el) and _ancestors_match(el, tests)
@@ -169,11 +165,6 @@ class Page:
                 return found
         return []
 
-    def _members(self, compound: Compound):
-        """Membership test of the elements matching an indexed compound (cheaper than
-        `matches` on every ancestor of every candidate)."""
-        return {el for el in self._candidates(compound) if compound.matches(el)}.__contains__
-
     def _candidates(self, compound: Compound):
         if compound.id:
             candidates = self.attrs("id").get(compound.id, [])
@@ -182,12 +173,8 @@ class Page:
         elif compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS and compound.attrs[0][1] in ("=", "~="):
             name, _, value = compound.attrs[0]
             candidates = self.attrs(name).get(value.split()[0] if value.split() else value, [])
-        elif compound.attrs and compound.attrs[0][0] == "class" and compound.attrs[0][1] == "*=":
-            part = compound.attrs[0][2]
-            candidates = list({el: None for name, els in self.classes.items() if part in name for el in els})
         else:
-            tags = compound.any_tags or ((compound.tag,) if compound.tag else ())
-            return self.root.iter(*tags) if tags else self.root.iter(etree.Element)
+            return self.root.iter(compound.tag or etree.Element)
         return candidates
 
 
@@ -201,3 +188,55 @@ def _ancestors_match(el: etree._Element, tests: list) -> bool:
             return False
         node = node.getparent()
     return True
+
+
+class Matcher:
+    """Whether one element matches a selector list, for walks that test every element they
+    pass (chrome, the comment thread, FAQ widgets). Each alternative is one compound of a
+    single part: a tag, `.class`, `#id`, `[class*=part]` or `[id^=prefix]`, so that a test
+    is a set lookup or a substring check on the attributes read once."""
+
+    def __init__(self, selector: str) -> None:
+        self.tags: set[str] = set()
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
+        class_parts: list[str] = []
+        id_prefixes: list[str] = []
+        for chain in compile_selector(selector):
+            c = chain[0]
+            parts = [c.tag] + list(c.classes) + [c.id] + list(c.attrs)
+            if len(chain) > 1 or sum(1 for p in parts if p) != 1:
+                raise ValueError(f"Matcher takes single-part compounds: {selector!r}")
+            if c.tag:
+                self.tags.add(c.tag)
+            elif c.classes:
+                self.classes.add(c.classes[0])
+            elif c.id:
+                self.ids.add(c.id)
+            elif c.attrs[0][:2] == ("class", "*="):
+                class_parts.append(c.attrs[0][2])
+            elif c.attrs[0][:2] == ("id", "^="):
+                id_prefixes.append(c.attrs[0][2])
+            else:
+                raise ValueError(f"Matcher takes [class*=…] and [id^=…] tests only: {selector!r}")
+        self.class_parts = tuple(class_parts)
+        self.id_prefixes = tuple(id_prefixes)
+        self._by_id = bool(self.ids or id_prefixes)
+        self._by_class = bool(self.classes or class_parts)
+
+    def __call__(self, el: etree._Element) -> bool:
+        if self.tags and el.tag in self.tags:
+            return True
+        if self._by_id:
+            ident = el.get("id")
+            if ident and (ident in self.ids or ident.startswith(self.id_prefixes)):
+                return True
+        if self._by_class:
+            names = el.get("class")
+            if names:
+                if self.classes and not self.classes.isdisjoint(names.split()):
+                    return True
+                for part in self.class_parts:
+                    if part in names:
+                        return True
+        return False
