@@ -13,7 +13,7 @@ from parsers.themes import selector
 from parsers.text import clean, element_text, split_authors, strip_byline_prefix
 from parsers.urls import absolute_url
 
-_DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
+DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
 _COMMENT_THREAD = Matcher(selector("comment_thread"))
 _COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
 _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
@@ -85,7 +85,7 @@ def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
             return (marked if marked is not None and _same_instant(marked, d) else d), None
     if marked is not None:
         return marked, None
-    for el in [el for el in page.select(_DATED) if not _in_comments(el)]:
+    for el in [el for el in page.select(DATED) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
             return d, "published date read from visible text"
     return None, "no published date found"

@@ -6,19 +6,18 @@ exactly the elements lxml matches."""
 from __future__ import annotations
 
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from parsers.document import load_tree
-from parsers.fields import _DATED
+from parsers.fields import DATED
 from parsers.page import Matcher, Page
 from parsers.themes import THEMES, Theme, selector
+from tests.fixture_pages import fixture_pages
 
-FIXTURES = Path(__file__).parent / "fixtures"
-PAGES = sorted(d.name for d in FIXTURES.iterdir() if (d / "input.html").is_file())
+PAGES = {page.name: page for page in fixture_pages()}
 
 
 def parser_selectors() -> dict[str, str]:
@@ -26,7 +25,7 @@ def parser_selectors() -> dict[str, str]:
     priority order, as the field functions ask it) and each FAQ widget's parts."""
     kinds = [f.name for f in fields(Theme) if f.type == "tuple[str, ...]"]
     found = {kind: selector(kind) for kind in kinds}
-    found["published+date_text"] = _DATED
+    found["published+date_text"] = DATED
     for theme in THEMES:
         for n, widget in enumerate(theme.faq_widgets):
             for part in ("box", "question", "answer"):
@@ -69,9 +68,9 @@ def paths(root, elements) -> list[str]:
     return [tree.getpath(el) for el in elements]
 
 
-@pytest.fixture(scope="module", params=PAGES)
+@pytest.fixture(scope="module", params=sorted(PAGES))
 def page(request) -> Page:
-    root, _ = load_tree((FIXTURES / request.param / "input.html").read_bytes())
+    root, _ = load_tree(PAGES[request.param].html)
     return Page.index(root)
 
 
