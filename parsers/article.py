@@ -2,29 +2,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import fields
 
 from lxml import etree
 
-from model import Article
-from parsers import fields
+from model import Article, normalize_url
 from parsers.blocks import blocks_html, iter_blocks, strip_chrome
 from parsers.content import find_content
 from parsers.document import load_tree
 from parsers.faq import faqs_from_blocks, faqs_from_json_ld
+from parsers.fields import FIELD_FUNCTIONS, Noted
 from parsers.links import links_from_blocks, page_links, related_articles
 from parsers.listing import page_kind
 from parsers.metadata import Metadata, read_metadata
 from parsers.page import Page
 from parsers.sections import split_sections
 from parsers.text import join_paragraphs, sanitize_html
-from model import normalize_url
 from parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
 PARSER_VERSION = "3"
 
-T = TypeVar("T")
+ARTICLE_FIELDS = fields(Article)
 
 
 def parse_article(html: str | bytes, url: str) -> Article | None:
@@ -72,28 +71,19 @@ def _canonical(article: Article, md: Metadata, url: str) -> None:
 
 
 def _fill_fields(article: Article, page: Page, md: Metadata) -> None:
-    def noted(name: str, fn: Callable[[], tuple]) -> None:
-        def run():
-            value, note = fn()
-            setattr(article, name, value)
-            if note:
-                article.warnings.append(note)
-        _contained(article, name, run)
+    """Every field with a registered field function, in the model's field order."""
+    for f in ARTICLE_FIELDS:
+        fn = FIELD_FUNCTIONS.get(f.name)
+        if fn is not None:
+            _contained(article, f.name, lambda: _set(article, f.name, fn(page, md, article)))
 
-    def plain(name: str, fn: Callable[[], T]) -> None:
-        _contained(article, name, lambda: setattr(article, name, fn()))
 
-    noted("headline", lambda: fields.headline(page, md))
-    noted("byline", lambda: fields.byline(page, md))
-    plain("authors", lambda: fields.authors(article.byline, md))
-    noted("published", lambda: fields.published(page, md))
-    plain("modified", lambda: fields.modified(page, md))
-    plain("section", lambda: fields.section(page, md))
-    plain("tags", lambda: fields.tags(page, md))
-    plain("comment_count", lambda: fields.comment_count(page, md))
-    plain("summary", lambda: fields.summary(md))
-    plain("image_url", lambda: fields.image_url(md, article.url))
-    plain("language", lambda: fields.language(md))
+def _set(article: Article, name: str, result) -> None:
+    if isinstance(result, Noted):
+        result, note = result
+        if note:
+            article.warnings.append(note)
+    setattr(article, name, result)
 
 
 def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:

@@ -1,10 +1,18 @@
 """Article fields, each from layered sources: JSON-LD, meta tags, theme markup, heuristics.
-Every function takes the indexed Page and its Metadata and returns (value, note); a note says
-which fallback was used or what is missing."""
+
+A field function is named after the `model.Article` field it fills and registered with
+`@extracts`; `parse_article` calls them in the model's field order, so a function may read the
+fields declared before its own from `article`. Each takes the indexed Page, its Metadata and the
+article so far, and returns the value, or `Noted(value, note)` where a note says which fallback
+was used or what is missing. A new field is one line in the model and one function here."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, NamedTuple
+
+from model import Article
 
 from parsers.dates import find_text_date, parse_date
 from parsers.metadata import Metadata, ld_names, ld_text
@@ -20,28 +28,46 @@ _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNOR
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 _TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
 
+FieldFunction = Callable[[Page, Metadata, Article], Any]
+FIELD_FUNCTIONS: dict[str, FieldFunction] = {}  # Article field name -> the function that fills it
 
-def headline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
+
+class Noted(NamedTuple):
+    """A field's value with a note for the article's warnings (None: nothing to say)."""
+
+    value: Any
+    note: str | None
+
+
+def extracts(fn: FieldFunction) -> FieldFunction:
+    """Register `fn` as the function that fills the Article field of its name."""
+    FIELD_FUNCTIONS[fn.__name__] = fn
+    return fn
+
+
+@extracts
+def headline(page: Page, md: Metadata, article: Article) -> Noted:
     """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
     for el in page.iselect(selector("headline")):
         text = element_text(el)
         if text:
-            return text, None
+            return Noted(text, None)
     text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
     if text:
-        return clean(text), "headline from metadata: no <h1>"
+        return Noted(clean(text), "headline from metadata: no <h1>")
     if md.title and clean(md.title):
-        return _TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>"
-    return None, "no headline found"
+        return Noted(_TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>")
+    return Noted(None, "no headline found")
 
 
-def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
+@extracts
+def byline(page: Page, md: Metadata, article: Article) -> Noted:
     """The byline as printed, without "by": theme byline box, author links, a "By …" line,
     then JSON-LD or meta author names."""
     for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
-            return text, None
+            return Noted(text, None)
     links = page.first_group(selector("author_links"))
     if links:
         names = []
@@ -50,7 +76,7 @@ def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
             if name and name not in names and a.getparent() is links[0].getparent():
                 names.append(name)
         if names:
-            return _join_names(names), None
+            return Noted(_join_names(names), None)
     for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:3].lower()
         if head in ("by", "by ", "by:") and not _in_comments(el):
@@ -58,40 +84,43 @@ def byline(page: Page, md: Metadata) -> tuple[str | None, str | None]:
             if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
                 text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
             if text and len(text) <= 100:
-                return text, "byline found by its 'By' prefix"
+                return Noted(text, "byline found by its 'By' prefix")
     names = ld_names(_resolve(md, md.article_node.get("author")))
     if names:
-        return _join_names(names), "byline from JSON-LD author"
+        return Noted(_join_names(names), "byline from JSON-LD author")
     author = md.first("author", "article:author", "twitter:creator")
     if author and not author.startswith(("http://", "https://", "@")):
-        return clean(author), "byline from meta author"
-    return None, "no byline found"
+        return Noted(clean(author), "byline from meta author")
+    return Noted(None, "no byline found")
 
 
-def authors(byline_text: str | None, md: Metadata) -> list[str]:
+@extracts
+def authors(page: Page, md: Metadata, article: Article) -> list[str]:
     """One name per author, from the byline, else from JSON-LD."""
-    if byline_text:
-        return split_authors(byline_text)
+    if article.byline:
+        return split_authors(article.byline)
     return ld_names(_resolve(md, md.article_node.get("author")))
 
 
-def published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
+@extracts
+def published(page: Page, md: Metadata, article: Article) -> Noted:
     """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
     When the page's first <time> gives the same instant in its local zone, that spelling wins."""
     times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
     marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
     for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return (marked if marked is not None and _same_instant(marked, d) else d), None
+            return Noted((marked if marked is not None and _same_instant(marked, d) else d), None)
     if marked is not None:
-        return marked, None
+        return Noted(marked, None)
     for el in [el for el in page.select(DATED) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
-            return d, "published date read from visible text"
-    return None, "no published date found"
+            return Noted(d, "published date read from visible text")
+    return Noted(None, "no published date found")
 
 
-def modified(page: Page, md: Metadata) -> datetime | None:
+@extracts
+def modified(page: Page, md: Metadata, article: Article) -> datetime | None:
     """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
     for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
@@ -104,7 +133,8 @@ def modified(page: Page, md: Metadata) -> datetime | None:
     return None
 
 
-def section(page: Page, md: Metadata) -> str | None:
+@extracts
+def section(page: Page, md: Metadata, article: Article) -> str | None:
     """JSON-LD articleSection, article:section, then the theme's category link."""
     value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
     if value:
@@ -115,7 +145,8 @@ def section(page: Page, md: Metadata) -> str | None:
     return None
 
 
-def tags(page: Page, md: Metadata) -> list[str]:
+@extracts
+def tags(page: Page, md: Metadata, article: Article) -> list[str]:
     """article:tag metas, JSON-LD keywords, then the theme's tag links; each tag once."""
     values = [clean(v) for v in md.meta.get("article:tag", [])]
     if not any(values):
@@ -126,7 +157,8 @@ def tags(page: Page, md: Metadata) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def comment_count(page: Page, md: Metadata) -> int | None:
+@extracts
+def comment_count(page: Page, md: Metadata, article: Article) -> int | None:
     """JSON-LD commentCount, then "5 comments" / "No comments" / a bare number in comment markup."""
     value = md.article_node.get("commentCount")
     if isinstance(value, int) or isinstance(value, str) and value.strip().isdigit():
@@ -142,19 +174,22 @@ def comment_count(page: Page, md: Metadata) -> int | None:
     return None
 
 
-def summary(md: Metadata) -> str | None:
+@extracts
+def summary(page: Page, md: Metadata, article: Article) -> str | None:
     """The page's description: meta description, og:description, JSON-LD description."""
     value = md.first("description", "og:description", "twitter:description") or ld_text(md.article_node.get("description"))
     return clean(value) or None
 
 
-def image_url(md: Metadata, base: str) -> str | None:
+@extracts
+def image_url(page: Page, md: Metadata, article: Article) -> str | None:
     """og:image, JSON-LD image, twitter:image; absolute."""
     value = md.first("og:image", "og:image:url") or ld_text(_resolve(md, md.article_node.get("image"))) or md.first("twitter:image")
-    return absolute_url(value, base)
+    return absolute_url(value, article.url)
 
 
-def language(md: Metadata) -> str | None:
+@extracts
+def language(page: Page, md: Metadata, article: Article) -> str | None:
     """<html lang>, og:locale (en_US -> en-US), JSON-LD inLanguage."""
     value = md.lang or (md.first("og:locale") or "").replace("_", "-") or ld_text(md.article_node.get("inLanguage"))
     return value or None

@@ -88,3 +88,20 @@ def test_utf8_bytes_parse_as_their_decoded_text():
         assert parse_page((head + text).encode("utf-8"), "https://example.com/a/") == parse_page(head + text, "https://example.com/a/")
     invalid = ('<meta charset="utf-8">' + text).encode("utf-8").replace("Café".encode("utf-8"), b"Caf\xe9")
     assert "Caf\ufffd" in parse_article(invalid, "https://example.com/a/").body
+
+
+def test_every_field_function_fills_a_field_of_the_model():
+    from dataclasses import fields
+
+    from model import Article
+    from parsers.fields import FIELD_FUNCTIONS
+
+    assert FIELD_FUNCTIONS and set(FIELD_FUNCTIONS) <= {f.name for f in fields(Article)}
+
+
+def test_field_functions_run_in_model_order_and_see_the_fields_before_theirs():
+    html = ("<html><head><title>T</title></head><body><article><h1>A headline</h1>"
+            "<p class='byline'>By Ann Lee and Bo Chan</p><p>" + "word " * 60 + "</p></article></body></html>")
+    article = parse_article(html, "https://example.com/2023/09/14/a/")
+    assert article.byline == "Ann Lee and Bo Chan"
+    assert article.authors == ["Ann Lee", "Bo Chan"]  # authors() reads the byline filled before it
