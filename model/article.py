@@ -71,6 +71,7 @@ class Article:
     modified: datetime | None = stored("Last modification time given by the page (ISO 8601)", default=None)
     section: str | None = stored("The category", default=None)
     tags: list[str] = related("The post tags, in page order")
+    keywords: list[str] = stored("JSON array: the news_keywords meta, else keywords", default_factory=list, json=True)
     comment_count: int | None = stored("Number of comments shown on the page", default=None)
     topic: str | None = stored('The X of "FAQs about X" / "More about X"', default=None)
     summary: str | None = stored("Meta / og description", default=None, search_weight=4.0)

@@ -158,6 +158,13 @@ def tags(page: Page, md: Metadata, article: Article) -> list[str]:
 
 
 @extracts
+def keywords(page: Page, md: Metadata, article: Article) -> list[str]:
+    """The news_keywords meta (Google News), else the keywords meta: comma-separated, each once."""
+    value = md.first("news_keywords", "keywords") or ""
+    return list(dict.fromkeys(k for k in (clean(part) for part in value.split(",")) if k))
+
+
+@extracts
 def comment_count(page: Page, md: Metadata, article: Article) -> int | None:
     """JSON-LD commentCount, then "5 comments" / "No comments" / a bare number in comment markup."""
     value = md.article_node.get("commentCount")
