@@ -131,7 +131,7 @@ def _store_article(archive: Archive, page: dict, article, crawl_id: int) -> str:
     try:
         with archive.transaction():
             stored = archive.store_article(article, crawl_id=crawl_id, fetched_url=page["url"],
-                                           parser_version=PARSER_VERSION)
+                                           parser_version=PARSER_VERSION, refresh=True)
             archive.db.execute("UPDATE articles SET last_seen = ?, crawl_id = ? WHERE id = ?",
                                [page["last_seen"], page["crawl_id"], stored.article_id])
     except Exception as exc:  # noqa: BLE001

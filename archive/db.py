@@ -211,14 +211,16 @@ class Archive(ReadAPI):
     def store_article(
         self, article: Article, *, crawl_id: int, fetched_url: str | None = None,
         lastmod: datetime | str | None = None, parser_version: str = "",
-        fetched_at: datetime | str | None = None,
+        fetched_at: datetime | str | None = None, refresh: bool = False,
     ) -> StoreResult:
         """Archive one parsed article with its authors, tags, FAQs, links and URLs in one
         transaction. Outcomes: "new"; "updated" (content hash changed, the previous content goes
         to article_versions); "unchanged"; "alias" (a canonical-less page whose content is
         archived already). A row keyed by a canonical-less URL is re-keyed, and takes the page's
         fields, when a page with an explicit canonical (or a shorter canonical-less URL of the
-        same content) arrives - so the archive ends the same whatever the order of pages."""
+        same content) arrives - so the archive ends the same whatever the order of pages.
+        With `refresh` (reparse), an unchanged article still takes this parse's other fields
+        (tags, links, a field new to the model...) and parser version, in place: no new version."""
         now = to_iso(fetched_at) or _now()
         identity = {
             "canonical_url": article.canonical_url, "url_key": url_key(article.canonical_url),
@@ -249,7 +251,9 @@ class Archive(ReadAPI):
                     updates.update(content, version=version)
                 if rekey:
                     updates.update(identity, **content)
-                if changed or rekey:
+                elif refresh:
+                    updates.update(content)
+                if changed or rekey or refresh:
                     self._replace_children(article_id, article)
                 self._update("articles", article_id, updates)
                 outcome = "alias" if by_hash and not explicit else "updated" if changed else "unchanged"

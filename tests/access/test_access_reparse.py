@@ -43,6 +43,24 @@ def test_reparse_restores_a_tampered_article_as_a_new_version(sample_crawl, samp
     assert restored.parser_version == PARSER_VERSION
 
 
+def test_reparse_refreshes_fields_outside_the_content_hash_without_a_new_version(sample_crawl, sample_archive_copy):
+    """What an older parser stored without a field that is new to the model, or with other tags:
+    the same headline, body and FAQs, so no new version, but the fields are brought up to date."""
+    expected = sample_crawl.articles[3]
+    with Archive(sample_archive_copy) as archive:
+        article_id = archive.known_article_id(expected["canonical_url"])
+        archive.db.execute("UPDATE articles SET section = 'stale', parser_version = '1' WHERE id = ?", [article_id])
+        archive.db.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
+        archive.db.conn.commit()
+        result = reparse(archive)
+        refreshed = archive.article(article_id)
+        versions = archive.db.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    assert (result.changed, result.failed) == (0, 0)
+    assert refreshed.version == 1 and versions == 0
+    assert refreshed.section == expected["section"] and refreshed.tags == expected["tags"]
+    assert refreshed.parser_version == PARSER_VERSION
+
+
 def test_pages_that_no_longer_parse_or_decompress_are_parse_errors_of_the_reparse(sample_crawl, sample_archive_copy):
     expected = sample_crawl.articles[7]
     with Archive(sample_archive_copy) as archive:
