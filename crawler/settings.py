@@ -18,8 +18,18 @@ DOWNLOAD_TIMEOUT = 30
 # Nothing a news page needs is this large; larger responses are failed and recorded.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Response headers are bounded as they arrive (crawler.download_handler): DOWNLOAD_MAXSIZE
+# covers bodies only. Chromium refuses headers over 256 KiB and nginx, by default, passes on
+# at most 4-8 KiB (proxy_buffer_size), so real pages stay far below 64 KiB. 100 header lines
+# is the limit of Python's http.client, which every requests-based crawler lives with.
+DOWNLOAD_MAX_HEADER_BYTES = 64 * 1024
+DOWNLOAD_MAX_HEADERS = 100
 # Only http and https: no file:, data:, ftp: or s3: requests, whatever a page or redirect says.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download_handler.BoundedHeadersHandler",
+    "https": "crawler.download_handler.BoundedHeadersHandler",
+    "file": None, "data": None, "ftp": None, "s3": None,
+}
 
 # Retries: transient server errors and timeouts, waiting longer each time (see middlewares).
 RETRY_ENABLED = True
