@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.scope.SafeMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.scope.SafeRedirectMiddleware": 600,
+    # Public suffixes from the list bundled with tldextract: Scrapy's downloads it.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.scope.OfflineCookiesMiddleware": 700,
 }
 # An exception in a callback is recorded as that page's parse error; the crawl goes on.
 SPIDER_MIDDLEWARES = {"crawler.middlewares.CallbackErrorsMiddleware": 10}
@@ -73,4 +76,7 @@ ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to a local HTTP port and writes its token
+# to ~/.local/state/scrapy: a door into the crawl, and a file outside the job.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

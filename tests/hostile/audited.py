@@ -12,7 +12,7 @@ import socket
 import sys
 
 from scrapy.resolver import CachingThreadedResolver
-from twisted.internet.defer import fail
+from twisted.internet.defer import fail, succeed
 from twisted.internet.error import DNSLookupError
 
 LOG_ENV = "HOSTILE_AUDIT_LOG"  # the children (Scrapy's resolver) find the log here
@@ -55,10 +55,13 @@ def hook(event: str, args: tuple) -> None:
 
 
 class RecordingResolver(CachingThreadedResolver):
-    """Scrapy's resolver that records every name it is asked for and resolves none."""
+    """Scrapy's resolver that records every host it is asked for (Twisted asks for IP
+    addresses too) and resolves no name."""
 
     def getHostByName(self, name, timeout=()):  # noqa: N802 - Twisted's name
         write("resolve", name)
+        if is_address(name):
+            return succeed(name)
         return fail(DNSLookupError(f"the test resolves no name ({name})"))
 
 
