@@ -37,6 +37,11 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 60.0  # also caps a server's Retry-After
+# A request that fails after its retries is a fetch error row; the log says so as a warning,
+# like every other failure the crawl records (Scrapy's default: ERROR).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# Holds each retry for its back-off outside the downloader: one site's back-off delays no other site.
+SCHEDULER = "crawler.scheduler.BackoffScheduler"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

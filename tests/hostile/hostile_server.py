@@ -69,11 +69,13 @@ class HostileSite:
         self.base_url = f"http://127.0.0.1:{self.port}/"
         self.links: list[str] = []  # paths the home page and the sitemap list
         self.home_headers: dict = {}
+        self.discovery_delay = 0.0  # seconds the home page, sitemap and feed take to answer
+        self.article_delay = 0.0  # seconds each article takes
         self.routes: dict[str, Route] = {
             "/": self._home,
             "/robots.txt": lambda h: h.send(200, f"User-agent: *\nSitemap: {self.url('/sitemap.xml')}\n".encode(), "text/plain"),
             "/sitemap.xml": self._sitemap,
-            "/feed/": lambda h: h.send(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+            "/feed/": lambda h: time.sleep(self.discovery_delay) or h.send(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
                                        "application/rss+xml"),
         }
         self._lock = threading.Lock()
@@ -86,7 +88,7 @@ class HostileSite:
     def add_article(self, path: str, headline: str | None = None, headers: dict | None = None) -> None:
         """An ordinary article at `path` (`/YYYY/MM/DD/slug/`), linked from the home page."""
         page = article_html(self.url(path), headline or f"The story at {path}")
-        self.routes[path] = lambda h: h.send(200, page, headers=headers)
+        self.routes[path] = lambda h: time.sleep(self.article_delay) or h.send(200, page, headers=headers)
         self.link(path)
 
     def link(self, path: str) -> None:
@@ -101,11 +103,13 @@ class HostileSite:
             return [s for s in self.seen if s.path == path]
 
     def _home(self, handler: Handler) -> None:
+        time.sleep(self.discovery_delay)
         items = "".join(f'<li><a href="{path}">{path}</a></li>' for path in self.links)
         handler.send(200, f'<!DOCTYPE html><html><head><title>Home</title></head><body class="home"><ul>{items}</ul></body></html>'.encode(),
                      headers=self.home_headers)
 
     def _sitemap(self, handler: Handler) -> None:
+        time.sleep(self.discovery_delay)
         urls = "".join(f"<url><loc>{self.url(path)}</loc></url>" for path in self.links)
         handler.send(200, f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(),
                      "application/xml")
