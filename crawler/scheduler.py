@@ -11,9 +11,9 @@ class BackoffScheduler(Scheduler):
     """Scrapy's Scheduler; a request whose meta has `RETRY_DELAY` is held for that long, then
     handed to the engine again. Waiting anywhere in the downloader (a middleware's sleep)
     counts against CONCURRENT_REQUESTS for the whole crawl; a held request counts against
-    nothing, and keeps the crawl open (`has_pending_requests`). When the crawl closes, held
-    requests go into the queue at once, so a paused crawl (`--resume DIR`) saves them and
-    retries them as soon as it resumes."""
+    nothing, and keeps the crawl open (`len`, which `has_pending_requests` reads, counts it).
+    When the crawl closes, held requests go into the queue at once, so a paused crawl
+    (`--resume DIR`) saves them and retries them as soon as it resumes."""
 
     def open(self, spider):
         self.held = {}  # request -> the reactor's DelayedCall that releases it
