@@ -9,10 +9,9 @@ from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CloseSpider
-from scrapy.utils.defer import deferred_to_future
-from twisted.internet.task import deferLater
 
 from crawler.items import CrawlError
+from crawler.scheduler import RETRY_DELAY
 from model import url_key
 
 logger = logging.getLogger(__name__)
@@ -30,34 +29,33 @@ class CallbackErrorsMiddleware:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's RetryMiddleware, waiting before each retry: RETRY_BACKOFF_BASE seconds, doubled
-    per attempt, or the server's Retry-After; never more than RETRY_BACKOFF_MAX."""
+    """Scrapy's RetryMiddleware, with a wait before each retry: RETRY_BACKOFF_BASE seconds,
+    doubled per attempt, or the server's Retry-After; never more than RETRY_BACKOFF_MAX. The
+    wait is not spent here, which would hold one of the crawl's CONCURRENT_REQUESTS and, with
+    a site answering 429 to everything, starve every other site: the retry request carries
+    its delay (`RETRY_DELAY` in meta) to `crawler.scheduler.BackoffScheduler`, which holds it."""
 
     def __init__(self, settings):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
 
-    async def process_response(self, request, response):
+    def process_response(self, request, response):
         result = super().process_response(request, response)
         if result is not response:
-            await self._wait(result, retry_after(response.headers.get(b"Retry-After")))
+            self._delay(result, retry_after(response.headers.get(b"Retry-After")))
         return result
 
-    async def process_exception(self, request, exception):
+    def process_exception(self, request, exception):
         result = super().process_exception(request, exception)
         if result is not None:
-            await self._wait(result, None)
+            self._delay(result, None)
         return result
 
-    async def _wait(self, retry_request, server_delay: float | None) -> None:
+    def _delay(self, retry_request, server_delay: float | None) -> None:
         attempt = retry_request.meta.get("retry_times", 1)
         delay = server_delay if server_delay is not None else self.base * 2 ** (attempt - 1)
-        delay = min(max(delay, 0.0), self.cap)
-        if delay:
-            from twisted.internet import reactor  # the one Scrapy installed; importing earlier would install the default
-
-            await deferred_to_future(deferLater(reactor, delay, lambda: None))
+        retry_request.meta[RETRY_DELAY] = min(max(delay, 0.0), self.cap)
 
 
 def retry_after(value: bytes | None) -> float | None:

@@ -1,13 +1,19 @@
 """What a crawl may request: http(s) URLs on the hosts (and subdomains) and ports of its start
 URLs. `Scope` says it; the downloader middlewares here enforce it on every request, redirect
-and meta refresh, and refuse with `Refused`, which the spider records as a fetch error."""
+and meta refresh, and refuse with `Refused`, which the spider records as a fetch error.
+Nothing else leaves the machine: cookies are checked against the bundled public suffix list."""
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares import cookies as scrapy_cookies
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
+from tldextract import TLDExtract
 from w3lib.url import safe_url_string
 
 from model import normalize_url, url_key
@@ -15,11 +21,15 @@ from model import normalize_url, url_key
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = (80, 443)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# The last label of a host that URL parsers read as an IPv4 address (127.1, 0x7f.1 included).
+NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*")
 
 
 class Scope:
     """The crawl's allowed origins. A start URL with an explicit port allows that port only;
-    one without allows the default ports, so that http and https of one site are both in."""
+    one without allows the default ports, so that http and https of one site are both in.
+    A host name allows its subdomains; an IP address only itself (`evil.127.0.0.1` is a name
+    for DNS to look up, not a part of 127.0.0.1)."""
 
     def __init__(self, start_urls: list[str]):
         self.origins = {_origin(url) for url in start_urls}
@@ -31,9 +41,19 @@ class Scope:
             return False
         host, port = origin
         return any(
-            (host == h or host.endswith("." + h)) and (port == p or port in DEFAULT_PORTS and p is None)
+            (host == h or not is_ip_address(h) and host.endswith("." + h))
+            and (port == p or port in DEFAULT_PORTS and p is None)
             for h, p in self.origins
         )
+
+
+def is_ip_address(host: str) -> bool:
+    """Whether `host` (lower case) is an IP address, as URL parsers and resolvers read one."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]))
+    return True
 
 
 def _origin(url: str) -> tuple[str, int | None] | None:
@@ -114,3 +134,19 @@ class SafeMetaRefreshMiddleware(_Checked, MetaRefreshMiddleware):
         if url_key(result.url) == url_key(request.url):
             return response
         return self._checked(request, result)
+
+
+# Offline: without a cache, Scrapy's extractor downloads the list from publicsuffix.org,
+# outside the crawl's scope, and writes it under ~/.cache. tldextract bundles a snapshot.
+BUNDLED_SUFFIXES = TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True)
+
+
+class OfflineCookiesMiddleware(CookiesMiddleware):
+    """Scrapy's CookiesMiddleware, telling public suffixes (a cookie for all of `co.uk` is
+    refused) by the public suffix list bundled with tldextract: it replaces the module's
+    extractor, the one Scrapy's middleware consults, when the crawl builds its middlewares."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        scrapy_cookies._split_domain = BUNDLED_SUFFIXES
+        return super().from_crawler(crawler)

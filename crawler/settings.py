@@ -18,8 +18,18 @@ DOWNLOAD_TIMEOUT = 30
 # Nothing a news page needs is this large; larger responses are failed and recorded.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Response headers are bounded as they arrive (crawler.download_handler): DOWNLOAD_MAXSIZE
+# covers bodies only. Chromium refuses headers over 256 KiB and nginx, by default, passes on
+# at most 4-8 KiB (proxy_buffer_size), so real pages stay far below 64 KiB. 100 header lines
+# is the limit of Python's http.client, which every requests-based crawler lives with.
+DOWNLOAD_MAX_HEADER_BYTES = 64 * 1024
+DOWNLOAD_MAX_HEADERS = 100
 # Only http and https: no file:, data:, ftp: or s3: requests, whatever a page or redirect says.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download_handler.BoundedHeadersHandler",
+    "https": "crawler.download_handler.BoundedHeadersHandler",
+    "file": None, "data": None, "ftp": None, "s3": None,
+}
 
 # Retries: transient server errors and timeouts, waiting longer each time (see middlewares).
 RETRY_ENABLED = True
@@ -27,6 +37,11 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 60.0  # also caps a server's Retry-After
+# A request that fails after its retries is a fetch error row; the log says so as a warning,
+# like every other failure the crawl records (Scrapy's default: ERROR).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# Holds each retry for its back-off outside the downloader: one site's back-off delays no other site.
+SCHEDULER = "crawler.scheduler.BackoffScheduler"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -37,6 +52,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.scope.SafeMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.scope.SafeRedirectMiddleware": 600,
+    # Public suffixes from the list bundled with tldextract: Scrapy's downloads it.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.scope.OfflineCookiesMiddleware": 700,
 }
 # An exception in a callback is recorded as that page's parse error; the crawl goes on.
 SPIDER_MIDDLEWARES = {"crawler.middlewares.CallbackErrorsMiddleware": 10}
@@ -66,4 +84,7 @@ ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to a local HTTP port and writes its token
+# to ~/.local/state/scrapy: a door into the crawl, and a file outside the job.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
