@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import rows
-from tests.hostile.conftest import assert_clean, crawl
+from tests.helpers import rows
+from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite
 
 A_ARTICLES = [f"/2024/03/{n // 28 + 1:02d}/rate-limited-{n}/" for n in range(40)]

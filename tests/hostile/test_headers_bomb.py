@@ -9,8 +9,8 @@ import itertools
 import pytest
 
 from crawler.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
-from tests.e2e.conftest import rows
-from tests.hostile.conftest import assert_clean, crawl
+from tests.helpers import rows
+from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite
 
 BOMB_BYTES = 256 * 1024 * 1024

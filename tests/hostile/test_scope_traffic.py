@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.scope import Scope
-from tests.e2e.conftest import rows
-from tests.hostile.conftest import assert_clean, crawl
+from tests.helpers import rows
+from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite
 
 ARTICLES = ["/2024/02/01/first-story/", "/2024/02/02/second-story/"]
