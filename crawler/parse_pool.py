@@ -191,11 +191,9 @@ class ParsePool:
                 worker.deadline.cancel()
             if worker.pending:
                 culprit = worker.pending.popleft()
-                if culprit.done():
-                    pass
-                elif culprit is worker.timed_out:
-                    culprit.set_exception(ParseFailed(f"parse timed out after {self.timeout:g} s"))
-                else:
+                if culprit is worker.timed_out:
+                    _settle(culprit, "error", f"parse timed out after {self.timeout:g} s")
+                elif not culprit.done():
                     culprit.set_exception(_Died(f"exit code {code}"))
             while worker.pending:
                 future = worker.pending.popleft()

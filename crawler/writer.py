@@ -25,11 +25,10 @@ _STOP = object()
 
 
 class ArchiveWriter:
-    """`submit(fn, *args)` runs `fn(*args)` on the writer thread, inside the current batch's
-    transaction; `fn` records its own failures. `await put(fn, *args)` does the same from the
-    event loop: while the queue is full it waits there, not in the loop's thread. Writes run
-    in the order they were submitted or put. `flush()` waits until every submitted write is
-    committed; `close()` flushes and stops the thread. The archive is only used by this thread
+    """`await put(fn, *args)` runs `fn(*args)` on the writer thread, inside the current batch's
+    transaction; `fn` records its own failures. While the queue is full, `put` waits on the
+    event loop, not in the loop's thread. Writes run in the order they were put. `flush()`
+    waits until every write put so far is committed; `close()` flushes and stops the thread. The archive is only used by this thread
     between `start()` and `close()`."""
 
     def __init__(self, archive: Archive, batch_seconds: float = BATCH_SECONDS):
@@ -43,10 +42,6 @@ class ArchiveWriter:
 
     def start(self) -> None:
         self._thread.start()
-
-    def submit(self, fn: Callable, *args) -> None:
-        self._check_running()
-        self._queue.put((fn, args))
 
     async def put(self, fn: Callable, *args) -> None:
         self._check_running()

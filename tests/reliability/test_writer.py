@@ -16,6 +16,14 @@ def _record(archive: Archive, crawl_id: int, i: int) -> None:
     archive.record_error(crawl_id, f"https://example.org/{i}", "fetch", "HTTP 404")
 
 
+def _put(writer: ArchiveWriter, *writes: tuple) -> None:
+    """Put each (fn, *args) in order, from an event loop, as the store pipeline does."""
+    async def put_all():
+        for fn, *args in writes:
+            await writer.put(fn, *args)
+    asyncio.run(put_all())
+
+
 def _reasons(db) -> list[str]:
     conn = sqlite3.connect(db)
     try:
@@ -30,8 +38,7 @@ def test_writes_commit_in_order_and_are_visible_to_other_connections_after_flush
         crawl_id = archive.start_crawl(["https://example.org/"])
         writer = ArchiveWriter(archive, batch_seconds=60)
         writer.start()
-        for i in range(300):
-            writer.submit(_record, archive, crawl_id, i)
+        _put(writer, *[(_record, archive, crawl_id, i) for i in range(300)])
         writer.flush()
         assert _reasons(db) == [f"https://example.org/{i}" for i in range(300)]
         writer.close()
@@ -48,9 +55,7 @@ def test_a_failing_write_costs_only_itself(tmp_path, caplog):
         crawl_id = archive.start_crawl(["https://example.org/"])
         writer = ArchiveWriter(archive)
         writer.start()
-        writer.submit(_record, archive, crawl_id, 1)
-        writer.submit(broken)
-        writer.submit(_record, archive, crawl_id, 2)
+        _put(writer, (_record, archive, crawl_id, 1), (broken,), (_record, archive, crawl_id, 2))
         writer.close()
     assert _reasons(db) == ["https://example.org/1", "https://example.org/2"]
     assert "archive write broken failed" in caplog.text and "boom" in caplog.text
@@ -66,11 +71,11 @@ def test_a_batch_that_cannot_commit_is_counted_and_logged(tmp_path, caplog):
         writer = ArchiveWriter(archive)
         writer.start()
         with caplog.at_level(logging.ERROR):
-            writer.submit(_record, archive, crawl_id, 1)
+            _put(writer, (_record, archive, crawl_id, 1))
             writer.flush()
         other.execute("ROLLBACK")
         other.close()
-        writer.submit(_record, archive, crawl_id, 2)
+        _put(writer, (_record, archive, crawl_id, 2))
         writer.close()
         assert writer.failed_batches == 1
     assert "could not commit 1 archive writes; they are lost" in caplog.text
