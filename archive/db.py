@@ -75,9 +75,12 @@ class Archive(ReadAPI):
         if owned and not create and str(path) != ":memory:" and not Path(path).exists():
             raise NotFound(f"{path} does not exist")
         self.columns: ArticleColumns = article_columns(self.model)
-        if owned and not check_same_thread:
-            path = sqlite3.connect(str(path), check_same_thread=False)
-        self.db: Database = Database(path) if owned else path
+        if owned:
+            try:
+                path = sqlite3.connect(str(path), check_same_thread=check_same_thread)
+            except sqlite3.OperationalError as exc:  # a folder that does not exist, no permission
+                raise ArchiveError(f"cannot open {path}: {exc}") from None
+        self.db: Database = path if isinstance(path, Database) else Database(path)
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -87,9 +90,10 @@ class Archive(ReadAPI):
             if MIGRATIONS.pending(self.db):
                 with self.transaction():
                     MIGRATIONS.apply(self.db)
-            if model_changes(self.db, self.columns):
+            changes = model_changes(self.db, self.columns)
+            if changes:
                 with self.transaction():
-                    follow_model(self.db, self.columns)
+                    follow_model(self.db, self.columns, changes)
         except BaseException:
             if owned:
                 self.db.close()

@@ -243,10 +243,11 @@ def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
     return changes
 
 
-def follow_model(db: Database, columns: ArticleColumns) -> None:
-    """Apply `model_changes`: a field added to the model gets its columns, a changed set of
-    searched fields a rebuilt index. A field removed from the model keeps its column."""
-    for change in model_changes(db, columns):
+def follow_model(db: Database, columns: ArticleColumns, changes: list[str]) -> None:
+    """Apply `changes`, as `model_changes` listed them: a field added to the model gets its
+    columns, a changed set of searched fields a rebuilt index. A field removed from the model
+    keeps its column."""
+    for change in changes:
         if change == "rebuild articles_fts":
             create_article_search(db, columns.search_names)
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from archive import Archive, NotAnArchive, NotFound
+from archive import Archive, ArchiveError, NotAnArchive, NotFound
 from archive.schema import MIGRATIONS
 from model import Article
 from model.article import storage
@@ -109,6 +109,11 @@ def test_a_missing_file_is_not_found_and_not_created(tmp_path):
     with pytest.raises(NotFound, match="typo.db does not exist"):
         Archive(path)
     assert not path.exists()
+
+
+def test_an_archive_that_cannot_be_created_is_a_typed_error(tmp_path):
+    with pytest.raises(ArchiveError, match=r"cannot open .*no-such-folder.*: unable to open database file"):
+        Archive(tmp_path / "no-such-folder" / "news.db", create=True)
 
 
 def test_create_makes_a_new_archive_and_opens_an_existing_one(tmp_path):
