@@ -54,12 +54,20 @@ def _parse(html: str | bytes, url: str, with_links: bool) -> tuple[Article | Non
         return None, []
     warnings += md.warnings
     article = Article(url=url, canonical_url=normalize_url(url), warnings=warnings)
+    sources: dict[str, str] = {}
     _contained(article, "canonical_url", lambda: _canonical(article, md, url))
-    _fill_fields(article, page, md)
-    _contained(article, "body", lambda: _fill_content(article, page, md, url))
+    _fill_fields(article, page, md, sources)
+    _contained(article, "body", lambda: _fill_content(article, page, md, url, sources))
     if not article.headline and not article.body:
         return None, links
+    article.warnings.append(sources_note(sources))
     return article, links
+
+
+def sources_note(sources: dict[str, str]) -> str:
+    """The warning that records where each field was read: "sources: headline=h1 body=theme",
+    in the model's field order."""
+    return "sources: " + " ".join(f"{f.name}={sources[f.name]}" for f in ARTICLE_FIELDS if f.name in sources)
 
 
 def _canonical(article: Article, md: Metadata, url: str) -> None:
@@ -70,25 +78,27 @@ def _canonical(article: Article, md: Metadata, url: str) -> None:
             return
 
 
-def _fill_fields(article: Article, page: Page, md: Metadata) -> None:
+def _fill_fields(article: Article, page: Page, md: Metadata, sources: dict[str, str]) -> None:
     """Every field with a registered field function, in the model's field order."""
     for f in ARTICLE_FIELDS:
         fn = FIELD_FUNCTIONS.get(f.name)
         if fn is not None:
-            _contained(article, f.name, lambda: _set(article, f.name, fn(page, md, article)))
+            _contained(article, f.name, lambda: _set(article, f.name, fn(page, md, article), sources))
 
 
-def _set(article: Article, name: str, result) -> None:
+def _set(article: Article, name: str, result, sources: dict[str, str]) -> None:
     if isinstance(result, Noted):
-        result, note = result
+        result, note, source = result
         if note:
             article.warnings.append(note)
+        if source and result:
+            sources[name] = source
     setattr(article, name, result)
 
 
-def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:
+def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources: dict[str, str]) -> None:
     article.related_articles = related_articles(page, url, article.canonical_url)
-    content, note = find_content(page)
+    content, note, source = find_content(page)
     if note:
         article.warnings.append(note)
     if content is not None:
@@ -105,7 +115,9 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str) -> None:
     if not article.faqs:
         article.faqs = faqs_from_json_ld(md)
     article.word_count = len(article.body.split())
-    if not article.body:
+    if article.body:
+        sources["body"] = source
+    else:
         article.warnings.append("no body text found")
 
 

@@ -10,18 +10,19 @@ from parsers.themes import selector
 _MIN_WORDS = 25
 
 
-def find_content(page: Page) -> tuple[etree._Element | None, str | None]:
-    """The story's container and a note when it was only guessed."""
+def find_content(page: Page) -> tuple[etree._Element | None, str | None, str | None]:
+    """The story's container, a note when it was only guessed, and how it was found
+    ("theme", "article", "density")."""
     for el in page.iselect(selector("content")):
         if _has_words(el):
-            return el, None
+            return el, None, "theme"
     for el in page.iselect(selector("guessed_content")):
         if _has_words(el):
-            return el, "content container guessed from <article>/<main>"
+            return el, "content container guessed from <article>/<main>", "article"
     best = _densest(page.root)
     if best is not None:
-        return best, "content container guessed by paragraph density"
-    return None, "no content container found"
+        return best, "content container guessed by paragraph density", "density"
+    return None, "no content container found", None
 
 
 def _has_words(el: etree._Element) -> bool:

@@ -33,10 +33,13 @@ FIELD_FUNCTIONS: dict[str, FieldFunction] = {}  # Article field name -> the func
 
 
 class Noted(NamedTuple):
-    """A field's value with a note for the article's warnings (None: nothing to say)."""
+    """A field's value, a note for the article's warnings (None: nothing to say) and its
+    source: a short name of where the value was read ("json-ld", "meta", "h1", "theme", "text"),
+    recorded in the article's "sources:" warning so low-confidence rows can be filtered."""
 
     value: Any
-    note: str | None
+    note: str | None = None
+    source: str | None = None
 
 
 def extracts(fn: FieldFunction) -> FieldFunction:
@@ -51,12 +54,12 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
     for el in page.iselect(selector("headline")):
         text = element_text(el)
         if text:
-            return Noted(text, None)
+            return Noted(text, source="h1")
     text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
     if text:
-        return Noted(clean(text), "headline from metadata: no <h1>")
+        return Noted(clean(text), "headline from metadata: no <h1>", "meta")
     if md.title and clean(md.title):
-        return Noted(_TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>")
+        return Noted(_TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>", "title")
     return Noted(None, "no headline found")
 
 
@@ -67,7 +70,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
     for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150:
-            return Noted(text, None)
+            return Noted(text, source="theme")
     links = page.first_group(selector("author_links"))
     if links:
         names = []
@@ -76,7 +79,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
             if name and name not in names and a.getparent() is links[0].getparent():
                 names.append(name)
         if names:
-            return Noted(_join_names(names), None)
+            return Noted(_join_names(names), source="author-links")
     for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:3].lower()
         if head in ("by", "by ", "by:") and not _in_comments(el):
@@ -84,13 +87,13 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
             if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
                 text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
             if text and len(text) <= 100:
-                return Noted(text, "byline found by its 'By' prefix")
+                return Noted(text, "byline found by its 'By' prefix", "text")
     names = ld_names(_resolve(md, md.article_node.get("author")))
     if names:
-        return Noted(_join_names(names), "byline from JSON-LD author")
+        return Noted(_join_names(names), "byline from JSON-LD author", "json-ld")
     author = md.first("author", "article:author", "twitter:creator")
     if author and not author.startswith(("http://", "https://", "@")):
-        return Noted(clean(author), "byline from meta author")
+        return Noted(clean(author), "byline from meta author", "meta")
     return Noted(None, "no byline found")
 
 
@@ -108,14 +111,14 @@ def published(page: Page, md: Metadata, article: Article) -> Noted:
     When the page's first <time> gives the same instant in its local zone, that spelling wins."""
     times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
     marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
-    for value in (md.article_node.get("datePublished"), md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate")):
+    for source, value in (("json-ld", md.article_node.get("datePublished")), ("meta", md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate"))):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return Noted((marked if marked is not None and _same_instant(marked, d) else d), None)
+            return Noted((marked if marked is not None and _same_instant(marked, d) else d), source=source)
     if marked is not None:
-        return Noted(marked, None)
+        return Noted(marked, source="time")
     for el in [el for el in page.select(DATED) if not _in_comments(el)]:
         if (d := find_text_date(element_text(el))) is not None:
-            return Noted(d, "published date read from visible text")
+            return Noted(d, "published date read from visible text", "text")
     return Noted(None, "no published date found")
 
 
