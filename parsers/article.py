@@ -7,7 +7,8 @@ from dataclasses import fields
 from lxml import etree
 
 from model import Article, normalize_url
-from parsers.blocks import blocks_html, iter_blocks, strip_chrome
+from parsers.agreement import Opinion, agree, trafilatura_text
+from parsers.blocks import Block, blocks_html, iter_blocks, strip_chrome, text_blocks
 from parsers.content import find_content
 from parsers.document import load_tree
 from parsers.faq import faqs_from_blocks, faqs_from_json_ld
@@ -97,15 +98,20 @@ def _set(article: Article, name: str, result, sources: dict[str, str]) -> None:
 
 
 def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources: dict[str, str]) -> None:
+    """Body, FAQ and link boxes from the story's container, checked against trafilatura's text
+    (parsers.agreement): our paragraphs that agree stay; when ours are the wrong text, the body
+    is trafilatura's."""
     article.related_articles = related_articles(page, url, article.canonical_url)
     content, note, source = find_content(page)
     if note:
         article.warnings.append(note)
+    scope = content.getparent() if source == "theme" else None  # the theme's container and what is around it
+    second = _second_opinion(article, scope if scope is not None else page.root)
+    story: list[Block] = []
     if content is not None:
         strip_chrome(content)
         parts = split_sections(iter_blocks(content), article.headline)
-        article.body = join_paragraphs([b.text for b in parts.story])
-        article.body_html = sanitize_html(blocks_html(parts.story), base=url)
+        story = parts.story
         article.faqs = faqs_from_blocks(parts.faq)
         article.related_links = links_from_blocks(parts.more_about, url)
         article.related_articles = links_from_blocks(parts.also_like, url) or article.related_articles
@@ -114,11 +120,31 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
             article.warnings.append("FAQ heading found but no question in it")
     if not article.faqs:
         article.faqs = faqs_from_json_ld(md)
+    if second is not None:
+        boxes = [f.question + "\n" + f.answer for f in article.faqs]
+        boxes += [link.text for link in article.related_links + article.related_articles if link.text]
+        opinion = Opinion.of(second, boxes)
+        kept = agree([b.text for b in story], opinion)
+        if kept is None:
+            story, source = text_blocks(opinion.lines), "trafilatura"
+        elif len(kept) < len(story):
+            story, source = [story[i] for i in kept], f"{source}+trafilatura"
+    article.body = join_paragraphs([b.text for b in story])
+    article.body_html = sanitize_html(blocks_html(story), base=url)
     article.word_count = len(article.body.split())
     if article.body:
         sources["body"] = source
     else:
         article.warnings.append("no body text found")
+
+
+def _second_opinion(article: Article, scope: etree._Element) -> str | None:
+    """trafilatura's text of `scope`; None (and a warning) when it fails."""
+    try:
+        return trafilatura_text(scope)
+    except Exception as exc:  # noqa: BLE001 - the library's failure costs only its opinion
+        article.warnings.append(f"trafilatura failed ({type(exc).__name__}: {exc})")
+        return None
 
 
 def _contained(article: Article, name: str, step: Callable[[], None]) -> None:

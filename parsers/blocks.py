@@ -128,6 +128,16 @@ def iter_blocks(content: etree._Element) -> list[Block]:
     return blocks
 
 
+def text_blocks(lines: list[str]) -> list[Block]:
+    """Paragraphs of plain text (another extractor's output) as blocks; a "- " list marker is dropped."""
+    blocks = []
+    for line in lines:
+        text = clean(line[2:] if line.startswith("- ") else line)
+        if text:
+            blocks.append(Block("para", text))
+    return blocks
+
+
 def blocks_html(blocks: list[Block]) -> str:
     """The blocks as one HTML fragment, consecutive list items inside their list again."""
     parts: list[str] = []

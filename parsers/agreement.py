@@ -1,0 +1,88 @@
+"""A second opinion on the story's text from trafilatura, and the agreement of the two.
+
+Our extraction knows the page's structure (theme containers, FAQ, "More about", related boxes)
+but on a site it has never seen it may take a container with chrome inside, or the wrong one.
+trafilatura (the best open main-text extractor on the article-extraction benchmark) is run on
+the same lxml tree and the two are combined paragraph by paragraph:
+
+- our story paragraphs that trafilatura also kept stay, and so do our long prose paragraphs
+  (LONG_PARAGRAPH words or more) that it dropped: it sometimes stops early in a long story;
+- our paragraphs it did not keep (captions, galleries, sign-up boxes, "Photo: ..." lines) go;
+- when what is left covers less than COVERAGE of trafilatura's text, our container was the
+  wrong one or a fragment, and trafilatura's text is the body.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import etree
+
+COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
+LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
+SHORT_PARAGRAPH = 12  # words: a shorter paragraph is kept when it occurs word for word
+SUPPORT = 0.5  # share of a longer paragraph's 4-word runs that must occur in trafilatura's text
+_WORD = re.compile(r"\w+")
+# fast: no readability/jusText fallback; comments are never the story; recall: keep the story's
+# edges (our paragraphs and the agreement rule take care of precision).
+_OPTIONS = dict(fast=True, include_comments=False, favor_recall=True, include_tables=True, deduplicate=False)
+
+
+def trafilatura_text(scope: etree._Element) -> str:
+    """trafilatura's main text of the document or subtree `scope` (an lxml.html element;
+    trafilatura copies it, ours is left untouched), one paragraph per line; "" when it finds none."""
+    return trafilatura.extract(scope, **_OPTIONS) or ""
+
+
+@dataclass
+class Opinion:
+    """trafilatura's text, indexed for the paragraph tests."""
+
+    lines: list[str]
+    shingles: Counter
+    words: str  # its words joined by single spaces, with a space at each end
+
+    @classmethod
+    def of(cls, text: str, leave_out: list[str] = ()) -> Opinion:
+        """`text` without the lines that belong to `leave_out` (our FAQ and related boxes)."""
+        opinion = cls([], Counter(), "")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if leave_out:
+            ours = cls.of("\n".join(leave_out))
+            lines = [line for line in lines if not ours.holds(line)]
+        opinion.lines = lines
+        words = _WORD.findall("\n".join(lines))
+        opinion.shingles = _shingles(words)
+        opinion.words = " " + " ".join(words) + " "
+        return opinion
+
+    def holds(self, paragraph: str) -> bool:
+        """Whether the paragraph is in this text: word for word when short, else by its 4-word runs."""
+        words = _WORD.findall(paragraph)
+        if not words:
+            return False
+        if len(words) < SHORT_PARAGRAPH:
+            return " " + " ".join(words) + " " in self.words
+        runs = _shingles(words)
+        return sum((runs & self.shingles).values()) >= SUPPORT * sum(runs.values())
+
+
+def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:
+    """The indexes of our paragraphs to keep, or None when trafilatura's text should be the body."""
+    if not opinion.lines:
+        return list(range(len(paragraphs)))
+    kept = [i for i, p in enumerate(paragraphs) if opinion.holds(p) or len(p.split()) >= LONG_PARAGRAPH]
+    held = _shingles(_WORD.findall("\n".join(paragraphs[i] for i in kept)))
+    total = sum(opinion.shingles.values())
+    if total and sum((held & opinion.shingles).values()) < COVERAGE * total:
+        return None
+    return kept
+
+
+def _shingles(words: list[str]) -> Counter:
+    """4-word runs, as the benchmark counts them (a text of 1-3 words is one shorter run)."""
+    if len(words) < 4:
+        return Counter([tuple(words)]) if words else Counter()
+    return Counter(zip(words, words[1:], words[2:], words[3:]))
