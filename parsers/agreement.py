@@ -14,25 +14,36 @@ the same lxml tree and the two are combined paragraph by paragraph:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
 
+from parsers.blocks import Block
+
 COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
 SHORT_PARAGRAPH = 12  # words: a shorter paragraph is kept when it occurs word for word
 SUPPORT = 0.5  # share of a longer paragraph's 4-word runs that must occur in trafilatura's text
+CLEAN_PARAGRAPHS = 5
+_SENTENCE_END = re.compile(r"[.!?:;\"”»)]$")
 _WORD = re.compile(r"\w+")
 # fast: no readability/jusText fallback; comments are never the story; recall: keep the story's
 # edges (our paragraphs and the agreement rule take care of precision).
 _OPTIONS = dict(fast=True, include_comments=False, favor_recall=True, include_tables=True, deduplicate=False)
 
 
+# Never story text: removed from our tree before trafilatura copies it (it removes them too,
+# first thing), so that its copy and its XPath pruning walk a smaller tree.
+_NEVER_TEXT = ("head", "script", "style", "noscript", "template", "svg", "iframe", "object", "embed",
+               "select", "button", "input", "textarea", "video", "audio", "canvas", "link", "meta")
+
+
 def trafilatura_text(scope: etree._Element) -> str:
-    """trafilatura's main text of the document or subtree `scope` (an lxml.html element;
-    trafilatura copies it, ours is left untouched), one paragraph per line; "" when it finds none."""
+    """trafilatura's main text of the document or subtree `scope` (an lxml.html element), one
+    paragraph per line; "" when it finds none. Script, style and the like are first removed
+    from `scope`: call it when the rest of the parser is done with them."""
+    etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
     return trafilatura.extract(scope, **_OPTIONS) or ""
 
 
@@ -41,22 +52,18 @@ class Opinion:
     """trafilatura's text, indexed for the paragraph tests."""
 
     lines: list[str]
-    shingles: Counter
+    runs: frozenset  # its 4-word runs
     words: str  # its words joined by single spaces, with a space at each end
 
     @classmethod
     def of(cls, text: str, leave_out: list[str] = ()) -> Opinion:
         """`text` without the lines that belong to `leave_out` (our FAQ and related boxes)."""
-        opinion = cls([], Counter(), "")
         lines = [line for line in text.splitlines() if line.strip()]
         if leave_out:
             ours = cls.of("\n".join(leave_out))
             lines = [line for line in lines if not ours.holds(line)]
-        opinion.lines = lines
         words = _WORD.findall("\n".join(lines))
-        opinion.shingles = _shingles(words)
-        opinion.words = " " + " ".join(words) + " "
-        return opinion
+        return cls(lines, frozenset(_runs(words)), " " + " ".join(words) + " ")
 
     def holds(self, paragraph: str) -> bool:
         """Whether the paragraph is in this text: word for word when short, else by its 4-word runs."""
@@ -65,8 +72,17 @@ class Opinion:
             return False
         if len(words) < SHORT_PARAGRAPH:
             return " " + " ".join(words) + " " in self.words
-        runs = _shingles(words)
-        return sum((runs & self.shingles).values()) >= SUPPORT * sum(runs.values())
+        runs = _runs(words)
+        return sum(run in self.runs for run in runs) >= SUPPORT * len(runs)
+
+
+def looks_clean(story: list[Block]) -> bool:
+    """Whether a generic container's story needs no second opinion: CLEAN_PARAGRAPHS paragraphs
+    or more, and every short one (under SHORT_PARAGRAPH words) ends like a sentence (captions,
+    credits, gallery counters and sign-up prompts do not)."""
+    return len(story) >= CLEAN_PARAGRAPHS and all(
+        len(b.text.split()) >= SHORT_PARAGRAPH or _SENTENCE_END.search(b.text) for b in story
+    )
 
 
 def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:
@@ -74,15 +90,14 @@ def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:
     if not opinion.lines:
         return list(range(len(paragraphs)))
     kept = [i for i, p in enumerate(paragraphs) if opinion.holds(p) or len(p.split()) >= LONG_PARAGRAPH]
-    held = _shingles(_WORD.findall("\n".join(paragraphs[i] for i in kept)))
-    total = sum(opinion.shingles.values())
-    if total and sum((held & opinion.shingles).values()) < COVERAGE * total:
+    held = set(_runs(_WORD.findall("\n".join(paragraphs[i] for i in kept))))
+    if opinion.runs and len(held & opinion.runs) < COVERAGE * len(opinion.runs):
         return None
     return kept
 
 
-def _shingles(words: list[str]) -> Counter:
+def _runs(words: list[str]) -> list[tuple]:
     """4-word runs, as the benchmark counts them (a text of 1-3 words is one shorter run)."""
     if len(words) < 4:
-        return Counter([tuple(words)]) if words else Counter()
-    return Counter(zip(words, words[1:], words[2:], words[3:]))
+        return [tuple(words)] if words else []
+    return list(zip(words, words[1:], words[2:], words[3:]))

@@ -7,7 +7,7 @@ from dataclasses import fields
 from lxml import etree
 
 from model import Article, normalize_url
-from parsers.agreement import Opinion, agree, trafilatura_text
+from parsers.agreement import Opinion, agree, looks_clean, trafilatura_text
 from parsers.blocks import Block, blocks_html, iter_blocks, strip_chrome, text_blocks
 from parsers.content import find_content
 from parsers.document import load_tree
@@ -105,8 +105,6 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
     content, note, source = find_content(page)
     if note:
         article.warnings.append(note)
-    scope = content.getparent() if source == "theme" else None  # the theme's container and what is around it
-    second = _second_opinion(article, scope if scope is not None else page.root)
     story: list[Block] = []
     if content is not None:
         strip_chrome(content)
@@ -120,15 +118,18 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
             article.warnings.append("FAQ heading found but no question in it")
     if not article.faqs:
         article.faqs = faqs_from_json_ld(md)
-    if second is not None:
-        boxes = [f.question + "\n" + f.answer for f in article.faqs]
-        boxes += [link.text for link in article.related_links + article.related_articles if link.text]
-        opinion = Opinion.of(second, boxes)
-        kept = agree([b.text for b in story], opinion)
-        if kept is None:
-            story, source = text_blocks(opinion.lines), "trafilatura"
-        elif len(kept) < len(story):
-            story, source = [story[i] for i in kept], f"{source}+trafilatura"
+    if source != "theme" and not (source == "generic" and looks_clean(story)):
+        scope = content.getparent() if source == "generic" else None  # the container and what is around it
+        second = _second_opinion(article, scope if scope is not None else page.root)
+        if second is not None:
+            boxes = [f.question + "\n" + f.answer for f in article.faqs]
+            boxes += [link.text for link in article.related_links + article.related_articles if link.text]
+            opinion = Opinion.of(second, boxes)
+            kept = agree([b.text for b in story], opinion)
+            if kept is None:
+                story, source = text_blocks(opinion.lines), "trafilatura"
+            elif len(kept) < len(story):
+                story, source = [story[i] for i in kept], f"{source}+trafilatura"
     article.body = join_paragraphs([b.text for b in story])
     article.body_html = sanitize_html(blocks_html(story), base=url)
     article.word_count = len(article.body.split())

@@ -5,17 +5,21 @@ from lxml import etree
 
 from parsers.page import Page
 from parsers.text import element_text
-from parsers.themes import selector
+from parsers.themes import GENERIC, THEMES, selector
 
 _MIN_WORDS = 25
+_THEME_CONTENT = ", ".join(s for theme in THEMES if theme is not GENERIC for s in theme.content)
+_GENERIC_CONTENT = ", ".join(GENERIC.content)
 
 
 def find_content(page: Page) -> tuple[etree._Element | None, str | None, str | None]:
-    """The story's container, a note when it was only guessed, and how it was found
-    ("theme", "article", "density")."""
-    for el in page.iselect(selector("content")):
-        if _has_words(el):
-            return el, None, "theme"
+    """The story's container, a note when it was only guessed, and how it was found: "theme"
+    (a named theme's container), "generic" (.entry-content, itemprop=articleBody ...),
+    "article" (<article>/<main>), "density"."""
+    for kind, found in (("theme", _THEME_CONTENT), ("generic", _GENERIC_CONTENT)):
+        for el in page.iselect(found):
+            if _has_words(el):
+                return el, None, kind
     for el in page.iselect(selector("guessed_content")):
         if _has_words(el):
             return el, "content container guessed from <article>/<main>", "article"
