@@ -13,7 +13,7 @@ from parsers.content import find_content
 from parsers.document import load_tree
 from parsers.faq import faqs_from_blocks, faqs_from_json_ld
 from parsers.fields import FIELD_FUNCTIONS, Noted
-from parsers.links import links_from_blocks, page_links, related_articles
+from parsers.links import article_links, links_from_blocks, page_links, related_articles
 from parsers.listing import page_kind
 from parsers.metadata import Metadata, read_metadata
 from parsers.page import Page
@@ -112,7 +112,8 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
         story = parts.story
         article.faqs = faqs_from_blocks(parts.faq)
         article.related_links = links_from_blocks(parts.more_about, url)
-        article.related_articles = links_from_blocks(parts.also_like, url) or article.related_articles
+        also_like = article_links((a for b in parts.also_like for a in b.links()), url, article.canonical_url)
+        article.related_articles = article.related_articles or also_like
         article.topic = parts.faq_topic or parts.more_topic
         if parts.faq_heading_seen and not article.faqs:
             article.warnings.append("FAQ heading found but no question in it")

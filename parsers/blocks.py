@@ -60,8 +60,11 @@ class Block:
 
 
 def strip_chrome(content: etree._Element) -> None:
-    """Drop ads, share buttons, meta lines, related posts and the like from the content."""
+    """Drop ads, share buttons, meta lines, related posts and the like from the content (not
+    the <button> that holds an accordion's question)."""
     for el in [el for el in content.iterdescendants(etree.Element) if CHROME(el)]:
+        if el.tag == "button" and any(IS_FAQ_WIDGET(a) for a in el.iterancestors(etree.Element)):
+            continue
         if el.tag in VOID_TAGS:
             _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
         drop(el)

@@ -11,12 +11,22 @@ from model import Link
 from parsers.blocks import HEADINGS, Block
 from parsers.page import Page
 from parsers.sections import ALSO_LIKE_HEADING
-from parsers.text import element_text
+from parsers.text import clean, element_text
 from parsers.themes import selector
 from model import url_key
 from parsers.urls import absolute_url
 
-LISTING_PATH = re.compile(r"/(?:category|tag|author|page|feed|wp-admin|wp-login\.php)(?:/|$)", re.IGNORECASE)
+# Paths of pages that list articles (or are no page at all), never one article.
+LISTING_PATH = re.compile(
+    r"/(?:category|categories|tags?|t|topics?|authors?|profile|page|feed|search|wp-admin|wp-login\.php)(?:/|$)"
+    r"|^(?:/\d+)*/?$",  # the home page and date archives
+    re.IGNORECASE,
+)
+# A title's worth of text: three words, or a few characters of a script written without spaces.
+_TITLE_WORDS = 3
+_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_UNSPACED_TITLE = 6
+_MAX_TITLE = 200  # longer is a teaser paragraph, not a title
 _PAGE_WIDE = frozenset({"body", "html", "main", "article"})
 
 
@@ -27,14 +37,70 @@ def links_from_blocks(blocks: list[Block], base: str) -> list[Link]:
 
 def related_articles(page: Page, base: str, own_url: str) -> list[Link]:
     """"You may also like" posts: a known related-posts widget, else the links that follow a
-    heading of that name. Links to listings and to the article itself are left out."""
-    containers = page.select(selector("related")) or [
+    heading of that name, through `article_links`."""
+    widgets = page.select(selector("related"))
+    if widgets:
+        return article_links((a for c in widgets for a in c.iter("a")), base, own_url, in_menus=True)
+    sections = [
         el for h in page.root.iter(*HEADINGS) if ALSO_LIKE_HEADING.match(element_text(h))
         for el in _section_of(h)
     ]
+    return article_links((a for c in sections for a in c.iter("a")), base, own_url)
+
+
+def article_links(anchors: Iterable[etree._Element], base: str, own_url: str, in_menus: bool = False) -> list[Link]:
+    """The anchors that may be other articles of the site: same host as `base` or `own_url`
+    ("www." aside), not the article itself, not a listing (LISTING_PATH), with a title's worth
+    of text, not in a menu or the page's footer unless `in_menus` (a related-posts widget may
+    be a <nav>). Each article once, in order, fragment dropped; its text is the first anchor
+    text given (a title link's, not a thumbnail's title attribute or alt text)."""
     own = url_key(own_url)
-    links = unique_links((a for c in containers for a in c.iter("a")), base)
-    return [link for link in links if url_key(link.url) != own and not LISTING_PATH.search(urlsplit(link.url).path)]
+    hosts = {_host(base), _host(own_url)}
+    found: dict[str, list] = {}  # url_key -> [url, text, text is only a title attribute]
+    for a in anchors:
+        url = absolute_url(a.get("href"), base)
+        if not url or not in_menus and _in_menu(a):
+            continue
+        url = url.split("#", 1)[0]
+        key = url_key(url)
+        entry = found.get(key)
+        if entry is not None and not entry[2]:
+            continue
+        text = element_text(a)
+        if text or entry is None:
+            found[key] = [url, text or _attribute_title(a), not text]
+    return [
+        Link(text, url) for key, (url, text, _) in found.items()
+        if key != own and _host(url) in hosts and _is_title(text) and not LISTING_PATH.search(urlsplit(url).path)
+    ]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _attribute_title(a: etree._Element) -> str:
+    """A text-less link's title attribute, else its image's alt text."""
+    img = a.find(".//img")
+    return clean(a.get("title") or (img.get("alt") if img is not None else None) or "")
+
+
+def _is_title(text: str) -> bool:
+    if len(text) > _MAX_TITLE:
+        return False
+    return len(text.split()) >= _TITLE_WORDS or len(_UNSPACED_SCRIPT.findall(text)) >= _UNSPACED_TITLE
+
+
+def _in_menu(a: etree._Element) -> bool:
+    """Whether the anchor is in a <nav>, or in a <footer> outside any <article> (the page's)."""
+    footer = False
+    for el in a.iterancestors("nav", "footer", "article"):
+        if el.tag == "nav":
+            return True
+        if el.tag == "article":
+            return False
+        footer = True
+    return footer
 
 
 def page_links(root: etree._Element, url: str) -> list[str]:

@@ -41,11 +41,14 @@ class Sections:
 
 def split_sections(blocks: list[Block], headline: str | None = None) -> Sections:
     """Walk the blocks once; a heading (or a paragraph in bold) that names a section switches
-    to it. FAQ widgets (accordions, Yoast FAQ sections) go to the FAQ wherever they stand."""
+    to it. FAQ widgets (accordions, Yoast FAQ sections) go to the FAQ wherever they stand, with
+    the story heading right above them."""
     out = Sections()
     target = out.story
     for block in blocks:
         if block.kind == "faq":
+            if target is out.story and out.story and out.story[-1].kind == "heading":
+                out.story.pop()  # the heading the FAQ widgets stand under ("Your questions answered")
             out.faq.append(block)
             continue
         if headline and block.kind == "heading" and block.text == headline:

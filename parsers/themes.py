@@ -127,17 +127,27 @@ GENERIC = Theme(
         "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button", "input",
         "select", "textarea", "svg", "canvas", "video", "audio", "figure", "img", "picture", "nav", "aside", "ins",
         ".ads", ".ad", ".code-block", ".sharedaddy", ".addtoany_share_save_container", ".tags-links", ".tags",
-        ".jp-relatedposts", ".related-posts", ".yarpp-related", ".comments-area", ".author-box", ".post-author-box",
+        ".jp-relatedposts", ".jp-relatedposts-i2", ".yarpp", ".yarpp-related", ".crp_related", ".rp4wp-related-posts",
+        ".related-posts", ".related-post", "#related-posts", ".wp-block-latest-posts", ".comments-area", ".author-box",
+        ".post-author-box",
         ".newsletter", ".entry-header", ".post-header", ".entry-meta", ".post-meta", ".cat-links", ".byline",
         ".wp-caption-text", ".screen-reader-text", "[class*=adsense]", "[class*=advert]", "[class*=share]",
         "#respond", "#comments", "[id^=div-gpt]",
     ),
     related=(
-        ".jp-relatedposts", ".yarpp-related", ".related-posts", ".crp_related", "#related-posts", ".wp-block-related-posts",
+        "#jp-relatedposts", ".jp-relatedposts-i2",  # Jetpack: the classic box, the block
+        ".yarpp-related", ".crp_related", ".rp4wp-related-posts",  # YARPP, Contextual Related Posts, Related Posts for WP
+        ".related-posts", "#related-posts", ".related-post", ".wp-block-related-posts",  # themes
+        ".entry-content .wp-block-latest-posts", ".wp-block-post-content .wp-block-latest-posts",  # in the story only
     ),
     faq_widgets=(
-        FaqWidget("details", "summary"),  # an accordion: its <summary>, then the rest
+        FaqWidget("details", "summary"),  # an accordion (core/details, Elementor's nested accordion): <summary>, then the rest
         FaqWidget("[class*=schema-faq-section]", ".schema-faq-question", ".schema-faq-answer"),  # Yoast FAQ block
+        FaqWidget(".rank-math-list-item", ".rank-math-question", ".rank-math-answer"),  # Rank Math FAQ block
+        FaqWidget(".elementor-accordion-item", ".elementor-tab-title", ".elementor-tab-content"),  # Elementor accordion
+        FaqWidget(".elementor-toggle-item", ".elementor-tab-title", ".elementor-tab-content"),  # Elementor toggle
+        FaqWidget(".uagb-faq-item", ".uagb-question", ".uagb-faq-content"),  # Spectra (UAGB) FAQ block
+        FaqWidget(".kt-accordion-pane", ".kt-blocks-accordion-title", ".kt-accordion-panel-inner"),  # Kadence accordion
     ),
     listing_body_classes=frozenset({
         "home", "blog", "archive", "category", "tag", "author", "search", "search-results",

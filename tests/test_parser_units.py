@@ -109,3 +109,37 @@ def test_field_functions_run_in_model_order_and_see_the_fields_before_theirs():
     article = parse_article(html, "https://example.com/2023/09/14/a/")
     assert article.byline == "Ann Lee and Bo Chan"
     assert article.authors == ["Ann Lee", "Bo Chan"]  # authors() reads the byline filled before it
+
+
+def test_related_articles_keep_only_other_articles_of_the_same_site():
+    box = (
+        '<div class="related-posts"><h3>Related</h3><ul>'
+        '<li><a href="/2024/01/02/other-story-of-the-site/"><img src="t.jpg" alt="Other story of the site"></a>'
+        '<a href="/2024/01/02/other-story-of-the-site/#more-7">Other story of the site</a></li>'
+        '<li><a href="https://www.example.com/a/">This article itself, linked</a></li>'
+        '<li><a href="/tag/weather/">All weather stories here</a></li>'
+        '<li><a href="/author/kim/">Stories by Kim Lee</a></li>'
+        '<li><a href="/2024/01/">January 2024 archive page</a></li>'
+        '<li><a href="https://elsewhere.org/2024/01/03/story/">A story on another site</a></li>'
+        '<li><a href="/2024/01/03/short/">Short</a></li>'
+        '<li><a href="/2024/01/04/%E6%A1%9C/">桜の開花が早まる見込み</a></li>'
+        "</ul></div>"
+    )
+    article = parse_article(page(STORY.format(gap=box)), "https://example.com/a/")
+    assert [(link.text, link.url) for link in article.related_articles] == [
+        ("Other story of the site", "https://example.com/2024/01/02/other-story-of-the-site/"),
+        ("桜の開花が早まる見込み", "https://example.com/2024/01/04/%E6%A1%9C/"),
+    ]
+    assert "Other story" not in article.body
+
+
+def test_a_question_in_an_accordion_button_is_kept():
+    pane = (
+        '<div class="wp-block-kadence-pane kt-accordion-pane kt-accordion-pane-1"><div class="kt-accordion-header-wrap">'
+        '<button class="kt-blocks-accordion-header" type="button"><span class="kt-blocks-accordion-title-wrap">'
+        '<span class="kt-blocks-accordion-title">Is the ferry running?</span></span></button></div>'
+        '<div class="kt-accordion-panel"><div class="kt-accordion-panel-inner"><p>Yes, every hour.</p></div></div></div>'
+    )
+    article = parse_article(page(STORY.format(gap="") + pane), "https://example.com/a/")
+    assert [(f.question, f.answer) for f in article.faqs] == [("Is the ferry running?", "Yes, every hour.")]
+    assert "ferry" not in article.body
