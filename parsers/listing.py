@@ -1,12 +1,16 @@
 """Telling one article from the pages that are not one (home, archives, search, 404), on evidence.
 
 Every clue is a signed weight, positive for "one article", negative for "a listing"; the page is
-an article unless the sum is negative. What the page declares (body classes, og:type, JSON-LD
-types, the URL's shape) is read first; when that does not settle it (a clue on each side, or too
-little), the layout is read too: one h1 that is the <title> and a long run of paragraphs make an
-article, many linked teaser headings, "read more" links and mostly-link text make a listing.
-A page that only declares itself an article (og:type, JSON-LD) is still a listing when the
-listing clues outweigh it: og:type article is set site-wide by some themes, archives included.
+an article unless the sum is negative (a tie keeps the article: losing one is the worst failure).
+What the page declares is read first: body classes, og:type, JSON-LD types, the URL's shape. When
+that does not settle it (a clue on each side, or less than SETTLED), one walk over the headings,
+paragraphs and links adds the layout: an h1 that is the <title> and a long run of paragraphs make
+an article; three different long h1s, many linked teaser headings and "read more" links make a
+listing. The count of <article> elements is no clue: teaser cards, comments and CMS content
+blocks are all <article>s. og:type article alone can be outweighed (some sites set it on every
+page, archives included): a section front of teasers is a listing; at a permalink-shaped URL
+og:type article settles it. A JSON-LD article (+4) is settled unless a declared listing clue
+stands against it.
 """
 from __future__ import annotations
 
@@ -35,17 +39,17 @@ _LISTING_PATH = re.compile(
     r"/\d{4}(?:/\d{2}){0,2}|/search(?:/[^/]*)?)/?$", re.IGNORECASE)
 _SEARCH_QUERY = re.compile(r"(?:^|&)s=")  # WordPress search
 _QUERY_TERMS = re.compile(r"(?:^|&)(?:q|query|search|keywords?)=")  # on a /search path
-# A permalink: a slug of four or more words, an id of five or more digits, or ?id=123.
+# A permalink: a slug of four or more words, an id of five or more digits, a dated path, or ?id=123.
 _SLUG_WORD = re.compile(r"[^\W_]+")
-_ARTICLE_ID = re.compile(r"\d{5,}")
+_ARTICLE_ID = re.compile(r"\d{5,}|/\d{4}/\d{1,2}/(?:\d{1,2}/)?[^/]+")
 _ID_QUERY = re.compile(r"(?:^|&)(?:p|id|idx|aid|no|article_?id|news_?id|story_?id)=\d+(?:&|$)", re.IGNORECASE)
 _READ_MORE = re.compile(
     r"(?:read|view) (?:the )?(?:more|full (?:story|article))|continue reading|weiterlesen|mehr lesen|"
     r"lire la suite|leer m[aá]s|ver m[aá]s|ver noticia|leggi (?:tutto|di più)|lees meer|ler mais|"
     r"czytaj (?:więcej|dalej)|подробнее|читать далее|devamı", re.IGNORECASE)
 
-_LINKED_HEADINGS = etree.XPath(
-    "count(.//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4])")
+# Linked headings beside an element's paragraphs: the excerpts of a list of teasers.
+_LINKED_HEADINGS = etree.XPath("count(h2[.//a] | h3[.//a] | h4[.//a] | a[h2 or h3 or h4])")
 
 SETTLED = 3  # declarations this strong, with nothing against them, need no look at the layout
 CLOSE = 3  # a sum nearer zero than this is a close call
@@ -108,9 +112,9 @@ def _declared(md: Metadata, url: str) -> list[tuple[str, int]]:
     if articles:
         # Three or more article nodes side by side are a list of teasers, not the page's story.
         clues.append((f"JSON-LD {len(articles)} articles", -1) if len(articles) > 2 else ("JSON-LD article", 4))
-    listed = {t for n in md.nodes for t in _type_names(n) if t in _LISTING_TYPES}
+    listed = [t for t in _LISTING_TYPES if md.of_type(frozenset({t}))]
     if listed:
-        clues.append((f"JSON-LD {min(listed)}", min(_LISTING_TYPES[t] for t in listed)))
+        clues.append((f"JSON-LD {listed[0]}", _LISTING_TYPES[listed[0]]))  # the strongest: dict order
     clue = _url_clue(absolute_url(md.canonical, url) or url)
     if clue:
         clues.append(clue)
@@ -133,24 +137,20 @@ def _url_clue(url: str) -> tuple[str, int] | None:
     return None
 
 
-def _type_names(node: dict) -> list[str]:
-    value = node.get("@type")
-    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
 def _layout(root: etree._Element, md: Metadata) -> list[tuple[str, int]]:
     """What the page looks like, from one walk over its headings and paragraphs: its h1, its
     longest run of paragraphs, its linked teaser headings and "read more" links."""
     h1s: list[str] = []
     teasers = read_more = 0
     chars: dict = {}  # element -> characters of its own <p> children
-    for el in root.iter("h1", "h2", "h3", "h4", "p"):
+    for el in root.iter("a", "h1", "h2", "h3", "h4", "p"):
         tag = el.tag
-        if tag == "p":
-            text = " ".join("".join(el.itertext()).split())
+        if tag == "a":
+            text = el.text or (el[0].text if len(el) else None)  # "Read more", or <a><span>Read more</span></a>
+            read_more += text is not None and len(text) < 40 and _READ_MORE.search(text) is not None
+        elif tag == "p":
             parent = el.getparent()
-            chars[parent] = chars.get(parent, 0) + len(text)
-            read_more += len(text) < 200 and _READ_MORE.search(text[-40:]) is not None
+            chars[parent] = chars.get(parent, 0) + len(" ".join("".join(el.itertext()).split()))
         elif tag == "h1":
             h1s.append(clean("".join(el.itertext())))
         elif el.find(".//a") is not None or _in_link(el):
@@ -161,16 +161,17 @@ def _layout(root: etree._Element, md: Metadata) -> list[tuple[str, int]]:
         clues.append((f"{len(long_h1s)} h1", -2))
     elif long_h1s and _in_title(long_h1s[0], md):
         clues.append(("h1 = title", 2))
+    story = 0
     if chars:
         container = max(chars, key=chars.get)
-        story = chars[container]
-        # Paragraphs under linked headings, one per few lines, are teasers' excerpts, not a story.
-        if story >= 400 and _LINKED_HEADINGS(container) <= story // 400:
+        # Paragraphs between linked headings, one per few lines, are teasers' excerpts, not a story.
+        if chars[container] >= 400 and _LINKED_HEADINGS(container) <= chars[container] // 400:
+            story = chars[container]
             clues.append((f"story {story} chars", 3 if story >= 1000 else 2))
-    if teasers >= 8:
-        clues.append((f"{teasers} teaser headings", -3 if teasers >= 20 else -2))
-    if read_more >= 3:
-        clues.append((f"{read_more} read-more links", -2))
+    teaser_weight = (-3 if teasers >= 20 else -2 if teasers >= 8 else 0) + (-2 if read_more >= 3 else 0)
+    if teaser_weight:
+        # Beside a story, teasers are the page's rails: they count for less.
+        clues.append((f"{teasers} teaser headings, {read_more} read-more links", max(teaser_weight, -3) if story else teaser_weight))
     return clues
 
 
