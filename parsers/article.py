@@ -48,18 +48,21 @@ def _parse(html: str | bytes, url: str, with_links: bool) -> tuple[Article | Non
             return None, []
         links = page_links(root, url) if with_links else []
         md = read_metadata(root)
-        if page_kind(root, md) != "article":
+        kind = page_kind(root, md, url)
+        if kind.kind != "article":
             return None, links
         page = Page.index(root)
     except (etree.LxmlError, ValueError, RecursionError, MemoryError):
         return None, []
     warnings += md.warnings
+    if kind.close:
+        warnings.append(f"page kind a close call: {kind.reason}")
     article = Article(url=url, canonical_url=normalize_url(url), warnings=warnings)
     sources: dict[str, str] = {}
     _contained(article, "canonical_url", lambda: _canonical(article, md, url))
     _fill_fields(article, page, md, sources)
     _contained(article, "body", lambda: _fill_content(article, page, md, url, sources))
-    if not article.headline and not article.body:
+    if not article.headline and not article.body and not kind.declared:
         return None, links
     article.warnings.append(sources_note(sources))
     return article, links
