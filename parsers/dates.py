@@ -58,8 +58,8 @@ _TEXT_DATE = re.compile(
     rf"{_ISO}"
     rf"|{_DAY}(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?{_MONTH},?\s*(?:de\s+|del\s+)?{_YEAR}"
     rf"|{_MONTH.replace('month', 'month2')}\s+(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year2>(?:19|20|21)\d\d)"
-    r"|(?P<ny>(?:19|20|21)\d\d)(?P<nsep>[./])(?P<nm>[01]?\d)(?P=nsep)(?P<nd>[0-3]?\d)(?!\d)"
-    r"|(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20|21)\d\d)(?!\d)"
+    r"|(?P<ny>(?:19|20|21)\d\d)(?P<nsep>[./])(?P<nm>[01]?\d)(?P=nsep)(?P<nd>[0-3]?\d)(?!\w)"
+    r"|(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?P=sep)(?P<y>(?:19|20|21)\d\d)(?!\w)"
     r"|(?P<cy>(?:19|20|21)\d\d)\s*[年년]\s*(?P<cm>[01]?\d)\s*[月월]\s*(?P<cd>[0-3]?\d)\s*[日일]?"
     rf"){_TIME}",
     re.IGNORECASE,

@@ -156,8 +156,10 @@ def _month_first(lang: str | None) -> bool:
 
 @extracts
 def modified(page: Page, md: Metadata, article: Article) -> datetime | None:
-    """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
-    for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
+    """JSON-LD dateModified (the article's node, else the node that gives datePublished),
+    article:modified_time / og:updated_time, <time class=updated>."""
+    node = md.article_node or next((n for n in md.nodes if isinstance(n.get("datePublished"), str)), {})
+    for value in (node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
     for el in page.iselect(selector("modified")):
