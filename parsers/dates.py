@@ -1,4 +1,5 @@
-"""Dates from ISO strings, meta values, visible text (eight languages) and URLs."""
+"""Dates from ISO strings, meta values, visible text (eight languages), URLs, and htmldate's
+search of the page as the last resort."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,8 @@ from datetime import datetime, timedelta
 
 from dateutil import parser as dateparser
 from dateutil import tz
+from htmldate import find_date
+from lxml import etree
 
 # Month names and their usual abbreviations, one table for every language read: lang -> the
 # twelve months, each "name|abbreviation|...". Polish has its genitive ("14 września") too.
@@ -166,14 +169,10 @@ def _parse_offset(moment: datetime, zone: str) -> datetime:
     return moment.replace(tzinfo=offset)
 
 
-
 def htmldate_published(root, url: str | None) -> datetime | None:
     """htmldate's publication date of the page (its extensive search: markup, then dates in the
     text), at midnight. None when it finds none, or a first of the month: htmldate gives that
     for a month or a year alone (an archive link /2023/09/, a copyright line)."""
-    from htmldate import find_date
-    from lxml import etree
-
     html = etree.tostring(root, encoding="unicode", method="html")  # htmldate takes lxml.html trees only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
