@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import logging
+import warnings
 import json
 import sys
 import time
@@ -69,8 +71,12 @@ def trafilatura_date(html: bytes, url: str) -> str | None:
 
 
 def newspaper_date(html: bytes, url: str) -> str | None:
-    from newspaper import Article
-    article = Article(url)
+    from newspaper import Article, Config
+    config = Config()  # no downloads (images), no caches: as in bench/parse_speed.py
+    config.fetch_images = False
+    config.memorize_articles = False
+    config.disable_category_cache = True
+    article = Article(url, config=config)
     article.download(input_html=html.decode("utf-8", "replace"))
     article.parse()
     return day(article.publish_date)
@@ -112,6 +118,8 @@ def main() -> None:
     parser.add_argument("--anchors", action="store_true", help="also htmldate, trafilatura, newspaper4k")
     parser.add_argument("--show", action="store_true", help="list every page not correct")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    logging.getLogger("newspaper").setLevel(logging.ERROR)
     if not (args.data / "ground-truth.json").exists():
         sys.exit(f"benchmark data not found at {args.data}")
     contenders = {"parse_article": bbn_date, **(ANCHORS if args.anchors else {})}
