@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from model import Article
 
-from parsers.dates import find_text_date, parse_date
+from parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from parsers.metadata import Metadata, ld_names, ld_text
 from parsers.page import Matcher, Page
 from parsers.themes import selector
@@ -22,6 +22,13 @@ from parsers.text import clean, element_text, split_authors, strip_byline_prefix
 from parsers.urls import absolute_url
 
 DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
+# Publication metas, most specific first (Open Graph, schema.org microdata, Parse.ly, Sailthru, Dublin Core).
+PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time", "datepublished",
+    "parsely-pub-date", "sailthru.date", "analyticsattributes.articledate", "article.published",
+    "publishdate", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dcterms.issued",
+    "dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "citation_publication_date", "date",
+)
 _COMMENT_THREAD = Matcher(selector("comment_thread"))
 _COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thoughts?)\b", re.IGNORECASE)
 _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
@@ -107,25 +114,52 @@ def authors(page: Page, md: Metadata, article: Article) -> list[str]:
 
 @extracts
 def published(page: Page, md: Metadata, article: Article) -> Noted:
-    """JSON-LD datePublished, article:published_time, <time datetime>, then a visible date.
-    When the page's first <time> gives the same instant in its local zone, that spelling wins."""
+    """JSON-LD datePublished, publication metas, <time datetime>; then a visible date, the
+    URL's date, and htmldate's search of the page. The URL's day wins over metadata in UTC
+    that falls on the next morning (the page's own day, west of UTC)."""
+    in_url = url_date(article.url) or url_date(article.canonical_url)
+    exact, source = _exact_published(page, md)
+    if exact is not None:
+        if (day := local_day(exact, in_url)) is not None:
+            return Noted(day, "published day from the URL: metadata's UTC time is the next morning", "url")
+        return Noted(exact, source=source)
+    month_first = _month_first(md.lang)
+    for el in [el for el in page.select(DATED) if not _in_comments(el)]:
+        if (d := find_text_date(element_text(el), month_first)) is not None:
+            return Noted(d, "published date read from visible text", "text")
+    if in_url is not None:
+        return Noted(in_url, "published date read from the URL", "url")
+    if (d := htmldate_published(page.root, article.url)) is not None:
+        return Noted(d, "published date found by htmldate", "htmldate")
+    return Noted(None, "no published date found")
+
+
+def _exact_published(page: Page, md: Metadata) -> tuple[datetime | None, str | None]:
+    """The publication time the page states for machines: JSON-LD (the article's node, else any
+    node's datePublished), a publication meta, a marked <time>. When the page's first marked
+    <time> gives the same instant in its local zone, that spelling wins."""
     times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
     marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
-    for source, value in (("json-ld", md.article_node.get("datePublished")), ("meta", md.first("article:published_time", "datepublished", "date", "dc.date", "pubdate"))):
+    ld_value = md.article_node.get("datePublished") or next(
+        (n["datePublished"] for n in md.nodes if isinstance(n.get("datePublished"), str)), None)
+    for source, value in (("json-ld", ld_value), ("meta", md.first(*PUBLISHED_META))):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return Noted((marked if marked is not None and _same_instant(marked, d) else d), source=source)
-    if marked is not None:
-        return Noted(marked, source="time")
-    for el in [el for el in page.select(DATED) if not _in_comments(el)]:
-        if (d := find_text_date(element_text(el))) is not None:
-            return Noted(d, "published date read from visible text", "text")
-    return Noted(None, "no published date found")
+            return (marked if marked is not None and _same_instant(marked, d) else d), source
+    return marked, ("time" if marked is not None else None)
+
+
+def _month_first(lang: str | None) -> bool:
+    """Whether the page's numeric dates read month first (09/14/2023): US English."""
+    lang = (lang or "").lower().replace("_", "-")
+    return lang in ("en", "en-us")
 
 
 @extracts
 def modified(page: Page, md: Metadata, article: Article) -> datetime | None:
-    """JSON-LD dateModified, article:modified_time / og:updated_time, <time class=updated>."""
-    for value in (md.article_node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
+    """JSON-LD dateModified (the article's node, else the node that gives datePublished),
+    article:modified_time / og:updated_time, <time class=updated>."""
+    node = md.article_node or next((n for n in md.nodes if isinstance(n.get("datePublished"), str)), {})
+    for value in (node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return d
     for el in page.iselect(selector("modified")):

@@ -110,7 +110,10 @@ GENERIC = Theme(
         "time[datetime]",
     ),
     modified=("time.updated", "time[itemprop=dateModified]"),
-    date_text=(".posted-on", ".post-date", ".entry-date", ".meta-date", ".entry-meta", ".post-meta", ".date"),
+    date_text=(
+        ".posted-on", ".post-date", ".entry-date", ".meta-date", ".entry-meta", ".post-meta", ".date",
+        ".published-date", ".publish-date", ".article-date", ".display-date", ".pubdate", "[itemprop=datePublished]",
+    ),
     section=(".cat-links a", "a[rel~=category]"),
     tags=(".tags-links a", "a[rel~=tag]"),
     comments=(
