@@ -173,10 +173,9 @@ def htmldate_published(root, url: str | None) -> datetime | None:
     """htmldate's publication date of the page (its extensive search: markup, then dates in the
     text), at midnight. None when it finds none, or a first of the month: htmldate gives that
     for a month or a year alone (an archive link /2023/09/, a copyright line)."""
-    html = etree.tostring(root, encoding="unicode", method="html")  # htmldate takes lxml.html trees only
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # our tree is lxml.html's (parsers.document): htmldate reads a copy of it
         warnings.simplefilter("ignore")
-        found = find_date(html, url=url, extensive_search=True, original_date=True)
+        found = find_date(root, url=url, extensive_search=True, original_date=True)
     if not found or found.endswith("-01"):
         return None
     return datetime.strptime(found, "%Y-%m-%d")
