@@ -120,8 +120,10 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
         article.topic = parts.faq_topic or parts.more_topic
         if parts.faq_heading_seen and not article.faqs:
             article.warnings.append("FAQ heading found but no question in it")
-    if not article.faqs:
-        article.faqs = faqs_from_json_ld(md)
+    if article.faqs:
+        sources["faqs"] = "page"
+    elif faqs := faqs_from_json_ld(md):
+        article.faqs, sources["faqs"] = faqs, "json-ld"
     if source != "theme" and not (source == "generic" and looks_clean(story)):
         scope = content.getparent() if source == "generic" else None  # the container and what is around it
         second = _second_opinion(article, scope if scope is not None else page.root)

@@ -155,43 +155,43 @@ def _month_first(lang: str | None) -> bool:
 
 
 @extracts
-def modified(page: Page, md: Metadata, article: Article) -> datetime | None:
+def modified(page: Page, md: Metadata, article: Article) -> Noted:
     """JSON-LD dateModified (the article's node, else the node that gives datePublished),
     article:modified_time / og:updated_time, <time class=updated>."""
     node = md.article_node or next((n for n in md.nodes if isinstance(n.get("datePublished"), str)), {})
-    for value in (node.get("dateModified"), md.first("article:modified_time", "og:updated_time", "datemodified")):
+    for source, value in (("json-ld", node.get("dateModified")), ("meta", md.first("article:modified_time", "og:updated_time", "datemodified"))):
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
-            return d
+            return Noted(d, source=source)
     for el in page.iselect(selector("modified")):
         if "published" in (el.get("class") or "").split() or _in_comments(el):
             continue
         if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
-            return d
-    return None
+            return Noted(d, source="time")
+    return Noted(None)
 
 
 @extracts
-def section(page: Page, md: Metadata, article: Article) -> str | None:
+def section(page: Page, md: Metadata, article: Article) -> Noted:
     """JSON-LD articleSection, article:section, then the theme's category link."""
-    value = ld_text(md.article_node.get("articleSection")) or md.first("article:section")
-    if value:
-        return clean(value)
+    for source, value in (("json-ld", ld_text(md.article_node.get("articleSection"))), ("meta", md.first("article:section"))):
+        if value and clean(value):
+            return Noted(clean(value), source=source)
     for el in page.first_group(selector("section")):
         if text := element_text(el):
-            return text
-    return None
+            return Noted(text, source="theme")
+    return Noted(None)
 
 
 @extracts
-def tags(page: Page, md: Metadata, article: Article) -> list[str]:
+def tags(page: Page, md: Metadata, article: Article) -> Noted:
     """article:tag metas, JSON-LD keywords, then the theme's tag links; each tag once."""
-    values = [clean(v) for v in md.meta.get("article:tag", [])]
+    values, source = [clean(v) for v in md.meta.get("article:tag", [])], "meta"
     if not any(values):
         keywords = md.article_node.get("keywords")
-        values = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))]
+        values, source = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))], "json-ld"
     if not any(values):
-        values = [element_text(a) for a in page.first_group(selector("tags")) if not _is_category_link(a)]
-    return list(dict.fromkeys(v for v in values if v))
+        values, source = [element_text(a) for a in page.first_group(selector("tags")) if not _is_category_link(a)], "theme"
+    return Noted(list(dict.fromkeys(v for v in values if v)), source=source)
 
 
 @extracts
