@@ -187,3 +187,21 @@ def alternation(kind: str) -> str:
 def compile_words(template: str, **kinds: str) -> re.Pattern:
     """`template` with each `{name}` replaced by `alternation(kind)`, compiled case-insensitively."""
     return re.compile(template.format(**{name: alternation(kind) for name, kind in kinds.items()}), re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def openers(kind: str) -> tuple[str, ...]:
+    """The letters each `kind` entry must open with, lower-cased ("(?:written|posted) by" ->
+    "written", "posted"): a cheap test before the regex, true for every text the regex matches."""
+    found: dict[str, None] = {}
+    for words in WORDS.values():
+        for entry in getattr(words, kind):
+            entry = entry.removeprefix("(?-i:")
+            if entry.startswith("(?:"):
+                heads = entry[3:entry.index(")")].split("|")
+            else:
+                heads = [re.match(r"[^\W\d_]*", entry).group()]
+            found.update(dict.fromkeys(h.split(" ")[0].lower() for h in heads))
+    if "" in found:
+        raise ValueError(f"a {kind} entry opens with no letters")
+    return tuple(found)
