@@ -63,6 +63,7 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         text = element_text(el)
         if text and (key(text) in keys or in_site_header(el)):
             why = "the <h1> is the site's name"
+            names.append(text)  # "Blog Name: Post title" in <title>
         elif text:
             return Noted(text, source="h1")
     text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
@@ -106,7 +107,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
                 people = _ld_authors(md, keys)  # the same names without the dates and titles around them
                 if people and all(p in text for p in people) and len(people) >= _name_count(text):
                     return Noted(_join_names(people), "byline from JSON-LD author, found in a 'By' line", "json-ld")
-                return Noted(text, "byline found by its 'By' prefix", "text")
+                return Noted(text, "byline found by its prefix ('By', 'Von', 'par', ...)", "text")
     people = _ld_authors(md, keys)
     if people:
         return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")

@@ -24,6 +24,7 @@ _PARTICLES = frozenset({
     "von", "van", "der", "den", "dem", "de", "del", "della", "di", "da", "do", "dos", "das", "du", "la", "le",
     "ten", "ter", "bin", "al", "el", "y", "e", "et", "i", "en", "und", "and", "oraz", "&",
 })
+_SEPARATORS = frozenset("|–—:·•-»")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
 
 
@@ -34,7 +35,19 @@ def key(name: str) -> str:
 
 def site_names(md: Metadata, url: str) -> list[str]:
     """The names the site goes by: og:site_name, the JSON-LD publisher, WebSite and
-    Organization names, and its domain ("linknaija" and "linknaija.com" for www.linknaija.com)."""
+    Organization names, and its domain ("linknaija" and "linknaija.com" for www.linknaija.com).
+    A fresh list each call; worked out once per page (three field functions ask)."""
+    global _LAST
+    last = _LAST
+    if last[0] is not md or last[1] != url:
+        last = _LAST = (md, url, _site_names(md, url))
+    return list(last[2])
+
+
+_LAST: tuple = (None, None, [])  # the page asked last: its Metadata, URL and site names
+
+
+def _site_names(md: Metadata, url: str) -> list[str]:
     names = [md.first("og:site_name", "application-name") or ""]
     names.append(ld_text(md.article_node.get("publisher")) or "")
     names += [ld_text(n.get("name")) or "" for n in md.of_type(ORGANIZATION_TYPES)]
@@ -63,11 +76,12 @@ def in_site_header(el: etree._Element) -> bool:
     article (an article's own <header> is inside its <article> or <main>)."""
     ancestors = []
     for node in el.iterancestors():
-        if node.tag == "body":
+        tag = node.tag
+        if tag in ("article", "main"):
+            return False
+        if tag == "body":
             break
         ancestors.append(node)
-    if any(node.tag in ("article", "main") for node in ancestors):
-        return False
     for node in ancestors:
         if node.tag in ("header", "nav", "a", "button"):
             return True
@@ -80,9 +94,17 @@ def in_site_header(el: etree._Element) -> bool:
 def strip_site_name(title: str, names: list[str]) -> str | None:
     """`title` without a site name after or before a separator ("Story | Site", "Site - Story"),
     or None when it holds none of `names`."""
+    folded = title.lower()
+    if len(folded) != len(title):
+        return None
     for name in names:
-        for pattern in (rf"\s*[|–—:·•-]\s*{re.escape(name)}\s*$", rf"^\s*{re.escape(name)}\s*[|–—:·•-]\s*"):
-            stripped = re.sub(pattern, "", title, count=1, flags=re.IGNORECASE)
-            if stripped != title and stripped.strip():
-                return stripped.strip()
+        n = name.lower()
+        if len(n) < len(folded) and folded.endswith(n):
+            rest = title[: len(title) - len(n)].rstrip()
+            if rest[-1:] in _SEPARATORS and rest[:-1].strip():
+                return rest[:-1].strip()
+        if len(n) < len(folded) and folded.startswith(n):
+            rest = title[len(n):].lstrip()
+            if rest[:1] in _SEPARATORS and rest[1:].strip():
+                return rest[1:].strip()
     return None
