@@ -98,7 +98,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
             return Noted(_join_names(names), source="author-links")
     for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:12].lower()
-        if head.startswith(_BYLINE_OPENERS) and BYLINE_PREFIX.match(el.text) and not _in_comments(el):
+        if head.startswith(_BYLINE_OPENERS) and BYLINE_PREFIX.match(el.text) and not _in_comments(el) and not _in_menu(el):
             text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
             if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
                 text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
@@ -234,6 +234,11 @@ def _in_comments(el) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def _in_menu(el) -> bool:
+    """Whether the element is link text or navigation ("Por Dentro do Porto" in a menu)."""
+    return any(node.tag in ("a", "nav", "button") for node in el.iterancestors())
 
 
 def _is_category_link(a) -> bool:

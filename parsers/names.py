@@ -25,6 +25,7 @@ _PARTICLES = frozenset({
     "ten", "ter", "bin", "al", "el", "y", "e", "et", "i", "en", "und", "and", "oraz", "&",
 })
 _SEPARATORS = frozenset("|–—:·•-»")
+_NOT_IN_NAMES = frozenset("*$€£%#!?=+<>{}[]")  # "Por mes*", "By signing up?"
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
 
 
@@ -67,7 +68,10 @@ def is_person(name: str, site_keys: frozenset[str]) -> bool:
 
 def looks_like_names(text: str) -> bool:
     """Whether the words of `text` may be names: none lower-case but name particles ("von",
-    "de") and conjunctions. "By choosing I Accept…" is a sentence, not a byline."""
+    "de") and conjunctions, no price or markup signs. "By choosing I Accept…" is a sentence,
+    "Por mes*" a price, not a byline."""
+    if any(c in _NOT_IN_NAMES for c in text):
+        return False
     return all(not w[0].islower() or w in _PARTICLES for w in text.replace(",", " ").split())
 
 
