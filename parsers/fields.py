@@ -89,13 +89,13 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
             return Noted(text, source="theme")
     links = page.first_group(selector("author_links"))
     if links:
-        names = []
+        found: list[str] = []
         for a in links:
             name = strip_byline_prefix(element_text(a))
-            if name and name not in names and a.getparent() is links[0].getparent() and is_person(name, keys):
-                names.append(name)
-        if names:
-            return Noted(_join_names(names), source="author-links")
+            if name and name not in found and a.getparent() is links[0].getparent() and is_person(name, keys):
+                found.append(name)
+        if found:
+            return Noted(_join_names(found), source="author-links")
     for el in page.root.iter("p", "span", "div", "address"):
         head = (el.text or "").lstrip()[:12].lower()
         if head.startswith(_BYLINE_OPENERS) and BYLINE_PREFIX.match(el.text) and not _in_comments(el) and not _in_menu(el):
