@@ -15,11 +15,13 @@ from typing import Any, NamedTuple
 from model import Article
 
 from parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
-from parsers.metadata import Metadata, ld_names, ld_text
+from parsers.metadata import Metadata, ld_names, ld_text, ld_types
+from parsers.names import ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name
 from parsers.page import Matcher, Page
 from parsers.themes import selector
-from parsers.text import clean, element_text, split_authors, strip_byline_prefix
+from parsers.text import BYLINE_PREFIX, clean, element_text, split_authors, strip_byline_prefix
 from parsers.urls import absolute_url
+from parsers.words import openers
 
 DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
 # Publication metas, most specific first (Open Graph, schema.org microdata, Parse.ly, Sailthru, Dublin Core).
@@ -34,6 +36,7 @@ _COUNT = re.compile(r"(\d[\d,]*)\s*(?:comments?|responses?|repl(?:y|ies)|thought
 _NO_COMMENTS = re.compile(r"\bno\s+(?:comments?|responses?|replies)\b", re.IGNORECASE)
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 _TRAILING_SEPARATORS = re.compile(r"[\s\-–—|·•,]+$")
+_BYLINE_OPENERS = openers("byline")
 
 FieldFunction = Callable[[Page, Metadata, Article], Any]
 FIELD_FUNCTIONS: dict[str, FieldFunction] = {}  # Article field name -> the function that fills it
@@ -57,59 +60,77 @@ def extracts(fn: FieldFunction) -> FieldFunction:
 
 @extracts
 def headline(page: Page, md: Metadata, article: Article) -> Noted:
-    """The visible h1 first (JSON-LD headlines are often cut at 110 characters)."""
+    """The visible h1 first (JSON-LD headlines are often cut at 110 characters), unless it is
+    the site's name or sits in the site's header; then JSON-LD, og:title, <title>, each without
+    a "| Site" suffix."""
+    names = site_names(md, article.url)
+    keys = {key(n) for n in names}
+    why = "no <h1>"
     for el in page.iselect(selector("headline")):
         text = element_text(el)
-        if text:
+        if text and (key(text) in keys or in_site_header(el)):
+            why = "the <h1> is the site's name"
+            names.append(text)  # "Blog Name: Post title" in <title>
+        elif text:
             return Noted(text, source="h1")
     text = ld_text(md.article_node.get("headline")) or md.first("og:title", "twitter:title")
     if text:
-        return Noted(clean(text), "headline from metadata: no <h1>", "meta")
+        text = clean(text)
+        return Noted(strip_site_name(text, names) or text, f"headline from metadata: {why}", "meta")
     if md.title and clean(md.title):
-        return Noted(_TITLE_SUFFIX.sub("", clean(md.title)), "headline from <title>", "title")
+        title = clean(md.title)
+        return Noted(strip_site_name(title, names) or _TITLE_SUFFIX.sub("", title), "headline from <title>", "title")
     return Noted(None, "no headline found")
 
 
 @extracts
 def byline(page: Page, md: Metadata, article: Article) -> Noted:
-    """The byline as printed, without "by": theme byline box, author links, a "By …" line,
-    then JSON-LD or meta author names."""
+    """The byline as printed, without "by" ("von", "par", …): theme byline box, author links, a
+    "By …" line, then JSON-LD or meta author names. The site's own name, an Organization or a
+    platform ("Google") is a publisher, not an author: no byline rather than that."""
+    names = site_names(md, article.url)
+    keys = frozenset(key(n) for n in names)
     for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
-        if text and len(text) <= 150:
+        if text and len(text) <= 150 and is_person(text, keys):
             return Noted(text, source="theme")
     links = page.first_group(selector("author_links"))
     if links:
-        names = []
+        found: list[str] = []
         for a in links:
-            name = element_text(a)
-            if name and name not in names and a.getparent() is links[0].getparent():
-                names.append(name)
-        if names:
-            return Noted(_join_names(names), source="author-links")
+            name = strip_byline_prefix(element_text(a))
+            if name and name not in found and a.getparent() is links[0].getparent() and is_person(name, keys):
+                found.append(name)
+        if found:
+            return Noted(_join_names(found), source="author-links")
     for el in page.root.iter("p", "span", "div", "address"):
-        head = (el.text or "").lstrip()[:3].lower()
-        if head in ("by", "by ", "by:") and not _in_comments(el):
+        head = (el.text or "").lstrip()[:12].lower()
+        if head.startswith(_BYLINE_OPENERS) and BYLINE_PREFIX.match(el.text) and not _in_comments(el) and not _in_menu(el):
             text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
             if not text and el.getparent() is not None:  # "<span>By </span><a>Name</a>"
                 text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el.getparent())))
-            if text and len(text) <= 100:
-                return Noted(text, "byline found by its 'By' prefix", "text")
-    names = ld_names(_resolve(md, md.article_node.get("author")))
-    if names:
-        return Noted(_join_names(names), "byline from JSON-LD author", "json-ld")
+            text = strip_site_name(text, names) or text  # "Jane Doe | Site"
+            if text and len(text) <= 100 and looks_like_names(text) and is_person(text, keys):
+                people = _ld_authors(md, keys)  # the same names without the dates and titles around them
+                if people and all(p in text for p in people) and len(people) >= _name_count(text):
+                    return Noted(_join_names(people), "byline from JSON-LD author, found in a 'By' line", "json-ld")
+                return Noted(text, "byline found by its prefix ('By', 'Von', 'par', ...)", "text")
+    people = _ld_authors(md, keys)
+    if people:
+        return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")
     author = md.first("author", "article:author", "twitter:creator")
-    if author and not author.startswith(("http://", "https://", "@")):
+    if author and not author.startswith(("http://", "https://", "@")) and is_person(author, keys):
         return Noted(clean(author), "byline from meta author", "meta")
     return Noted(None, "no byline found")
 
 
 @extracts
 def authors(page: Page, md: Metadata, article: Article) -> list[str]:
-    """One name per author, from the byline, else from JSON-LD."""
+    """One name per author, from the byline, else from JSON-LD; never the site's own name."""
+    keys = _site_keys(md, article)
     if article.byline:
-        return split_authors(article.byline)
-    return ld_names(_resolve(md, md.article_node.get("author")))
+        return [name for name in split_authors(article.byline) if is_person(name, keys)]
+    return _ld_authors(md, keys)
 
 
 @extracts
@@ -249,12 +270,35 @@ def _in_comments(el) -> bool:
     return False
 
 
+def _in_menu(el) -> bool:
+    """Whether the element is link text or navigation ("Por Dentro do Porto" in a menu)."""
+    return any(node.tag in ("a", "nav", "button") for node in el.iterancestors())
+
+
 def _is_category_link(a) -> bool:
     return "category" in (a.get("rel") or "").split() or "/category/" in (a.get("href") or "")
 
 
 def _same_instant(a: datetime, b: datetime) -> bool:
     return a.tzinfo is not None and b.tzinfo is not None and a == b
+
+
+def _name_count(byline: str) -> int:
+    """How many parts of a byline may be names: two words or more, no digits ("Jane Doe", not
+    "Monday" or "Nov 18, 2019")."""
+    return sum(1 for part in split_authors(byline) if " " in part and not any(c.isdigit() for c in part))
+
+
+def _site_keys(md: Metadata, article: Article) -> frozenset[str]:
+    return frozenset(key(n) for n in site_names(md, article.url))
+
+
+def _ld_authors(md: Metadata, keys: frozenset[str]) -> list[str]:
+    """JSON-LD author names, without Organizations and the site's own name."""
+    value = _resolve(md, md.article_node.get("author"))
+    items = value if isinstance(value, list) else [value]
+    people = [v for v in items if not (isinstance(v, dict) and ld_types(v) & ORGANIZATION_TYPES)]
+    return [name for name in ld_names(people) if is_person(name, keys)]
 
 
 def _join_names(names: list[str]) -> str:

@@ -40,7 +40,7 @@ class Metadata:
 
     def of_type(self, types: frozenset[str]) -> list[dict]:
         """JSON-LD nodes whose @type is one of `types`."""
-        return [n for n in self.nodes if _types(n) & types]
+        return [n for n in self.nodes if ld_types(n) & types]
 
     @cached_property
     def article_node(self) -> dict:
@@ -91,7 +91,8 @@ def _add_json_ld(md: Metadata, text: str) -> None:
                 md.nodes.append(item)
 
 
-def _types(node: dict) -> set[str]:
+def ld_types(node: dict) -> set[str]:
+    """A JSON-LD node's @type values."""
     value = node.get("@type")
     if isinstance(value, str):
         return {value}

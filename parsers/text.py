@@ -1,13 +1,15 @@
 """Text cleaning: whitespace, entities, paragraphs, the text of an element."""
 from __future__ import annotations
 
-import re
-
 import nh3
 
 from lxml import etree
 
-_BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written|posted|reported)\s+)?by(?:[:\s]+|$)", re.IGNORECASE)
+from parsers.words import compile_words
+
+BYLINE_PREFIX = compile_words(r"^\s*{prefix}(?:\s*:\s*|\s+|$)", prefix="byline")
+# A credit that is not the author's ("…, Photos: Name") ends the byline.
+_CREDIT = compile_words(r"[\s,;|/·•–—-]*(?<!\w){credit}.*$", credit="credit")
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -52,15 +54,16 @@ def element_text(el: etree._Element) -> str:
 
 
 def strip_byline_prefix(text: str) -> str:
-    """"by Jane Doe" -> "Jane Doe"."""
-    return clean(_BYLINE_PREFIX.sub("", text))
+    """"by Jane Doe" -> "Jane Doe", in every language of `parsers.words` ("Von", "par", "Text:");
+    a photo credit after the name is dropped."""
+    return clean(_CREDIT.sub("", BYLINE_PREFIX.sub("", text, count=1), count=1))
 
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,\s*and\s+|,|\band\b|&|\|)\s*", re.IGNORECASE)
+_AUTHOR_SPLIT = compile_words(r"\s*(?:,\s*{conj}\s+|,|;|\s{conj}\s|&|\|)\s*", conj="conjunction")
 
 
 def split_authors(byline: str) -> list[str]:
-    """One name per author: "A, B and C" -> ["A", "B", "C"]."""
+    """One name per author: "A, B and C" -> ["A", "B", "C"]; "A und B", "A et B", "A y B"."""
     names = [clean(n) for n in _AUTHOR_SPLIT.split(byline)]
     seen: list[str] = []
     for name in names:
