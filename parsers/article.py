@@ -22,7 +22,7 @@ from parsers.text import join_paragraphs, sanitize_html
 from parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 ARTICLE_FIELDS = fields(Article)
 
