@@ -178,19 +178,27 @@ def _containers(content: etree._Element) -> set:
 
 
 def _children_and_runs(node: etree._Element, has_blocks: set) -> list:
-    """A container's block children, with the loose inline text between them as Blocks."""
+    """A container's block children, with the loose inline text between them as Blocks; two
+    <br> in a row end a paragraph of loose text (Blogger's and old editors' paragraphs)."""
     out: list = []
     run: list = [node.text] if node.text else []
+    after_br = False  # nothing but whitespace since the last <br>
     for child in node:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag in BLOCK_TAGS or child in has_blocks:
             _flush(run, out)
             run = []
             out.append(child)
+            after_br = False
+        elif tag == "br" and after_br:
+            _flush(run, out)
+            run = []
         elif tag:
             run.append(child)
+            after_br = tag == "br"
         if child.tail:
             run.append(child.tail)
+            after_br = after_br and child.tail.isspace()
     _flush(run, out)
     return out
 

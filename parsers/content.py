@@ -18,7 +18,7 @@ def find_content(page: Page) -> tuple[etree._Element | None, str | None, str | N
     "article" (<article>/<main>), "density"."""
     for kind, found in (("theme", _THEME_CONTENT), ("generic", _GENERIC_CONTENT)):
         for el in page.iselect(found):
-            if _has_words(el):
+            if _has_words(el) or _has_loose_words(el):
                 return el, None, kind
     for el in page.iselect(selector("guessed_content")):
         if _has_words(el):
@@ -39,13 +39,25 @@ def _has_words(el: etree._Element) -> bool:
     return False
 
 
+def _has_loose_words(el: etree._Element) -> bool:
+    """Whether the element's own text and the text after its <br>s (a post written without
+    <p>, as Blogger's editor does) hold at least _MIN_WORDS words."""
+    words = len((el.text or "").split())
+    for br in el.iter("br"):
+        words += len((br.tail or "").split())
+        if words >= _MIN_WORDS:
+            return True
+    return words >= _MIN_WORDS
+
+
 def _densest(root: etree._Element) -> etree._Element | None:
-    """The element whose own <p> children hold the most text."""
+    """The element whose own <p> children (and text after its own <br>s) hold the most text."""
     scores: dict = {}
-    for p in root.iter("p"):
-        parent = p.getparent()
+    for el in root.iter("p", "br"):
+        parent = el.getparent()
         if parent is not None:
-            scores[parent] = scores.get(parent, 0) + len(element_text(p))
+            length = len(element_text(el)) if el.tag == "p" else len((el.tail or "").strip())
+            scores[parent] = scores.get(parent, 0) + length
     if not scores:
         return None
     best = max(scores, key=scores.get)

@@ -160,7 +160,7 @@ def _exact_published(page: Page, md: Metadata) -> tuple[datetime | None, str | N
     node's datePublished), a publication meta, a marked <time>. When the page's first marked
     <time> gives the same instant in its local zone, that spelling wins."""
     times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
-    marked = next((d for d in (parse_date(el.get("datetime") or el.get("content")) for el in times) if d), None)
+    marked = next((d for d in (parse_date(_marked_date(el)) for el in times) if d), None)
     ld_value = md.article_node.get("datePublished") or next(
         (n["datePublished"] for n in md.nodes if isinstance(n.get("datePublished"), str)), None)
     for source, value in (("json-ld", ld_value), ("meta", md.first(*PUBLISHED_META))):
@@ -186,7 +186,7 @@ def modified(page: Page, md: Metadata, article: Article) -> Noted:
     for el in page.iselect(selector("modified")):
         if "published" in (el.get("class") or "").split() or _in_comments(el):
             continue
-        if (d := parse_date(el.get("datetime") or el.get("content"))) is not None:
+        if (d := parse_date(_marked_date(el))) is not None:
             return Noted(d, source="time")
     return Noted(None)
 
@@ -258,6 +258,12 @@ def language(page: Page, md: Metadata, article: Article) -> str | None:
     """<html lang>, og:locale (en_US -> en-US), JSON-LD inLanguage."""
     value = md.lang or (md.first("og:locale") or "").replace("_", "-") or ld_text(md.article_node.get("inLanguage"))
     return value or None
+
+
+def _marked_date(el) -> str | None:
+    """The machine-readable date of a <time datetime>, a microdata <meta content> or a
+    microformats <abbr title>."""
+    return el.get("datetime") or el.get("content") or (el.get("title") if el.tag == "abbr" else None)
 
 
 def _in_comments(el) -> bool:

@@ -107,7 +107,7 @@ GENERIC = Theme(
     author_links=("a[rel~=author]", ".author.vcard a", "[itemprop=author] [itemprop=name]"),
     published=(
         "time.entry-date.published", "time.published", "time.entry-date", "time[itemprop=datePublished]",
-        "time[datetime]",
+        "time[datetime]", "abbr.published", "[itemprop=datePublished]",  # Blogger: <abbr class=published title=ISO>
     ),
     modified=("time.updated", "time[itemprop=dateModified]"),
     date_text=(
@@ -117,7 +117,7 @@ GENERIC = Theme(
     section=(".cat-links a", "a[rel~=category]"),
     tags=(".tags-links a", "a[rel~=tag]"),
     comments=(
-        ".comment-count", ".comments-link", ".comments-title", "#comments h2", 'a[href*="#comments"]',
+        ".comment-count", ".comments-link", ".comment-link", ".comments-title", "#comments h2", 'a[href*="#comments"]',
         'a[href*="#respond"]',
     ),
     comment_thread=("#comments", "#respond", "[class*=comment-list]", "[class*=comment-body]"),
