@@ -28,7 +28,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -92,7 +92,7 @@ def body_scores(predicted: list[str | None], truths: list[str]) -> dict:
 
 def day(value) -> str | None:
     """YYYY-MM-DD of a date, datetime (its own zone, not converted) or ISO string; else None."""
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, date):  # datetime too
         return value.strftime("%Y-%m-%d")
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         return value[:10]
