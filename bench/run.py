@@ -1,14 +1,17 @@
 """`make bench`: every benchmark of bench/README.md in one run, printed as one table.
 
-    python bench/run.py [--quick] [--skip parser,crawl,archive] [--rounds 3]
+    python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
                         [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
-1. parser (parse_speed.py): pages/s of parse_article, trafilatura and newspaper4k on the same
-   pages, one core, rounds interleaved; field accuracy = tests/test_fixtures.py passing and
-   body_accuracy.py's F1 on ../shared/benchmarks/article-extraction when present.
+1. extraction (extraction_bench.py, parse_speed.py): the goals of issue 11 with their anchors,
+   same run: speed on the fixtures against trafilatura and newspaper4k (one core, rounds
+   interleaved) and tests/test_fixtures.py passing; when ../shared/benchmarks is present, body
+   F1 on its article-extraction pages (parse_article, trafilatura, newspaper4k), publication
+   date on its news-dates pages (parse_article, htmldate, trafilatura, newspaper4k), speed on
+   the real pages and the pages on which parse_article returns None or raises.
 2. crawl (crawl_bench.py, big_site.py, bare_spider.py): the project's crawl of a generated
    5,000-article site against a bare Scrapy spider downloading the same pages with the same
    settings; peak RSS at each size; the re-crawl of the unchanged site.
@@ -39,9 +42,6 @@ RESULTS = BENCH / "results"
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
-# Field accuracy before this benchmark existed (bench/README.md at commit b54c9c3): the gate for
-# "accuracy unchanged".
-BASELINE_F1 = 0.886
 RSS_LIMIT_MB = 300
 RSS_FLAT = 1.25  # "flat": the largest site's peak RSS within 25% of the smallest's
 
@@ -61,7 +61,7 @@ def machine() -> dict:
     except (OSError, AttributeError):
         pass
     versions = {}
-    for name in ("scrapy", "twisted", "lxml", "sqlite-utils", "trafilatura", "newspaper4k"):
+    for name in ("scrapy", "twisted", "lxml", "sqlite-utils", "trafilatura", "newspaper4k", "htmldate"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -85,34 +85,15 @@ def machine() -> dict:
 
 # ----------------------------------------------------------------------------- sections
 
-def parser_section(rounds: int, real_corpus: bool) -> dict:
-    import parse_speed
+def extraction_section(rounds: int, real_corpus: bool) -> dict:
+    import extraction_bench
 
-    from body_accuracy import DEFAULT_DATA, score
-
-    result: dict = {}
-    pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    parse_speed.pin_one_core()
-    try:
-        result["fixtures"] = parse_speed.measure(ROOT / "tests" / "fixtures", rounds)
-        rates = result["fixtures"]["rates"]
-        log("  fixtures: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in rates.items()))
-        corpus = DEFAULT_DATA / "html"
-        if real_corpus and corpus.is_dir():
-            # newspaper4k is left out here: on these multilingual pages it needs nltk (its [nlp] extra)
-            result["real"] = parse_speed.measure(corpus, max(1, rounds // 2), newspaper=False)
-            log("  real pages: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in result["real"]["rates"].items()))
-    finally:
-        if pinned:
-            os.sched_setaffinity(0, pinned)
+    result = extraction_bench.run(rounds, extraction_bench.DATA if real_corpus else None, log=log)
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fixtures.py"],
                            cwd=ROOT, capture_output=True, text=True)
     summary = tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else tests.stderr[-200:]
     result["fixture_tests"] = {"ok": tests.returncode == 0, "summary": re.sub(r"=+", "", summary).strip()}
-    if (DEFAULT_DATA / "ground-truth.json").exists():
-        result["body_accuracy"] = score(DEFAULT_DATA)
-    log(f"  fixture tests: {result['fixture_tests']['summary']}; body F1 "
-        f"{result.get('body_accuracy', {}).get('f1', float('nan')):.3f}")
+    log(f"  fixture tests: {result['fixture_tests']['summary']}")
     return result
 
 
@@ -137,28 +118,11 @@ def _ok(passed: bool | None) -> str:
 def table(results: dict) -> list[tuple[str, str, str, str]]:
     """(measure, result, goal, met) rows."""
     rows: list[tuple[str, str, str, str]] = []
-    p = results.get("parser")
+    p = results.get("extraction")
     if p:
-        fx = p["fixtures"]
-        rates = fx["rates"]
-        rows.append((f"1. parse_article, {fx['pages']} fixture pages, one core", f"{rates['ours']:,.0f} pages/s", "", ""))
-        rows.append(("   trafilatura.extract(with_metadata=True), same pages", f"{rates['trafilatura']:,.1f} pages/s", "", ""))
-        if "newspaper4k" in rates:
-            rows.append(("   newspaper4k Article.parse(), same pages", f"{rates['newspaper4k']:,.1f} pages/s", "", ""))
-        ratio = rates["ours"] / rates["trafilatura"]
-        rows.append(("   parse_article ÷ trafilatura", f"{ratio:.1f}×", "≥ 10×", _ok(ratio >= 10)))
-        if "newspaper4k" in rates:
-            rows.append(("   parse_article ÷ newspaper4k", f"{rates['ours'] / rates['newspaper4k']:.1f}×", "", ""))
-        if "real" in p:
-            real = p["real"]["rates"]
-            rows.append((f"   real news pages ({p['real']['pages']}, 126 sites): parse_article ÷ trafilatura",
-                         f"{real['ours']:,.0f} ÷ {real['trafilatura']:,.1f} = {real['ours'] / real['trafilatura']:.1f}×", "", ""))
-        tests = p["fixture_tests"]
-        rows.append(("   field accuracy: tests/test_fixtures.py", tests["summary"], "all pass", _ok(tests["ok"])))
-        if "body_accuracy" in p:
-            f1 = p["body_accuracy"]["f1"]
-            rows.append((f"   field accuracy: body F1, {p['body_accuracy']['pages']} real pages", f"{f1:.3f}",
-                         f"≥ {BASELINE_F1:.3f} (before)", _ok(round(f1, 3) >= BASELINE_F1)))
+        import extraction_bench
+
+        rows += extraction_bench.rows(p, p.get("fixture_tests"))
     c = results.get("crawl")
     if c:
         ours, bare = c["ours"], c["bare"]
@@ -232,7 +196,7 @@ def render(results: dict, command: str) -> str:
     lines = [
         f"Machine: {m['cpu']}, {m['memory']}, {m['os']}; Python {m['python']}, SQLite {m['sqlite']}, "
         f"libxml2 {m['libxml2']}, Scrapy {m['scrapy']}, Twisted {m['twisted']}, lxml {m['lxml']}, "
-        f"trafilatura {m['trafilatura']}, newspaper4k {m['newspaper4k']}.",
+        f"trafilatura {m['trafilatura']}, newspaper4k {m['newspaper4k']}, htmldate {m.get('htmldate', '-')}.",
         f"Run: {m['date']}, commit {m['commit']}, {results['seconds'] / 60:.1f} min, load average "
         f"{results['load'][0]:.2f} before / {results['load'][1]:.2f} after.",
         f"Command: `{command}`",
@@ -247,7 +211,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: parser, crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -255,7 +219,7 @@ def main() -> None:
     parser.add_argument("--store-articles", type=int, default=2000)
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
-                        help="do not time the parsers on ../shared/benchmarks/article-extraction (when present)")
+                        help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for both crawlers of section 2")
     args = parser.parse_args()
@@ -269,9 +233,11 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     results: dict = {"machine": machine(), "args": vars(args)}
-    if "parser" not in skip:
-        log("1. parser ...")
-        results["parser"] = parser_section(2 * args.rounds - 1, args.real_corpus)
+    if not skip & {"extraction", "parser"}:
+        log("1. extraction ...")
+        started_section = time.perf_counter()
+        results["extraction"] = extraction_section(2 * args.rounds - 1, args.real_corpus)
+        results["extraction"]["seconds"] = time.perf_counter() - started_section
     if "crawl" not in skip:
         log(f"2-3. crawl of a {args.crawl_articles:,}-article site ...")
         sizes = tuple(int(x) for x in args.rss_sizes.split(",") if x)
