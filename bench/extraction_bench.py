@@ -24,9 +24,11 @@ import gzip
 import json
 import logging
 import os
+import re
 import sys
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -37,7 +39,6 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 import parse_speed  # noqa: E402
-from body_accuracy import _TOKEN, shingles  # noqa: E402
 
 from parsers import parse_article  # noqa: E402
 
@@ -70,6 +71,18 @@ def run_pass(extract: Extractor, pages: list) -> tuple[list, float, int]:
 
 
 # ----------------------------------------------------------------------------- scoring
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str) -> Counter:
+    """The benchmark's shingles: runs of 4 consecutive \\w+ tokens, as a multiset (a text of
+    1-3 tokens is one shorter shingle)."""
+    tokens = _TOKEN.findall(text or "")
+    if len(tokens) < 4:
+        return Counter([tuple(tokens)]) if tokens else Counter()
+    return Counter(tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3))
+
 
 def body_scores(predicted: list[str | None], truths: list[str]) -> dict:
     """The benchmark's evaluate.py: per page, shingle precision (pages with a prediction) and
