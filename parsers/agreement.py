@@ -25,7 +25,7 @@ COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to b
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
 SHORT_PARAGRAPH = 12  # words: a shorter paragraph is kept when it occurs word for word
 SUPPORT = 0.5  # share of a longer paragraph's 4-word runs that must occur in trafilatura's text
-CLEAN_PARAGRAPHS = 5
+MAIN_SHARE = 0.5  # share of the page's paragraph words a story must hold to be taken as it is
 _SENTENCE_END = re.compile(r"[.!?:;\"”»)]$")
 _WORD = re.compile(r"\w+")
 # fast: no readability/jusText fallback; comments are never the story; recall: keep the story's
@@ -76,13 +76,18 @@ class Opinion:
         return sum(run in self.runs for run in runs) >= SUPPORT * len(runs)
 
 
-def looks_clean(story: list[Block]) -> bool:
-    """Whether a generic container's story needs no second opinion: CLEAN_PARAGRAPHS paragraphs
-    or more, and every short one (under SHORT_PARAGRAPH words) ends like a sentence (captions,
-    credits, gallery counters and sign-up prompts do not)."""
-    return len(story) >= CLEAN_PARAGRAPHS and all(
-        len(b.text.split()) >= SHORT_PARAGRAPH or _SENTENCE_END.search(b.text) for b in story
-    )
+def looks_clean(story: list[Block], root: etree._Element) -> bool:
+    """Whether a generic container's story needs no second opinion: it holds at least
+    MAIN_SHARE of the words of the page's paragraphs (it is not a fragment: an intro, one
+    live-blog entry), and every short paragraph (under SHORT_PARAGRAPH words; not a heading or
+    list item) ends like a sentence (captions, credits, gallery counters and sign-up prompts do not)."""
+    if not story or not all(
+        b.kind != "para" or len(b.text.split()) >= SHORT_PARAGRAPH or _SENTENCE_END.search(b.text) for b in story
+    ):
+        return False
+    words = sum(len(b.text.split()) for b in story)
+    page_words = sum(len(p.text_content().split()) for p in root.iter("p"))
+    return words >= MAIN_SHARE * page_words
 
 
 def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:

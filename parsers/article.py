@@ -124,7 +124,7 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
         sources["faqs"] = "page"
     elif faqs := faqs_from_json_ld(md):
         article.faqs, sources["faqs"] = faqs, "json-ld"
-    if source != "theme" and not (source == "generic" and looks_clean(story)):
+    if source != "theme" and not (source == "generic" and looks_clean(story, page.root)):
         scope = content.getparent() if source == "generic" else None  # the container and what is around it
         second = _second_opinion(article, scope if scope is not None else page.root)
         if second is not None:
