@@ -36,7 +36,8 @@ _OPTIONS = dict(fast=True, include_comments=False, favor_recall=True, include_ta
 # Never story text: removed from our tree before trafilatura copies it (it removes them too,
 # first thing), so that its copy and its XPath pruning walk a smaller tree.
 _NEVER_TEXT = ("head", "script", "style", "noscript", "template", "svg", "iframe", "object", "embed",
-               "select", "button", "input", "textarea", "video", "audio", "canvas", "link", "meta")
+               "select", "button", "input", "textarea", "video", "audio", "canvas", "link", "meta",
+               "aside", "footer", "nav", "menu", "figure", "picture", "label", "fieldset", "map", "dialog")
 
 
 def trafilatura_text(scope: etree._Element) -> str:
