@@ -324,6 +324,22 @@ class Archive(ReadAPI):
         with self.transaction():
             self._add_url(url, article_id, _now())
 
+    def add_aliases(self, article_id: int, urls: Iterable[str], limit: int = 0) -> list[str]:
+        """Record `urls` as URLs of the article, keeping it to `limit` URLs in all (0: no cap),
+        in one transaction; returns the URLs left out."""
+        now, left_out = _now(), []
+        with self.transaction():
+            count = self.db.execute("SELECT count(*) FROM article_urls WHERE article_id = ?", [article_id]).fetchone()[0]
+            for url in urls:
+                if self.db.execute("SELECT 1 FROM article_urls WHERE url = ?", [url.strip()]).fetchone():
+                    continue
+                if limit and count >= limit:
+                    left_out.append(url)
+                    continue
+                self._add_url(url, article_id, now)
+                count += 1
+        return left_out
+
     def counts(self) -> dict[str, int]:
         tables = {
             "articles": "articles", "authors": "authors", "tags": "tags", "faqs": "faqs",

@@ -179,13 +179,21 @@ class StorePipeline:
         if state is not None:
             self.aliases = {**self.aliases, **state.pop("pending_aliases", {})}
             self.lastmods = {**state.pop("pending_lastmods", {}), **self.lastmods}
-        pending = {}
+        pending, placed = {}, {}
         for url, canonical_url in self.aliases.items():
             article_id = archive.known_article_id(canonical_url)
             if article_id is None:
                 pending[url] = canonical_url
             else:
-                archive.add_alias(url, article_id)
+                placed.setdefault((article_id, canonical_url), []).append(url)
+        limit = self.crawler.settings.getint("ARCHIVE_MAX_ALIASES")
+        for (article_id, canonical_url), urls in placed.items():
+            left_out = archive.add_aliases(article_id, urls, limit)
+            if left_out:
+                self.counts["bbn/refused/aliases"] += len(left_out)
+                archive.record_error(self.crawl_id, canonical_url, "store",
+                                     f"{len(left_out)} aliases not recorded: the article has ARCHIVE_MAX_ALIASES"
+                                     f" {limit} URLs (first left out: {left_out[0]})")
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
         unplaced_lastmods = archive.record_lastmods(self.lastmods)

@@ -57,7 +57,29 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.scope.OfflineCookiesMiddleware": 700,
 }
 # An exception in a callback is recorded as that page's parse error; the crawl goes on.
-SPIDER_MIDDLEWARES = {"crawler.middlewares.CallbackErrorsMiddleware": 10}
+# Bounds (crawler.bounds): every request refused by one is a fetch error row, not just a log line.
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.CallbackErrorsMiddleware": 10,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.bounds.RecordedDepthMiddleware": 900,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.bounds.RecordedUrlLengthMiddleware": 800,
+    "crawler.bounds.TrapMiddleware": 750,
+}
+# Crawler traps (calendars, endless pagination, relative links that grow the path) never end
+# by themselves. Links from a start URL: 50 is 50 listing pages (a listing links its next ones,
+# so more through "1 2 3 ... 10"); sitemaps take articles 3 links deep.
+DEPTH_LIMIT = 50
+# Scrapy's default is 2083; real article URLs stay under 300 characters, percent-encoded
+# non-Latin slugs (6 characters a letter) under 1,000.
+URLLENGTH_LIMIT = 1024
+PATH_MAX_REPEATS = 2  # /a/b/a/b/ passes, /a/b/a/b/a/b/ is a trap (Heritrix's rule); 0: off
+PAGINATION_LIMIT = 100  # /page/N, ?page=N, ?paged=N, ?pg=N past it are not requested; 0: off
+SITE_MAX_PAGES = 100_000  # requests to one host in one crawl; later crawls skip what is archived; 0: off
+# The sitemap protocol nests one index level; 3 allows one more. Daily sitemaps for 13 years
+# make about 5,000.
+SITEMAP_MAX_DEPTH = 3
+SITEMAP_MAX_COUNT = 5000
 # --resume DIR: resume a paused crawl, start afresh after a finished or killed one.
 EXTENSIONS = {"crawler.jobdir.JobDirGuard": 1000}
 # Variants of one URL (tracking parameters, http/https, www, trailing slash) are one request.
@@ -81,6 +103,13 @@ PARSE_PROCESSES = None
 # is replaced. Not applied with PARSE_PROCESSES = 0 (a parse in the crawl's own thread cannot be stopped).
 PARSE_TIMEOUT = 30
 ARCHIVE_MAX_ARTICLES = 0  # 0: no cap
+# At store time (0: no cap): longer fields are cut, the article kept, a parse error recorded.
+ARTICLE_MAX_HEADLINE = 1000  # characters
+ARTICLE_MAX_BYLINE = 500  # characters
+ARTICLE_MAX_FAQS = 200  # FAQ pairs
+# URLs kept per article (canonical, fetched, AMP, tracking variants...): past it, aliases are
+# not recorded and one store error per article says how many.
+ARCHIVE_MAX_ALIASES = 20
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

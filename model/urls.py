@@ -14,21 +14,29 @@ TRACKING_PARAMS = re.compile(
     r"|_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|wt_mc|ref_src|s_cid|__twitter_impression)$",
     re.IGNORECASE,
 )
+# Session IDs in URLs: every visit gets new ones, so a site that puts them in its links is an
+# endless supply of new URLs for the same pages. Query parameters and `;jsessionid=` path parameters.
+SESSION_PARAMS = re.compile(
+    r"^(phpsessid|jsessionid|aspsessionid\w*|sessionid|session_id|sessid|cfid|cftoken|zenid|oscsid)$", re.IGNORECASE)
+PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/?#]*", re.IGNORECASE)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @lru_cache(maxsize=65536)  # a crawl meets the same links on every page
 def normalize_url(url: str) -> str:
-    """The URL without fragment and tracking parameters, query sorted, host lower-cased,
-    default port dropped (w3lib's canonicalisation). Keeps scheme, host and path as spelled."""
+    """The URL without fragment, tracking parameters and session IDs, query sorted, host
+    lower-cased, default port dropped (w3lib's canonicalisation). Keeps scheme, host and path
+    as spelled."""
     url = url.strip()
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
+    if ";" in parts.path:
+        url = urlunsplit(parts._replace(path=PATH_SESSION.sub("", parts.path)))
     if parts.query:
         names = {name for name, _, _ in (p.partition("=") for p in parts.query.split("&"))}
-        tracking = [n for n in names if TRACKING_PARAMS.match(n)]
+        tracking = [n for n in names if TRACKING_PARAMS.match(n) or SESSION_PARAMS.match(n)]
         if tracking:
             url = url_query_cleaner(url, tracking, remove=True, keep_fragments=True)
     url = canonicalize_url(url)

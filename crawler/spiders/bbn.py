@@ -3,6 +3,7 @@ feed, and hands each article page to the parser. Thin: parsing and storing live 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -14,6 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive import known_urls
+from crawler.bounds import FieldLimits, refused, site_of
 from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
@@ -51,6 +53,10 @@ class BbnSpider(scrapy.Spider):
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
         self.max_articles = 0
+        self.sitemaps: Counter = Counter()  # site -> sitemaps requested
+        self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
+        self.max_sitemaps = self.max_sitemap_depth = 0
+        self.field_limits: FieldLimits | None = None
         self.articles = 0
         self.parser = ParsePool(0)
 
@@ -58,6 +64,9 @@ class BbnSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
+        spider.max_sitemaps = crawler.settings.getint("SITEMAP_MAX_COUNT")
+        spider.max_sitemap_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH")
+        spider.field_limits = FieldLimits(crawler.settings)
         processes = crawler.settings.get("PARSE_PROCESSES")
         spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
                                   timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
@@ -86,7 +95,7 @@ class BbnSpider(scrapy.Spider):
     def parse_robots(self, response):
         sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         for url in sitemaps or [urljoin(response.url, "/sitemap_index.xml")]:
-            yield self._request(url, self.parse_sitemap, priority=5)
+            yield from self._sitemap(url, 1)
 
     def parse_sitemap(self, response):
         try:
@@ -100,7 +109,7 @@ class BbnSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self._request(loc, self.parse_sitemap, priority=5)
+                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1)
             else:
                 if entry.get("lastmod"):
                     lastmods[loc] = entry["lastmod"]
@@ -147,6 +156,9 @@ class BbnSpider(scrapy.Spider):
             for result in self._follow(article.canonical_url, via_canonical=True):
                 yield result
             return
+        if self.field_limits:
+            for reason in self.field_limits.apply(article):
+                yield CrawlError(response.url, "parse", reason)
         yield FetchedArticle(article, response.url, fetched_at)
         self.articles += 1
         if self.max_articles and self.articles >= self.max_articles:
@@ -193,6 +205,25 @@ class BbnSpider(scrapy.Spider):
         if via_canonical:
             request.meta["via_canonical"] = True
         yield request
+
+    def _sitemap(self, url: str, depth: int):
+        """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one
+        too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT)."""
+        if url in self.sitemaps_seen:
+            return  # an index that lists itself or an ancestor
+        self.sitemaps_seen.add(url)
+        site = site_of(url)
+        if self.max_sitemap_depth and depth > self.max_sitemap_depth:
+            self.crawler.stats.inc_value("bbn/refused/sitemap_depth")
+            yield refused(url, f"sitemap nested {depth} deep, past SITEMAP_MAX_DEPTH {self.max_sitemap_depth}")
+        elif self.max_sitemaps and self.sitemaps[site] >= self.max_sitemaps:
+            self.crawler.stats.inc_value("bbn/refused/sitemap_count")
+            yield refused(url, f"SITEMAP_MAX_COUNT {self.max_sitemaps} sitemaps requested from {site} already")
+        else:
+            self.sitemaps[site] += 1
+            request = self._request(url, self.parse_sitemap, priority=5)
+            request.meta["sitemap_depth"] = depth
+            yield request
 
     def _request(self, url: str, callback, priority: int = 0):
         return scrapy.Request(url, callback, errback=self.errback, priority=priority)

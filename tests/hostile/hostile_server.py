@@ -31,7 +31,8 @@ class Handler(BaseHTTPRequestHandler):
         site = self.server.site
         path = self.path.split("?", 1)[0]
         site.record(Seen(path, self.headers.get("Host", ""), self.headers.get("Cookie", ""), time.monotonic()))
-        route = site.routes.get(path)
+        route = site.routes.get(path) or next(
+            (r for prefix, r in site.prefixes.items() if path.startswith(prefix)), None)
         if route is None:
             self.send(404, b"<html><body><h1>Not Found</h1></body></html>")
         else:
@@ -60,7 +61,8 @@ class _Server(ThreadingHTTPServer):
 class HostileSite:
     """`with HostileSite() as site:` serves on 127.0.0.1 (a free port) until the block ends.
     `add_article(path)` serves an article there and links it from the home page; `routes`
-    maps any other path to a function of the request handler; `seen` lists the requests."""
+    maps any other path to a function of the request handler, `prefixes` any path starting
+    with a key (a trap's endless paths); `seen` lists the requests."""
 
     def __init__(self) -> None:
         self._server = _Server(("127.0.0.1", 0), Handler)
@@ -78,6 +80,7 @@ class HostileSite:
             "/feed/": lambda h: time.sleep(self.discovery_delay) or h.send(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
                                        "application/rss+xml"),
         }
+        self.prefixes: dict[str, Route] = {}
         self._lock = threading.Lock()
         self.seen: list[Seen] = []
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
