@@ -1,6 +1,7 @@
 """A parse worker that dies, as a parser crash would, on every page whose URL contains
-"poison", and hangs, as a parser stuck in a loop would, on every page whose URL contains
-"hang" (or $HANG_URL_PART); the parse pool's tests start it in place of `python -m
+"/poison/", and hangs, as a parser stuck in a loop would, on every page whose URL contains
+"/hang/" (or $HANG_URL_PART; whole path segments, so that a story about timetable "changes"
+does not hang); the parse pool's tests start it in place of `python -m
 crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
 these workers."""
 import os
@@ -14,9 +15,9 @@ parse = parse_pool.parse_fetched
 
 
 def parse_or_fail(body, content_type, url, links):
-    if "poison" in url:
+    if "/poison/" in url:
         os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("HANG_URL_PART", "hang") in url:
+    if os.environ.get("HANG_URL_PART", "/hang/") in url:
         time.sleep(3600)
     return parse(body, content_type, url, links)
 
