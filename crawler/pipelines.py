@@ -77,7 +77,9 @@ class StorePipeline:
     pages arrive in does not matter; those whose article is not archived yet are kept
     in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
     it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
-    (see `crawler.jobdir`)."""
+    (see `crawler.jobdir`). Claims (a page naming another as its canonical) are settled when
+    each run closes, a paused one too: a claim whose canonical page is still queued then is
+    archived under its own URL."""
 
     def __init__(self, crawler):
         self.crawler = crawler
