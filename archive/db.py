@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from model import Article, content_hash, url_key
 
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
-from .errors import ArchiveError, ArchiveLocked, NotFound
+from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound
 from .query import ReadAPI
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
 
@@ -224,7 +224,10 @@ class Archive(ReadAPI):
         fields, when a page with an explicit canonical (or a shorter canonical-less URL of the
         same content) arrives - so the archive ends the same whatever the order of pages.
         With `refresh` (reparse), an unchanged article still takes this parse's other fields
-        (tags, links, a field new to the model...) and parser version, in place: no new version."""
+        (tags, links, a field new to the model...) and parser version, in place: no new version.
+        Identity is earned: an archived article's content is replaced only by a page fetched
+        from its canonical address or from the address its content came from; another page
+        claiming its URL is `IdentityRefused` (nothing stored)."""
         now = to_iso(fetched_at) or _now()
         identity = {
             "canonical_url": article.canonical_url, "url_key": url_key(article.canonical_url),
@@ -245,6 +248,10 @@ class Archive(ReadAPI):
             else:
                 article_id, version = row["id"], row["version"]
                 changed = row["content_hash"] != content["content_hash"]
+                fetched = url_key(fetched_url) if fetched_url else None
+                if changed and not by_hash and fetched not in (None, row["url_key"], url_key(row["url"])):
+                    raise IdentityRefused(
+                        f"claims to be {row['canonical_url']}, archived from another address: not replaced")
                 rekey = row["canonical_source"] == "url" and (
                     explicit or (by_hash and _rank(identity["url_key"]) < _rank(row["url_key"]))
                 )
@@ -253,6 +260,8 @@ class Archive(ReadAPI):
                     self._save_version(row, crawl_id, now)
                     version += 1
                     updates.update(content, version=version)
+                    if fetched == row["url_key"]:  # from its own address: that is where it came from
+                        updates["url"] = article.url
                 if rekey:
                     updates.update(identity, **content)
                 elif refresh:
@@ -268,6 +277,13 @@ class Archive(ReadAPI):
                 "outcome": outcome, "at": now,
             })
         return StoreResult(article_id, outcome, version)
+
+    def archived_from(self, url: str) -> int | None:
+        """The article whose canonical address is `url` (its url_key) and whose content was
+        fetched from there, not merely claimed by another page."""
+        key = url_key(url)
+        row = self.db.execute("SELECT id, url FROM articles WHERE url_key = ?", [key]).fetchone()
+        return row[0] if row and url_key(row[1]) == key else None
 
     def known_article_id(self, url: str) -> int | None:
         """The article archived under `url` or any URL sharing its url_key."""
@@ -303,12 +319,17 @@ class Archive(ReadAPI):
 
     def known_urls(self) -> dict[str, KnownArticle]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:
-        what a crawl need not fetch again."""
+        what a crawl need not fetch again. A canonical address only claimed (the article's
+        content came from another page) is not known: the crawl fetches the genuine page."""
         rows = self.db.execute(
             "SELECT u.url_key, a.id, a.last_modified_seen FROM article_urls u JOIN articles a ON a.id = u.article_id"
             " UNION ALL SELECT url_key, id, last_modified_seen FROM articles"
         )
-        return {key: KnownArticle(article_id, lastmod) for key, article_id, lastmod in rows}
+        known = {key: KnownArticle(article_id, lastmod) for key, article_id, lastmod in rows}
+        for key, url in self.db.execute("SELECT url_key, url FROM articles"):
+            if url_key(url) != key:
+                known.pop(key, None)
+        return known
 
     def touch_many(self, article_ids: Iterable[int], crawl_id: int) -> None:
         """Record that a crawl saw these articles without storing them again: moves their

@@ -21,3 +21,8 @@ class BadQuery(ArchiveError):
 class NotFound(ArchiveError):
     """No archive file at that path (opening one never creates it unless asked), or no
     archived article with that id or URL."""
+
+
+class IdentityRefused(ArchiveError):
+    """A page claims the identity of an archived article without having been fetched from that
+    article's canonical address (or the address its content came from): it may not replace it."""

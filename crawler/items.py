@@ -58,3 +58,14 @@ class CrawlError:
     url: str
     stage: str  # fetch | parse | store
     reason: str
+
+
+@dataclass
+class Claim:
+    """An article page that names another page of its site, in the crawl's scope, as its
+    canonical: it becomes an alias of the article archived from there, or, if none is, is
+    archived under its own URL with the refusal recorded."""
+
+    article: Article
+    fetched_url: str
+    fetched_at: datetime

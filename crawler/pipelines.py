@@ -10,8 +10,9 @@ from contextlib import ExitStack
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive import Archive
-from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from archive import Archive, IdentityRefused
+from crawler.identity import own_identity
+from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from parsers import PARSER_VERSION
 from model import url_key
 from crawler.writer import ArchiveWriter
@@ -36,13 +37,20 @@ class ValidatePipeline(CrawlerPipeline):
 
     def process_item(self, item):
         if isinstance(item, FetchedArticle):
-            article = item.article
-            missing = article.missing_fields()
-            if missing:
+            error = invalid(item)
+            if error:
                 self.stats.inc_value("bbn/invalid_article")
-                warnings = "; ".join(article.warnings)
-                return CrawlError(item.fetched_url, "parse", f"no {' and no '.join(missing)} ({warnings})")
+                return error
         return item
+
+
+def invalid(item: FetchedArticle) -> CrawlError | None:
+    """The parse error of an article lacking a headline or a body, else None."""
+    missing = item.article.missing_fields()
+    if missing:
+        warnings = "; ".join(item.article.warnings)
+        return CrawlError(item.fetched_url, "parse", f"no {' and no '.join(missing)} ({warnings})")
+    return None
 
 
 class DeduplicatePipeline(CrawlerPipeline):
@@ -69,7 +77,9 @@ class StorePipeline:
     pages arrive in does not matter; those whose article is not archived yet are kept
     in the spider's state, which a paused crawl (`--resume DIR`) saves for the run that resumes
     it. A killed crawl loses them, and its next run finds them again: it starts discovery afresh
-    (see `crawler.jobdir`)."""
+    (see `crawler.jobdir`). Claims (a page naming another as its canonical) are settled when
+    each run closes, a paused one too: a claim whose canonical page is still queued then is
+    archived under its own URL."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -80,6 +90,7 @@ class StorePipeline:
         self.counts: Counter = Counter()  # stats counted on the writer thread, added at close
         self.resources = ExitStack()
         self.aliases: dict[str, str] = {}  # alias URL -> canonical URL
+        self.claims: dict[str, list[Claim]] = {}  # url_key claimed -> the pages waiting for its article
         self.seen: set[int] = set()
         self.lastmods: dict[str, str] = {}
         self.started = 0.0
@@ -128,11 +139,24 @@ class StorePipeline:
     def _store(self, item) -> None:
         archive, crawl_id = self.archive, self.crawl_id
         if isinstance(item, FetchedArticle):
-            result = archive.store_article(
-                item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
-                parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
-            )
+            try:
+                result = archive.store_article(
+                    item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
+                    parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
+                )
+            except IdentityRefused as exc:  # a claim, not a storage failure
+                self._store(CrawlError(item.fetched_url, "parse", f"canonical refused: {exc}"))
+                return
             self.counts[f"bbn/article_{result.outcome}"] += 1
+            key = url_key(item.fetched_url)
+            if result.outcome != "alias" and url_key(item.article.canonical_url) == key:
+                for claim in self.claims.pop(key, []):  # archived from its own address
+                    self.aliases.setdefault(claim.fetched_url, claim.article.canonical_url)
+        elif isinstance(item, Claim):
+            if archive.archived_from(item.article.canonical_url) is not None:
+                self.aliases.setdefault(item.fetched_url, item.article.canonical_url)
+            else:
+                self.claims.setdefault(url_key(item.article.canonical_url), []).append(item)
         elif isinstance(item, FetchedPage):
             archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
         elif isinstance(item, CrawlError):
@@ -153,6 +177,7 @@ class StorePipeline:
         self.writer.close()
         if self.writer.failed_batches:
             self.counts["bbn/error_store_batch_lost"] += self.writer.failed_batches
+        self._settle_claims()
         try:
             self._apply_deferred()
         except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
@@ -172,6 +197,25 @@ class StorePipeline:
         finally:
             self.resources.close()
             self.archive = None
+
+    def _settle_claims(self) -> None:
+        """The crawl is over: a page whose claimed canonical has an article archived from it is
+        its alias; the others are archived under their own URLs, the refused claim recorded."""
+        why_not = getattr(self.crawler.spider, "not_articles", {})
+        for key in list(self.claims):
+            for claim in self.claims.pop(key, []):
+                canonical = claim.article.canonical_url
+                try:
+                    if self.archive.archived_from(canonical) is not None:
+                        self.aliases.setdefault(claim.fetched_url, canonical)
+                        continue
+                    reason = f"canonical {canonical} refused: {why_not.get(key, 'no article was archived from there')}"
+                    self._store(CrawlError(claim.fetched_url, "parse", reason))
+                    own = FetchedArticle(own_identity(claim.article, claim.fetched_url, reason),
+                                         claim.fetched_url, claim.fetched_at)
+                    self._store(invalid(own) or own)
+                except Exception as exc:  # noqa: BLE001 - one bad item must not end the others
+                    self._record_failure(claim.fetched_url, exc)
 
     def _apply_deferred(self) -> None:
         archive = self.archive

@@ -16,7 +16,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive import known_urls
 from crawler.bounds import FieldLimits, refused, site_of
-from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from crawler.identity import own_identity, refusal
+from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
 from model import normalize_url, url_key
@@ -52,6 +53,7 @@ class BbnSpider(scrapy.Spider):
         self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
+        self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.max_articles = 0
         self.sitemaps: Counter = Counter()  # site -> sitemaps requested
         self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
@@ -142,23 +144,33 @@ class BbnSpider(scrapy.Spider):
                     for result in self._follow(url):
                         yield result
         if article is None:
+            self._not_an_article(response, "not an article")
             if PERMALINK.search(urlsplit(response.url).path):
                 yield CrawlError(response.url, "parse", "page at an article address is not an article")
-            return
-        if (
-            url_key(article.canonical_url) != url_key(response.url)
-            and article.canonical_url in self.scope
-            and not response.meta.get("via_canonical")
-        ):
-            # A copy (AMP, alias): the article is archived from its canonical page, whichever
-            # of the two arrives first. A canonical that points on again is not chased further.
-            yield Alias(response.url, article.canonical_url)
-            for result in self._follow(article.canonical_url, via_canonical=True):
-                yield result
             return
         if self.field_limits:
             for reason in self.field_limits.apply(article):
                 yield CrawlError(response.url, "parse", reason)
+        claimed = article.canonical_url
+        if url_key(claimed) != url_key(response.url):
+            known = self.not_articles.get(url_key(claimed))
+            reason = refusal(claimed, response.url) or known and f"canonical {claimed} refused: {known}"
+            if reason:
+                # Identity is earned: the page keeps its own URL, the refused claim is an error row.
+                yield CrawlError(response.url, "parse", reason)
+                article = own_identity(article, response.url, reason)
+            else:
+                self._not_an_article(response, f"it names {claimed} as its canonical")
+            if not reason and claimed in self.scope:
+                # A copy (AMP, alias): the article is archived from its canonical page, fetched
+                # for it; the store pipeline makes this page an alias once that page is archived,
+                # or archives it under its own URL if no article is archived from there.
+                yield Claim(article, response.url, fetched_at)
+                for result in self._follow(claimed):
+                    yield result
+                return
+        elif article.missing_fields():
+            self._not_an_article(response, f"no {' and no '.join(article.missing_fields())}")
         yield FetchedArticle(article, response.url, fetched_at)
         self.articles += 1
         if self.max_articles and self.articles >= self.max_articles:
@@ -173,17 +185,25 @@ class BbnSpider(scrapy.Spider):
         elif failure.check(Refused):
             reason = str(failure.value)
         elif failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN:
+            self.not_articles[url_key(request.url)] = "forbidden by robots.txt"
             return
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         redirects = request.meta.get("redirect_urls")
+        for url in [*(redirects or []), request.url]:
+            self.not_articles[url_key(url)] = reason
         if redirects and not failure.check(Refused):
             reason += f" (at {request.url})"
         yield CrawlError(redirects[0] if redirects else request.url, "fetch", reason)
 
     # Helpers
 
-    def _follow(self, url: str, lastmod: str | None = None, via_canonical: bool = False):
+    def _not_an_article(self, response, reason: str) -> None:
+        """Remember that no article is archived from this page (nor the URLs redirected to it)."""
+        for url in [*response.meta.get("redirect_urls", []), response.url]:
+            self.not_articles.setdefault(url_key(url), reason)
+
+    def _follow(self, url: str, lastmod: str | None = None):
         """A request for a discovered URL, unless the archive already holds that article
         (and its sitemap lastmod is not newer). Tracking-decorated links become aliases."""
         if url not in self.scope:
@@ -201,10 +221,7 @@ class BbnSpider(scrapy.Spider):
                 yield Seen(known[0])
             return
         self.requested.add(key)
-        request = self._request(clean, self.parse_html_page)
-        if via_canonical:
-            request.meta["via_canonical"] = True
-        yield request
+        yield self._request(clean, self.parse_html_page)
 
     def _sitemap(self, url: str, depth: int):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one

@@ -9,7 +9,7 @@ from itertools import permutations
 
 import pytest
 
-from archive import Archive, KnownArticle, StoreResult
+from archive import Archive, IdentityRefused, KnownArticle, StoreResult
 from tests.helpers import BASE, make_article
 from model import Faq, Link, content_hash, url_key
 
@@ -297,12 +297,12 @@ def test_a_failure_rolls_back_the_whole_article(empty_archive, crawl_id):
     before = snapshot(empty_archive), empty_archive.counts()
     broken = make_article(headline="Changed", faqs=[Faq(None, "answer")], authors=["New Author"])
     with pytest.raises(sqlite3.IntegrityError):
-        empty_archive.store_article(broken, crawl_id=crawl_id, fetched_url=f"{BASE}/elsewhere")
+        empty_archive.store_article(broken, crawl_id=crawl_id, fetched_url=f"{URL}?utm_source=elsewhere")
     assert (snapshot(empty_archive), empty_archive.counts()) == before
     with pytest.raises(sqlite3.IntegrityError):
         empty_archive.store_article(replace(broken, url=f"{BASE}/news/new"), crawl_id=crawl_id)
     assert (snapshot(empty_archive), empty_archive.counts()) == before
-    assert empty_archive.known_article_id(f"{BASE}/elsewhere") is None
+    assert empty_archive.db.execute("SELECT count(*) FROM article_urls WHERE url LIKE '%elsewhere'").fetchone()[0] == 0
 
 
 def test_lookups_touch_and_aliases(empty_archive, crawl_id):
@@ -324,3 +324,31 @@ def test_lookups_touch_and_aliases(empty_archive, crawl_id):
     empty_archive.add_alias(f"{BASE}/go/12345", article_id)
     assert empty_archive.known_article_id(f"{BASE}/go/12345") == article_id
     assert empty_archive.counts()["article_urls"] == 2
+
+
+def test_a_page_claiming_an_archived_article_may_not_replace_it(empty_archive, crawl_id):
+    """Issue 12, item 1: only a page fetched from the article's canonical address (or from the
+    address its content came from) replaces its content; a claim is IdentityRefused."""
+    empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL)
+    before = snapshot(empty_archive), empty_archive.counts()
+    hostile = make_article(f"{BASE}/hostile", canonical_url=URL, headline="Hijacked")
+    with pytest.raises(IdentityRefused, match="archived from another address"):
+        empty_archive.store_article(hostile, crawl_id=crawl_id, fetched_url=f"{BASE}/hostile")
+    assert (snapshot(empty_archive), empty_archive.counts()) == before
+    assert empty_archive.store_article(make_article(headline="Corrected"), crawl_id=crawl_id,
+                                       fetched_url=URL).outcome == "updated"
+
+
+def test_a_claimed_canonical_is_not_known_until_fetched_from_there(empty_archive, crawl_id):
+    """An article stored from a page that claims another address (before identity was
+    earned, or outside the crawl's scope): the crawl must still fetch the genuine page, which
+    then replaces the claimant's content and becomes the stored version's URL."""
+    claimant = f"{BASE}/copy"
+    empty_archive.store_article(make_article(claimant, canonical_url=URL, headline="Claimed"), crawl_id=crawl_id,
+                                fetched_url=claimant)
+    assert url_key(URL) not in empty_archive.known_urls() and url_key(claimant) in empty_archive.known_urls()
+    assert empty_archive.archived_from(URL) is None
+    result = empty_archive.store_article(make_article(), crawl_id=crawl_id, fetched_url=URL)
+    assert result.outcome == "updated" and empty_archive.archived_from(URL) == result.article_id
+    assert empty_archive.db.table("articles").get(result.article_id)["url"] == URL
+    assert url_key(URL) in empty_archive.known_urls()

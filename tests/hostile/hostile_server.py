@@ -62,13 +62,14 @@ class HostileSite:
     """`with HostileSite() as site:` serves on 127.0.0.1 (a free port) until the block ends.
     `add_article(path)` serves an article there and links it from the home page; `routes`
     maps any other path to a function of the request handler, `prefixes` any path starting
-    with a key (a trap's endless paths); `seen` lists the requests."""
+    with a key (a trap's endless paths); `seen` lists the requests. `host` is any loopback
+    address (127.0.0.2 is another site than 127.0.0.1)."""
 
-    def __init__(self) -> None:
-        self._server = _Server(("127.0.0.1", 0), Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._server = _Server((host, 0), Handler)
         self._server.site = self
         self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/"
+        self.base_url = f"http://{host}:{self.port}/"
         self.links: list[str] = []  # paths the home page and the sitemap list
         self.home_headers: dict = {}
         self.discovery_delay = 0.0  # seconds the home page, sitemap and feed take to answer
@@ -88,9 +89,11 @@ class HostileSite:
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
-    def add_article(self, path: str, headline: str | None = None, headers: dict | None = None) -> None:
-        """An ordinary article at `path` (`/YYYY/MM/DD/slug/`), linked from the home page."""
-        page = article_html(self.url(path), headline or f"The story at {path}")
+    def add_article(self, path: str, headline: str | None = None, headers: dict | None = None,
+                    canonical: str | None = None) -> None:
+        """An ordinary article at `path` (`/YYYY/MM/DD/slug/`), linked from the home page; its
+        rel=canonical is its own URL unless `canonical` says otherwise."""
+        page = article_html(canonical or self.url(path), headline or f"The story at {path}")
         self.routes[path] = lambda h: time.sleep(self.article_delay) or h.send(200, page, headers=headers)
         self.link(path)
 
