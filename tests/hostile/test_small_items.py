@@ -40,3 +40,30 @@ def test_the_wal_a_long_reader_let_grow_is_truncated_at_the_end_of_the_crawl(tmp
     assert wal == 0, wal
     assert len(rows(db, "SELECT url FROM articles")) == len(ARTICLES)
     assert rows(db, "SELECT count(*) AS n FROM errors") == [{"n": 0}]
+
+
+def test_every_fetch_error_has_a_reason(tmp_path):
+    """A body cut short of its Content-Length (ResponseDataLossError, which has no message of
+    its own) and one over DOWNLOAD_MAXSIZE (DownloadCancelledError)."""
+    def cut_short(handler):
+        handler.close_connection = True
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n<html>partial")
+
+    db = tmp_path / "archive.db"
+    with HostileSite() as site:
+        site.add_article(ARTICLES[0])
+        site.link("/2024/08/02/cut-short/")
+        site.routes["/2024/08/02/cut-short/"] = cut_short
+        site.link("/2024/08/03/too-big/")
+        site.routes["/2024/08/03/too-big/"] = lambda h: h.send(200, b"<html>" + b"x" * 200_000)
+        result = crawl(db, [site.base_url], "-s", "DOWNLOAD_MAXSIZE=100000", "-s", "RETRY_TIMES=0", timeout=60)
+        assert_clean(result)
+        errors = {e["url"]: e["reason"] for e in rows(db, "SELECT url, reason FROM errors WHERE stage = 'fetch'")}
+        assert errors == {
+            site.url("/2024/08/02/cut-short/"):
+                "ResponseDataLossError: the connection closed before the body's Content-Length arrived",
+            site.url("/2024/08/03/too-big/"):
+                "DownloadCancelledError: Expected to receive 200006 bytes which is larger than download max size"
+                f" (100000) in request <GET {site.url('/2024/08/03/too-big/')}>.",
+        }
+        assert [a["url"] for a in rows(db, "SELECT url FROM articles")] == [site.url(ARTICLES[0])]
