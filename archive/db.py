@@ -182,6 +182,13 @@ class Archive(ReadAPI):
                 "stats": _json(stats),
             })
 
+    def truncate_wal(self) -> bool:
+        """Checkpoint the write-ahead log into the database and truncate it to zero bytes
+        (a reader that held a transaction during a crawl leaves it grown); False when a reader
+        still holds it after busy_timeout."""
+        busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     def record_page(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None,
         body: bytes, fetched_at: datetime | str | None = None,

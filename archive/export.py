@@ -63,13 +63,25 @@ def write_jsonl(records: Iterable[dict], out: IO[str], fields: list[str]) -> int
 
 
 def write_csv(records: Iterable[dict], out: IO[str], fields: list[str]) -> int:
-    """CSV with a header row; returns the number written. Open `out` with newline=""."""
+    """CSV with a header row; returns the number written. Open `out` with newline="".
+    A text cell that a spreadsheet would read as a formula is neutralised (`spreadsheet_safe`)."""
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     n = 0
     for n, record in enumerate(records, 1):
-        writer.writerow(record)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in record.items()})
     return n
+
+
+def spreadsheet_safe(value):
+    """A text cell starting with = + - @ (or tab or carriage return) prefixed with a single
+    quote, which spreadsheets read as "text, not a formula" (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 FORMATS = {"jsonl": write_jsonl, "csv": write_csv}

@@ -194,6 +194,8 @@ class StorePipeline:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
             stats["seconds"] = round(time.monotonic() - self.started, 2)
             self.archive.finish_crawl(self.crawl_id, reason, stats)
+            if not self.archive.truncate_wal():
+                logger.warning("the archive's write-ahead log is not truncated: a reader holds it")
         finally:
             self.resources.close()
             self.archive = None

@@ -61,19 +61,21 @@ class Block:
 
 def strip_chrome(content: etree._Element) -> None:
     """Drop ads, share buttons, meta lines, related posts and the like from the content (not
-    the <button> that holds an accordion's question)."""
+    the <button> that holds an accordion's question). Linear in the content's size: the text
+    after each dropped element is gathered and set once per receiving node."""
+    tails = _Tails()
     for el in [el for el in content.iterdescendants(etree.Element) if CHROME(el)]:
         if el.tag == "button" and any(IS_FAQ_WIDGET(a) for a in el.iterancestors(etree.Element)):
             continue
         if el.tag in VOID_TAGS:
             _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
-        drop(el)
+        tails.drop(el)
+    tails.flush()
 
 
 def _hoist_children(el: etree._Element) -> None:
     """Move an element's children (and its text) out, just after it."""
-    parent = el.getparent()
-    if parent is None:
+    if el.getparent() is None:
         return
     children, text, tail = list(el), el.text or "", el.tail or ""
     el.text = None
@@ -82,23 +84,42 @@ def _hoist_children(el: etree._Element) -> None:
         el.tail = text
     else:
         el.tail = text + tail
-    position = parent.index(el)
     for child in reversed(children):
-        parent.insert(position + 1, child)
+        el.addnext(child)  # after el and its tail; the child's tail moves with it
 
 
 def drop(el: etree._Element) -> None:
     """Remove an element and its subtree, keeping the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
+    tails = _Tails()
+    tails.drop(el)
+    tails.flush()
+
+
+class _Tails:
+    """Removes elements and keeps the text after each: appended to the previous sibling's tail
+    (or the parent's text), gathered in lists and joined once by `flush`, not concatenated at
+    each removal (quadratic when thousands of siblings are dropped)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple, list[str]] = {}  # (element, "tail" or "text") -> its text, then the tails
+
+    def drop(self, el: etree._Element) -> None:
+        parent = el.getparent()
+        if parent is None:
+            return
+        if el.tail:
+            previous = el.getprevious()
+            key = (previous, "tail") if previous is not None else (parent, "text")
+            parts = self._pending.get(key)
+            if parts is None:
+                parts = self._pending[key] = [getattr(key[0], key[1]) or ""]
+            parts.append(el.tail)
+        parent.remove(el)
+
+    def flush(self) -> None:
+        for (node, attribute), parts in self._pending.items():
+            setattr(node, attribute, "".join(parts))
+        self._pending.clear()
 
 
 def iter_blocks(content: etree._Element) -> list[Block]:

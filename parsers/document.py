@@ -109,4 +109,13 @@ def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
         return None, warnings
     if root is None or root.find("body") is None:
         return None, warnings
+    warnings += _limits_hit(_UTF8_PARSER if utf8 else PARSER)
     return root, warnings
+
+
+def _limits_hit(parser: etree.HTMLParser) -> list[str]:
+    """Warnings for the parse's resource limits hit: markup nested deeper than libxml2's 2,048
+    levels ends the tree there, and the rest of the page is not read."""
+    return [f"document truncated at the HTML parser's limit ({e.message.split(',')[0]}); the rest of the page was not read"
+            for e in parser.error_log
+            if e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT]

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from lxml import etree
 
-from parsers.text import element_text
+from parsers.text import element_text, strip_controls
 
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
@@ -108,7 +108,7 @@ def ld_text(value) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("url") or value.get("@id")
     # Yoast and others write HTML-escaped text into JSON-LD ("Business &amp; Economy").
-    return html.unescape(value).strip() if isinstance(value, str) and value.strip() else None
+    return strip_controls(html.unescape(value)).strip() if isinstance(value, str) and value.strip() else None
 
 
 def ld_names(value) -> list[str]:

@@ -1,6 +1,8 @@
 """Text cleaning: whitespace, entities, paragraphs, the text of an element."""
 from __future__ import annotations
 
+import re
+
 import nh3
 
 from lxml import etree
@@ -11,16 +13,29 @@ BYLINE_PREFIX = compile_words(r"^\s*{prefix}(?:\s*:\s*|\s+|$)", prefix="byline")
 # A credit that is not the author's ("…, Photos: Name") ends the byline.
 _CREDIT = compile_words(r"[\s,;|/·•–—-]*(?<!\w){credit}.*$", credit="credit")
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+# Removed from text: C0 and C1 controls (terminal escape sequences start with them) and the
+# bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a
+# terminal or a spreadsheet shows. Newline and tab are whitespace, collapsed like the rest.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str | None) -> str:
     """Whitespace collapsed to single spaces and trimmed; entities are already decoded by lxml.
-    Whitespace is what str.isspace() says (as for `\\s`), plus zero-width and BOM spaces."""
+    Whitespace is what str.isspace() says (as for `\\s`), plus zero-width and BOM spaces;
+    control characters and bidi overrides are removed (`_CONTROLS`)."""
     if not text:
         return ""
     if "\u200b" in text or "\ufeff" in text:
         text = text.replace("\u200b", " ").replace("\ufeff", " ")
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    if not text.isprintable():  # rare: a control, a bidi mark, a soft hyphen...
+        text = " ".join(_CONTROLS.sub("", text).split())
+    return text
+
+
+def strip_controls(text: str) -> str:
+    """`text` without the control characters and bidi overrides of `_CONTROLS`."""
+    return _CONTROLS.sub("", text)
 
 
 def element_text(el: etree._Element) -> str:
@@ -87,7 +102,7 @@ def sanitize_html(html: str, base: str) -> str:
     """HTML reduced to text markup with nh3: no script, style, iframe, event handlers,
     styles or javascript: URLs; links keep only http(s) and mailto targets, made absolute."""
     return nh3.clean(
-        html,
+        strip_controls(html),
         tags=set(SAFE_TAGS),
         clean_content_tags={"script", "style", "noscript", "template", "iframe", "object", "svg", "math"},
         attributes={"a": {"href", "title"}, "abbr": {"title"}},

@@ -33,6 +33,11 @@ NOT_A_PAGE = re.compile(r"\.(?:%s)$" % "|".join(map(re.escape, IGNORED_EXTENSION
 PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest: not a failure
+# What a failure that comes without a message means (the reason is never blank).
+SILENT_FAILURES = {
+    "ResponseDataLossError": "the connection closed before the body's Content-Length arrived",
+    "DownloadCancelledError": "the download was cancelled",
+}
 
 
 class BbnSpider(scrapy.Spider):
@@ -188,7 +193,9 @@ class BbnSpider(scrapy.Spider):
             self.not_articles[url_key(request.url)] = "forbidden by robots.txt"
             return
         else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            name = failure.type.__name__
+            message = failure.getErrorMessage().strip() or SILENT_FAILURES.get(name, "no message")
+            reason = f"{name}: {message}"
         redirects = request.meta.get("redirect_urls")
         for url in [*(redirects or []), request.url]:
             self.not_articles[url_key(url)] = reason
