@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -30,13 +31,16 @@ def db_option():
 
 def clear_errors(fn):
     """Typed archive errors (a missing archive file among them: `NotFound`) end the command
-    with one line on stderr and exit status 1."""
+    with one line on stderr and exit status 1; so does an SQLite error met after the archive
+    was opened (a file damaged past its first pages, a disk that fills up)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
     return wrapper
 
 

@@ -21,3 +21,15 @@ class BadQuery(ArchiveError):
 class NotFound(ArchiveError):
     """No archive file at that path (opening one never creates it unless asked), or no
     archived article with that id or URL."""
+
+
+class ReadOnlyArchive(ArchiveError):
+    """The archive file or its folder cannot be written: it can be read, not crawled into."""
+
+
+class DamagedArchive(ArchiveError):
+    """The file is a damaged SQLite database: truncated, or malformed inside."""
+
+
+class NewerArchive(ArchiveError):
+    """The archive was written by a newer bbn-archive: its schema has migrations this one lacks."""
