@@ -96,7 +96,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
             check_free(jobdir)
         except JobDirBusy as exc:
             raise click.ClickException(str(exc)) from None
-    run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh)
+    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh))
     _print_summary(db)
 
 
@@ -123,7 +123,7 @@ def demo(db, port):
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
-        run_crawl([site.base_url], db, LOCAL_SETTINGS)
+        _check_outcome(run_crawl([site.base_url], db, LOCAL_SETTINGS))
     _print_summary(db)
 
 
@@ -324,6 +324,14 @@ def verify(db):
 def _check_not_locked(db: str) -> None:
     with Archive(db, create=True) as archive, archive.crawl_lock():
         pass
+
+
+def _check_outcome(stats: dict) -> None:
+    """A crawl that never started, or that the archive stopped, fails in one line."""
+    if "bbn/crawl_id" not in stats:
+        raise click.ClickException("the crawl did not start: see the log above")
+    if stats.get("bbn/store_failure"):
+        raise click.ClickException(f"crawl {stats['bbn/crawl_id']}: {stats['bbn/store_failure']}")
 
 
 def _print_summary(db: str) -> None:

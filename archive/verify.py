@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from model import Article, Faq, content_hash
 
 from .db import connect
-from .errors import NotFound
+from .errors import ArchiveError, NewerArchive, NotFound
+from .schema import check_archive
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
@@ -40,6 +43,7 @@ def verify_archive(path: str | Path) -> list[Check]:
     conn, read_only = connect(path)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
+        _refuse_newer(conn)
         checks = [_run(name, fn, conn) for name, fn in (
             ("integrity", _integrity),
             ("foreign keys", _foreign_keys),
@@ -49,6 +53,17 @@ def verify_archive(path: str | Path) -> list[Check]:
         return [*checks, _run("content hashes", _content_hashes, conn)]
     finally:
         conn.close()
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> None:
+    """`NewerArchive` for an archive of a newer schema, whose checks this version does not know;
+    any other trouble opening it is for the checks to report."""
+    try:
+        check_archive(Database(conn))
+    except NewerArchive:
+        raise
+    except (ArchiveError, sqlite3.Error):
+        pass
 
 
 @contextlib.contextmanager

@@ -3,12 +3,15 @@ validate -> deduplicate -> store; every SQL statement lives in `archive`."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import Counter
 from contextlib import ExitStack
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import reactor
 
 from archive import Archive
 from crawler.items import Alias, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
@@ -83,6 +86,7 @@ class StorePipeline:
         self.seen: set[int] = set()
         self.lastmods: dict[str, str] = {}
         self.started = 0.0
+        self.failure: str | None = None  # why the crawl had to stop: a batch could not commit
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -98,7 +102,7 @@ class StorePipeline:
         self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
         self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
         self.started = time.monotonic()
-        self.writer = ArchiveWriter(self.archive)
+        self.writer = ArchiveWriter(self.archive, on_lost=self._batch_lost)
         self.writer.start()
         self.resources.callback(self.writer.close)
 
@@ -119,6 +123,25 @@ class StorePipeline:
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
             url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
             self._record_failure(url, exc)
+
+    def _batch_lost(self, writes: int, exc: Exception) -> None:
+        """On the writer thread: a batch could not commit (disk full, file made read-only).
+        Count it, record it if the archive still takes a row, and stop the crawl: what was
+        committed before stays, and `bbn/store_failure` tells the CLI to fail."""
+        self.counts["bbn/error_store_batch_lost"] += 1
+        self.counts["bbn/error_store_writes_lost"] += writes
+        reason = f"could not commit {writes} archive writes ({type(exc).__name__}: {exc})"
+        self.failure = self.failure or f"{reason}; the crawl stopped, what was committed before is intact"
+        try:
+            self.archive.record_error(self.crawl_id, None, "store", reason)
+        except Exception as again:  # noqa: BLE001 - the archive takes nothing more: the log and the CLI say it
+            logger.error("could not record the lost batch either: %s", again)
+        reactor.callFromThread(self._stop_crawl)
+
+    def _stop_crawl(self) -> None:
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
 
     def _record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)
@@ -151,8 +174,6 @@ class StorePipeline:
         if self.archive is None:
             return
         self.writer.close()
-        if self.writer.failed_batches:
-            self.counts["bbn/error_store_batch_lost"] += self.writer.failed_batches
         try:
             self._apply_deferred()
         except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
@@ -169,7 +190,12 @@ class StorePipeline:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
             stats["seconds"] = round(time.monotonic() - self.started, 2)
             self.archive.finish_crawl(self.crawl_id, reason, stats)
+        except sqlite3.Error as exc:
+            logger.error("could not close crawl %s in the archive: %s", self.crawl_id, exc)
+            self.failure = self.failure or f"could not close crawl {self.crawl_id} in the archive ({exc})"
         finally:
+            if self.failure:
+                self.crawler.stats.set_value("bbn/store_failure", self.failure)
             self.resources.close()
             self.archive = None
 
