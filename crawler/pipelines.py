@@ -20,6 +20,8 @@ from model import url_key
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
+# SQLite errors that say the archive takes no more writes, rather than that one item is bad.
+STORAGE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_NOTADB")
 
 
 class CrawlerPipeline:
@@ -118,25 +120,36 @@ class StorePipeline:
 
     def _store_or_record(self, item) -> None:
         """On the writer thread: store the item, or record why it could not be stored."""
+        url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
         try:
             self._store(item)
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorname", "").startswith(STORAGE_FAILURES):
+                self._storage_failed(f"could not store {url}", exc, url=url)
+            else:
+                self._record_failure(url, exc)
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
-            url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
             self._record_failure(url, exc)
 
     def _batch_lost(self, writes: int, exc: Exception) -> None:
-        """On the writer thread: a batch could not commit (disk full, file made read-only).
-        Count it, record it if the archive still takes a row, and stop the crawl: what was
-        committed before stays, and `bbn/store_failure` tells the CLI to fail."""
+        """On the writer thread: a batch of `writes` could not commit."""
         self.counts["bbn/error_store_batch_lost"] += 1
+        self._storage_failed(f"could not commit {writes} archive writes", exc, writes)
+
+    def _storage_failed(self, what: str, exc: Exception, writes: int = 1, url: str | None = None) -> None:
+        """On the writer thread: the archive cannot take writes (disk full, file made read-only,
+        I/O error). Count the lost writes, record the failure if the archive still takes a row,
+        and stop the crawl: what was committed stays, and `bbn/store_failure` makes the CLI fail."""
         self.counts["bbn/error_store_writes_lost"] += writes
-        reason = f"could not commit {writes} archive writes ({type(exc).__name__}: {exc})"
-        self.failure = self.failure or f"{reason}; the crawl stopped, what was committed before is intact"
+        reason = f"{what} ({type(exc).__name__}: {exc})"
+        logger.error("%s", reason)
+        if self.failure is None:
+            self.failure = f"{reason}; the crawl stopped, what was committed before is intact"
+            reactor.callFromThread(self._stop_crawl)
         try:
-            self.archive.record_error(self.crawl_id, None, "store", reason)
-        except Exception as again:  # noqa: BLE001 - the archive takes nothing more: the log and the CLI say it
-            logger.error("could not record the lost batch either: %s", again)
-        reactor.callFromThread(self._stop_crawl)
+            self.archive.record_error(self.crawl_id, url, "store", reason)
+        except sqlite3.Error:
+            pass  # the archive takes nothing more: the log and the CLI say it
 
     def _stop_crawl(self) -> None:
         engine = self.crawler.engine

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,7 @@ def archived(site, tmp_path_factory) -> Path:
     """An archive of the site, crawled once and closed (no -wal or -shm left)."""
     db = tmp_path_factory.mktemp("archived") / "archive.db"
     assert_clean(crawl(db, [site.base_url], timeout=90))
-    assert sorted(p.name for p in db.parent.iterdir()) == ["archive.db"]
+    assert not list(db.parent.glob("*-wal")) + list(db.parent.glob("*-shm"))
     return db
 
 
@@ -149,35 +150,37 @@ def test_a_full_disk_stops_the_crawl_with_the_committed_part_intact(archived, tm
 
 # Item 8: read-only, truncated and newer-schema archives
 
-@pytest.fixture(params=["immutable file", "read-only mount"])
-def read_only(request, archived, tmp_path):
-    """A copy of the archive that cannot be written: an immutable file (chattr +i), or a
-    folder mounted read-only (without root: mode 0444 / 0555)."""
-    folder = tmp_path / "ro"
-    db = copy_of(archived, folder)
-    root = os.geteuid() == 0
-    if request.param == "immutable file":
-        if root:
-            mount_ok = subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode == 0
-            if not mount_ok:
-                pytest.skip("chattr +i is not supported here")
-        else:
-            db.chmod(0o444)
-        yield db
-        if root:
-            subprocess.run(["chattr", "-i", str(db)], check=True)
+@contextmanager
+def made_read_only(db: Path, kind: str):
+    """`db` cannot be written in the block: an immutable file (chattr +i), or its folder
+    mounted read-only; without root, mode 0444 (and 0555 for the folder)."""
+    root, folder = os.geteuid() == 0, db.parent
+    if kind == "immutable file":
+        if root and subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not supported here")
+        undo = ["chattr", "-i", str(db)]
     else:
         if root:
             mount("--bind", str(folder), str(folder))
             subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
         else:
-            db.chmod(0o444)
             folder.chmod(0o555)
+        undo = ["umount", str(folder)]
+    if not root:
+        db.chmod(0o444)
+    try:
         yield db
+    finally:
         if root:
-            subprocess.run(["umount", str(folder)], check=True)
+            subprocess.run(undo, check=True)
         else:
             folder.chmod(0o755)
+
+
+@pytest.fixture(params=["immutable file", "read-only mount"])
+def read_only(request, archived, tmp_path):
+    with made_read_only(copy_of(archived, tmp_path / "ro"), request.param) as db:
+        yield db
 
 
 def test_a_read_only_archive_is_read_by_every_command_and_crawled_by_none(read_only, site, tmp_path):
@@ -201,12 +204,8 @@ def test_verify_of_a_read_only_archive_still_finds_what_is_wrong(archived, tmp_p
     conn.execute("DELETE FROM articles_fts WHERE rowid = 2")  # not through the triggers: index out of step
     conn.commit()
     conn.close()
-    db.chmod(0o444)
-    db.parent.chmod(0o555)
-    try:
+    with made_read_only(db, "read-only mount"):
         result = cli("verify", db)
-    finally:
-        db.parent.chmod(0o755)
     assert result.returncode == 1, result.stdout
     assert "FAIL content hashes" in result.stdout and "FAIL search index articles_fts" in result.stdout
     assert "ok   integrity" in result.stdout and "ok   search index faqs_fts" in result.stdout
