@@ -132,7 +132,7 @@ def test_a_full_disk_stops_the_crawl_with_the_committed_part_intact(archived, tm
         assert result.returncode == 1, (result.stdout, result.stderr)
         assert "Traceback" not in result.stderr and "Unhandled" not in result.stderr, result.stderr
         line = result.stderr.strip().splitlines()[-1]  # the log's warnings come before it
-        for words in ("Error: crawl 2:", "could not commit", "disk is full", "is intact"):
+        for words in ("Error: crawl 2: could not", "disk is full", "the crawl stopped", "is intact"):
             assert words in line, line
         assert "finished in" not in result.stdout, result.stdout
         stored = rows(db, "SELECT url FROM articles WHERE url LIKE ?", [big.url("/2024/03/%")])
@@ -142,7 +142,7 @@ def test_a_full_disk_stops_the_crawl_with_the_committed_part_intact(archived, tm
         crawl_row = rows(db, "SELECT status, stats FROM crawls WHERE id = 2")[0]
         assert crawl_row["status"] == "store_failed"
         stats = json.loads(crawl_row["stats"])
-        assert stats["bbn/error_store_batch_lost"] >= 1 and stats["bbn/error_store_writes_lost"] >= 1
+        assert stats["bbn/error_store_writes_lost"] >= 1  # a write in a batch, or a batch's COMMIT
         assert stats["finish_reason"] == "store_failed"
     finally:
         subprocess.run(["umount", str(folder)], check=True)
