@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -30,13 +31,16 @@ def db_option():
 
 def clear_errors(fn):
     """Typed archive errors (a missing archive file among them: `NotFound`) end the command
-    with one line on stderr and exit status 1."""
+    with one line on stderr and exit status 1; so does an SQLite error met after the archive
+    was opened (a file damaged past its first pages, a disk that fills up)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
     return wrapper
 
 
@@ -92,7 +96,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
             check_free(jobdir)
         except JobDirBusy as exc:
             raise click.ClickException(str(exc)) from None
-    run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh)
+    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh))
     _print_summary(db)
 
 
@@ -119,7 +123,7 @@ def demo(db, port):
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
-        run_crawl([site.base_url], db, LOCAL_SETTINGS)
+        _check_outcome(run_crawl([site.base_url], db, LOCAL_SETTINGS))
     _print_summary(db)
 
 
@@ -320,6 +324,14 @@ def verify(db):
 def _check_not_locked(db: str) -> None:
     with Archive(db, create=True) as archive, archive.crawl_lock():
         pass
+
+
+def _check_outcome(stats: dict) -> None:
+    """A crawl that never started, or that the archive stopped, fails in one line."""
+    if "bbn/crawl_id" not in stats:
+        raise click.ClickException("the crawl did not start: see the log above")
+    if stats.get("bbn/store_failure"):
+        raise click.ClickException(f"crawl {stats['bbn/crawl_id']}: {stats['bbn/store_failure']}")
 
 
 def _print_summary(db: str) -> None:

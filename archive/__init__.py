@@ -2,11 +2,15 @@
 from .columns import to_iso
 from .db import Archive, KnownArticle, StoreResult, known_urls
 from .schema import STAGES
-from .errors import ArchiveError, ArchiveLocked, BadQuery, IdentityRefused, NotAnArchive, NotFound
+from .errors import (
+    ArchiveError, ArchiveLocked, BadQuery, DamagedArchive, IdentityRefused, NewerArchive, NotAnArchive, NotFound,
+    ReadOnlyArchive,
+)
 from .query import ArchiveStats, ArticleDetail, CrawlInfo, SearchResult, VersionInfo
 
 __all__ = [
     "STAGES", "Archive", "ArchiveError", "ArchiveLocked", "ArchiveStats", "ArticleDetail", "BadQuery",
-    "CrawlInfo", "IdentityRefused", "KnownArticle", "NotAnArchive", "NotFound", "SearchResult", "StoreResult", "VersionInfo",
+    "CrawlInfo", "DamagedArchive", "IdentityRefused", "KnownArticle", "NewerArchive", "NotAnArchive", "NotFound",
+    "ReadOnlyArchive", "SearchResult", "StoreResult", "VersionInfo",
     "known_urls", "to_iso",
 ]

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from model import Article, content_hash, url_key
 
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
-from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound
+from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
 
@@ -75,25 +76,21 @@ class Archive(ReadAPI):
         if owned and not create and str(path) != ":memory:" and not Path(path).exists():
             raise NotFound(f"{path} does not exist")
         self.columns: ArticleColumns = article_columns(self.model)
+        self.read_only: str | None = None  # why the archive cannot be written, if it cannot
+        self._lock_fd: int | None = None
         if owned:
-            try:
-                path = sqlite3.connect(str(path), check_same_thread=check_same_thread)
-            except sqlite3.OperationalError as exc:  # a folder that does not exist, no permission
-                raise ArchiveError(f"cannot open {path}: {exc}") from None
+            path, self.read_only = connect(path, check_same_thread)
         self.db: Database = path if isinstance(path, Database) else Database(path)
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA foreign_keys = ON")
             check_archive(self.db)
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            if MIGRATIONS.pending(self.db):
-                with self.transaction():
-                    MIGRATIONS.apply(self.db)
-            changes = model_changes(self.db, self.columns)
-            if changes:
-                with self.transaction():
-                    follow_model(self.db, self.columns, changes)
+            if self.read_only:
+                if MIGRATIONS.pending(self.db) or model_changes(self.db, self.columns):
+                    raise ReadOnlyArchive(f"{db_path(self.db)} is read-only ({self.read_only}) and needs an upgrade"
+                                          " to this bbn-archive's schema: open it once where it can be written")
+            else:
+                self._open_for_writing()
         except BaseException:
             if owned:
                 self.db.close()
@@ -106,8 +103,24 @@ class Archive(ReadAPI):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _open_for_writing(self) -> None:
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        if MIGRATIONS.pending(self.db):
+            with self.transaction():
+                MIGRATIONS.apply(self.db)
+        changes = model_changes(self.db, self.columns)
+        if changes:
+            with self.transaction():
+                follow_model(self.db, self.columns, changes)
+
     def close(self) -> None:
+        """Close the connection, then the crawl lock's descriptor: closing any descriptor of
+        the file drops the POSIX locks SQLite holds on it in this process, so it must go last."""
         self.db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -128,30 +141,28 @@ class Archive(ReadAPI):
 
     @contextmanager
     def crawl_lock(self) -> Iterator[None]:
-        """Hold the exclusive lock file `<db>.lock` for a crawl; `ArchiveLocked` if another
-        holder has it. A no-op for an in-memory database."""
+        """Hold the crawl lock: an exclusive flock on the database file itself, so that it is
+        one lock whatever name (hard link, symlink, relative path) the file is opened by.
+        `ArchiveLocked` if another holder has it, `ReadOnlyArchive` if the archive cannot be
+        written. A no-op for an in-memory database. The descriptor stays open until `close`."""
         if self.path is None:
             yield
             return
-        lock_path = f"{self.path}.lock"
-        with open(lock_path, "a+") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.seek(0)
-                holder = lock.read().strip()
-                raise ArchiveLocked(
-                    f"{self.path} is being crawled by another process"
-                    f"{f' (pid {holder})' if holder else ''}; lock file {lock_path}"
-                ) from None
-            try:
-                lock.truncate(0)
-                lock.write(str(os.getpid()))
-                lock.flush()
-                yield
-            finally:
-                lock.truncate(0)
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        if self.read_only:
+            raise ReadOnlyArchive(f"{self.path} is read-only ({self.read_only}): it can be read, not crawled into")
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(os.fstat(self._lock_fd))
+            raise ArchiveLocked(
+                f"{self.path} is being crawled by another process{f' (pid {holder})' if holder else ''}"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     # Crawls, pages and errors
 
@@ -476,6 +487,52 @@ class Archive(ReadAPI):
             "faqs": _json([{"question": q, "answer": a} for q, a in faqs]),
             "links": _json([{"kind": k, "text": t, "url": u} for k, t, u in links]),
         })
+
+
+def connect(path: str | Path, check_same_thread: bool = True) -> tuple[sqlite3.Connection, str | None]:
+    """A connection to the archive file at `path`, and why it is read-only (None: it is not).
+    A file or folder that cannot be written is opened with mode=ro, or immutable=1 where
+    SQLite cannot read its WAL index either (a read-only folder without the -shm file)."""
+    read_only = None if str(path) == ":memory:" else _read_only(Path(path))
+    try:
+        if read_only is None:
+            return sqlite3.connect(str(path), check_same_thread=check_same_thread), None
+        uri = f"file:{quote(str(Path(path).resolve()))}"
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master")
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorname != "SQLITE_CANTOPEN":
+                return conn, read_only  # not a database, damaged: the caller's checks say which
+            conn.close()
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
+        return conn, read_only
+    except sqlite3.OperationalError as exc:  # a folder that does not exist, no permission
+        raise ArchiveError(f"cannot open {path}: {exc}") from None
+
+
+def _read_only(path: Path) -> str | None:
+    """Why the archive at `path` cannot be written (its file, or its folder, where SQLite
+    keeps the WAL), None if it can. access() knows read-only mounts and immutable files."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file cannot be written"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder cannot be written"
+    return None
+
+
+def _lock_holder(stat: os.stat_result) -> int | None:
+    """The pid holding an flock on the file of `stat`, from /proc/locks (Linux); None if unknown."""
+    device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        with open("/proc/locks") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device:
+                    return int(fields[4])
+    except OSError:
+        pass
+    return None
 
 
 def known_urls(path: str | Path) -> dict[str, KnownArticle]:

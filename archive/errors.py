@@ -26,3 +26,15 @@ class NotFound(ArchiveError):
 class IdentityRefused(ArchiveError):
     """A page claims the identity of an archived article without having been fetched from that
     article's canonical address (or the address its content came from): it may not replace it."""
+
+
+class ReadOnlyArchive(ArchiveError):
+    """The archive file or its folder cannot be written: it can be read, not crawled into."""
+
+
+class DamagedArchive(ArchiveError):
+    """The file is a damaged SQLite database: truncated, or malformed inside."""
+
+
+class NewerArchive(ArchiveError):
+    """The archive was written by a newer bbn-archive: its schema has migrations this one lacks."""

@@ -6,12 +6,13 @@ applied one: sqlite-utils records applied names in `_sqlite_migrations`.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .columns import ArticleColumns, article_columns
-from .errors import NotAnArchive
+from .errors import DamagedArchive, NewerArchive, NotAnArchive
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
@@ -255,17 +256,51 @@ def follow_model(db: Database, columns: ArticleColumns, changes: list[str]) -> N
 
 
 def check_archive(db: Database) -> None:
-    """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive."""
+    """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive, `DamagedArchive` if
+    its file is shorter than its header says or SQLite finds it malformed, `NewerArchive` if a
+    newer bbn-archive migrated it."""
+    _check_length(db)
     try:
         tables = set(db.table_names())
+        applied = [m.name for m in MIGRATIONS.applied(db)] if tables else []
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorname == "SQLITE_NOTADB":
             raise NotAnArchive(f"{_name(db)} is not a SQLite database") from exc
+        if exc.sqlite_errorname == "SQLITE_CORRUPT":
+            raise DamagedArchive(f"{_name(db)} is damaged: {exc}") from exc
         raise
     if not tables:
         return
-    if not MIGRATIONS.applied(db):
+    if not applied:
         raise NotAnArchive(f"{_name(db)} is a SQLite database but not a bbn-archive (no migrations recorded)")
+    unknown = [name for name in applied if name not in known_migrations()]
+    if unknown:
+        raise NewerArchive(f"{_name(db)} was written by a newer bbn-archive (schema {', '.join(unknown)}):"
+                           " upgrade bbn-archive to open it")
+
+
+def known_migrations() -> list[str]:
+    """The names of this version's migrations, in order."""
+    return [m.name for m in MIGRATIONS.pending(Database(memory=True))]
+
+
+def _check_length(db: Database) -> None:
+    """`DamagedArchive` if the file is shorter than the page count in its header (bytes 28-31,
+    valid when bytes 92-95 repeat the change counter at 24-27): a truncated copy or download.
+    The pages a WAL adds are not in the file until a checkpoint, nor in that count."""
+    path = db_path(db)
+    if path is None or not Path(path).is_file():
+        return
+    with open(path, "rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return  # empty (a new archive), or not SQLite at all: check_archive says which
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    size = Path(path).stat().st_size
+    if header[24:28] == header[92:96] and size < pages * page_size:
+        raise DamagedArchive(f"{path} is truncated: {size} bytes of the {pages * page_size} its header declares")
 
 
 def _name(db: Database) -> str:

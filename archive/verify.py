@@ -1,15 +1,22 @@
 """`bbn-archive verify`: whether an archive is intact. SQLite's integrity and foreign-key
 checks, the full-text indexes against their tables, and each article's content hash against
-its headline, body and FAQs. Reads only; never migrates or repairs."""
+its headline, body and FAQs. Reads only; never migrates or repairs (a read-only archive's FTS check runs on a temporary copy)."""
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from model import Article, Faq, content_hash
 
-from .errors import NotFound
+from .db import connect
+from .errors import ArchiveError, NewerArchive, NotFound
+from .schema import check_archive
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
@@ -33,17 +40,48 @@ def verify_archive(path: str | Path) -> list[Check]:
     `NotFound` when there is no file at `path`."""
     if not Path(path).is_file():
         raise NotFound(f"{path} does not exist")
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=rw", uri=True)
+    conn, read_only = connect(path)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
-        return [_run(name, fn, conn) for name, fn in (
+        _refuse_newer(conn)
+        checks = [_run(name, fn, conn) for name, fn in (
             ("integrity", _integrity),
             ("foreign keys", _foreign_keys),
-            *((f"search index {fts}", _fts_check(fts, table)) for fts, table in FTS_INDEXES),
-            ("content hashes", _content_hashes),
         )]
+        with _writable_copy(conn) if read_only else contextlib.nullcontext(conn) as writable:
+            checks += [_run(f"search index {fts}", _fts_check(fts, table, writable), conn) for fts, table in FTS_INDEXES]
+        return [*checks, _run("content hashes", _content_hashes, conn)]
     finally:
         conn.close()
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> None:
+    """`NewerArchive` for an archive of a newer schema, whose checks this version does not know;
+    any other trouble opening it is for the checks to report."""
+    try:
+        check_archive(Database(conn))
+    except NewerArchive:
+        raise
+    except (ArchiveError, sqlite3.Error):
+        pass
+
+
+@contextlib.contextmanager
+def _writable_copy(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection | None]:
+    """A private copy of a read-only archive (SQLite's backup), for FTS5's integrity-check,
+    which is an INSERT; None when the copy cannot be made (the check says so)."""
+    with tempfile.TemporaryDirectory(prefix="bbn-verify-") as folder:
+        copy = sqlite3.connect(Path(folder) / "copy.db")
+        try:
+            conn.backup(copy)
+        except sqlite3.Error:
+            copy.close()
+            yield None
+            return
+        try:
+            yield copy
+        finally:
+            copy.close()
 
 
 def report(checks: list[Check]) -> str:
@@ -82,9 +120,10 @@ def _foreign_keys(conn: sqlite3.Connection, check: Check) -> None:
     check.problems += [f"{table} row {rowid} refers to a missing {parent} row" for table, rowid, parent, _ in rows]
 
 
-def _fts_check(fts: str, table: str):
+def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None):
     """The FTS5 index `fts` over the external-content `table`: its own integrity-check (with
-    rank 1, which compares the index with the table) and the same rows on both sides."""
+    rank 1, which compares the index with the table) on `writable` (the archive's connection,
+    or a copy of a read-only archive) and the same rows on both sides."""
     def check_index(conn: sqlite3.Connection, check: Check) -> None:
         # Names come from FTS_INDEXES, never from input: safe to format into the SQL.
         rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -94,9 +133,13 @@ def _fts_check(fts: str, table: str):
         extra = conn.execute(f"SELECT id FROM {fts}_docsize EXCEPT SELECT rowid FROM {table}").fetchall()
         check.problems += [f"{table} row {rowid} is not in {fts}" for (rowid,) in missing]
         check.problems += [f"{fts} indexes row {rowid}, which {table} does not have" for (rowid,) in extra]
+        if writable is None:
+            check.problems.append(f"could not check {fts} against {table}: the archive is read-only"
+                                  " and could not be copied to a temporary folder")
+            return
         try:
-            with conn:
-                conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+            with writable:
+                writable.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
         except sqlite3.DatabaseError as exc:
             check.problems.append(f"{fts} does not match {table} ({exc}): rebuild it with "
                                   f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")

@@ -3,12 +3,15 @@ validate -> deduplicate -> store; every SQL statement lives in `archive`."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections import Counter
 from contextlib import ExitStack
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import reactor
 
 from archive import Archive, IdentityRefused
 from crawler.identity import own_identity
@@ -18,6 +21,8 @@ from model import url_key
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
+# SQLite errors that say the archive takes no more writes, rather than that one item is bad.
+STORAGE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_NOTADB")
 
 
 class CrawlerPipeline:
@@ -94,6 +99,7 @@ class StorePipeline:
         self.seen: set[int] = set()
         self.lastmods: dict[str, str] = {}
         self.started = 0.0
+        self.failure: str | None = None  # why the crawl had to stop: a batch could not commit
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -109,7 +115,7 @@ class StorePipeline:
         self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
         self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
         self.started = time.monotonic()
-        self.writer = ArchiveWriter(self.archive)
+        self.writer = ArchiveWriter(self.archive, on_lost=self._batch_lost)
         self.writer.start()
         self.resources.callback(self.writer.close)
 
@@ -125,11 +131,41 @@ class StorePipeline:
 
     def _store_or_record(self, item) -> None:
         """On the writer thread: store the item, or record why it could not be stored."""
+        url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
         try:
             self._store(item)
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorname", "").startswith(STORAGE_FAILURES):
+                self._storage_failed(f"could not store {url}", exc, url=url)
+            else:
+                self._record_failure(url, exc)
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
-            url = getattr(item, "fetched_url", None) or getattr(item, "url", None)
             self._record_failure(url, exc)
+
+    def _batch_lost(self, writes: int, exc: Exception) -> None:
+        """On the writer thread: a batch of `writes` could not commit."""
+        self.counts["bbn/error_store_batch_lost"] += 1
+        self._storage_failed(f"could not commit {writes} archive writes", exc, writes)
+
+    def _storage_failed(self, what: str, exc: Exception, writes: int = 1, url: str | None = None) -> None:
+        """On the writer thread: the archive cannot take writes (disk full, file made read-only,
+        I/O error). Count the lost writes, record the failure if the archive still takes a row,
+        and stop the crawl: what was committed stays, and `bbn/store_failure` makes the CLI fail."""
+        self.counts["bbn/error_store_writes_lost"] += writes
+        reason = f"{what} ({type(exc).__name__}: {exc})"
+        logger.error("%s", reason)
+        if self.failure is None:
+            self.failure = f"{reason}; the crawl stopped, what was committed before is intact"
+            reactor.callFromThread(self._stop_crawl)
+        try:
+            self.archive.record_error(self.crawl_id, url, "store", reason)
+        except sqlite3.Error:
+            pass  # the archive takes nothing more: the log and the CLI say it
+
+    def _stop_crawl(self) -> None:
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
 
     def _record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)
@@ -175,8 +211,6 @@ class StorePipeline:
         if self.archive is None:
             return
         self.writer.close()
-        if self.writer.failed_batches:
-            self.counts["bbn/error_store_batch_lost"] += self.writer.failed_batches
         self._settle_claims()
         try:
             self._apply_deferred()
@@ -196,7 +230,12 @@ class StorePipeline:
             self.archive.finish_crawl(self.crawl_id, reason, stats)
             if not self.archive.truncate_wal():
                 logger.warning("the archive's write-ahead log is not truncated: a reader holds it")
+        except sqlite3.Error as exc:
+            logger.error("could not close crawl %s in the archive: %s", self.crawl_id, exc)
+            self.failure = self.failure or f"could not close crawl {self.crawl_id} in the archive ({exc})"
         finally:
+            if self.failure:
+                self.crawler.stats.set_value("bbn/store_failure", self.failure)
             self.resources.close()
             self.archive = None
 

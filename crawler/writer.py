@@ -31,9 +31,13 @@ class ArchiveWriter:
     waits until every write put so far is committed; `close()` flushes and stops the thread. The archive is only used by this thread
     between `start()` and `close()`."""
 
-    def __init__(self, archive: Archive, batch_seconds: float = BATCH_SECONDS):
+    def __init__(self, archive: Archive, batch_seconds: float = BATCH_SECONDS,
+                 on_lost: Callable[[int, Exception], None] | None = None):
+        """`on_lost(writes, exc)` is called on the writer thread, after the rollback, when a
+        batch of `writes` could not commit."""
         self.archive = archive
         self.batch_seconds = batch_seconds
+        self.on_lost = on_lost
         self.failed_batches = 0
         self._queue: queue.Queue = queue.Queue(QUEUE_SIZE)
         self._waiting: deque = deque()  # (task, future) of puts waiting for room, in order
@@ -116,9 +120,11 @@ class ArchiveWriter:
                         if task is _STOP:
                             stop = True
                             break
-            except Exception:  # noqa: BLE001 - BEGIN or COMMIT failed (locked, disk full): say so loudly
+            except Exception as exc:  # noqa: BLE001 - BEGIN or COMMIT failed (locked, disk full): say so loudly
                 self.failed_batches += 1
-                logger.exception("could not commit %d archive writes; they are lost", taken - stop)
+                logger.error("could not commit %d archive writes; they are lost: %s", taken - stop, exc)
+                if self.on_lost is not None:
+                    self.on_lost(taken - stop, exc)
             finally:
                 for _ in range(taken):
                     self._queue.task_done()

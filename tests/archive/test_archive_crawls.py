@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import os
 import subprocess
 import sys
 import textwrap
@@ -88,7 +89,18 @@ def test_crawl_lock_refuses_a_second_archive(tmp_path):
                     pass
         with two.crawl_lock():
             pass
-    assert (tmp_path / "a.db.lock").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db"]  # the lock is on the file itself
+
+
+def test_crawl_lock_is_one_lock_for_every_name_of_the_file(tmp_path):
+    path, link = tmp_path / "a.db", tmp_path / "sub" / "b.db"
+    link.parent.mkdir()
+    Archive(path, create=True).close()
+    os.link(path, link)
+    with Archive(path) as one, one.crawl_lock(), Archive(link) as two:
+        with pytest.raises(ArchiveLocked, match=f"{link} is being crawled by another process"):
+            with two.crawl_lock():
+                pass
 
 
 def test_crawl_lock_held_by_another_process(tmp_path):
