@@ -10,14 +10,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from archive.verify import verify_archive
-from crawler.items import Alias
+from crawler.items import Alias, Claim
 from crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
 from crawler.spiders.bbn import PERMALINK, BbnSpider
 from tests.fixture_pages import fixture_pages
@@ -86,10 +86,10 @@ class Chain:
             for pipeline in self.pipelines[:-1]:
                 result = pipeline.process_item(result)
             result = asyncio.run(self.store.process_item(result))  # it awaits room in the writer's queue
-            aliased = aliased or isinstance(result, Alias)
+            aliased = aliased or isinstance(result, (Alias, Claim))  # a claim is settled when the crawl closes
         self.store.flush()
         after = self._counts()
-        assert aliased or after != before, "the page left no trace: no article, no alias, no error"
+        assert aliased or after != before, "the page left no trace: no article, no alias or claim, no error"
 
     def _counts(self) -> tuple[int, int]:
         conn = self.store.archive.db
@@ -130,6 +130,7 @@ def test_pages_with_tags_deleted_or_duplicated(chain, case, data):
 
 @SETTINGS
 @given(cases, st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=64)), min_size=1, max_size=8))
+@example("malformed_html", [(0.1015625, b"\x01")])  # found by CI: the page then names another page of its site
 def test_pages_with_random_bytes_spliced_in(chain, case, splices):
     html, url = PAGES[case]
     for position, chunk in sorted(splices, reverse=True):
