@@ -161,8 +161,10 @@ class ParsePool:
     async def _start(self) -> _Worker:
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        # A process group of its own: a terminal's Ctrl-C goes to the crawl alone, which then
+        # ends the worker's input (a KeyboardInterrupt in the worker only printed a traceback).
         process = await asyncio.create_subprocess_exec(
-            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, process_group=0,
         )
         worker = _Worker(process)
         worker.reader = asyncio.create_task(self._read(worker))

@@ -13,6 +13,8 @@ from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.utils.response import get_meta_refresh
 from tldextract import TLDExtract
 from w3lib.url import safe_url_string
 
@@ -21,6 +23,7 @@ from model import normalize_url, url_key
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = (80, 443)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+SHOWN_URL_CHARS = 200  # of a refused target in its error row (a data: URL may be megabytes)
 # The last label of a host that URL parsers read as an IPv4 address (127.1, 0x7f.1 included).
 NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*")
 
@@ -118,22 +121,37 @@ class SafeRedirectMiddleware(_Checked, RedirectMiddleware):
         if response.status in REDIRECT_STATUSES and response.headers.get(b"Location"):
             target = urljoin(request.url, safe_url_string(response.headers[b"Location"]))
             if target.split(":", 1)[0].lower() not in SCHEMES:
-                raise Refused(f"not followed: redirect to {target} (only http and https)")
+                raise Refused(f"not followed: redirect to {_shown(target)} (only http and https)")
         return result
 
 
 class SafeMetaRefreshMiddleware(_Checked, MetaRefreshMiddleware):
-    """Scrapy's MetaRefreshMiddleware with the same checks. A page that refreshes to itself
-    (news home pages reload every few minutes) is kept: Scrapy would follow the refresh, drop
-    the new request as a duplicate and lose the page."""
+    """Scrapy's MetaRefreshMiddleware with the same checks, and a refresh it would follow but
+    for its scheme (`data:`, `file:`, which Scrapy passes over in silence) refused. A page that
+    refreshes to itself (news home pages reload every few minutes) is kept: Scrapy would follow
+    the refresh, drop the new request as a duplicate and lose the page."""
 
     def process_response(self, request, response):
         result = super().process_response(request, response)
         if not isinstance(result, Request):
+            self._refuse_other_schemes(request, result)
             return result
         if url_key(result.url) == url_key(request.url):
             return response
         return self._checked(request, result)
+
+    def _refuse_other_schemes(self, request: Request, response) -> None:
+        """Refused if `response` is a page Scrapy would have followed to a non-http(s) URL
+        (the same tests as Scrapy's, its meta refresh cached per response)."""
+        if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect") or request.method == "HEAD":
+            return
+        interval, target = get_meta_refresh(response, ignore_tags=self._ignore_tags)
+        if target and interval < self._maxdelay and target.split(":", 1)[0].lower() not in SCHEMES:
+            raise Refused(f"not followed: meta refresh to {_shown(target)} (only http and https)")
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= SHOWN_URL_CHARS else url[:SHOWN_URL_CHARS] + "…"
 
 
 # Offline: without a cache, Scrapy's extractor downloads the list from publicsuffix.org,

@@ -12,7 +12,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive import known_urls
 from crawler.bounds import FieldLimits, refused, site_of
@@ -22,6 +22,7 @@ from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
 from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
+from crawler.sitemaps import CheckedSitemap
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
@@ -106,12 +107,13 @@ class BbnSpider(scrapy.Spider):
 
     def parse_sitemap(self, response):
         try:
-            sitemap = Sitemap(response.body)
+            sitemap = CheckedSitemap(response.body)
         except Exception as exc:  # noqa: BLE001 - lxml raises several types on junk
             yield CrawlError(response.url, "parse", f"unreadable sitemap: {exc}")
             return
         lastmods = {}
-        for entry in sitemap:
+        read = 0
+        for read, entry in enumerate(sitemap, 1):
             loc = entry.get("loc")
             if not loc:
                 continue
@@ -123,6 +125,8 @@ class BbnSpider(scrapy.Spider):
                 yield from self._follow(loc, lastmod=entry.get("lastmod"))
         if lastmods:
             yield SitemapLastmods(lastmods)
+        if sitemap.stopped:
+            yield CrawlError(response.url, "parse", f"sitemap not read to the end, {read} entries read: {sitemap.stopped}")
 
     def parse_feed(self, response):
         for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():

@@ -31,13 +31,14 @@ def crawl(db, urls: list[str], *settings: str, audit_log: Path | None = None, en
           timeout: float = 120, interrupt_when: Callable[[], bool] | None = None) -> Crawl:
     """`bbn-archive crawl URLS --db DB --local` in a child process, killed after `timeout`.
     With `audit_log`, under `tests.hostile.audited` (every DNS lookup and connect logged);
-    with `interrupt_when`, sent SIGINT (Ctrl-C) once that returns true."""
+    with `interrupt_when`, sent SIGINT once that returns true, to its process group (its parse
+    workers too), as a terminal's Ctrl-C sends it."""
     runner = ["-m", "tests.hostile.audited", str(audit_log)] if audit_log else ["-m", "app"]
     command = [sys.executable, *runner, "crawl", *urls, "--db", str(db), "--local", *BASE_SETTINGS, *settings]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, text=True,
-                                   env={**os.environ, **(env or {})})
+                                   env={**os.environ, **(env or {})}, process_group=0)
         status, usage = _wait(process, timeout, interrupt_when)
         seconds = time.monotonic() - started
         out.seek(0)
@@ -50,7 +51,7 @@ def _wait(process: subprocess.Popen, timeout: float, interrupt_when: Callable[[]
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if not pid and interrupt_when is not None and interrupt_when():
-            process.send_signal(signal.SIGINT)
+            os.killpg(process.pid, signal.SIGINT)
             interrupt_when = None
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
