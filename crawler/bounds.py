@@ -71,7 +71,8 @@ class TrapMiddleware(BaseSpiderMiddleware):
     """Refuses, and records, requests into crawler traps: a path repeating a run of segments
     more than PATH_MAX_REPEATS times, a listing page past PAGINATION_LIMIT, and any request to
     a site that has had SITE_MAX_PAGES already (recorded for the first such URL of the site,
-    counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table)."""
+    counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table).
+    A sites.toml site with `max_pages` has that cap instead, over all its hosts."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
