@@ -68,6 +68,10 @@ def load(path: str) -> Sites:
         if site.name in names:
             raise SitesError(f"{path}: {where}: name {site.name!r} used twice")
         names.add(site.name)
+        for other in sites:
+            shared = sorted(set(site.hosts) & set(other.hosts))
+            if shared:
+                raise SitesError(f"{path}: {where}: host {shared[0]} is also in site {other.name!r}")
         sites.append(site)
     return Sites(sites, contact)
 

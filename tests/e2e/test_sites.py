@@ -89,6 +89,8 @@ def test_user_agent_carries_the_contact(three_sites):
     ('[[site]]\nstart_urls = ["http://a.example/"]\nconcurrency = "4"\n', "concurrency must be an integer"),
     ('[[site]]\nname = "a"\nstart_urls = ["http://a.example/"]\n[[site]]\nname = "a"\nstart_urls = ["http://b.example/"]\n',
      "name 'a' used twice"),
+    ('[[site]]\nname = "a"\nstart_urls = ["http://a.example/"]\n[[site]]\nname = "b"\nstart_urls = ["http://b.example/"]\n'
+     'allowed_hosts = ["a.example"]\n', "host a.example is also in site 'a'"),
     ('contact = 3\n[[site]]\nstart_urls = ["http://a.example/"]\n', "contact must be a non-empty string"),
 ])
 def test_a_bad_file_is_refused_in_one_line(tmp_path, text, message):
