@@ -57,15 +57,21 @@ def test_three_sites_archived_with_their_counts(three_sites):
     assert len(sites[2].arrivals) <= 20 + 1  # + robots.txt, fetched by Scrapy's middleware
     assert stats.get("bbn/site/s3/article_new", 0) < articles
     out = _cli("stats", "--db", str(db)).stdout
-    assert "Crawls per site" in out and f"s1      {stats['bbn/site/s1/pages']}" in out.replace("  ", "  ")
+    table = out.split("Crawls per site (sites.toml)\n", 1)[1].split("\n\n")[0].splitlines()
+    assert [line.split()[:4] for line in table[1:]] == [
+        ["1", name, str(stats[f"bbn/site/{name}/pages"]), str(stats.get(f"bbn/site/{name}/article_new", 0))]
+        for name in ("s1", "s2", "s3")]
 
 
 def test_per_host_delay_and_concurrency(three_sites):
     sites, _, _ = three_sites
     times = {i: [t for t, _, _ in site.arrivals] for i, site in enumerate(sites, 1)}
     gaps = {i: [b - a for a, b in zip(t, t[1:])] for i, t in times.items()}
-    assert min(gaps[2]) >= DELAY * 0.75, min(gaps[2])  # network jitter, not the slot's delay
-    assert min(gaps[1]) < DELAY * 0.5  # the undelayed site: the gap above is the config's doing
+    # Scrapy spaces its sends; arrivals jitter on a loaded machine (one late arrival, the next
+    # on time: a short gap), so the spacing on average and nearly every gap.
+    assert (times[2][-1] - times[2][0]) / len(gaps[2]) >= DELAY
+    assert sum(gap < DELAY * 0.75 for gap in gaps[2]) <= len(gaps[2]) // 20, sorted(gaps[2])[:5]
+    assert sorted(gaps[1])[len(gaps[1]) // 2] < DELAY * 0.5  # the undelayed site: the spacing is the config's
     # One run, concurrently: s2's slow crawl overlaps s1's.
     assert times[1][0] < times[2][-1] and times[2][0] < times[1][-1]
 
@@ -165,3 +171,14 @@ def test_contact_warning_from_the_cli(tmp_path):
     result = _cli("crawl", "http://bbn.invalid/", "--db", str(tmp_path / "b.db"), "--local", "--contact", "me@x.example",
                   "-s", "ROBOTSTXT_OBEY=False", "-s", "RETRY_ENABLED=False")
     assert "no operator contact" not in result.stderr
+
+
+def test_allowed_hosts_are_in_scope(tmp_path):
+    from crawler.spiders.bbn import BbnSpider
+
+    config = tmp_path / "sites.toml"
+    config.write_text('[[site]]\nstart_urls = ["https://b.example/"]\nallowed_hosts = ["cdn.b.example", "127.0.0.2:8080"]\n')
+    crawler = get_crawler(BbnSpider, settings_dict={**overrides(load(str(config))), "PARSE_PROCESSES": 0})
+    spider = BbnSpider.from_crawler(crawler, start_urls=["https://b.example/"], refresh=True)
+    assert "https://cdn.b.example/a.jpg" in spider.scope and "http://127.0.0.2:8080/x" in spider.scope
+    assert "http://127.0.0.2:8081/x" not in spider.scope and "https://other.example/" not in spider.scope
