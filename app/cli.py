@@ -60,8 +60,11 @@ def cli():
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
 @click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
+              help="Crawl every site of this file in one run (README: Many sites, one config).")
+@click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra, sites_file, contact):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
@@ -85,6 +88,21 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
+    if sites_file:
+        from crawler.sites import SitesError, load, overrides as site_overrides
+
+        if urls:
+            raise click.BadParameter("give either URLS or --sites, not both", param_hint="--sites")
+        try:
+            sites = load(sites_file)
+        except SitesError as exc:
+            raise click.BadParameter(str(exc), param_hint="--sites") from None
+        overrides.update(site_overrides(sites))
+        urls = sites.start_urls
+    if contact is not None:
+        if not contact.strip():
+            raise click.BadParameter("an empty contact", param_hint="--contact")
+        overrides["BBN_CONTACT"] = contact.strip()
     for url in urls:
         if not url.lower().startswith(("http://", "https://")):
             raise click.BadParameter(f"{url!r} is not an http or https URL", param_hint="URLS")

@@ -104,6 +104,12 @@ def format_stats(s: ArchiveStats) -> str:
                  " ".join(c.start_urls)) for c in s.crawls]),
         _table("Errors by stage", ["stage", "errors"], list(s.errors_by_stage.items())),
     ]
+    sites = [(c.id, name, n.get("pages", 0), n.get("article_new", 0), n.get("article_updated", 0),
+              n.get("article_unchanged", 0), sum(v for k, v in n.items() if k.startswith("error_")))
+             for c in s.crawls for name, n in sorted(c.sites.items())]
+    if sites:
+        parts.insert(-1, _table("Crawls per site (sites.toml)",
+                                ["crawl", "site", "pages", "new", "updated", "unchanged", "errors"], sites))
     return "\n\n".join(parts)
 
 

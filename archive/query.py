@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields, make_dataclass
+from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, get_type_hints
 
@@ -131,6 +131,7 @@ class CrawlInfo:
     articles_updated: int
     duplicates: int
     errors: int
+    sites: dict = field(default_factory=dict)  # sites.toml crawls: site -> {pages, article_new, ...}
 
 
 @dataclass(frozen=True)
@@ -264,10 +265,11 @@ def stats(archive: Archive) -> ArchiveStats:
         return dict(archive.db.execute(sql).fetchall())
 
     crawls = [
-        CrawlInfo(**{**row, "start_urls": json.loads(row["start_urls"])})
+        CrawlInfo(**{k: v for k, v in row.items() if k not in ("stats", "start_urls")},
+                  start_urls=json.loads(row["start_urls"]), sites=_sites(row["stats"]))
         for row in archive.db.query(
             "SELECT id, started, finished, status, start_urls, pages, articles_new, articles_updated,"
-            " duplicates, errors FROM crawls ORDER BY id")
+            " duplicates, errors, stats FROM crawls ORDER BY id")
     ]
     return ArchiveStats(
         totals=archive.counts(),
@@ -281,6 +283,16 @@ def stats(archive: Archive) -> ArchiveStats:
         errors_by_stage={stage: 0 for stage in STAGES} | counts(
             "SELECT stage, count(*) FROM errors GROUP BY stage ORDER BY stage"),
     )
+
+
+def _sites(stats: str | None) -> dict:
+    """The per-site counters of a crawl's stats (`bbn/site/NAME/WHAT`), by site."""
+    sites: dict = {}
+    for key, value in json.loads(stats or "{}").items():
+        if key.startswith("bbn/site/"):
+            name, _, what = key.removeprefix("bbn/site/").rpartition("/")
+            sites.setdefault(name, {})[what] = value
+    return sites
 
 
 class ReadAPI:

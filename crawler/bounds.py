@@ -14,6 +14,7 @@ from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
 from crawler.items import CrawlError
+from crawler.sites import SiteMap
 from model import Article
 
 # /page/N (WordPress, Ghost), ?page=N, ?paged=N, ?pg=N: the Nth page of a listing.
@@ -70,7 +71,8 @@ class TrapMiddleware(BaseSpiderMiddleware):
     """Refuses, and records, requests into crawler traps: a path repeating a run of segments
     more than PATH_MAX_REPEATS times, a listing page past PAGINATION_LIMIT, and any request to
     a site that has had SITE_MAX_PAGES already (recorded for the first such URL of the site,
-    counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table)."""
+    counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table).
+    A sites.toml site with `max_pages` has that cap instead, over all its hosts."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -80,6 +82,7 @@ class TrapMiddleware(BaseSpiderMiddleware):
         self.max_page = settings.getint("PAGINATION_LIMIT")
         self.max_pages = settings.getint("SITE_MAX_PAGES")
         self.pages: Counter = Counter()
+        self.sites = SiteMap.from_settings(settings)  # sites.toml: a site's max_pages, over all its hosts
 
     def get_processed_request(self, request, response):
         url = request.url
@@ -91,12 +94,15 @@ class TrapMiddleware(BaseSpiderMiddleware):
         if number is not None and number > self.max_page:
             self.stats.inc_value("bbn/refused/pagination")
             return refused(url, f"listing page {number}, past PAGINATION_LIMIT {self.max_page}")
-        site = site_of(url)
-        if self.max_pages and self.pages[site] >= self.max_pages:
+        site, max_pages, setting = site_of(url), self.max_pages, "SITE_MAX_PAGES"
+        configured = self.sites.site(url) if self.sites else None
+        if configured is not None and configured.max_pages:
+            site, max_pages, setting = configured.name, configured.max_pages, "max_pages"
+        if max_pages and self.pages[site] >= max_pages:
             self.stats.inc_value("bbn/refused/site_max_pages")
             self.pages[site] += 1
-            if self.pages[site] == self.max_pages + 1:
-                return refused(url, f"SITE_MAX_PAGES {self.max_pages} requests made to {site}; this and its"
+            if self.pages[site] == max_pages + 1:
+                return refused(url, f"{setting} {max_pages} requests made to {site}; this and its"
                                     " later URLs not requested (stats: bbn/refused/site_max_pages)")
             return None
         self.pages[site] += 1

@@ -18,6 +18,7 @@ from crawler.identity import own_identity
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from parsers import PARSER_VERSION
 from model import url_key
+from crawler.sites import SiteMap
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class StorePipeline:
         self.lastmods: dict[str, str] = {}
         self.started = 0.0
         self.failure: str | None = None  # why the crawl had to stop: a batch could not commit
+        self.sites = SiteMap.from_settings(crawler.settings)  # sites.toml: counts per site too
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -184,6 +186,7 @@ class StorePipeline:
                 self._store(CrawlError(item.fetched_url, "parse", f"canonical refused: {exc}"))
                 return
             self.counts[f"bbn/article_{result.outcome}"] += 1
+            self._count_site(item.fetched_url, f"article_{result.outcome}")
             key = url_key(item.fetched_url)
             if result.outcome != "alias" and url_key(item.article.canonical_url) == key:
                 for claim in self.claims.pop(key, []):  # archived from its own address
@@ -195,9 +198,11 @@ class StorePipeline:
                 self.claims.setdefault(url_key(item.article.canonical_url), []).append(item)
         elif isinstance(item, FetchedPage):
             archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
+            self._count_site(item.url, "pages")
         elif isinstance(item, CrawlError):
             archive.record_error(crawl_id, item.url, item.stage, item.reason)
             self.counts[f"bbn/error_{item.stage}"] += 1
+            self._count_site(item.url, f"error_{item.stage}")
         elif isinstance(item, Alias):
             self.aliases.setdefault(item.url, item.canonical_url)
         elif isinstance(item, Seen):
@@ -206,6 +211,12 @@ class StorePipeline:
             self.lastmods.update(item.lastmods)
         else:
             raise DropItem(f"unknown item type {type(item).__name__}")
+
+    def _count_site(self, url: str | None, what: str) -> None:
+        """One more `what` for the configured site of `url` (stats `bbn/site/NAME/WHAT`)."""
+        name = self.sites.name(url) if self.sites and url else None
+        if name is not None:
+            self.counts[f"bbn/site/{name}/{what}"] += 1
 
     def close_spider(self):
         if self.archive is None:

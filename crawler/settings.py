@@ -55,7 +55,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Public suffixes from the list bundled with tldextract: Scrapy's downloads it.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.scope.OfflineCookiesMiddleware": 700,
+    # The User-Agent with the operator's contact (BBN_CONTACT, sites.toml); see crawler.sites.
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.sites.SiteRequestsMiddleware": 500,
 }
+# `crawl --sites FILE` (crawler.sites): the sites, their hosts' DOWNLOAD_SLOTS, and the contact.
+BBN_SITES: list = []
+BBN_CONTACT = None
 # An exception in a callback is recorded as that page's parse error; the crawl goes on.
 # Bounds (crawler.bounds): every request refused by one is a fetch error row, not just a log line.
 SPIDER_MIDDLEWARES = {

@@ -1,7 +1,9 @@
 """The HTTP server of the sample site: stdlib `ThreadingHTTPServer`, loopback only."""
 from __future__ import annotations
 
+import ipaddress
 import threading
+import time
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path) or "/"
         edition = site.edition
         attempt, entry = site._record(self.command, self.path, path)
+        site._arrived(path, self.headers.get("User-Agent"))
         if path == site.flaky_path and attempt <= FLAKY_FAILURES:
             resp = Response(503, Renderer(site.base_url, edition).unavailable_page().encode(),
                             "text/html; charset=UTF-8", {"Retry-After": "1"})
@@ -84,6 +87,14 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+def _is_loopback(host: str) -> bool:
+    """127.0.0.0/8 is all loopback: 127.0.0.2 and 127.0.0.3 serve as distinct hosts on one machine."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -107,7 +118,7 @@ class SampleSite:
 
     def __init__(self, port: int = 0, edition: int = 1, host: str = "127.0.0.1", verbose: bool = False,
                  faults: bool = False, stall: float = DEFAULT_STALL) -> None:
-        if host not in LOOPBACK:
+        if host not in LOOPBACK and not _is_loopback(host):
             raise ValueError(f"the sample site only listens on loopback, not {host!r}")
         self.host = host
         self.port = port
@@ -116,6 +127,7 @@ class SampleSite:
         self._requests: Counter[str] = Counter()
         self._requests_raw: Counter[str] = Counter()
         self._log: list[list] = []
+        self._arrivals: list[tuple[float, str, str | None]] = []
         self._flaky_attempts = 0
         self._edition = 1
         self.edition = edition
@@ -194,6 +206,16 @@ class SampleSite:
                 self._flaky_attempts += 1
                 return self._flaky_attempts, entry
             return self._requests[path], entry
+
+    def _arrived(self, path: str, user_agent: str | None) -> None:
+        with self._lock:
+            self._arrivals.append((time.monotonic(), path, user_agent))
+
+    @property
+    def arrivals(self) -> list[tuple[float, str, str | None]]:
+        """(time.monotonic(), path, User-Agent) of every GET and HEAD in arrival order (a snapshot)."""
+        with self._lock:
+            return list(self._arrivals)
 
     def _set_status(self, entry: list, status: int) -> None:
         with self._lock:

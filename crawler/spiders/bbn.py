@@ -23,6 +23,7 @@ from parsers.dates import parse_date
 from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
 from crawler.sitemaps import CheckedSitemap
+from crawler.sites import SiteMap
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
@@ -75,6 +76,9 @@ class BbnSpider(scrapy.Spider):
         spider.max_sitemaps = crawler.settings.getint("SITEMAP_MAX_COUNT")
         spider.max_sitemap_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH")
         spider.field_limits = FieldLimits(crawler.settings)
+        sites = SiteMap.from_settings(crawler.settings)
+        if sites:  # sites.toml: each site's allowed_hosts are in scope too
+            spider.scope = Scope(spider.start_urls + sites.host_urls())
         processes = crawler.settings.get("PARSE_PROCESSES")
         spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
                                   timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
