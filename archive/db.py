@@ -349,6 +349,12 @@ class Archive(ReadAPI):
                 known.pop(key, None)
         return known
 
+    def visited_keys(self) -> set[str]:
+        """The url_key of every page earlier crawls fetched or failed to fetch: what a re-crawl
+        has seen before (its listings, menus' pages, broken links) besides the articles."""
+        rows = self.db.execute("SELECT url FROM pages UNION SELECT url FROM errors WHERE stage = 'fetch' AND url IS NOT NULL")
+        return {url_key(url) for (url,) in rows}
+
     def touch_many(self, article_ids: Iterable[int], crawl_id: int) -> None:
         """Record that a crawl saw these articles without storing them again: moves their
         last_seen (and crawl_id) only, in one transaction."""
@@ -544,3 +550,13 @@ def known_urls(path: str | Path) -> dict[str, KnownArticle]:
         return {}
     with archive:
         return archive.known_urls()
+
+
+def visited_keys(path: str | Path) -> set[str]:
+    """`Archive.visited_keys` of the archive at `path`, empty when there is none yet."""
+    try:
+        archive = Archive(path)
+    except NotFound:
+        return set()
+    with archive:
+        return archive.visited_keys()
