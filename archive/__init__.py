@@ -1,6 +1,6 @@
 """The SQLite archive of crawled articles, usable without Scrapy."""
 from .columns import to_iso
-from .db import Archive, KnownArticle, StoreResult, visited_keys, known_urls
+from .db import Archive, KnownArticle, StoreResult, known_urls, sitemap_lastmods, visited_keys
 from .schema import STAGES
 from .errors import (
     ArchiveError, ArchiveLocked, BadQuery, DamagedArchive, IdentityRefused, NewerArchive, NotAnArchive, NotFound,
@@ -12,5 +12,5 @@ __all__ = [
     "STAGES", "Archive", "ArchiveError", "ArchiveLocked", "ArchiveStats", "ArticleDetail", "BadQuery",
     "CrawlInfo", "DamagedArchive", "IdentityRefused", "KnownArticle", "NewerArchive", "NotAnArchive", "NotFound",
     "ReadOnlyArchive", "SearchResult", "StoreResult", "VersionInfo",
-    "visited_keys", "known_urls", "to_iso",
+    "known_urls", "sitemap_lastmods", "visited_keys", "to_iso",
 ]

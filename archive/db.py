@@ -335,6 +335,15 @@ class Archive(ReadAPI):
                     )
         return unplaced
 
+    def record_sitemap(self, crawl_id: int, url: str, lastmod: str) -> None:
+        """A child sitemap read to its end, with the <lastmod> its index gave it."""
+        with self.transaction():
+            self.db["sitemaps"].upsert({"url": url, "lastmod": lastmod, "crawl_id": crawl_id, "read_at": _now()}, pk="url")
+
+    def sitemap_lastmods(self) -> dict[str, str]:
+        """Child sitemap URL -> the index's <lastmod> for it when it was last read."""
+        return dict(self.db.execute("SELECT url, lastmod FROM sitemaps").fetchall())
+
     def known_urls(self) -> dict[str, KnownArticle]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:
         what a crawl need not fetch again. A canonical address only claimed (the article's
@@ -550,6 +559,16 @@ def known_urls(path: str | Path) -> dict[str, KnownArticle]:
         return {}
     with archive:
         return archive.known_urls()
+
+
+def sitemap_lastmods(path: str | Path) -> dict[str, str]:
+    """`Archive.sitemap_lastmods` of the archive at `path`, empty when there is none yet."""
+    try:
+        archive = Archive(path)
+    except NotFound:
+        return {}
+    with archive:
+        return archive.sitemap_lastmods()
 
 
 def visited_keys(path: str | Path) -> set[str]:

@@ -14,10 +14,10 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import known_urls, visited_keys
+from archive import known_urls, sitemap_lastmods, visited_keys
 from crawler.bounds import FieldLimits, refused, site_of
 from crawler.identity import own_identity, refusal
-from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from crawler.pagination import is_page_of, listed, next_pages
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
@@ -67,6 +67,7 @@ class BbnSpider(scrapy.Spider):
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
+        self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
         self.max_articles = 0
         self.sitemaps: Counter = Counter()  # site -> sitemaps requested
         self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
@@ -89,6 +90,7 @@ class BbnSpider(scrapy.Spider):
             spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
             if not spider.full:
                 spider.visited = visited_keys(crawler.settings.get("ARCHIVE_DB"))
+                spider.sitemaps_read = sitemap_lastmods(crawler.settings.get("ARCHIVE_DB"))
         return spider
 
     async def closed(self, reason):
@@ -127,7 +129,11 @@ class BbnSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1)
+                lastmod = entry.get("lastmod")
+                if loc in self.sitemaps_read and not _is_newer(lastmod, self.sitemaps_read[loc]):
+                    self.crawler.stats.inc_value("bbn/sitemap_unchanged")
+                    continue
+                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1, lastmod)
             else:
                 if entry.get("lastmod"):
                     lastmods[loc] = entry["lastmod"]
@@ -136,6 +142,8 @@ class BbnSpider(scrapy.Spider):
             yield SitemapLastmods(lastmods)
         if sitemap.stopped:
             yield CrawlError(response.url, "parse", f"sitemap not read to the end, {read} entries read: {sitemap.stopped}")
+        elif response.meta.get("index_lastmod"):
+            yield SitemapRead(response.meta["sitemap_url"], response.meta["index_lastmod"])
 
     def parse_feed(self, response):
         for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
@@ -267,9 +275,10 @@ class BbnSpider(scrapy.Spider):
         self.requested.add(key)
         yield self._request(clean, self.parse_html_page)
 
-    def _sitemap(self, url: str, depth: int):
+    def _sitemap(self, url: str, depth: int, lastmod: str | None = None):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one
-        too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT)."""
+        too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT). `lastmod`:
+        its index's, recorded once the sitemap is read to its end."""
         if url in self.sitemaps_seen:
             return  # an index that lists itself or an ancestor
         self.sitemaps_seen.add(url)
@@ -283,7 +292,7 @@ class BbnSpider(scrapy.Spider):
         else:
             self.sitemaps[site] += 1
             request = self._request(url, self.parse_sitemap, priority=5)
-            request.meta["sitemap_depth"] = depth
+            request.meta.update(sitemap_depth=depth, sitemap_url=url, index_lastmod=lastmod)
             yield request
 
     def _request(self, url: str, callback, priority: int = 0):

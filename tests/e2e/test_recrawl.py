@@ -1,5 +1,6 @@
 """A re-crawl's cost follows what is new: it walks a listing's pages only while they list new
-articles; a first crawl and `--full` walk every one. On the sample site (edition 1, then
+articles, and reads a child sitemap only when its index gives it a newer lastmod; a first
+crawl and `--full` walk and read every one. On the sample site (edition 1, then
 edition 2: changed articles with a newer sitemap lastmod) and on the bench's generated site
 with 20 articles published between two crawls (on the first listing pages)."""
 from __future__ import annotations
@@ -40,6 +41,7 @@ def recrawls(sample_site, tmp_path_factory):
             sample_site.reset_counters()
             crawl(result[name + "_db"], sample_site.base_url, *args)
             result[name] = {p for p in sample_site.requests if p in listings}
+            result[name + "_sitemaps"] = {p for p in sample_site.requests if p.endswith(".xml")}
     finally:
         sample_site.edition = 1
     return result
@@ -64,6 +66,15 @@ def test_recrawl_walks_fewer_listing_pages_than_full(recrawls):
 def test_full_walks_every_page_of_the_listings_again(recrawls):
     paginated = {p for p in recrawls["first"] if is_paginated(p) and p.split("page/")[0] in recrawls["full"]}
     assert paginated and paginated <= recrawls["full"]
+
+
+def test_recrawl_skips_child_sitemaps_whose_index_lastmod_is_not_newer(recrawls):
+    # Edition 2 changes post-sitemap.xml and its <lastmod> in the index, not category-sitemap.xml.
+    assert recrawls["unchanged_sitemaps"] == {"/sitemap_index.xml"}
+    assert recrawls["recrawl_sitemaps"] == {"/sitemap_index.xml", "/post-sitemap.xml"}
+    assert recrawls["full_sitemaps"] == {"/sitemap_index.xml", "/post-sitemap.xml", "/category-sitemap.xml"}
+    recorded = rows(recrawls["recrawl_db"], "SELECT url, crawl_id FROM sitemaps ORDER BY url")
+    assert [(r["url"].rsplit("/", 1)[1], r["crawl_id"]) for r in recorded] == [("category-sitemap.xml", 1), ("post-sitemap.xml", 2)]
 
 
 def test_recrawl_updates_the_changed_articles_as_full_does(recrawls):
