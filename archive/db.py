@@ -335,6 +335,13 @@ class Archive(ReadAPI):
                     )
         return unplaced
 
+    def crawl_finished_before(self) -> bool:
+        """Whether a crawl (not a reparse) ever ran to its end: one stopped by a cap, Ctrl-C or
+        a kill may have left listing pages unwalked and sitemap entries unfetched."""
+        return self.db.execute(
+            "SELECT 1 FROM crawls WHERE status = 'finished' AND json_extract(start_urls, '$[0]') IS NOT 'reparse'"
+        ).fetchone() is not None
+
     def record_sitemap(self, crawl_id: int, url: str, lastmod: str) -> None:
         """A child sitemap read to its end, with the <lastmod> its index gave it."""
         with self.transaction():
@@ -561,21 +568,13 @@ def known_urls(path: str | Path) -> dict[str, KnownArticle]:
         return archive.known_urls()
 
 
-def sitemap_lastmods(path: str | Path) -> dict[str, str]:
-    """`Archive.sitemap_lastmods` of the archive at `path`, empty when there is none yet."""
+def recrawl_state(path: str | Path) -> tuple[bool, set[str], dict[str, str]]:
+    """What a re-crawl of the archive at `path` builds on: whether a crawl finished before,
+    `Archive.visited_keys` and `Archive.sitemap_lastmods` (False, empty, empty: no archive yet)."""
     try:
         archive = Archive(path)
     except NotFound:
-        return {}
+        return False, set(), {}
     with archive:
-        return archive.sitemap_lastmods()
+        return archive.crawl_finished_before(), archive.visited_keys(), archive.sitemap_lastmods()
 
-
-def visited_keys(path: str | Path) -> set[str]:
-    """`Archive.visited_keys` of the archive at `path`, empty when there is none yet."""
-    try:
-        archive = Archive(path)
-    except NotFound:
-        return set()
-    with archive:
-        return archive.visited_keys()

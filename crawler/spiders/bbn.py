@@ -14,7 +14,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import known_urls, sitemap_lastmods, visited_keys
+from archive import known_urls, recrawl_state
 from crawler.bounds import FieldLimits, refused, site_of
 from crawler.identity import own_identity, refusal
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
@@ -45,8 +45,9 @@ SILENT_FAILURES = {
 class BbnSpider(scrapy.Spider):
     """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] [-a full=1] -s ARCHIVE_DB=PATH`
 
-    A re-crawl (the archive holds articles) follows a listing's further pages only from a
-    listing page that links to a new article or one due again; `full` walks every listing."""
+    A re-crawl (a crawl finished before) follows a listing's next page only from a listing
+    page that lists a new article or one due again, and skips the child sitemaps not newer
+    in their index; `full` walks every listing and reads every sitemap."""
 
     name = "bbn"
 
@@ -89,8 +90,11 @@ class BbnSpider(scrapy.Spider):
         if not spider.refresh:
             spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
             if not spider.full:
-                spider.visited = visited_keys(crawler.settings.get("ARCHIVE_DB"))
-                spider.sitemaps_read = sitemap_lastmods(crawler.settings.get("ARCHIVE_DB"))
+                # After a crawl that never finished, everything is walked again, as at first.
+                finished, visited, sitemaps_read = recrawl_state(crawler.settings.get("ARCHIVE_DB"))
+                if finished:
+                    spider.visited, spider.sitemaps_read = visited, sitemaps_read
+                spider.full = not finished
         return spider
 
     async def closed(self, reason):

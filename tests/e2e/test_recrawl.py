@@ -121,3 +121,16 @@ def test_recrawl_fetches_a_fraction_of_the_listing_pages(big_day2):
     recrawl, full = len(big_day2["recrawl"]), len(big_day2["full"])
     assert recrawl < full / 2, (recrawl, full)
     assert recrawl <= 60 + 5 * NEW
+
+
+def test_after_a_crawl_that_did_not_finish_the_next_walks_everything(sample_site, tmp_path):
+    db = tmp_path / "archive.db"
+    crawl(db, sample_site.base_url, "--max-articles", "3")  # stopped by its cap: not finished
+    sample_site.reset_counters()
+    crawl(db, sample_site.base_url)
+    assert {"/page/2/", "/page/3/", "/page/4/", "/post-sitemap.xml"} <= set(sample_site.requests)
+    archived = {r["url"] for r in rows(db, "SELECT url FROM articles")}
+    assert {a["url"] for a in sample_site.manifest()["articles"]} <= archived
+    sample_site.reset_counters()
+    crawl(db, sample_site.base_url)  # the one before finished: this one stops early
+    assert not {p for p in sample_site.requests if is_paginated(p)}
