@@ -1,9 +1,9 @@
 """Pagination that stops early: a re-crawl follows a listing's next page (N + 1, not the
 others a page links to: "1 2 3 ... 500") only from a page that lists something new, so its
-cost follows the news, not the site's size. What a page
-lists are the links in its entries (<article> elements, as WordPress and most themes mark
-them), else every link outside its nav, header, footer and asides: a "recent posts" widget
-on every page names the new articles on every page, and would make every page look new."""
+cost follows the news, not the site's size. What a page lists are the links in its entries
+(<article> elements, as WordPress and most themes mark them), else every link outside its
+nav, header, footer and asides: a "recent posts" widget names the new articles on every
+page, and would make every page look new."""
 from __future__ import annotations
 
 import re
