@@ -57,6 +57,7 @@ def cli():
 @click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
 @click.option("--max-articles", type=int, default=0, help="Stop after this many articles (0: no cap).")
 @click.option("--refresh", is_flag=True, help="Download archived articles again, even when unchanged.")
+@click.option("--full", is_flag=True, help="Walk every listing page again (a re-crawl stops at pages with nothing new).")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
 @click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
@@ -64,7 +65,7 @@ def cli():
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra, sites_file, contact):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
@@ -114,7 +115,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
             check_free(jobdir)
         except JobDirBusy as exc:
             raise click.ClickException(str(exc)) from None
-    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh))
+    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh, full=full))
     _print_summary(db)
 
 

@@ -335,6 +335,22 @@ class Archive(ReadAPI):
                     )
         return unplaced
 
+    def crawl_finished_before(self) -> bool:
+        """Whether a crawl (not a reparse) ever ran to its end: one stopped by a cap, Ctrl-C or
+        a kill may have left listing pages unwalked and sitemap entries unfetched."""
+        return self.db.execute(
+            "SELECT 1 FROM crawls WHERE status = 'finished' AND json_extract(start_urls, '$[0]') IS NOT 'reparse'"
+        ).fetchone() is not None
+
+    def record_sitemap(self, crawl_id: int, url: str, lastmod: str) -> None:
+        """A child sitemap read to its end, with the <lastmod> its index gave it."""
+        with self.transaction():
+            self.db["sitemaps"].upsert({"url": url, "lastmod": lastmod, "crawl_id": crawl_id, "read_at": _now()}, pk="url")
+
+    def sitemap_lastmods(self) -> dict[str, str]:
+        """Child sitemap URL -> the index's <lastmod> for it when it was last read."""
+        return dict(self.db.execute("SELECT url, lastmod FROM sitemaps").fetchall())
+
     def known_urls(self) -> dict[str, KnownArticle]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:
         what a crawl need not fetch again. A canonical address only claimed (the article's
@@ -348,6 +364,12 @@ class Archive(ReadAPI):
             if url_key(url) != key:
                 known.pop(key, None)
         return known
+
+    def visited_keys(self) -> set[str]:
+        """The url_key of every page earlier crawls fetched or failed to fetch: what a re-crawl
+        has seen before (its listings, menus' pages, broken links) besides the articles."""
+        rows = self.db.execute("SELECT url FROM pages UNION SELECT url FROM errors WHERE stage = 'fetch' AND url IS NOT NULL")
+        return {url_key(url) for (url,) in rows}
 
     def touch_many(self, article_ids: Iterable[int], crawl_id: int) -> None:
         """Record that a crawl saw these articles without storing them again: moves their
@@ -544,3 +566,15 @@ def known_urls(path: str | Path) -> dict[str, KnownArticle]:
         return {}
     with archive:
         return archive.known_urls()
+
+
+def recrawl_state(path: str | Path) -> tuple[bool, set[str], dict[str, str]]:
+    """What a re-crawl of the archive at `path` builds on: whether a crawl finished before,
+    `Archive.visited_keys` and `Archive.sitemap_lastmods` (False, empty, empty: no archive yet)."""
+    try:
+        archive = Archive(path)
+    except NotFound:
+        return False, set(), {}
+    with archive:
+        return archive.crawl_finished_before(), archive.visited_keys(), archive.sitemap_lastmods()
+

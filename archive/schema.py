@@ -232,6 +232,21 @@ def m003_stemmed_search_and_views(db: Database) -> None:
         db.create_view(name, sql.strip(), replace=True)
 
 
+@MIGRATIONS()
+def m004_sitemaps(db: Database) -> None:
+    """The <lastmod> a sitemap index gave each child sitemap read to its end: a re-crawl skips
+    a child whose lastmod is not newer."""
+    db.executescript("""
+CREATE TABLE sitemaps (
+    url TEXT PRIMARY KEY,
+    lastmod TEXT NOT NULL,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    read_at TEXT NOT NULL
+);
+CREATE INDEX idx_sitemaps_crawl_id ON sitemaps(crawl_id);
+""")
+
+
 def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
     """What the archive lacks to keep `columns` (the article model's): the columns to add to
     articles and article_versions, and whether the search index covers other fields."""

@@ -1,9 +1,11 @@
 """A generated BBN-style site of N articles on 127.0.0.1, for the crawl benchmarks.
 
-    python bench/big_site.py --articles 5000 [--port 0]
+    python bench/big_site.py --articles 5000 [--port 0] [--new 20]
 
 prints `ready http://127.0.0.1:PORT/ pages=P` on stdout once every page is rendered, then
 serves until killed (or until its stdin closes, so it never outlives the benchmark runner).
+With `--new N`, a line `day2` on stdin publishes N newer articles (the next day's news, on the
+first listing pages): the site re-renders and answers `day2 pages=P`.
 
 Pages are rendered by the bundled sample site's own code (`Renderer`, `resolve`), imported and
 not modified: N posts cycling through its 36 topics (three themes, eight FAQ shapes, "More
@@ -47,8 +49,9 @@ class BigContent(SiteContent):
     Post i takes topic i % 36 with its slug and headline numbered, is published 3 h 17 min
     after post i + 1, and links to its neighbours in its category."""
 
-    def __init__(self, n: int) -> None:  # noqa: super().__init__ builds the 36 sample posts
-        self.posts = [self._make_big_post(i) for i in range(n)]
+    def __init__(self, n: int, first: int = 0) -> None:  # noqa: super().__init__ builds the 36 sample posts
+        """Posts first .. first + n - 1: with `first` = N, the site before its N newest posts."""
+        self.posts = [self._make_big_post(i) for i in range(first, first + n)]
         self.by_slug = {p.slug: p for p in self.posts}
         self.newest_first = sorted(self.posts, key=lambda p: p.published, reverse=True)
         self._link_neighbours()
@@ -210,34 +213,43 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address, content: BigContent):
         super().__init__(address, _Handler)
         self.base_url = f"http://{address[0]}:{self.server_address[1]}/"
-        self.renderer = BigRenderer(self.base_url, 1, content)
-        self.pages = render_all(content, self.base_url)
+        self.publish(content)
         self._lock = threading.Lock()
         self.requests = 0
+
+    def publish(self, content: BigContent) -> None:
+        """Serve `content` from now on, every page rendered first."""
+        pages = render_all(content, self.base_url)
+        self.renderer, self.pages = BigRenderer(self.base_url, 1, content), pages
 
     def count(self) -> None:
         with self._lock:
             self.requests += 1
 
 
-def serve(articles: int, port: int = 0) -> _Server:
-    """A server bound to 127.0.0.1:port (0: a free port) with every page rendered; not yet serving."""
-    return _Server(("127.0.0.1", port), BigContent(articles))
+def serve(articles: int, port: int = 0, new: int = 0) -> _Server:
+    """A server bound to 127.0.0.1:port (0: a free port) with every page rendered; not yet
+    serving. With `new`, the site as it was before its `new` newest articles."""
+    return _Server(("127.0.0.1", port), BigContent(articles, first=new))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--new", type=int, default=0, help="articles a `day2` line on stdin publishes")
     args = parser.parse_args()
     started = time.perf_counter()
-    server = serve(args.articles, args.port)
+    server = serve(args.articles, args.port, args.new)
     listing = sum(1 for p in server.pages if p.startswith(("/page/", "/category/", "/tag/", "/author/")) or p == "/")
     print(f"ready {server.base_url} pages={len(server.pages)} articles={args.articles} listings={listing} "
           f"rendered_in={time.perf_counter() - started:.1f}s", flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        sys.stdin.read()  # the runner holds our stdin open; EOF (runner gone) stops us
+        for line in sys.stdin:  # the runner holds our stdin open; EOF (runner gone) stops us
+            if line.strip() == "day2" and args.new:
+                server.publish(BigContent(args.articles + args.new))
+                print(f"day2 pages={len(server.pages)}", flush=True)
     except KeyboardInterrupt:
         pass
     server.shutdown()

@@ -1,5 +1,7 @@
 """Crawl benchmarks against bench/big_site.py on 127.0.0.1: the project's crawl against the bare
-Scrapy ceiling, peak RSS by site size, and the re-crawl of an unchanged site.
+Scrapy ceiling, peak RSS by site size, the re-crawl of an unchanged site, and day 2: the
+re-crawl once NEW_ARTICLES newer articles are published, next to the same with `--full` (every
+listing walked again, as every re-crawl did before pagination stopped early).
 
     python bench/crawl_bench.py [--articles 5000] [--rounds 3] [--rss-sizes 1000,2500] [-s NAME=VALUE ...]
 
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
+NEW_ARTICLES = 20  # published on day 2, on the first listing pages
 LISTING_PATH = re.compile(r"^/(?:(?:category|tag|author)/[^/]+/)?(?:page/\d+/)?$")
 
 
@@ -57,10 +60,11 @@ class Site:
         self.stop()
 
 
-def start_site(articles: int) -> Site:
-    """bench/big_site.py with `articles` articles in its own process, once it is serving."""
+def start_site(articles: int, new: int = 0) -> Site:
+    """bench/big_site.py with `articles` articles in its own process, once it is serving
+    (`new`: `publish_day2` adds that many newer ones)."""
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "big_site.py"), "--articles", str(articles)],
+        [sys.executable, str(BENCH / "big_site.py"), "--articles", str(articles), "--new", str(new)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     line = process.stdout.readline().split()
@@ -71,11 +75,20 @@ def start_site(articles: int) -> Site:
     return Site(process, line[1], info)
 
 
-def site_urls(site: Site, articles: int) -> list[str]:
+def publish_day2(site: Site) -> None:
+    """The site's day 2: its newer articles published (big_site.py --new)."""
+    site.process.stdin.write("day2\n")
+    site.process.stdin.flush()
+    line = site.process.stdout.readline()
+    if not line.startswith("day2"):
+        raise RuntimeError(f"big_site.py did not publish day 2: {line!r}")
+
+
+def site_urls(site: Site, articles: int, first: int = 0) -> list[str]:
     sys.path.insert(0, str(BENCH))
     import big_site
 
-    content = big_site.BigContent(articles)
+    content = big_site.BigContent(articles, first)
     return [site.base_url + p.lstrip("/") for p in big_site.site_paths(content) if p != "/robots.txt"]
 
 
@@ -119,9 +132,9 @@ def settings_args(extra: list[str]) -> list[str]:
     return [arg for pair in extra for arg in ("-s", pair)]
 
 
-def crawl_ours(base_url: str, db: Path, extra: list[str]) -> dict:
-    """One `bbn-archive crawl --local` into `db`, with what its crawls row recorded."""
-    run = measured([sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local",
+def crawl_ours(base_url: str, db: Path, extra: list[str], args: tuple[str, ...] = ()) -> dict:
+    """One `bbn-archive crawl --local [ARGS]` into `db`, with what its crawls row recorded."""
+    run = measured([sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local", *args,
                     *settings_args(extra)])
     if run["returncode"] != 0:
         raise RuntimeError(f"crawl failed ({run['returncode']}): {run['stderr']}")
@@ -152,6 +165,8 @@ def crawl_ours(base_url: str, db: Path, extra: list[str]) -> dict:
         "article_pages": sum(1 for p in paths if ARTICLE_PATH.match(p)),
         "listing_pages": sum(1 for p in paths if LISTING_PATH.match(p)),
         "skipped_known": stats.get("bbn/known_article_skipped", 0),
+        "pagination_stopped": stats.get("bbn/pagination_stopped", 0),
+        "article_paths": sorted(p for p in paths if ARTICLE_PATH.match(p)),
         "db_bytes": db_bytes, "bytes_per_article": db_bytes / max(articles_total, 1),
     }
 
@@ -181,10 +196,10 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
     result: dict = {"articles": articles, "rounds": rounds, "settings": extra}
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
         tmp = Path(tmp)
-        with start_site(articles) as site:
+        with start_site(articles, NEW_ARTICLES) as site:
             result["site"] = site.info
             urls_file = tmp / "urls.txt"
-            urls_file.write_text("\n".join(site_urls(site, articles)) + "\n")
+            urls_file.write_text("\n".join(site_urls(site, articles, NEW_ARTICLES)) + "\n")
             ours, bare = [], []
             for r in range(rounds):
                 db = tmp / f"crawl-{r}.db"
@@ -203,6 +218,10 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
                 last = recrawls[-1]
                 log(f"  re-crawl {r + 1}/{rounds}: {last['requests']} requests, {last['article_pages']} article pages, "
                     f"{last['elapsed']:.1f} s")
+            result["recrawl_full"] = _without_paths(crawl_ours(site.base_url, _copy(db, tmp / "full.db"), extra, ("--full",)))
+            log(f"  re-crawl --full: {result['recrawl_full']['requests']} requests")
+            result["day2"] = day2(site, articles, db, tmp, extra, log)
+        ours, recrawls = [_without_paths(r) for r in ours], [_without_paths(r) for r in recrawls]
         result["ours"] = {k: _median(ours, k) for k in ours[0]}
         result["bare"] = {k: _median(bare, k) for k in bare[0]}
         result["ours_runs"], result["bare_runs"] = ours, bare
@@ -220,8 +239,8 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
         for size in rss_sizes:
             with start_site(size) as site:
                 db = tmp / f"rss-{size}.db"
-                run_ = crawl_ours(site.base_url, db, extra)
-                again = crawl_ours(site.base_url, db, extra)
+                run_ = _without_paths(crawl_ours(site.base_url, db, extra))
+                again = _without_paths(crawl_ours(site.base_url, db, extra))
             rss[size] = run_["rss_mb"]
             scaling[size] = {"listing_pages": again["listing_pages"], "recrawl_s": again["elapsed"],
                              "recrawl_requests": again["requests"], "article_pages": again["article_pages"],
@@ -230,6 +249,39 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
                 f"re-crawl {again['requests']} requests, {again['elapsed']:.1f} s")
         result["rss_mb"] = dict(sorted(rss.items()))
         result["recrawl_scaling"] = dict(sorted(scaling.items()))
+    return result
+
+
+def _copy(db: Path, to: Path) -> Path:
+    """A copy of the archive `db` (the crawl closed it: no WAL left behind)."""
+    source, target = sqlite3.connect(db), sqlite3.connect(to)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return to
+
+
+def _without_paths(run_: dict) -> dict:
+    return {k: v for k, v in run_.items() if k != "article_paths"}
+
+
+def day2(site: Site, articles: int, db: Path, tmp: Path, extra: list[str], log=print) -> dict:
+    """Day 2 of the site whose day 1 `db` archived: NEW_ARTICLES published, then one re-crawl
+    as a nightly run makes it and one with `--full`, each into its own copy of `db`."""
+    sys.path.insert(0, str(BENCH))
+    import big_site
+
+    publish_day2(site)
+    new = set(big_site.article_paths(big_site.BigContent(articles + NEW_ARTICLES))[:NEW_ARTICLES])
+    result = {"new_published": len(new)}
+    for name, args in (("recrawl", ()), ("full", ("--full",))):
+        run_ = crawl_ours(site.base_url, _copy(db, tmp / f"day2-{name}.db"), extra, args)
+        run_["new_found"] = len(new & set(run_.pop("article_paths")))
+        result[name] = run_
+        log(f"  day 2 {name}: {run_['requests']} requests ({run_['listing_pages']} listing pages), "
+            f"{run_['new_found']}/{len(new)} new articles, {run_['articles_new']} archived new, {run_['elapsed']:.1f} s")
     return result
 
 

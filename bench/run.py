@@ -146,6 +146,19 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rows.append((f"3. re-crawl of the unchanged {n:,}-article site",
                      f"{r['requests']:,.0f} requests, {r['article_pages']:,.0f} articles downloaded, {r['elapsed']:.1f} s",
                      "no article downloaded", _ok(r["article_pages"] == 0)))
+        if c.get("recrawl_full"):
+            rows.append(("   the same with `--full` (every listing walked, as before pagination stopped early)",
+                         f"{c['recrawl_full']['requests']:,.0f} requests", "", ""))
+        d = c.get("day2")
+        if d:
+            r2, f2, new = d["recrawl"], d["full"], d["new_published"]
+            rows.append((f"   day 2: {new} new articles on the first listing pages, nightly re-crawl",
+                         f"{r2['requests']:,.0f} requests ({r2['listing_pages']:,.0f} listing pages), "
+                         f"{r2['new_found']}/{new} new found, {r2['elapsed']:.1f} s",
+                         f"≤ 60 + 5 per new article, all found",
+                         _ok(r2["requests"] <= 60 + 5 * new and r2["new_found"] == new)))
+            rows.append(("   day 2 with `--full`", f"{f2['requests']:,.0f} requests ({f2['listing_pages']:,.0f} listing pages), "
+                         f"{f2['new_found']}/{new} new found, {f2['elapsed']:.1f} s", "", ""))
         rows.append(("   archive growth per re-crawl (its listing pages are recorded again)",
                      f"{r['bytes_added'] / 1e6:,.1f} MB", "", ""))
         scaling = c["recrawl_scaling"]

@@ -37,6 +37,15 @@ class SitemapLastmods:
 
 
 @dataclass
+class SitemapRead:
+    """A child sitemap read to its end, and the <lastmod> its index gave it: the next crawl
+    skips it unless its index gives a newer one."""
+
+    url: str
+    lastmod: str
+
+
+@dataclass
 class Seen:
     """An archived article the site still links to, not downloaded again: moves its last_seen."""
 

@@ -15,7 +15,7 @@ from twisted.internet import reactor
 
 from archive import Archive, IdentityRefused
 from crawler.identity import own_identity
-from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from parsers import PARSER_VERSION
 from model import url_key
 from crawler.sites import SiteMap
@@ -209,6 +209,8 @@ class StorePipeline:
             self.seen.add(item.article_id)
         elif isinstance(item, SitemapLastmods):
             self.lastmods.update(item.lastmods)
+        elif isinstance(item, SitemapRead):
+            archive.record_sitemap(crawl_id, item.url, item.lastmod)
         else:
             raise DropItem(f"unknown item type {type(item).__name__}")
 

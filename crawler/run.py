@@ -27,11 +27,13 @@ def crawl_settings(db: str, overrides: dict | None = None) -> Settings:
     return settings
 
 
-def run_crawl(start_urls: list[str], db: str, overrides: dict | None = None, refresh: bool = False) -> dict:
-    """Crawl `start_urls` into the archive at `db`; returns the crawl's stats when it is over
+def run_crawl(start_urls: list[str], db: str, overrides: dict | None = None, refresh: bool = False,
+              full: bool = False) -> dict:
+    """Crawl `start_urls` into the archive at `db` (`full`: walk every listing page, as a
+    first crawl does); returns the crawl's stats when it is over
     (no `bbn/crawl_id`: it never started; a `bbn/store_failure`: the archive stopped it)."""
     process = CrawlerProcess(crawl_settings(db, overrides))
     crawler = process.create_crawler(BbnSpider)
-    process.crawl(crawler, start_urls=list(start_urls), refresh=refresh)
+    process.crawl(crawler, start_urls=list(start_urls), refresh=refresh, full=full)
     process.start()
     return crawler.stats.get_stats()

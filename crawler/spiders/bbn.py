@@ -14,10 +14,11 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import known_urls
+from archive import known_urls, recrawl_state
 from crawler.bounds import FieldLimits, refused, site_of
 from crawler.identity import own_identity, refusal
-from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
+from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from crawler.pagination import is_page_of, listed, next_pages
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers.dates import parse_date
 from model import normalize_url, url_key
@@ -43,11 +44,16 @@ SILENT_FAILURES = {
 
 
 class BbnSpider(scrapy.Spider):
-    """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] -s ARCHIVE_DB=PATH`"""
+    """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] [-a full=1] -s ARCHIVE_DB=PATH`
+
+    A re-crawl (a crawl finished before) follows a listing's next page only from a listing
+    page that lists a new article or one due again, and skips the child sitemaps not newer
+    in their index; `full` walks every listing and reads every sitemap."""
 
     name = "bbn"
 
-    def __init__(self, start_urls: str | list[str] | None = None, refresh: str | bool = False, **kwargs):
+    def __init__(self, start_urls: str | list[str] | None = None, refresh: str | bool = False,
+                 full: str | bool = False, **kwargs):
         super().__init__(**kwargs)
         urls = start_urls.split(",") if isinstance(start_urls, str) else list(start_urls or [DEFAULT_START_URL])
         self.start_urls = [normalize_url(u) for u in urls if u.strip()]
@@ -56,11 +62,14 @@ class BbnSpider(scrapy.Spider):
         if refused:
             raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
+        self.full = self.refresh or str(full).lower() in ("1", "true", "yes", "on")
         self.known: dict[str, tuple[int, str | None]] = {}
         self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
+        self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
+        self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
         self.max_articles = 0
         self.sitemaps: Counter = Counter()  # site -> sitemaps requested
         self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
@@ -84,6 +93,12 @@ class BbnSpider(scrapy.Spider):
                                   timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
         if not spider.refresh:
             spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
+            if not spider.full:
+                # After a crawl that never finished, everything is walked again, as at first.
+                finished, visited, sitemaps_read = recrawl_state(crawler.settings.get("ARCHIVE_DB"))
+                if finished:
+                    spider.visited, spider.sitemaps_read = visited, sitemaps_read
+                spider.full = not finished
         return spider
 
     async def closed(self, reason):
@@ -122,7 +137,11 @@ class BbnSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1)
+                lastmod = entry.get("lastmod")
+                if loc in self.sitemaps_read and not _is_newer(lastmod, self.sitemaps_read[loc]):
+                    self.crawler.stats.inc_value("bbn/sitemap_unchanged")
+                    continue
+                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1, lastmod)
             else:
                 if entry.get("lastmod"):
                     lastmods[loc] = entry["lastmod"]
@@ -131,6 +150,8 @@ class BbnSpider(scrapy.Spider):
             yield SitemapLastmods(lastmods)
         if sitemap.stopped:
             yield CrawlError(response.url, "parse", f"sitemap not read to the end, {read} entries read: {sitemap.stopped}")
+        elif response.meta.get("index_lastmod"):
+            yield SitemapRead(response.meta["sitemap_url"], response.meta["index_lastmod"])
 
     def parse_feed(self, response):
         for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
@@ -150,8 +171,9 @@ class BbnSpider(scrapy.Spider):
             yield CrawlError(response.url, "parse", "empty response body")
             return
         article, links = await self.parser.parse(response.body, content_type, response.url)
+        later = self._pages_held_back(response, links) if article is None else set()
         for url in links:
-            if url not in self.followed:
+            if url not in self.followed and url not in later:
                 self.followed.add(url)
                 if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
                     for result in self._follow(url):
@@ -218,6 +240,29 @@ class BbnSpider(scrapy.Spider):
         for url in [*response.meta.get("redirect_urls", []), response.url]:
             self.not_articles.setdefault(url_key(url), reason)
 
+    def _pages_held_back(self, response, links: list[str]) -> set[str]:
+        """The other pages of its listing a listing page links to that a re-crawl does not
+        follow from it: all if it lists nothing new, else all but the next. None on a first
+        crawl or with `full`: every page of every listing is walked."""
+        pages = {url for url in links if is_page_of(url, response.url)}
+        if not pages or not self.known or self.full:
+            return set()
+        if any(map(self._is_new, listed(response))):
+            return pages - set(next_pages(response.url, list(pages)))
+        self.crawler.stats.inc_value("bbn/pagination_stopped")
+        return pages
+
+    def _is_new(self, url: str) -> bool:
+        """Whether a link is to an article new to the archive, or to one archived and requested
+        again (due: a newer sitemap lastmod), as far as this crawl knows when the link is read."""
+        if url not in self.scope or DENY.search(url) or NOT_A_PAGE.search(urlsplit(url).path):
+            return False
+        key = url_key(normalize_url(url))
+        if key in self.known:
+            return key in self.requested
+        # Not a listing, menu page or broken link an earlier crawl met, nor one met in this crawl.
+        return key not in self.visited and key not in self.not_articles
+
     def _follow(self, url: str, lastmod: str | None = None):
         """A request for a discovered URL, unless the archive already holds that article
         (and its sitemap lastmod is not newer). Tracking-decorated links become aliases."""
@@ -238,9 +283,10 @@ class BbnSpider(scrapy.Spider):
         self.requested.add(key)
         yield self._request(clean, self.parse_html_page)
 
-    def _sitemap(self, url: str, depth: int):
+    def _sitemap(self, url: str, depth: int, lastmod: str | None = None):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one
-        too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT)."""
+        too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT). `lastmod`:
+        its index's, recorded once the sitemap is read to its end."""
         if url in self.sitemaps_seen:
             return  # an index that lists itself or an ancestor
         self.sitemaps_seen.add(url)
@@ -254,7 +300,7 @@ class BbnSpider(scrapy.Spider):
         else:
             self.sitemaps[site] += 1
             request = self._request(url, self.parse_sitemap, priority=5)
-            request.meta["sitemap_depth"] = depth
+            request.meta.update(sitemap_depth=depth, sitemap_url=url, index_lastmod=lastmod)
             yield request
 
     def _request(self, url: str, callback, priority: int = 0):

@@ -56,6 +56,7 @@ FOREIGN_KEYS = {
     ("article_sightings", "crawl_id", "crawls"),
     ("pages", "crawl_id", "crawls"),
     ("errors", "crawl_id", "crawls"),
+    ("sitemaps", "crawl_id", "crawls"),
 }
 
 
@@ -139,7 +140,7 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
         arc.store_article(make_article(), crawl_id=crawl_id)
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
         schema = arc.db.schema
-    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views"]
+    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied
