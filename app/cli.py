@@ -55,7 +55,7 @@ def cli():
 @db_option()
 @click.option("--delay", type=float, help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
 @click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
-@click.option("--max-articles", type=int, default=0, help="Stop after this many articles (0: no cap).")
+@click.option("--max-articles", type=int, default=0, help="Store at most this many new articles, then stop (0: no cap).")
 @click.option("--refresh", is_flag=True, help="Download archived articles again, even when unchanged.")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -60,7 +60,6 @@ class BbnSpider(scrapy.Spider):
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
-        self.max_articles = 0
         self.sitemaps: Counter = Counter()  # site -> sitemaps requested
         self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
         self.max_sitemaps = self.max_sitemap_depth = 0
@@ -71,7 +70,6 @@ class BbnSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
         spider.max_sitemaps = crawler.settings.getint("SITEMAP_MAX_COUNT")
         spider.max_sitemap_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH")
         spider.field_limits = FieldLimits(crawler.settings)
@@ -181,9 +179,7 @@ class BbnSpider(scrapy.Spider):
         elif article.missing_fields():
             self._not_an_article(response, f"no {' and no '.join(article.missing_fields())}")
         yield FetchedArticle(article, response.url, fetched_at)
-        self.articles += 1
-        if self.max_articles and self.articles >= self.max_articles:
-            raise CloseSpider(f"article cap of {self.max_articles} reached")
+        self.articles += 1  # ARCHIVE_MAX_ARTICLES is applied at the store (StorePipeline)
 
     def errback(self, failure):
         """Every failed request is a fetch error of the URL first requested (before any
