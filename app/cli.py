@@ -53,9 +53,9 @@ def cli():
 @cli.command()
 @click.argument("urls", nargs=-1)
 @db_option()
-@click.option("--delay", type=float, help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
-@click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
-@click.option("--max-articles", type=int, default=0, help="Store at most this many new articles, then stop (0: no cap).")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 4).")
+@click.option("--max-articles", type=click.IntRange(min=0), default=0, help="Store at most this many new articles, then stop (0: no cap).")
 @click.option("--refresh", is_flag=True, help="Download archived articles again, even when unchanged.")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
@@ -68,7 +68,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
     Example:
         bbn-archive crawl https://bigbignews.net/ --db news.db --max-articles 100
     """
-    from crawler.run import LOCAL_SETTINGS, run_crawl
+    from crawler.run import LOCAL_SETTINGS, bad_setting, bad_start_url, run_crawl
     from crawler.spiders.bbn import DEFAULT_START_URL
 
     overrides = dict(LOCAL_SETTINGS) if local else {}
@@ -84,10 +84,12 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
         name, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        if bad_setting(name, value):
+            raise click.BadParameter(bad_setting(name, value), param_hint="--set")
         overrides[name] = value
     for url in urls:
-        if not url.lower().startswith(("http://", "https://")):
-            raise click.BadParameter(f"{url!r} is not an http or https URL", param_hint="URLS")
+        if bad_start_url(url):
+            raise click.BadParameter(bad_start_url(url), param_hint="URLS")
     _check_not_locked(db)
     if jobdir:
         from crawler.jobdir import JobDirBusy, check_free

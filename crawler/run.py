@@ -2,6 +2,8 @@
 as Twisted's reactor cannot be restarted."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -25,6 +27,53 @@ def crawl_settings(db: str, overrides: dict | None = None) -> Settings:
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     return settings
+
+
+# Settings that must be above zero, or not below it, whatever their default's type.
+POSITIVE = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS")
+NOT_NEGATIVE = ("DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY", "DOWNLOAD_TIMEOUT",
+                "RETRY_BACKOFF_BASE", "RETRY_BACKOFF_MAX", "ARCHIVE_MAX_ARTICLES", "RETRY_TIMES", "PARSE_PROCESSES", "PARSE_TIMEOUT")
+INTEGERS = ("PARSE_PROCESSES",)  # no default to tell the type by
+
+
+def bad_setting(name: str, value) -> str | None:
+    """Why `value` is no value for the setting `name`, judged by the type of its default
+    (Scrapy's or the project's): a number that does not read as one, a boolean Scrapy's
+    `getbool` refuses, a count below 1 or a delay below 0. None when it is fine."""
+    default = crawl_settings("").get(name)
+    readers = {bool: Settings.getbool, int: Settings.getint, float: Settings.getfloat}
+    reader = readers.get(type(default)) or (Settings.getfloat if name in POSITIVE + NOT_NEGATIVE else None)
+    if name in INTEGERS:
+        reader = Settings.getint
+    elif reader is Settings.getint and ("DELAY" in name or "TIMEOUT" in name):
+        reader = Settings.getfloat  # seconds: Scrapy reads them as floats
+    if reader is None:
+        return None
+    probe = Settings({name: value})
+    try:
+        number = reader(probe, name)
+    except (TypeError, ValueError):
+        expected = {Settings.getbool: "true or false", Settings.getint: "a whole number"}.get(reader, "a number")
+        return f"{name}={value} is not {expected}"
+    if name in POSITIVE and number < 1:
+        return f"{name}={value}: must be at least 1"
+    if name in NOT_NEGATIVE and number < 0:
+        return f"{name}={value}: must not be negative"
+    return None
+
+
+def bad_start_url(url: str) -> str | None:
+    """Why `url` cannot start a crawl (not http or https, no host, an unreadable port), or None."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a port that is not a number in 0-65535
+    except ValueError as exc:
+        return f"{url!r} is not a URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{url!r} is not an http or https URL"
+    if not parts.hostname:
+        return f"{url!r} has no host name"
+    return None
 
 
 def run_crawl(start_urls: list[str], db: str, overrides: dict | None = None, refresh: bool = False) -> dict:
