@@ -98,8 +98,10 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
             check_free(jobdir)
         except JobDirBusy as exc:
             raise click.ClickException(str(exc)) from None
-    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh))
+    stats = run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh)
+    _check_outcome(stats)
     _print_summary(db)
+    _check_fetched(stats)
 
 
 @cli.command()
@@ -125,8 +127,10 @@ def demo(db, port):
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
-        _check_outcome(run_crawl([site.base_url], db, LOCAL_SETTINGS))
+        stats = run_crawl([site.base_url], db, LOCAL_SETTINGS)
+    _check_outcome(stats)
     _print_summary(db)
+    _check_fetched(stats)
 
 
 @cli.command()
@@ -279,6 +283,29 @@ def stats(db, plot, as_json):
 
 @cli.command()
 @db_option()
+@click.option("--crawl", "crawl_id", type=click.IntRange(min=1), metavar="N", help="This crawl (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the errors.")
+@clear_errors
+def errors(db, crawl_id, as_json):
+    """List a crawl's errors, in the order they happened: stage (fetch, parse, store), URL
+    and reason. The latest crawl by default.
+
+    \b
+    Example:
+        bbn-archive errors --crawl 3 --db news.db
+    """
+    with Archive(db) as archive:
+        crawl_id, found = archive.crawl_errors(crawl_id)
+    if as_json:
+        click.echo(_to_json([asdict(e) for e in found]))
+        return
+    click.echo(f"crawl {crawl_id}: {len(found)} errors")
+    for error in found:
+        click.echo(f"{error.stage}\t{error.url or '-'}\t{error.reason}")
+
+
+@cli.command()
+@db_option()
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option("--processes", type=click.IntRange(min=0), metavar="N",
               help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
@@ -334,6 +361,22 @@ def _check_outcome(stats: dict) -> None:
         raise click.ClickException("the crawl did not start: see the log above")
     if stats.get("bbn/store_failure"):
         raise click.ClickException(f"crawl {stats['bbn/crawl_id']}: {stats['bbn/store_failure']}")
+
+
+NOTHING_FETCHED = 3  # the exit status of a crawl that fetched nothing, or whose every start URL failed
+
+
+def _check_fetched(stats: dict) -> None:
+    """Exit status 3, with one line on stderr, when the crawl fetched no page at all or every
+    start URL failed: cron and scripts notice a site that is down or a URL mistyped."""
+    if not stats.get("downloader/response_count"):
+        why = "fetched nothing"
+    elif stats.get("bbn/start_urls") and stats.get("bbn/start_urls_failed", 0) >= stats["bbn/start_urls"]:
+        why = "every start URL failed"
+    else:
+        return
+    click.echo(f"Error: crawl {stats['bbn/crawl_id']} {why}: see `bbn-archive errors`", err=True)
+    sys.exit(NOTHING_FETCHED)
 
 
 def _print_summary(db: str) -> None:

@@ -14,6 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
 
 from archive import Archive, IdentityRefused
+from crawler.downloader import stop_waiting
 from crawler.identity import own_identity
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from parsers import PARSER_VERSION
@@ -172,6 +173,7 @@ class StorePipeline:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=reason))
+            stop_waiting(self.crawler)  # after: no request of the waiting ones is scheduled again
 
     def _record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.downloader import stop_waiting
 from crawler.spiders.bbn import BbnSpider
 
 # For sites the project serves itself on 127.0.0.1: no politeness delays.
@@ -17,6 +18,17 @@ LOCAL_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "LOG_LEVEL": "WARNING",
 }
+
+
+class StoppingCrawlerProcess(CrawlerProcess):
+    """SIGTERM or Ctrl-C: Scrapy's graceful stop, without waiting out the download delays."""
+
+    def _signal_shutdown(self, signum, frame) -> None:
+        from twisted.internet import reactor
+
+        for crawler in list(self.crawlers):
+            reactor.callFromThread(stop_waiting, crawler)
+        super()._signal_shutdown(signum, frame)
 
 
 def crawl_settings(db: str, overrides: dict | None = None) -> Settings:
@@ -79,7 +91,7 @@ def bad_start_url(url: str) -> str | None:
 def run_crawl(start_urls: list[str], db: str, overrides: dict | None = None, refresh: bool = False) -> dict:
     """Crawl `start_urls` into the archive at `db`; returns the crawl's stats when it is over
     (no `bbn/crawl_id`: it never started; a `bbn/store_failure`: the archive stopped it)."""
-    process = CrawlerProcess(crawl_settings(db, overrides))
+    process = StoppingCrawlerProcess(crawl_settings(db, overrides))
     crawler = process.create_crawler(BbnSpider)
     process.crawl(crawler, start_urls=list(start_urls), refresh=refresh)
     process.start()

@@ -16,6 +16,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive import known_urls
 from crawler.bounds import FieldLimits, refused, site_of
+from crawler.downloader import CrawlStopped
 from crawler.identity import own_identity, refusal
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
@@ -65,6 +66,7 @@ class BbnSpider(scrapy.Spider):
         self.max_sitemaps = self.max_sitemap_depth = 0
         self.field_limits: FieldLimits | None = None
         self.articles = 0
+        self.failed_starts: set[str] = set()  # url_keys of start URLs whose request failed
         self.parser = ParsePool(0)
 
     @classmethod
@@ -84,6 +86,8 @@ class BbnSpider(scrapy.Spider):
         # Counted at the end: a sitemap's newer lastmod may request an article skipped before.
         requested = {self.known[key][0] for key in self.requested if key in self.known}
         self.crawler.stats.set_value("bbn/known_article_skipped", len(set(self.skipped.values()) - requested))
+        self.crawler.stats.set_value("bbn/start_urls", len({url_key(url) for url in self.start_urls}))
+        self.crawler.stats.set_value("bbn/start_urls_failed", len(self.failed_starts))
         if self.parser.processes:  # set before the first await: the archive's crawl row takes them
             for name, value in self.parser.usage().items():
                 self.crawler.stats.set_value(f"bbn/parse_{name}", value)
@@ -92,7 +96,9 @@ class BbnSpider(scrapy.Spider):
     async def start(self):
         for url in self.start_urls:
             self.requested.add(url_key(url))
-            yield self._request(url, self.parse_html_page)
+            request = self._request(url, self.parse_html_page)
+            request.meta["start_url"] = True  # a failure counts in bbn/start_urls_failed
+            yield request
             yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
             yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
 
@@ -185,6 +191,13 @@ class BbnSpider(scrapy.Spider):
         """Every failed request is a fetch error of the URL first requested (before any
         redirect), except the ones robots.txt forbids."""
         request = failure.request
+        if failure.check(CrawlStopped):
+            # Not fetched before the crawl stopped: back to the scheduler, whose queue a paused
+            # crawl (--resume DIR) saves for the run that resumes it.
+            yield request.replace(dont_filter=True)
+            return
+        if request.meta.get("start_url"):
+            self.failed_starts.add(url_key(request.url))
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         elif failure.check(Refused):
