@@ -60,8 +60,9 @@ def cli():
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
 @click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log (also with --local), not the progress line of a terminal.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, extra, verbose):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
@@ -80,6 +81,10 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, jobdir, local, ex
         overrides["ARCHIVE_MAX_ARTICLES"] = max_articles
     if jobdir:
         overrides["JOBDIR"] = jobdir
+    if verbose:
+        overrides["LOG_LEVEL"] = "INFO"
+    elif sys.stderr.isatty():
+        overrides.update(PROGRESS_LINE=True, LOG_LEVEL="WARNING")
     for pair in extra:
         name, sep, value = pair.partition("=")
         if not sep:

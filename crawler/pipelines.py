@@ -106,7 +106,7 @@ class StorePipeline:
         self.started = 0.0
         self.failure: str | None = None  # why the crawl had to stop: a batch could not commit
         self.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
-        self.new_articles = 0  # counted at the store: ARCHIVE_MAX_ARTICLES caps them exactly
+        self.new_articles = 0  # counted at the store: ARCHIVE_MAX_ARTICLES caps them exactly; the progress line shows them
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -223,8 +223,8 @@ class StorePipeline:
                 item.article, crawl_id=self.crawl_id, fetched_url=item.fetched_url,
                 parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
             )
-            if result.outcome == "new" and self.max_articles:
-                if self.new_articles >= self.max_articles:
+            if result.outcome == "new":
+                if self.max_articles and self.new_articles >= self.max_articles:
                     raise _OverCap
                 self.new_articles += 1
                 if self.new_articles == self.max_articles:

@@ -3,6 +3,7 @@ anything starts, SIGTERM, exit status 3 when nothing was fetched, and the errors
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -151,3 +152,37 @@ def test_errors_of_the_latest_crawl_by_default_and_of_a_missing_crawl(tmp_path):
         "fetch\thttp://a.example/x\tHTTP 500\n")
     missing = CliRunner().invoke(cli, ["errors", "--crawl", "99", "--db", str(db)])
     assert missing.exit_code == 1 and missing.stderr == "Error: no crawl with id 99\n"
+
+
+def _crawl_on_a_terminal(db, url: str, *args: str) -> tuple[int, str]:
+    """The crawl with its stderr on a pseudo-terminal; its exit status and what it wrote there."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "app", "crawl", url, "--db", str(db), "--local", *args],
+                               stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the crawl closed the terminal
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(master)
+    return process.wait(timeout=120), written.decode("utf-8", "replace")
+
+
+def test_a_progress_line_on_a_terminal_and_the_info_log_behind_verbose(sample_site, tmp_path):
+    status, written = _crawl_on_a_terminal(tmp_path / "tty.db", sample_site.base_url, "-s", "PROGRESS_INTERVAL=0.1")
+    assert status == 0, written
+    assert "] INFO:" not in written
+    final = written.rstrip("\r\n").rsplit("\r\x1b[K", 1)[-1]
+    new = rows(tmp_path / "tty.db", "SELECT count(*) AS n FROM articles")[0]["n"]
+    errors = rows(tmp_path / "tty.db", "SELECT count(*) AS n FROM errors")[0]["n"]
+    assert re.fullmatch(rf"\d+ pages, {new} new articles, {errors} errors, [\d.]+ pages/s", final), final
+    status, verbose = _crawl_on_a_terminal(tmp_path / "verbose.db", sample_site.base_url, "--verbose")
+    assert status == 0 and "] INFO:" in verbose and "pages/s" not in verbose
