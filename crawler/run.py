@@ -26,9 +26,9 @@ class StoppingCrawlerProcess(CrawlerProcess):
     def _signal_shutdown(self, signum, frame) -> None:
         from twisted.internet import reactor
 
+        super()._signal_shutdown(signum, frame)  # queues the graceful stop: the engine stops scheduling
         for crawler in list(self.crawlers):
-            reactor.callFromThread(stop_waiting, crawler)
-        super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(stop_waiting, crawler)  # then the requests waiting for a delay go
 
 
 def crawl_settings(db: str, overrides: dict | None = None) -> Settings:
