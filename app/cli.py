@@ -53,9 +53,9 @@ def cli():
 @cli.command()
 @click.argument("urls", nargs=-1)
 @db_option()
-@click.option("--delay", type=float, help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
-@click.option("--concurrency", type=int, help="Requests in flight per site (default 4).")
-@click.option("--max-articles", type=int, default=0, help="Stop after this many articles (0: no cap).")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, AutoThrottle on).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 4).")
+@click.option("--max-articles", type=click.IntRange(min=0), default=0, help="Store at most this many new articles, then stop (0: no cap).")
 @click.option("--refresh", is_flag=True, help="Download archived articles again, even when unchanged.")
 @click.option("--full", is_flag=True, help="Walk every listing page again (a re-crawl stops at pages with nothing new).")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
@@ -64,15 +64,16 @@ def cli():
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
+@click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log (also with --local), not the progress line of a terminal.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact, verbose):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
     Example:
         bbn-archive crawl https://bigbignews.net/ --db news.db --max-articles 100
     """
-    from crawler.run import LOCAL_SETTINGS, run_crawl
+    from crawler.run import LOCAL_SETTINGS, bad_setting, bad_start_url, run_crawl
     from crawler.spiders.bbn import DEFAULT_START_URL
 
     overrides = dict(LOCAL_SETTINGS) if local else {}
@@ -84,10 +85,16 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
         overrides["ARCHIVE_MAX_ARTICLES"] = max_articles
     if jobdir:
         overrides["JOBDIR"] = jobdir
+    if verbose:
+        overrides["LOG_LEVEL"] = "INFO"
+    elif sys.stderr.isatty():
+        overrides.update(PROGRESS_LINE=True, LOG_LEVEL="WARNING")
     for pair in extra:
         name, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        if bad_setting(name, value):
+            raise click.BadParameter(bad_setting(name, value), param_hint="--set")
         overrides[name] = value
     if sites_file:
         from crawler.sites import SitesError, load, overrides as site_overrides
@@ -105,8 +112,8 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
             raise click.BadParameter("an empty contact", param_hint="--contact")
         overrides["BBN_CONTACT"] = contact.strip()
     for url in urls:
-        if not url.lower().startswith(("http://", "https://")):
-            raise click.BadParameter(f"{url!r} is not an http or https URL", param_hint="URLS")
+        if bad_start_url(url):
+            raise click.BadParameter(bad_start_url(url), param_hint="URLS")
     _check_not_locked(db)
     if jobdir:
         from crawler.jobdir import JobDirBusy, check_free
@@ -115,8 +122,10 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
             check_free(jobdir)
         except JobDirBusy as exc:
             raise click.ClickException(str(exc)) from None
-    _check_outcome(run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh, full=full))
+    stats = run_crawl(list(urls) or [DEFAULT_START_URL], db, overrides, refresh=refresh, full=full)
+    _check_outcome(stats)
     _print_summary(db)
+    _check_fetched(stats)
 
 
 @cli.command()
@@ -142,8 +151,10 @@ def demo(db, port):
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
-        _check_outcome(run_crawl([site.base_url], db, LOCAL_SETTINGS))
+        stats = run_crawl([site.base_url], db, LOCAL_SETTINGS)
+    _check_outcome(stats)
     _print_summary(db)
+    _check_fetched(stats)
 
 
 @cli.command()
@@ -296,6 +307,29 @@ def stats(db, plot, as_json):
 
 @cli.command()
 @db_option()
+@click.option("--crawl", "crawl_id", type=click.IntRange(min=1), metavar="N", help="This crawl (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the errors.")
+@clear_errors
+def errors(db, crawl_id, as_json):
+    """List a crawl's errors, in the order they happened: stage (fetch, parse, store), URL
+    and reason. The latest crawl by default.
+
+    \b
+    Example:
+        bbn-archive errors --crawl 3 --db news.db
+    """
+    with Archive(db) as archive:
+        crawl_id, found = archive.crawl_errors(crawl_id)
+    if as_json:
+        click.echo(_to_json([asdict(e) for e in found]))
+        return
+    click.echo(f"crawl {crawl_id}: {len(found)} errors")
+    for error in found:
+        click.echo(f"{error.stage}\t{error.url or '-'}\t{error.reason}")
+
+
+@cli.command()
+@db_option()
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option("--processes", type=click.IntRange(min=0), metavar="N",
               help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
@@ -351,6 +385,22 @@ def _check_outcome(stats: dict) -> None:
         raise click.ClickException("the crawl did not start: see the log above")
     if stats.get("bbn/store_failure"):
         raise click.ClickException(f"crawl {stats['bbn/crawl_id']}: {stats['bbn/store_failure']}")
+
+
+NOTHING_FETCHED = 3  # the exit status of a crawl that fetched nothing, or whose every start URL failed
+
+
+def _check_fetched(stats: dict) -> None:
+    """Exit status 3, with one line on stderr, when the crawl fetched no page at all or every
+    start URL failed: cron and scripts notice a site that is down or a URL mistyped."""
+    if not stats.get("downloader/response_count"):
+        why = "fetched nothing"
+    elif stats.get("bbn/start_urls") and stats.get("bbn/start_urls_failed", 0) >= stats["bbn/start_urls"]:
+        why = "every start URL failed"
+    else:
+        return
+    click.echo(f"Error: crawl {stats['bbn/crawl_id']} {why}: see `bbn-archive errors`", err=True)
+    sys.exit(NOTHING_FETCHED)
 
 
 def _print_summary(db: str) -> None:

@@ -295,9 +295,34 @@ def _sites(stats: str | None) -> dict:
     return sites
 
 
+@dataclass(frozen=True)
+class CrawlError:
+    """One row of a crawl's errors: where it failed (fetch, parse, store), on what, and why."""
+
+    url: str | None
+    stage: str
+    reason: str
+    at: str
+
+
+def crawl_errors(archive: Archive, crawl_id: int | None = None) -> tuple[int, list[CrawlError]]:
+    """The crawl (the latest by default) and its errors in the order they were recorded;
+    `NotFound` when the archive has no such crawl."""
+    if crawl_id is None:
+        crawl_id = archive.db.execute("SELECT max(id) FROM crawls").fetchone()[0]
+        if crawl_id is None:
+            raise NotFound("the archive has no crawls yet")
+    elif archive.db.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone() is None:
+        raise NotFound(f"no crawl with id {crawl_id}")
+    return crawl_id, [CrawlError(**row) for row in archive.db.query(
+        "SELECT url, stage, reason, at FROM errors WHERE crawl_id = ? ORDER BY id", [crawl_id])]
+
+
 class ReadAPI:
-    """The read API as `Archive` methods: `archive.search(...)`, `.article(...)`, `.stats()`."""
+    """The read API as `Archive` methods: `archive.search(...)`, `.article(...)`, `.stats()`,
+    `.crawl_errors()`."""
 
     search = search
     article = article
     stats = stats
+    crawl_errors = crawl_errors

@@ -14,6 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
 
 from archive import Archive, IdentityRefused
+from crawler.downloader import stop_waiting
 from crawler.identity import own_identity
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from parsers import PARSER_VERSION
@@ -22,6 +23,10 @@ from crawler.sites import SiteMap
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
+class _OverCap(Exception):
+    """A new article past ARCHIVE_MAX_ARTICLES: its savepoint is rolled back."""
+
+
 # SQLite errors that say the archive takes no more writes, rather than that one item is bad.
 STORAGE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_NOTADB")
 
@@ -102,6 +107,8 @@ class StorePipeline:
         self.started = 0.0
         self.failure: str | None = None  # why the crawl had to stop: a batch could not commit
         self.sites = SiteMap.from_settings(crawler.settings)  # sites.toml: counts per site too
+        self.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
+        self.new_articles = 0  # counted at the store: ARCHIVE_MAX_ARTICLES caps them exactly; the progress line shows them
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -158,16 +165,17 @@ class StorePipeline:
         logger.error("%s", reason)
         if self.failure is None:
             self.failure = f"{reason}; the crawl stopped, what was committed before is intact"
-            reactor.callFromThread(self._stop_crawl)
+            reactor.callFromThread(self._stop_crawl, "store_failed")
         try:
             self.archive.record_error(self.crawl_id, url, "store", reason)
         except sqlite3.Error:
             pass  # the archive takes nothing more: the log and the CLI say it
 
-    def _stop_crawl(self) -> None:
+    def _stop_crawl(self, reason: str) -> None:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
+            stop_waiting(self.crawler)  # after: no request of the waiting ones is scheduled again
 
     def _record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)
@@ -178,12 +186,12 @@ class StorePipeline:
         archive, crawl_id = self.archive, self.crawl_id
         if isinstance(item, FetchedArticle):
             try:
-                result = archive.store_article(
-                    item.article, crawl_id=crawl_id, fetched_url=item.fetched_url,
-                    parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
-                )
+                result = self._store_article(item)
             except IdentityRefused as exc:  # a claim, not a storage failure
                 self._store(CrawlError(item.fetched_url, "parse", f"canonical refused: {exc}"))
+                return
+            except _OverCap:
+                self.counts["bbn/refused/max_articles"] += 1
                 return
             self.counts[f"bbn/article_{result.outcome}"] += 1
             self._count_site(item.fetched_url, f"article_{result.outcome}")
@@ -219,6 +227,22 @@ class StorePipeline:
         name = self.sites.name(url) if self.sites and url else None
         if name is not None:
             self.counts[f"bbn/site/{name}/{what}"] += 1
+
+    def _store_article(self, item: FetchedArticle):
+        """Store the article; past ARCHIVE_MAX_ARTICLES new ones, a new one is rolled back
+        (`_OverCap`) while updates still go in. The article that reaches the cap stops the crawl."""
+        with self.archive.transaction():  # a savepoint inside the writer's batch
+            result = self.archive.store_article(
+                item.article, crawl_id=self.crawl_id, fetched_url=item.fetched_url,
+                parser_version=PARSER_VERSION, fetched_at=item.fetched_at,
+            )
+            if result.outcome == "new":
+                if self.max_articles and self.new_articles >= self.max_articles:
+                    raise _OverCap
+                self.new_articles += 1
+                if self.new_articles == self.max_articles:
+                    reactor.callFromThread(self._stop_crawl, f"article cap of {self.max_articles} reached")
+        return result
 
     def close_spider(self):
         if self.archive is None:

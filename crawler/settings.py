@@ -87,7 +87,9 @@ SITE_MAX_PAGES = 100_000  # requests to one host in one crawl; later crawls skip
 SITEMAP_MAX_DEPTH = 3
 SITEMAP_MAX_COUNT = 5000
 # --resume DIR: resume a paused crawl, start afresh after a finished or killed one.
-EXTENSIONS = {"crawler.jobdir.JobDirGuard": 1000}
+EXTENSIONS = {"crawler.jobdir.JobDirGuard": 1000, "crawler.progress.ProgressLine": 1100}
+# One line of pages, new articles, errors and rate on stderr (the CLI's default on a terminal).
+PROGRESS_LINE = False
 # Variants of one URL (tracking parameters, http/https, www, trailing slash) are one request.
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.UrlKeyFingerprinter"
 

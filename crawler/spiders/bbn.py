@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -16,6 +16,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive import known_urls, recrawl_state
 from crawler.bounds import FieldLimits, refused, site_of
+from crawler.downloader import CrawlStopped
 from crawler.identity import own_identity, refusal
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from crawler.pagination import is_page_of, listed, next_pages
@@ -70,18 +71,17 @@ class BbnSpider(scrapy.Spider):
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
         self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
-        self.max_articles = 0
         self.sitemaps: Counter = Counter()  # site -> sitemaps requested
         self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
         self.max_sitemaps = self.max_sitemap_depth = 0
         self.field_limits: FieldLimits | None = None
         self.articles = 0
+        self.failed_starts: set[str] = set()  # url_keys of start URLs whose request failed
         self.parser = ParsePool(0)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_articles = crawler.settings.getint("ARCHIVE_MAX_ARTICLES")
         spider.max_sitemaps = crawler.settings.getint("SITEMAP_MAX_COUNT")
         spider.max_sitemap_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH")
         spider.field_limits = FieldLimits(crawler.settings)
@@ -105,6 +105,8 @@ class BbnSpider(scrapy.Spider):
         # Counted at the end: a sitemap's newer lastmod may request an article skipped before.
         requested = {self.known[key][0] for key in self.requested if key in self.known}
         self.crawler.stats.set_value("bbn/known_article_skipped", len(set(self.skipped.values()) - requested))
+        self.crawler.stats.set_value("bbn/start_urls", len({url_key(url) for url in self.start_urls}))
+        self.crawler.stats.set_value("bbn/start_urls_failed", len(self.failed_starts))
         if self.parser.processes:  # set before the first await: the archive's crawl row takes them
             for name, value in self.parser.usage().items():
                 self.crawler.stats.set_value(f"bbn/parse_{name}", value)
@@ -113,7 +115,9 @@ class BbnSpider(scrapy.Spider):
     async def start(self):
         for url in self.start_urls:
             self.requested.add(url_key(url))
-            yield self._request(url, self.parse_html_page)
+            request = self._request(url, self.parse_html_page)
+            request.meta["start_url"] = True  # a failure counts in bbn/start_urls_failed
+            yield request
             yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
             yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
 
@@ -207,14 +211,19 @@ class BbnSpider(scrapy.Spider):
         elif article.missing_fields():
             self._not_an_article(response, f"no {' and no '.join(article.missing_fields())}")
         yield FetchedArticle(article, response.url, fetched_at)
-        self.articles += 1
-        if self.max_articles and self.articles >= self.max_articles:
-            raise CloseSpider(f"article cap of {self.max_articles} reached")
+        self.articles += 1  # ARCHIVE_MAX_ARTICLES is applied at the store (StorePipeline)
 
     def errback(self, failure):
         """Every failed request is a fetch error of the URL first requested (before any
         redirect), except the ones robots.txt forbids."""
         request = failure.request
+        if failure.check(CrawlStopped):
+            # Not fetched before the crawl stopped: back to the scheduler, whose queue a paused
+            # crawl (--resume DIR) saves for the run that resumes it.
+            yield request.replace(dont_filter=True)
+            return
+        if request.meta.get("start_url"):
+            self.failed_starts.add(url_key(request.url))
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         elif failure.check(Refused):

@@ -133,3 +133,25 @@ def test_changed_articles_with_their_versions(two_edition_crawl, datasette_clien
         assert row["current_word_count"] == article["word_count"]
         assert row["version_last_seen"] < row["superseded_at"]
     assert len(rows) == sql_rows(two_edition_crawl["db"], "SELECT count(*) AS n FROM article_versions")[0]["n"]
+
+
+def test_latest_crawl_is_not_a_reparse(two_edition_crawl, tmp_path):
+    """A reparse is a crawls row of its own; the latest crawl report stays the last real crawl's."""
+    from app.reparse import reparse
+    from app.serve import build_datasette
+    from archive import Archive
+    from tests.helpers import DatasetteClient, copy_archive
+
+    db = tmp_path / "news.db"
+    copy_archive(two_edition_crawl["db"], db)
+    with Archive(db) as archive:
+        archive.record_error(reparse(archive, None, 0, 30).crawl_id, None, "parse", "a reparse failure")
+    assert sql_rows(db, "SELECT start_urls FROM crawls ORDER BY id DESC LIMIT 1") == [{"start_urls": '["reparse"]'}]
+    client = DatasetteClient(build_datasette(db), "news")
+    try:
+        (row,) = run(client, "latest_crawl")
+        assert row["crawl"] == 2 and row["archive_crawls"] == 3
+        assert "a reparse failure" not in {r["reason"] for r in run(client, "latest_crawl_errors")}
+        assert run(client, "latest_crawl_errors")
+    finally:
+        client.close()
