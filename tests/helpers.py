@@ -298,3 +298,19 @@ def served_archive(src_db, tmp_path, name: str = "news.db"):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def read_terminal(master: int) -> bytes:
+    """All a child wrote to the pseudo-terminal whose master end is `master`, until it closed
+    its end; closes `master`."""
+    written = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(master)
+    return written

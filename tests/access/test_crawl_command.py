@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
-from tests.helpers import crawl, rows
+from tests.helpers import crawl, read_terminal, rows
 
 
 @pytest.mark.parametrize("concurrency", ["1", "64"])
@@ -163,16 +163,7 @@ def _crawl_on_a_terminal(db, url: str, *args: str) -> tuple[int, str]:
     process = subprocess.Popen([sys.executable, "-m", "app", "crawl", url, "--db", str(db), "--local", *args],
                                stderr=slave, stdout=subprocess.DEVNULL)
     os.close(slave)
-    written = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the crawl closed the terminal
-            break
-        if not chunk:
-            break
-        written += chunk
-    os.close(master)
+    written = read_terminal(master)
     return process.wait(timeout=120), written.decode("utf-8", "replace")
 
 

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.helpers import rows
+from tests.helpers import read_terminal, rows
 from tests.hostile.hostile_crawl import ROOT, assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite
 
@@ -63,16 +63,7 @@ def on_a_terminal(*args: str) -> str:
     process = subprocess.Popen([sys.executable, "-m", "app", *args], stdin=child, stdout=child, stderr=child,
                                cwd=ROOT, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
     os.close(child)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(main)
+    out = read_terminal(main)
     assert process.wait(timeout=60) == 0, out
     return out.decode("utf-8")
 
