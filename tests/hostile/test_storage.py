@@ -136,7 +136,9 @@ def test_a_full_disk_stops_the_crawl_with_the_committed_part_intact(archived, tm
             assert words in line, line
         assert "finished in" not in result.stdout, result.stdout
         stored = rows(db, "SELECT url FROM articles WHERE url LIKE ?", [big.url("/2024/03/%")])
-        assert 0 < len(stored) < 80, line
+        # Not all 80; how many went in before the disk filled depends on how the writer's
+        # batches fell (under load the first batch alone can fill it: 0 in CI once).
+        assert len(stored) < 80, line
         assert integrity(db) == "ok"
         assert len(rows(db, "SELECT id FROM articles WHERE url LIKE '%/2024/02/%'")) == ARTICLES
         crawl_row = rows(db, "SELECT status, stats FROM crawls WHERE id = 2")[0]

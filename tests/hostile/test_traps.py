@@ -122,11 +122,17 @@ def test_pagination_stops_at_its_limit(trapped):
 def test_a_calendar_stops_at_the_depth_limit(trapped):
     site, _, _, errors = trapped
     months = sorted(int(p.split("/")[2]) - CALENDAR_START for p in requested(site, "/calendar/"))
-    assert months == list(range(-(DEPTH_LIMIT - 1), DEPTH_LIMIT))  # the home page is depth 0, its link depth 1
-    assert sorted(errors_under(errors, "/calendar/")) == sorted(
-        (f"/calendar/{CALENDAR_START + m}/", "fetch",
-         f"not followed: {DEPTH_LIMIT + 1} links from a start URL, over DEPTH_LIMIT {DEPTH_LIMIT}")
-        for m in (-DEPTH_LIMIT, DEPTH_LIMIT))
+    # The home page is depth 0, its link depth 1: no month beyond DEPTH_LIMIT - 1 is requested.
+    # How far the walk gets before the crawl ends depends on the load (seen in CI: -48..47), so
+    # the bound is asserted, not the exact walk.
+    assert 0 in months and set(months) <= set(range(-(DEPTH_LIMIT - 1), DEPTH_LIMIT))
+    # The month 0 page may be found first from the home page (depth 1) or from a page linked
+    # from it (depth 2): the refused months are the ones one link past the limit either way.
+    refused = errors_under(errors, "/calendar/")
+    assert refused and all(
+        stage == "fetch" and reason == f"not followed: {DEPTH_LIMIT + 1} links from a start URL, over DEPTH_LIMIT {DEPTH_LIMIT}"
+        and abs(int(path.split("/")[2]) - CALENDAR_START) in (DEPTH_LIMIT - 1, DEPTH_LIMIT)
+        for path, stage, reason in refused)
 
 
 def test_a_path_repeating_its_segments_is_a_trap(trapped):
