@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from dateutil import parser as dateparser
 from dateutil import tz
 from htmldate import find_date
-from lxml import etree
 
 # Month names and their usual abbreviations, one table for every language read: lang -> the
 # twelve months, each "name|abbreviation|...". Polish has its genitive ("14 września") too.
