@@ -45,6 +45,8 @@ SCHEDULER = "crawler.scheduler.BackoffScheduler"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.QuietRobotsTxtMiddleware": 100,
     # Only the start URLs' hosts and ports, also after redirects; every refusal is recorded.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.scope.ScopeMiddleware": 50,
