@@ -64,9 +64,10 @@ def cli():
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False), help="Record every exchange as WARC files in this folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log (also with --local), not the progress line of a terminal.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact, verbose):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact, verbose, warc_dir):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
@@ -85,6 +86,8 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
         overrides["ARCHIVE_MAX_ARTICLES"] = max_articles
     if jobdir:
         overrides["JOBDIR"] = jobdir
+    if warc_dir:
+        overrides["WARC_DIR"] = warc_dir
     if verbose:
         overrides["LOG_LEVEL"] = "INFO"
     elif sys.stderr.isatty():
