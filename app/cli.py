@@ -359,8 +359,10 @@ def reparse(db, since, processes, parse_timeout):
 
 @cli.command()
 @db_option()
+@click.option("--warc", "warcs", multiple=True, type=click.Path(), metavar="FILE|DIR",
+              help="Also check these WARC files (a folder: its *.warc.gz): every record read, its digests checked.")
 @clear_errors
-def verify(db):
+def verify(db, warcs):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
     search indexes against their tables, every article's content hash against its text.
     Exit status 1, with what is wrong, when anything is off. Changes nothing.
@@ -372,6 +374,10 @@ def verify(db):
     from archive.verify import report, verify_archive
 
     checks = verify_archive(db)
+    if warcs:
+        from archive.warc import check_warc, warc_paths
+
+        checks += [check_warc(path) for path in warc_paths(warcs)]
     click.echo(report(checks))
     if not all(check.ok for check in checks):
         sys.exit(1)
@@ -414,3 +420,8 @@ def _print_summary(db: str) -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name=Path(sys.argv[0]).name)
+
+
+from app import warc_commands  # noqa: E402 - built with the helpers above
+for _command in warc_commands.commands(db_option, clear_errors, _article_filters):
+    cli.add_command(_command)
