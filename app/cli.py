@@ -87,6 +87,10 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
     if jobdir:
         overrides["JOBDIR"] = jobdir
     if warc_dir:
+        from crawler.warc import folder_problem
+
+        if folder_problem(warc_dir):
+            raise click.BadParameter(folder_problem(warc_dir), param_hint="--warc")
         overrides["WARC_DIR"] = warc_dir
     if verbose:
         overrides["LOG_LEVEL"] = "INFO"

@@ -12,13 +12,16 @@ crawls in WARC_DIR/captures.jsonl. Records are built and written on a thread of 
 a write that fails is counted and recorded in the archive's errors, and the crawl goes on."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import logging
 import queue
+import tempfile
 import threading
 from datetime import datetime, timezone
+from importlib.metadata import version
 from http.client import responses
 from io import BytesIO
 from pathlib import Path
@@ -83,9 +86,12 @@ class WarcFiles:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
-            self._writer = None
+            file, self._file, self._writer = self._file, None, None
+            file.close()
+
+    def abandon(self) -> None:
+        """Forget the current file (its close failed): the next write opens a new one."""
+        self._file = self._writer = None
 
 
 class WarcRecorder:
@@ -113,27 +119,33 @@ class WarcRecorder:
         return cls(crawler, folder)
 
     def spider_opened(self, spider) -> None:
-        from importlib.metadata import version
+        try:
+            self.last = read_captures(self.folder / CAPTURES)
+            self._files = WarcFiles(self.folder, self.prefix, self.max_size, self._info())
+        except OSError as exc:  # nothing recorded: said in the errors, not only in the log
+            logger.error("WARC recording off: %s", exc)
+            self.failures.append((None, f"recording off: {type(exc).__name__}: {exc}"))
+            return
+        self._thread.start()
 
-        self.last = read_captures(self.folder / CAPTURES)
-        info = {"software": f"{TOOL}/{version(TOOL)} (warcio {version('warcio')}, Scrapy {version('scrapy')})",
+    def _info(self) -> dict:
+        return {"software": f"{TOOL}/{version(TOOL)} (warcio {version('warcio')}, Scrapy {version('scrapy')})",
                 "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                 "isPartOf": f"crawl {self.crawler.stats.get_value('bbn/crawl_id')}",
                 "http-header-user-agent": self.crawler.settings.get("USER_AGENT")}
-        self._files = WarcFiles(self.folder, self.prefix, self.max_size, info)
-        self._thread.start()
 
-    def process_response(self, request, response):
-        """Queue the exchange as Scrapy received it; never changes the response."""
+    async def process_response(self, request, response):
+        """Queue the exchange as Scrapy received it; never changes the response. While the
+        queue is full (the disk is slower than the crawl), wait for room off the event loop."""
         if self._thread.is_alive():
             exchange = (request.method, request.url, request.headers.to_unicode_dict(), request.body,
                         response.status, getattr(response, "protocol", None), list(response.headers.items()),
                         response.body, response.ip_address, datetime.now(timezone.utc))
             try:
                 self._queue.put_nowait(exchange)
-            except queue.Full:  # the disk is slower than the crawl: wait rather than drop
-                self._queue.put(exchange)
+            except queue.Full:
+                await asyncio.get_running_loop().run_in_executor(None, self._queue.put, exchange)
         return response
 
     def spider_closed(self, spider, reason) -> None:
@@ -149,21 +161,28 @@ class WarcRecorder:
             crawl_id = self.crawler.stats.get_value("bbn/crawl_id")
             with Archive(self.crawler.settings.get("ARCHIVE_DB")) as archive, archive.transaction():
                 for url, why in self.failures:
-                    archive.record_error(crawl_id, url, "store", f"WARC record not written: {why}")
+                    archive.record_error(crawl_id, url, "store", f"WARC {why}")
 
     def _run(self) -> None:
-        with open(self.folder / CAPTURES, "a", encoding="utf-8") as captures:
-            while (exchange := self._queue.get()) is not _STOP:
-                try:
-                    capture = self._record(*exchange)
-                except Exception as exc:  # noqa: BLE001 - a failed write is an error row, not a crash
-                    logger.warning("could not write the WARC records of %s: %r", exchange[1], exc)
-                    self.failures.append((exchange[1], f"{type(exc).__name__}: {exc}"))
-                    self._files.close()  # the next record starts a fresh file
-                    continue
+        """Until _STOP: write each exchange; one that fails is a failure, and the next starts a
+        fresh file. Never stops early, so that a put waiting for room always gets it."""
+        captures = None
+        while (exchange := self._queue.get()) is not _STOP:
+            try:
+                capture = self._record(*exchange)
                 if capture is not None:
+                    captures = captures or open(self.folder / CAPTURES, "a", encoding="utf-8")
                     captures.write(json.dumps(capture) + "\n")
                     captures.flush()
+            except Exception as exc:  # noqa: BLE001 - a failed write is an error row, not a crash
+                logger.warning("could not write the WARC records of %s: %r", exchange[1], exc)
+                self.failures.append((exchange[1], f"record not written: {type(exc).__name__}: {exc}"))
+                try:
+                    self._files.close()
+                except OSError:
+                    self._files.abandon()
+        if captures is not None:
+            captures.close()
 
     def _record(self, method, url, req_headers, req_body, status, protocol, headers, body, ip, when):
         """Write the request and response (or revisit) records of one exchange; returns the new
@@ -207,6 +226,17 @@ class WarcRecorder:
         return capture
 
 
+def folder_problem(folder: str | Path) -> str | None:
+    """Why WARC files cannot be written in `folder` (created if missing), or None."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"{folder}: cannot write WARC files there ({exc.strerror or exc})"
+    return None
+
+
 def read_captures(path: Path) -> dict[str, dict]:
     """The last capture of each URL from a captures file (a torn last line is skipped)."""
     last: dict[str, dict] = {}
@@ -214,7 +244,7 @@ def read_captures(path: Path) -> dict[str, dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 capture = json.loads(line)
-            except json.JSONDecodeError:
+                last[capture["url"]] = capture
+            except (json.JSONDecodeError, KeyError, TypeError):
                 continue
-            last[capture["url"]] = capture
     return last

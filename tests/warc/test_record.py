@@ -73,7 +73,9 @@ def test_content_encoding_is_recorded_as_sent_and_a_304_is_a_revisit(tmp_path):
 def test_an_unchanged_refetch_is_a_revisit_and_files_rotate_at_their_size(tmp_path):
     with SampleSite(port=0) as site:
         for _ in range(2):
-            crawl(tmp_path / "a.db", site.base_url, "--warc", str(tmp_path / "w"), "-s", "WARC_MAX_SIZE=100000")
+            # A queue of one: process_response waits for room off the event loop, nothing is lost.
+            crawl(tmp_path / "a.db", site.base_url, "--warc", str(tmp_path / "w"), "-s", "WARC_MAX_SIZE=100000",
+                  "-s", "WARC_QUEUE_SIZE=1")
     files = warc_files(tmp_path / "w")
     assert len(files) > 4 and all(NAME.match(f.name) for f in files)
     assert [int(f.name[-13:-8]) for f in files if f.name[4:12] == files[0].name[4:12]][:3] == [1, 2, 3]
@@ -82,6 +84,8 @@ def test_an_unchanged_refetch_is_a_revisit_and_files_rotate_at_their_size(tmp_pa
     by_id = {r.rec_headers.get_header("WARC-Record-ID"): r for r in found}
     revisits = [r for r in found if r.rec_type == "revisit"]
     assert len(revisits) > 5  # listing pages, robots.txt, sitemaps fetched again, unchanged
+    fetched = sum(r["pages"] for r in rows(tmp_path / "a.db", "SELECT pages FROM crawls"))
+    assert len([r for r in found if r.rec_type in ("response", "revisit")]) >= fetched
     for revisit in revisits:
         original = by_id[revisit.rec_headers.get_header("WARC-Refers-To")]
         assert original.rec_type == "response"
@@ -103,3 +107,10 @@ def test_a_failed_warc_write_is_an_error_row_and_the_crawl_goes_on(tmp_path):
     assert rows(tmp_path / "a.db", "SELECT count(*) AS n FROM articles")[0]["n"] > 30
     crawl_row = rows(tmp_path / "a.db", "SELECT errors FROM crawls")[0]
     assert crawl_row["errors"] >= len(errors)
+
+
+def test_a_warc_folder_that_cannot_be_made_is_one_line_and_exit_status_2(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = crawl(tmp_path / "a.db", "http://127.0.0.1:9/", "--warc", str(tmp_path / "file" / "warc"), check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--warc" in result.stderr and "cannot write WARC files there" in result.stderr
