@@ -6,7 +6,8 @@ content-encoded, status and headers as received (Scrapy has only undone chunked 
 so a Transfer-Encoding header is left out and the record says so in WARC-Bbn-Removed-Headers).
 Each fetch is a request and a response record linked by WARC-Concurrent-To; a fetch whose payload
 digest equals the last capture of its URL, and a 304 answer to a URL captured before, is a
-revisit record (identical-payload-digest profile). The last capture of each URL is kept across
+revisit record (identical-payload-digest profile); a 304 to a URL never captured in WARC_DIR is
+a revisit of the server-not-modified profile. The last capture of each URL is kept across
 crawls in WARC_DIR/captures.jsonl. Records are built and written on a thread of their own
 (`WarcFiles`: gzip per record, a warcinfo record opening each file, rotation at WARC_MAX_SIZE);
 a write that fails is counted and recorded in the archive's errors, and the crawl goes on."""
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 TOOL = "bbn-archive"
 CAPTURES = "captures.jsonl"  # url, payload digest, record id and date of each response record
 _STOP = object()
+NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 HOP_BY_HOP = {"transfer-encoding"}  # undone by Scrapy before any middleware sees the body
 
 
@@ -199,11 +201,14 @@ class WarcRecorder:
         fields = {"WARC-Date": date, **({"WARC-IP-Address": ip.compressed} if ip else {})}
         if removed:
             fields["WARC-Bbn-Removed-Headers"] = ", ".join(removed)
-        revisit = last is not None and (status == 304 or (status == last["status"] and digest == last["digest"]))
-        if revisit:
+        revisit = status == 304 or (last is not None and status == last["status"] and digest == last["digest"])
+        if revisit and last is not None:
             response = writer.create_revisit_record(url, last["digest"], url, last["date"],
                                                     http_headers=http, warc_headers_dict=fields)
             response.rec_headers.add_header("WARC-Refers-To", last["id"])
+        elif revisit:  # a 304 to a URL this folder has no capture of: nothing to refer to
+            response = writer.create_warc_record(url, "revisit", http_headers=http,
+                                                 warc_headers_dict={**fields, "WARC-Profile": NOT_MODIFIED})
         else:
             response = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
                                                  warc_headers_dict=fields)

@@ -114,3 +114,16 @@ def test_a_warc_folder_that_cannot_be_made_is_one_line_and_exit_status_2(tmp_pat
     result = crawl(tmp_path / "a.db", "http://127.0.0.1:9/", "--warc", str(tmp_path / "file" / "warc"), check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--warc" in result.stderr and "cannot write WARC files there" in result.stderr
+
+
+def test_a_304_to_a_url_never_captured_is_a_server_not_modified_revisit(tmp_path):
+    with GzipServer() as server:
+        crawl(tmp_path / "a.db", server.url)  # recording off: the 200 is not in any WARC
+        crawl(tmp_path / "a.db", server.url, "--warc", str(tmp_path / "w"), check=False)
+    files = warc_files(tmp_path / "w")
+    assert warcio_check(*files).returncode == 0
+    (revisit,) = [r for _, r, _ in records(tmp_path / "w") if r.rec_type in ("response", "revisit")
+                  and r.rec_headers.get_header("WARC-Target-URI") == server.url]
+    assert revisit.rec_type == "revisit" and revisit.http_headers.statusline.startswith("304")
+    assert revisit.rec_headers.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    assert revisit.rec_headers.get_header("WARC-Refers-To") is None
