@@ -6,6 +6,7 @@ article's URL, headline and dates, so that ReplayWeb.page opens on the article l
 in: importing app.cli from here would close an import cycle (pyproject's acyclic contract)."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import tempfile
@@ -39,7 +40,7 @@ def _export(db: str, selection: dict | None, path: Path):
 def commands(db_option, clear_errors, article_filters) -> list[click.Command]:
     """export-warc and export-wacz, with the CLI's --db, error and article-filter helpers."""
     def options(fn, output_help: str):
-        fn = clear_errors(fn)
+        fn = clear_errors(_output_errors(fn))
         fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=output_help)(fn)
         fn = click.option("--query", help="Only articles matching this search (as in the search command).")(fn)
         return db_option()(article_filters(fn))
@@ -50,6 +51,17 @@ def commands(db_option, clear_errors, article_filters) -> list[click.Command]:
             click.option("--title", default="bbn-archive", show_default=True,
                          help="The collection's title in ReplayWeb.page.")(export_wacz), "The .wacz file to write.")),
     ]
+
+
+def _output_errors(fn):
+    """A file that cannot be written (no such folder, a full disk) ends the command in one line."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {exc.filename or kwargs['output']}: {exc.strerror or exc}") from None
+    return wrapper
 
 
 def export_warc(db, author, tag, section, since, until, query, output):

@@ -93,3 +93,11 @@ def test_verify_warc_passes_recorded_files_and_fails_a_truncated_or_altered_one(
     bad = cli("verify", "--db", str(warc_crawl.db), "--warc", str(altered))
     assert bad.returncode == 1 and "FAIL WARC" in bad.stdout and "digest" in bad.stdout.lower(), bad.stdout
     assert warc_crawl.manifest["articles"][0]["url"] in bad.stdout
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_status_1(warc_crawl, tmp_path):
+    (tmp_path / "file").write_text("")
+    for command, name in (("export-warc", "x.warc.gz"), ("export-wacz", "x.wacz")):
+        result = cli(command, "--db", str(warc_crawl.db), "-o", str(tmp_path / "file" / name))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == f"Error: cannot write {tmp_path / 'file' / name}: Not a directory"
