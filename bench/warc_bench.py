@@ -6,7 +6,7 @@ WARC recording on (`crawl --local --warc DIR`):
 (b) the WARC files are the raw store: `pages` keeps file, offset, length and digest instead of
     the body (measured on a copy whose bodies are replaced by those four columns).
 
-Bytes per article on disk for each, and `reparse` without its store: every article page's body
+The crawl is timed without and with recording. Bytes per article on disk for each, and `reparse` without its store: every article page's body
 from SQLite (zlib) against from its WARC record (seek, gunzip, undo Content-Encoding), pages/s,
 read only and read + parse_article.
 
@@ -99,10 +99,14 @@ def run(articles: int = 1000, log=print) -> dict:
     with tempfile.TemporaryDirectory(prefix="bbn-warc-bench-") as tmp:
         tmp = Path(tmp)
         db, warc = tmp / "archive.db", tmp / "warc"
-        log(f"   crawling a {articles:,}-article site with --warc ...")
+        log(f"   crawling a {articles:,}-article site without, then with --warc ...")
+        seconds = {}
         with crawl_bench.start_site(articles) as site:
-            subprocess.run([sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(db), "--local",
-                            "--warc", str(warc)], cwd=ROOT, check=True, capture_output=True)
+            for name, target, extra in (("plain", tmp / "plain.db", []), ("warc", db, ["--warc", str(warc)])):
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(target), "--local",
+                                *extra], cwd=ROOT, check=True, capture_output=True)
+                seconds[name] = time.perf_counter() - started
         conn = sqlite3.connect(db)
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         page_count = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
@@ -120,6 +124,7 @@ def run(articles: int = 1000, log=print) -> dict:
         p_warc, tp_warc = _read_warc(db, warc, index, parse)
     return {
         "articles": stored, "pages": page_count,
+        "crawl_seconds": seconds["plain"], "crawl_warc_seconds": seconds["warc"],
         "a_bytes_per_article": today / stored,
         "a_with_recording_bytes_per_article": (today + warc_bytes) / stored,
         "b_bytes_per_article": (indexed + warc_bytes) / stored,
@@ -138,6 +143,8 @@ def rows(w: dict) -> list[tuple[str, str, str, str]]:
         ("   reading every article page's body (reparse's read)",
          f"SQLite zlib {w['read_sqlite_pages_per_s']:,.0f} pages/s; WARC seek + gunzip {w['read_warc_pages_per_s']:,.0f} pages/s",
          "", ""),
+        ("   the crawl (`crawl --local`) without and with `--warc`",
+         f"{w['crawl_seconds']:.1f} s and {w['crawl_warc_seconds']:.1f} s", "", ""),
         ("   read + parse_article, one process (reparse without its store)",
          f"SQLite {w['reparse_sqlite_pages_per_s']:,.0f} pages/s; WARC {w['reparse_warc_pages_per_s']:,.0f} pages/s", "", ""),
     ]
