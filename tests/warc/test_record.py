@@ -127,3 +127,12 @@ def test_a_304_to_a_url_never_captured_is_a_server_not_modified_revisit(tmp_path
     assert revisit.rec_type == "revisit" and revisit.http_headers.statusline.startswith("304")
     assert revisit.rec_headers.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
     assert revisit.rec_headers.get_header("WARC-Refers-To") is None
+
+
+def test_an_unusable_warc_dir_setting_is_an_error_row_not_silence(tmp_path):
+    (tmp_path / "file").write_text("")
+    with SampleSite(port=0) as site:
+        result = crawl(tmp_path / "a.db", site.base_url, "-s", f"WARC_DIR={tmp_path / 'file' / 'warc'}")
+    assert result.returncode == 0
+    (error,) = rows(tmp_path / "a.db", "SELECT url, stage, reason FROM errors WHERE reason LIKE 'WARC%'")
+    assert error["stage"] == "store" and error["reason"].startswith("WARC recording off: NotADirectoryError")
