@@ -3,10 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pywb (the replay tests' WARC player) pins older cryptography and pyOpenSSL than Scrapy 2.19
+# takes, so it gets a venv of its own beside the project's.
+PYWB   := $(VENV)/pywb/bin/wayback
 
 .PHONY: install test demo bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(PYWB)
+
+$(PYWB):
+	$(PYTHON) -m venv $(VENV)/pywb
+	$(VENV)/pywb/bin/pip install --quiet 'pywb>=2.9,<3'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +26,7 @@ test: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
-demo: install
+demo: $(STAMP)
 	$(BIN)/bbn-archive demo
 
 # The benchmarks of bench/README.md, printed as one table (about 8 minutes; 12 the first time,
