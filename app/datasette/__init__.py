@@ -12,6 +12,7 @@ from archive.columns import article_columns
 
 METADATA_PATH = Path(__file__).with_name("metadata.yml")
 STATIC_DIR = Path(__file__).with_name("static")
+TEMPLATES_DIR = Path(__file__).with_name("templates")  # the reading room's, and _table.html
 # Where Datasette serves STATIC_DIR; metadata.yml's extra_css_urls point there.
 STATIC_MOUNT = "-/bbn-archive"
 # The key of the archive's entry under `databases` in metadata.yml.
