@@ -90,10 +90,11 @@ def text_changes(old: list[str], new: list[str]) -> list[Change]:
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        change = Change(old[i1:i2], new[j1:j2])
-        if tag == "replace" and i2 - i1 == j2 - j1 == 1 and _similar(old[i1], new[j1]):
-            change.words = word_diff(old[i1], new[j1])
-        changes.append(change)
+        if tag == "replace" and i2 - i1 == j2 - j1:  # as many paragraphs rewritten: pair by pair
+            changes += [Change([a], [b], word_diff(a, b) if _similar(a, b) else [])
+                        for a, b in zip(old[i1:i2], new[j1:j2])]
+        else:
+            changes.append(Change(old[i1:i2], new[j1:j2]))
     return changes
 
 
