@@ -1,5 +1,6 @@
-"""What Datasette needs to browse an archive: the metadata (metadata.yml) and a plugin with the
-many-to-many and month facets (plugin.py). `app.serve` puts them together."""
+"""What Datasette needs to browse an archive: the metadata (metadata.yml), a plugin with the
+many-to-many and month facets (plugin.py), and the reading room (reading_room.py: article
+pages, ranked search, safe search boxes; templates/). `app.serve` puts them together."""
 from __future__ import annotations
 
 import copy

@@ -13,7 +13,8 @@
 
 It also makes every search box safe: Datasette's ``escape_fts()`` SQL function (what
 ``searchmode: escaped`` tables match with) is replaced by `reading.safe_match`, so no text gives
-an FTS5 syntax error; and in the article tables the headline links to the reading view and
+an FTS5 syntax error, and a ``_searchmode=raw`` query FTS5 cannot parse is searched as words;
+and in the article tables the headline links to the reading view and
 the columns a reader wants come first (templates/_table.html asks `table_plan`).
 
 Page text is escaped by the templates (Jinja autoescape); nothing here marks page content safe.
@@ -24,8 +25,9 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette.utils import path_with_added_args
+from datasette.utils import path_with_added_args, path_with_replaced_args
 from datasette.utils.asgi import NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 from sqlite_utils import Database
 
@@ -52,6 +54,16 @@ PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data
 @hookimpl(trylast=True)  # after Datasette's own, which registers the original
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, reading.safe_match, deterministic=True)
+
+
+@hookimpl
+def handle_exception(request, exception):
+    """A ``_searchmode=raw`` search that FTS5 cannot parse (``"``, ``NEAR(``, an unknown
+    ``column:``): the same page with the text searched as words (``_searchmode=escaped``,
+    whose errors, if any, are shown as usual)."""
+    if request is None or request.args.get("_searchmode") != "raw" or not isinstance(exception, DatasetteError):
+        return None  # DatasetteError: what Datasette raises for an SQL error
+    return Response.redirect(path_with_replaced_args(request, {"_searchmode": "escaped"}))
 
 
 def article_url(datasette, database: str, article_id: int) -> str:

@@ -105,6 +105,16 @@ def test_no_text_breaks_a_search_box(datasette_client, text):
         assert "Invalid SQL" not in response.text and "fts5" not in response.text, page
 
 
+@pytest.mark.parametrize("text", ['"', "NEAR(", "nosuchcolumn: word", "AND"])
+def test_a_raw_search_fts5_cannot_parse_is_searched_as_words(datasette_client, text):
+    path = f"/{datasette_client.name}/articles?_search={quote(text)}&_searchmode=raw"
+    response = datasette_client.get(path, status=302)
+    escaped = response.headers["location"]
+    assert "_searchmode=escaped" in escaped and f"_search={quote(text)}" in escaped.replace("+", "%20")
+    assert "rows where search matches" in datasette_client.get(escaped).text
+    datasette_client.get(f"/{datasette_client.name}/articles?_search=marathon&_searchmode=raw")  # valid: as is
+
+
 def test_article_search_ranks_like_the_archive_and_orders_by_date(two_edition_crawl, datasette_client):
     name = datasette_client.name
     with Archive(two_edition_crawl["db"]) as arc:
