@@ -105,6 +105,18 @@ def test_no_text_breaks_a_search_box(datasette_client, text):
         assert "Invalid SQL" not in response.text and "fts5" not in response.text, page
 
 
+def test_table_search_keeps_phrases_and_prefixes(two_edition_crawl, datasette_client):
+    article = two_edition_crawl["manifest"]["articles"][3]
+    name, prefix = datasette_client.name, article["unique_word"][:-2] + "*"
+    rows = datasette_client.rows(f"/{name}/articles?_search={quote(prefix)}&_col=headline")
+    assert [r["headline"] for r in rows] == [article["headline"]]
+    phrase = " ".join(article["headline"].split()[1:3])
+    rows = datasette_client.rows(f"/{name}/articles_full?_search={quote(chr(34) + phrase + chr(34))}")
+    assert article["headline"] in [r["headline"] for r in rows]
+    assert all(phrase.lower() in (r["headline"] + " " + (r["summary"] or "") + " " + r["body"]).lower().replace("\n", " ")
+               for r in rows)
+
+
 @pytest.mark.parametrize("text", ['"', "NEAR(", "nosuchcolumn: word", "AND"])
 def test_a_raw_search_fts5_cannot_parse_is_searched_as_words(datasette_client, text):
     path = f"/{datasette_client.name}/articles?_search={quote(text)}&_searchmode=raw"
