@@ -108,9 +108,9 @@ def version_diffs(versions: list[dict]) -> list[VersionDiff]:
     diffs = []
     for old, new in zip(versions, versions[1:]):
         fields = {
-            "headline": text_changes([old["headline"] or ""], [new["headline"] or ""]),
-            "byline": text_changes([old["byline"] or ""], [new["byline"] or ""]),
-            "body": text_changes(paragraphs(old["body"]), paragraphs(new["body"])),
+            "Headline": text_changes([old["headline"] or ""], [new["headline"] or ""]),
+            "Byline": text_changes([old["byline"] or ""], [new["byline"] or ""]),
+            "Body": text_changes(paragraphs(old["body"]), paragraphs(new["body"])),
             "FAQ": text_changes(_faq_lines(old["faqs"]), _faq_lines(new["faqs"])),
         }
         diffs.append(VersionDiff(old["version"], new["version"], new["seen"], {k: v for k, v in fields.items() if v}))

@@ -117,15 +117,16 @@ async def _added_columns(datasette, database: str, ids: list[int]) -> dict[str, 
     return {"authors": [authors[i] for i in ids], "faq_count": [faqs.get(i, 0) for i in ids]}
 
 
-async def _database(datasette, request):
-    """The archive database the request names, after the viewer's permission checks."""
+async def _database(datasette, request, table: str = "articles"):
+    """The archive database the request names, after the viewer's permission checks (to see
+    `table` of it)."""
     name = request.url_vars["database"]
     try:
         db = datasette.get_database(name)
     except KeyError:
         raise NotFound(f"no database {name}")
     await datasette.ensure_permissions(request.actor, [
-        ("view-table", (name, "articles")), ("view-database", name), "view-instance"])
+        ("view-table", (name, table)), ("view-database", name), "view-instance"])
     return name, db
 
 
@@ -143,11 +144,12 @@ async def article_view(datasette, request):
         "section_url": lambda s: f"{table}?{urlencode({'section': s})}",
         "article_url": lambda i: article_url(datasette, name, i),
         "page_url": lambda i: f"{datasette.urls.database(name)}/-/page/{i}",
+        "search_url": f"{datasette.urls.database(name)}/-/search",
     }, request=request))
 
 
 async def page_view(datasette, request):
-    name, db = await _database(datasette, request)
+    name, db = await _database(datasette, request, "pages")
     page_id = int(request.url_vars["id"])
     page = await db.execute_fn(lambda conn: reading.stored_page(conn, page_id))
     if page is None:

@@ -179,8 +179,8 @@ def test_version_diffs_word_by_word_for_an_edit_whole_paragraphs_otherwise():
            "body": "One two three four five.\n\nGone paragraph.", "faqs": [{"question": "Q?", "answer": "A."}]}
     new = {**old, "version": 2, "seen": "t2", "body": "One two three four six.\n\nEntirely new text here."}
     (diff,) = version_diffs([old, new])
-    assert (diff.old, diff.new, diff.seen, list(diff.fields)) == (1, 2, "t2", ["body"])
-    edit, rewrite = diff.fields["body"]
+    assert (diff.old, diff.new, diff.seen, list(diff.fields)) == (1, 2, "t2", ["Body"])
+    edit, rewrite = diff.fields["Body"]
     assert edit.words == [("=", "One two three four"), ("-", "five."), ("+", "six.")]
     assert rewrite == Change(["Gone paragraph."], ["Entirely new text here."])
     assert text_changes(["a", "b"], ["a", "c", "d"]) == [Change(["b"], ["c", "d"])]
