@@ -169,13 +169,9 @@ def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     total = conn.execute(f"SELECT count(DISTINCT article_id) FROM ({HITS.format(weights=weights)})",
                          {"match": match}).fetchone()[0]
-    markers = (reading.OPEN, reading.CLOSE)
-    if order == "date":  # every hit, then the newest page of them
-        hits = sorted(search(archive, text, limit=None, markers=markers),
-                      key=lambda h: (h.published or "", h.id), reverse=True)
-    else:
-        hits = search(archive, text, limit=offset + PAGE_SIZE, markers=markers)
-    return total, hits[offset:offset + PAGE_SIZE]
+    hits = search(archive, text, limit=offset + PAGE_SIZE, markers=(reading.OPEN, reading.CLOSE),
+                  order="date" if order == "date" else "rank")
+    return total, hits[offset:]
 
 
 async def search_view(datasette, request):
