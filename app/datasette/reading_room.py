@@ -161,7 +161,7 @@ async def page_view(datasette, request):
 
 def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
     """Articles matching `text` (their text or FAQ pairs): their number and one page of them."""
-    archive = SimpleNamespace(db=Database(conn), columns=article_columns())
+    archive = SimpleNamespace(db=Database(conn), columns=article_columns())  # all search() reads of an Archive
     try:
         match = fts_query(text)
     except BadQuery:
@@ -179,7 +179,7 @@ async def search_view(datasette, request):
     text = request.args.get("q", "")
     where = "faqs" if request.args.get("in") == "faqs" else "articles"
     order = "date" if request.args.get("order") == "date" else "relevance"
-    offset = max(int(request.args.get("offset", "0")), 0) if request.args.get("offset", "0").isdigit() else 0
+    offset = int(given) if (given := request.args.get("offset", "")).isdigit() else 0
     total, hits = 0, []
     if text.strip():
         if where == "faqs":
