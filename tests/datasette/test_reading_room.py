@@ -72,6 +72,13 @@ def test_versions_diff_shows_what_edition_2_changed(two_edition_crawl, datasette
     assert "One version" in texts(tree, "//section[@class='bbn-versions']")[0]
 
 
+def test_an_article_row_page_leads_to_its_reading_view(datasette_client):
+    name = datasette_client.name
+    tree = doc(datasette_client.get(f"/{name}/articles/3"))
+    assert tree.xpath("//p[@class='bbn-read']/a/@href") == [f"/{name}/-/article/3"]
+    assert not doc(datasette_client.get(f"/{name}/authors/1")).xpath("//p[@class='bbn-read']")
+
+
 def test_unknown_article_or_page_is_a_404(datasette_client):
     datasette_client.get(f"/{datasette_client.name}/-/article/999999", status=404)
     datasette_client.get(f"/{datasette_client.name}/-/page/999999", status=404)
