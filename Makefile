@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # takes, so it gets a venv of its own beside the project's.
 PYWB   := $(VENV)/pywb/bin/wayback
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo bench screenshots clean
 
 install: $(STAMP) $(PYWB)
 
@@ -35,6 +35,14 @@ demo: $(STAMP)
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The three screenshots of README.md's Datasette section, into docs/: the reading room's browser
+# tests (headless Chromium; `apt-get install chromium`) save them there.
+screenshots: install
+	mkdir -p docs
+	BBN_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider tests/datasette/test_reading_browser.py \
+	    -k "test_article_page or test_articles_table or only_in_an_faq_answer"
+	ls docs/reading-*.png
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
