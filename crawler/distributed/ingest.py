@@ -50,8 +50,7 @@ class Ingest:
 
     def run(self) -> int:
         """Returns the number of items stored."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._stop)
+        previous = {signum: signal.signal(signum, self._stop) for signum in (signal.SIGTERM, signal.SIGINT)}
         self.store.open_archive()
         try:
             if self.client.llen(PROCESSING):
@@ -68,6 +67,8 @@ class Ingest:
                         break
         finally:
             self.store.resources.close()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         return self.stored
 
     def _stop(self, signum, frame) -> None:

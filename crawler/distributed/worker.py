@@ -85,6 +85,20 @@ def wait_for_round(client, wait: float) -> list[str]:
         time.sleep(0.2)
 
 
+def share_politeness(settings) -> None:
+    """Hand the hosts' delays to `HostLimitMiddleware`, which applies them across workers, and
+    take them (and AutoThrottle, which only adds to them) off the worker's own download slots."""
+    slots = settings.getdict("DOWNLOAD_SLOTS")
+    settings.set("BBN_HOST_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
+    settings.set("BBN_HOST_SLOTS", slots, priority="cmdline")
+    settings.set("DOWNLOAD_SLOTS", {host: {**slot, "delay": 0} for host, slot in slots.items()}, priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, "crawler.distributed.politeness.HostLimitMiddleware": 950},
+                 priority="cmdline")
+
+
 def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -> dict | None:
     """Crawl the current round until the shared frontier is empty; None if no round opened
     within `wait` seconds. Returns the worker's stats."""
@@ -94,6 +108,7 @@ def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -
     # scrapy-redis 0.9.1 passes `spider=` to the stats collector, which Scrapy 2.19 deprecates.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     settings = crawl_settings("", {**(overrides or {}), **WORKER_SETTINGS, "REDIS_URL": redis_url})
+    share_politeness(settings)
     process = StoppingCrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler, start_urls=start_urls)

@@ -1,21 +1,8 @@
 """Distributed crawls of the sample site: workers on one Redis frontier, one writer."""
 from __future__ import annotations
 
-import json
-from urllib.parse import urlsplit
-
+from tests.distributed.compare import local_base, state_on
 from tests.helpers import archive_state, crawl, rows
-
-
-def state_on(db, base_url: str) -> dict:
-    """The archive's content with the site's address written as BASE (the local crawl's site
-    ran on another port)."""
-    host = urlsplit(base_url).netloc
-    return json.loads(json.dumps(archive_state(db)).replace(base_url.rstrip("/"), "BASE").replace(host, "HOST"))
-
-
-def local_base(sample_crawl) -> str:
-    return json.loads(rows(sample_crawl.db, "SELECT start_urls FROM crawls ORDER BY id LIMIT 1")[0]["start_urls"])[0]
 
 
 def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster, sample_site, sample_crawl):
@@ -45,3 +32,22 @@ def test_a_distributed_recrawl_of_an_unchanged_site_downloads_no_archived_articl
     assert [c["status"] for c in crawls] == ["finished", "finished"]
     touched = rows(cluster.db, "SELECT count(*) AS n FROM articles WHERE crawl_id = ?", [crawls[-1]["id"]])[0]["n"]
     assert touched, "the articles the re-crawl saw linked (Seen, applied when the round ended) were not touched"
+
+
+DELAY = 0.2  # seconds between requests to the site, for one crawler
+
+
+def test_three_workers_together_keep_to_one_crawlers_delay_at_the_server(cluster, sample_site):
+    sample_site.reset_counters()
+    started = len(sample_site.arrivals)
+    cluster.crawl(sample_site.base_url, 3, f"DOWNLOAD_DELAY={DELAY}")
+    times = sorted(t for t, _path, _agent in sample_site.arrivals[started:])
+    assert len(times) > 100
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    arrivals = sorted(sample_site.arrivals[started:])
+    close = [(a[1], b[1], round(b[0] - a[0], 4)) for a, b in zip(arrivals, arrivals[1:]) if b[0] - a[0] < DELAY * 0.5]
+    # Three workers each keeping the delay on their own would send about three times as often.
+    assert (times[-1] - times[0]) / len(gaps) >= DELAY * 0.95
+    assert not close, f"requests reached the site closer together than the delay allows: {close}"
+    # One arrival the server records late makes one short gap; no five gaps in a row are short.
+    assert min(b - a for a, b in zip(times, times[5:])) >= 5 * DELAY * 0.8
