@@ -46,9 +46,11 @@ def _client(redis_url: str):
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Seconds to wait for a round to open (start URLs enqueued, the writer running).")
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
+              help="The sites' hosts, delays, concurrency and contact (the file given to enqueue).")
 @click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
 @one_line_errors
-def worker(redis_url, local, wait, extra):
+def worker(redis_url, local, wait, sites_file, extra):
     """Crawl the current round's frontier until it is empty, with any number of other workers.
 
     \b
@@ -65,6 +67,13 @@ def worker(redis_url, local, wait, extra):
         if not sep or bad_setting(name, value):
             raise click.BadParameter(bad_setting(name, value) or f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
+    if sites_file:
+        from crawler.sites import SitesError, load, overrides as site_overrides
+
+        try:
+            overrides.update(site_overrides(load(sites_file)))
+        except SitesError as exc:
+            raise click.BadParameter(str(exc), param_hint="--sites") from None
     stats = run_worker(redis_url, overrides, wait)
     if stats is None:
         raise click.ClickException(f"no round opened within {wait:g} s: enqueue start URLs and run ingest")

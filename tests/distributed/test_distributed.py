@@ -35,19 +35,20 @@ def test_a_distributed_recrawl_of_an_unchanged_site_downloads_no_archived_articl
 
 
 DELAY = 0.2  # seconds between requests to the site, for one crawler
+CONCURRENCY = 2  # requests to the site at once, for one crawler
+WINDOW = 10  # arrivals
 
 
-def test_three_workers_together_keep_to_one_crawlers_delay_at_the_server(cluster, sample_site):
+def test_three_workers_together_keep_to_one_crawlers_limits_at_the_server(cluster, sample_site):
+    """A worker takes a token of the host before each request, one per DELAY, at most CONCURRENCY
+    out: whatever a worker's process is held up by (this machine's load), in any stretch of time
+    the site sees at most stretch / DELAY + 1 + CONCURRENCY requests."""
     sample_site.reset_counters()
     started = len(sample_site.arrivals)
-    cluster.crawl(sample_site.base_url, 3, f"DOWNLOAD_DELAY={DELAY}")
+    cluster.crawl(sample_site.base_url, 3, f"DOWNLOAD_DELAY={DELAY}", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}")
     times = sorted(t for t, _path, _agent in sample_site.arrivals[started:])
     assert len(times) > 100
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    arrivals = sorted(sample_site.arrivals[started:])
-    close = [(a[1], b[1], round(b[0] - a[0], 4)) for a, b in zip(arrivals, arrivals[1:]) if b[0] - a[0] < DELAY * 0.5]
     # Three workers each keeping the delay on their own would send about three times as often.
-    assert (times[-1] - times[0]) / len(gaps) >= DELAY * 0.95
-    assert not close, f"requests reached the site closer together than the delay allows: {close}"
-    # One arrival the server records late makes one short gap; no five gaps in a row are short.
-    assert min(b - a for a, b in zip(times, times[5:])) >= 5 * DELAY * 0.8
+    assert (times[-1] - times[0]) / (len(times) - 1) >= DELAY * 0.95
+    spans = [b - a for a, b in zip(times, times[WINDOW - 1:])]
+    assert min(spans) >= (WINDOW - 1 - CONCURRENCY) * DELAY * 0.95, f"{WINDOW} requests in {min(spans):.2f} s"
