@@ -9,6 +9,8 @@ below; every one starts with `bbn:` (the spider's name, as scrapy-redis names it
 from __future__ import annotations
 
 import redis
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.retry import Retry
 
 REQUESTS = "bbn:requests"  # scrapy-redis's priority queue (a sorted set)
 DUPEFILTER = "bbn:dupefilter"  # scrapy-redis's fingerprint set: url_key fingerprints
@@ -25,8 +27,19 @@ RATE = "bbn:rate:%s"  # per host: sorted set of recent request starts (for `stat
 ROUND_KEYS = (START_URLS, DUPEFILTER, RECRAWL, DEFERRED, CRAWL_ID, WORKERS)
 
 
-def connect(url: str) -> redis.Redis:
-    """A client of the Redis at `url` (redis://host:port/db), checked with a PING."""
-    client = redis.Redis.from_url(url)
+# A worker or the writer rides out a Redis restart (replaying its AOF) of up to about a minute.
+OUTAGE_RETRIES = 40
+
+
+def patience() -> dict:
+    """redis-py client options: retry a failed connection or command, backing off up to 2 s."""
+    return {"retry": Retry(ExponentialBackoff(cap=2, base=0.05), OUTAGE_RETRIES),
+            "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+
+
+def connect(url: str, patient: bool = False) -> redis.Redis:
+    """A client of the Redis at `url` (redis://host:port/db), checked with a PING; `patient`:
+    it retries through an outage (`patience`) instead of failing at once."""
+    client = redis.Redis.from_url(url, **(patience() if patient else {"retry": Retry(NoBackoff(), 0)}))
     client.ping()
     return client

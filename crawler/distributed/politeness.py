@@ -42,7 +42,7 @@ class HostLimitMiddleware:
 
     def __init__(self, crawler):
         settings = crawler.settings
-        self.client = connect(settings.get("REDIS_URL"))
+        self.client = connect(settings.get("REDIS_URL"), patient=True)
         self.delay = settings.getfloat("BBN_HOST_DELAY")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.slots = {host: slot for host, slot in settings.getdict("BBN_HOST_SLOTS").items()}

@@ -10,7 +10,7 @@ import zlib
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 
-from crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect
+from crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
 from crawler.distributed.scheduler import worker_id
 from crawler.items import Alias, Claim, Seen, SitemapLastmods
 from crawler.run import StoppingCrawlerProcess, crawl_settings
@@ -37,7 +37,7 @@ class ItemQueuePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(connect(crawler.settings.get("REDIS_URL")))
+        return cls(connect(crawler.settings.get("REDIS_URL"), patient=True))
 
     def process_item(self, item):
         key = DEFERRED if isinstance(item, DEFERRED_ITEMS) else ITEMS
@@ -54,7 +54,7 @@ class WorkerSpider(BbnSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, refresh=True, **kwargs)  # refresh: no archive to read
         spider.worker_id = worker_id()
-        client = connect(crawler.settings.get("REDIS_URL"))
+        client = connect(crawler.settings.get("REDIS_URL"), patient=True)
         known, finished, visited, sitemaps_read = pickle.loads(zlib.decompress(client.get(RECRAWL)))
         spider.refresh = False
         spider.known = known
@@ -102,12 +102,13 @@ def share_politeness(settings) -> None:
 def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -> dict | None:
     """Crawl the current round until the shared frontier is empty; None if no round opened
     within `wait` seconds. Returns the worker's stats."""
-    start_urls = wait_for_round(connect(redis_url), wait)
+    start_urls = wait_for_round(connect(redis_url, patient=True), wait)
     if not start_urls:
         return None
     # scrapy-redis 0.9.1 passes `spider=` to the stats collector, which Scrapy 2.19 deprecates.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
-    settings = crawl_settings("", {**(overrides or {}), **WORKER_SETTINGS, "REDIS_URL": redis_url})
+    settings = crawl_settings("", {**(overrides or {}), **WORKER_SETTINGS, "REDIS_URL": redis_url,
+                                   "REDIS_PARAMS": patience()})  # scrapy-redis's own client
     share_politeness(settings)
     process = StoppingCrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)

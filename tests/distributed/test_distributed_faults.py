@@ -2,7 +2,6 @@
 item delivered twice. Nothing is lost, nothing is stored twice."""
 from __future__ import annotations
 
-import os
 import pickle
 import signal
 import socket
@@ -90,3 +89,16 @@ def test_a_batch_delivered_again_after_its_commit_is_not_stored_twice(redis_serv
         ingest.run()
         assert not client.llen(PROCESSING)
         assert rows(db, counts) == [{"pages": 1, "errors": 1, "sightings": 1, "articles": 1}], delivery
+
+
+def test_redis_restarted_mid_crawl_from_its_aof_loses_no_request_and_no_item(cluster, sample_site, sample_crawl):
+    client = cluster.server.client()
+    writer = cluster.ingest()
+    cluster.enqueue(sample_site.base_url)
+    crew = [cluster.worker("DOWNLOAD_DELAY=0.1") for _ in range(3)]
+    wait_until(lambda: client.scard(DUPEFILTER) > 30 and client.zcard("bbn:requests"), what="the crawl to be under way")
+    cluster.server.stop()  # SIGTERM: Redis flushes its AOF and exits
+    time.sleep(1)
+    cluster.server.start()  # the same port and directory: the AOF is replayed
+    cluster.wait(writer, *crew)
+    assert_local_archive(cluster, sample_site, sample_crawl)
