@@ -17,6 +17,8 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+4. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
+   writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -101,6 +103,15 @@ def crawl_section(articles: int, rounds: int, rss_sizes: tuple[int, ...], extra:
     import crawl_bench
 
     return crawl_bench.run(articles, rounds, rss_sizes, extra, log=log)
+
+
+def distributed_section(articles: int) -> dict | None:
+    import distributed_bench
+
+    if not Path(distributed_bench.REDIS_SERVER).exists():
+        log("  redis-server is not installed: skipped")
+        return None
+    return distributed_bench.run(articles, log=log)
 
 
 def archive_section(articles: int, store_articles: int, rounds: int, reparse_pages: int) -> dict:
@@ -201,6 +212,11 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rp = a["reparse"]
         rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
                      f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    d = results.get("distributed")
+    if d:
+        import distributed_bench
+
+        rows += distributed_bench.rows(d)
     return rows
 
 
@@ -224,7 +240,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, distributed")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -258,6 +274,9 @@ def main() -> None:
     if "archive" not in skip:
         log(f"4-5. archive of {args.archive_articles:,} articles ...")
         results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    if "distributed" not in skip:
+        log(f"6. distributed crawl of a {args.crawl_articles:,}-article site with 1, 2, 4 workers ...")
+        results["distributed"] = distributed_section(args.crawl_articles)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)
