@@ -111,7 +111,7 @@ class LeasingScheduler(Scheduler):
         super().open(spider)
         self.worker = spider.worker_id
         self.leased = {}  # encoded request -> the Request the engine has
-        self.held = {}  # encoded request -> the DelayedCall that queues it again
+        self.held = {}  # encoded request -> (the DelayedCall that queues it again, its queue score)
         self.server.sadd(WORKERS, self.worker)
         self._beat()
         self.ticker = task.LoopingCall(self._tick)
@@ -124,9 +124,9 @@ class LeasingScheduler(Scheduler):
             return super().enqueue_request(request)
         from twisted.internet import reactor
 
-        data = self.queue.encode(request)
-        self.server.hset(LEASES, data, f"{self.worker} {-request.priority}")
-        self.held[data] = reactor.callLater(delay, self._release_held, data, -request.priority)
+        data, score = self.queue.encode(request), -request.priority
+        self.server.hset(LEASES, data, f"{self.worker} {score}")
+        self.held[data] = (reactor.callLater(delay, self._release_held, data, score), score)
         return True
 
     def next_request(self):
@@ -144,9 +144,9 @@ class LeasingScheduler(Scheduler):
     def close(self, reason):
         if self.ticker.running:
             self.ticker.stop()
-        for data, release in list(self.held.items()):
+        for data, (release, score) in list(self.held.items()):
             release.cancel()
-            self._release_held(data, float(self.server.hget(LEASES, data).split()[-1]))
+            self._release_held(data, score)
         self._release_finished(set())
         self.server.delete(HEARTBEAT % self.worker)
         return super().close(reason)

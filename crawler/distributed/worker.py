@@ -54,8 +54,11 @@ class WorkerSpider(BbnSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, refresh=True, **kwargs)  # refresh: no archive to read
         spider.worker_id = worker_id()
-        client = connect(crawler.settings.get("REDIS_URL"), patient=True)
-        known, finished, visited, sitemaps_read = pickle.loads(zlib.decompress(client.get(RECRAWL)))
+        snapshot = connect(crawler.settings.get("REDIS_URL"), patient=True).get(RECRAWL)
+        if snapshot is None:  # the round ended before this worker started: nothing to do
+            spider.start_urls = []
+            return spider
+        known, finished, visited, sitemaps_read = pickle.loads(zlib.decompress(snapshot))
         spider.refresh = False
         spider.known = known
         spider.full = not finished
