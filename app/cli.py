@@ -422,6 +422,12 @@ def _print_summary(db: str) -> None:
     click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
 
 
+from app import distributed_commands  # noqa: E402 - registered after the group exists
+
+for command in distributed_commands.COMMANDS:
+    cli.add_command(command)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name=Path(sys.argv[0]).name)
 

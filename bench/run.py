@@ -19,6 +19,8 @@ Sections (each in the module named):
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
 4. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
    bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
+5. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
+   writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -103,6 +105,15 @@ def crawl_section(articles: int, rounds: int, rss_sizes: tuple[int, ...], extra:
     import crawl_bench
 
     return crawl_bench.run(articles, rounds, rss_sizes, extra, log=log)
+
+
+def distributed_section(articles: int) -> dict | None:
+    import distributed_bench
+
+    if not Path(distributed_bench.REDIS_SERVER).exists():
+        log("  redis-server is not installed: skipped")
+        return None
+    return distributed_bench.run(articles, log=log)
 
 
 def archive_section(articles: int, store_articles: int, rounds: int, reparse_pages: int) -> dict:
@@ -213,6 +224,11 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import warc_bench
 
         rows += warc_bench.rows(results["warc"])
+    d = results.get("distributed")
+    if d:
+        import distributed_bench
+
+        rows += distributed_bench.rows(d)
     return rows
 
 
@@ -236,7 +252,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -275,6 +291,9 @@ def main() -> None:
     if "warc" not in skip:
         log(f"6. raw store: a {args.warc_articles:,}-article site crawled with --warc ...")
         results["warc"] = warc_section(args.warc_articles)
+    if "distributed" not in skip:
+        log(f"7. distributed crawl of a {args.crawl_articles:,}-article site with 1, 2, 4 workers ...")
+        results["distributed"] = distributed_section(args.crawl_articles)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

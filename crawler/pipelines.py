@@ -117,9 +117,7 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self):
-        self.archive = self.resources.enter_context(Archive(self.path, create=True, check_same_thread=False))
-        self.resources.enter_context(self.archive.crawl_lock())
-        self.archive.mark_interrupted_crawls()
+        self.open_archive()
         spider = self.crawler.spider
         self.crawl_id = self.archive.start_crawl(getattr(spider, "start_urls", []), _settings(self.crawler))
         self.crawler.stats.set_value("bbn/crawl_id", self.crawl_id)
@@ -127,6 +125,12 @@ class StorePipeline:
         self.writer = ArchiveWriter(self.archive, on_lost=self._batch_lost)
         self.writer.start()
         self.resources.callback(self.writer.close)
+
+    def open_archive(self) -> None:
+        """Open the archive and take its crawl lock (also `crawler.distributed.ingest`'s start)."""
+        self.archive = self.resources.enter_context(Archive(self.path, create=True, check_same_thread=False))
+        self.resources.enter_context(self.archive.crawl_lock())
+        self.archive.mark_interrupted_crawls()
 
     async def process_item(self, item):
         """Queue the item's write; while the writer's queue is full, wait for room without
@@ -150,6 +154,8 @@ class StorePipeline:
                 self._record_failure(url, exc)
         except Exception as exc:  # noqa: BLE001 - one bad item must not end the crawl
             self._record_failure(url, exc)
+
+    store_item = _store_or_record  # what `crawler.distributed.ingest` calls, in its own transactions
 
     def _batch_lost(self, writes: int, exc: Exception) -> None:
         """On the writer thread: a batch of `writes` could not commit."""
@@ -248,14 +254,18 @@ class StorePipeline:
         if self.archive is None:
             return
         self.writer.close()
+        self.settle()
+        for key, count in self.counts.items():
+            self.crawler.stats.inc_value(key, count)
+        self.counts.clear()
+
+    def settle(self) -> None:
+        """The crawl is over: settle the claims, then apply the aliases, sightings and lastmods."""
         self._settle_claims()
         try:
             self._apply_deferred()
         except Exception as exc:  # noqa: BLE001 - the crawl row must still be closed
             self._record_failure(None, exc)
-        for key, count in self.counts.items():
-            self.crawler.stats.inc_value(key, count)
-        self.counts.clear()
 
     def spider_closed(self, spider, reason):
         """Close the crawl row once Scrapy says why the crawl ended, then release the lock."""

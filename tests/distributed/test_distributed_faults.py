@@ -1,0 +1,104 @@
+"""Faults of a distributed crawl: a worker killed mid-crawl, the writer killed mid-batch, an
+item delivered twice. Nothing is lost, nothing is stored twice."""
+from __future__ import annotations
+
+import pickle
+import signal
+import socket
+import time
+from datetime import datetime, timezone
+
+from crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
+from crawler.distributed.ingest import Ingest
+from crawler.items import CrawlError, FetchedArticle, FetchedPage
+from tests.distributed.compare import local_base, state_on
+from tests.helpers import BASE, make_article, rows
+
+TABLES = ("articles", "faqs", "links", "urls", "authors", "tags")
+
+
+def wait_until(condition, timeout: float = 90, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def assert_local_archive(cluster, sample_site, sample_crawl) -> None:
+    distributed = state_on(cluster.db, sample_site.base_url)
+    local = state_on(sample_crawl.db, local_base(sample_crawl))
+    for table in TABLES:
+        assert distributed[table] == local[table], table
+
+
+def test_a_worker_killed_mid_crawl_loses_no_request(cluster, sample_site, sample_crawl):
+    client = cluster.server.client()
+    writer = cluster.ingest()
+    cluster.enqueue(sample_site.base_url)
+    crew = [cluster.worker("DOWNLOAD_DELAY=0.1") for _ in range(3)]
+    victim = crew[0]
+    owner = f"{socket.gethostname()}:{victim.pid} ".encode()
+
+    def victim_holds_a_lease():
+        return client.scard(DUPEFILTER) > 20 and any(v.startswith(owner) for v in client.hvals(LEASES))
+
+    wait_until(victim_holds_a_lease, what="the first worker to lease a request")
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert any(v.startswith(owner) for v in client.hvals(LEASES)), "the killed worker left no lease to requeue"
+    replacement = cluster.worker("DOWNLOAD_DELAY=0.1")  # a worker may join at any time
+    cluster.wait(writer, *crew[1:], replacement)
+    assert_local_archive(cluster, sample_site, sample_crawl)
+
+
+def test_the_writer_killed_mid_batch_loses_no_item(cluster, sample_site, sample_crawl):
+    client = cluster.server.client()
+    writer = cluster.ingest()
+    cluster.enqueue(sample_site.base_url)
+    wait_until(lambda: client.exists(CRAWL_ID), what="the writer to open the round")
+    writer.send_signal(signal.SIGSTOP)  # items pile up in Redis while the crawl runs
+    cluster.wait(*[cluster.worker() for _ in range(3)])
+    writer.send_signal(signal.SIGCONT)
+    wait_until(lambda: client.llen(PROCESSING), what="the writer to take a batch")
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert client.llen(PROCESSING), "the batch was acknowledged before the kill: not a kill mid-batch"
+    cluster.wait(cluster.ingest())
+    assert_local_archive(cluster, sample_site, sample_crawl)
+    pages = rows(cluster.db, "SELECT count(*) AS n, count(DISTINCT url) AS urls FROM pages")[0]
+    assert pages["n"] == pages["urls"] == rows(sample_crawl.db, "SELECT count(*) AS n FROM pages")[0]["n"]
+
+
+def test_a_batch_delivered_again_after_its_commit_is_not_stored_twice(redis_server, tmp_path):
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    now = datetime.now(timezone.utc)
+    url = f"{BASE}/news/uk-politics-66812345"
+    batch = [pickle.dumps(item) for item in (
+        FetchedPage(url, 200, "text/html", b"<html>page</html>", now),
+        FetchedArticle(make_article(url), url, now),
+        CrawlError(f"{BASE}/gone", "fetch", "HTTP 404"),
+    )]
+    db = str(tmp_path / "news.db")
+    counts = "SELECT (SELECT count(*) FROM pages) AS pages, (SELECT count(*) FROM errors) AS errors," \
+             " (SELECT count(*) FROM article_sightings) AS sightings, (SELECT count(*) FROM articles) AS articles"
+    for delivery in (1, 2):  # the second: a writer killed after its commit, before its acknowledgement
+        client.rpush(PROCESSING, *batch)
+        ingest = Ingest(client, db, once=True)
+        ingest.stopping = True  # the batch left in the processing list only, then stop
+        ingest.run()
+        assert not client.llen(PROCESSING)
+        assert rows(db, counts) == [{"pages": 1, "errors": 1, "sightings": 1, "articles": 1}], delivery
+
+
+def test_redis_restarted_mid_crawl_from_its_aof_loses_no_request_and_no_item(cluster, sample_site, sample_crawl):
+    client = cluster.server.client()
+    writer = cluster.ingest()
+    cluster.enqueue(sample_site.base_url)
+    crew = [cluster.worker("DOWNLOAD_DELAY=0.1") for _ in range(3)]
+    wait_until(lambda: client.scard(DUPEFILTER) > 30 and client.zcard("bbn:requests"), what="the crawl to be under way")
+    cluster.server.stop()  # SIGTERM: Redis flushes its AOF and exits
+    time.sleep(1)
+    cluster.server.start()  # the same port and directory: the AOF is replayed
+    cluster.wait(writer, *crew)
+    assert_local_archive(cluster, sample_site, sample_crawl)
