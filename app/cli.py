@@ -409,5 +409,9 @@ def _print_summary(db: str) -> None:
     click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
 
 
+from app.warc_import import import_warc  # noqa: E402 - after the helpers it uses
+cli.add_command(import_warc)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name=Path(sys.argv[0]).name)
