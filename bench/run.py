@@ -3,7 +3,7 @@
     python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
-                        [--no-real-corpus] [-s NAME=VALUE ...]
+                        [--warc-mb 1024] [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
 1. extraction (extraction_bench.py, parse_speed.py): the goals of issue 11 with their anchors,
@@ -17,6 +17,8 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+4. warc (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of
+   --warc-mb MiB (default 1024; --quick: 20).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -101,6 +103,12 @@ def crawl_section(articles: int, rounds: int, rss_sizes: tuple[int, ...], extra:
     import crawl_bench
 
     return crawl_bench.run(articles, rounds, rss_sizes, extra, log=log)
+
+
+def warc_section(size_mb: int) -> dict:
+    import warc_import_bench
+
+    return warc_import_bench.run(size_mb, log=log)
 
 
 def archive_section(articles: int, store_articles: int, rounds: int, reparse_pages: int) -> dict:
@@ -201,6 +209,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rp = a["reparse"]
         rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
                      f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    if results.get("warc"):
+        import warc_import_bench
+
+        rows += warc_import_bench.rows(results["warc"])
     return rows
 
 
@@ -224,13 +236,14 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
     parser.add_argument("--archive-articles", type=int, default=100_000)
     parser.add_argument("--store-articles", type=int, default=2000)
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
+    parser.add_argument("--warc-mb", type=int, default=1024, help="size of the WARC that import-warc is measured on")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
                         help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
@@ -240,6 +253,7 @@ def main() -> None:
         args.rounds, args.crawl_articles, args.rss_sizes = 1, 300, "100"
         args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
         args.real_corpus = False
+        args.warc_mb = 20
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -258,6 +272,9 @@ def main() -> None:
     if "archive" not in skip:
         log(f"4-5. archive of {args.archive_articles:,} articles ...")
         results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    if "warc" not in skip:
+        log(f"6. import-warc of a {args.warc_mb:,} MiB WARC ...")
+        results["warc"] = warc_section(args.warc_mb)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

@@ -27,6 +27,7 @@ import hashlib
 from pathlib import Path
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
@@ -99,6 +100,9 @@ class WarcImportSpider(BbnSpider):
         for path in self.files:
             for record in read_warc(path):
                 for result in self._request_for(record):
+                    if isinstance(result, scrapy.Request) and self.crawler.engine.needs_backout():
+                        # Scrapy reads start() on while the pages wait: memory would grow with the file.
+                        await self.crawler.signals.wait_for(signals.scheduler_empty)
                     yield result
 
     def _request_for(self, record):
