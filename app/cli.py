@@ -426,6 +426,8 @@ from app import distributed_commands  # noqa: E402 - registered after the group 
 
 for command in distributed_commands.COMMANDS:
     cli.add_command(command)
+from app.warc_import import import_warc  # noqa: E402 - after the helpers it uses
+cli.add_command(import_warc)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -213,6 +213,10 @@ class Archive(ReadAPI):
                 "body": zlib.compress(body),
             })
 
+    def has_page(self, url: str, sha256: str) -> bool:
+        """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
+        return self.db.execute("SELECT 1 FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]).fetchone() is not None
+
     def page_body(self, page_id: int) -> bytes:
         """The decompressed body of a recorded page; KeyError for an unknown id."""
         row = self.db.execute("SELECT compression, body FROM pages WHERE id = ?", [page_id]).fetchone()

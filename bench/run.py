@@ -3,7 +3,7 @@
     python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
-                        [--no-real-corpus] [-s NAME=VALUE ...]
+                        [--warc-mb 1024] [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
 1. extraction (extraction_bench.py, parse_speed.py): the goals of issue 11 with their anchors,
@@ -21,6 +21,8 @@ Sections (each in the module named):
    bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
 5. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
    writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
+6. import (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of
+   --warc-mb MiB (default 1024; --quick: 20).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -114,6 +116,12 @@ def distributed_section(articles: int) -> dict | None:
         log("  redis-server is not installed: skipped")
         return None
     return distributed_bench.run(articles, log=log)
+
+
+def import_section(size_mb: int) -> dict:
+    import warc_import_bench
+
+    return warc_import_bench.run(size_mb, log=log)
 
 
 def archive_section(articles: int, store_articles: int, rounds: int, reparse_pages: int) -> dict:
@@ -229,6 +237,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import distributed_bench
 
         rows += distributed_bench.rows(d)
+    if results.get("import"):
+        import warc_import_bench
+
+        rows += warc_import_bench.rows(results["import"])
     return rows
 
 
@@ -252,7 +264,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -260,6 +272,7 @@ def main() -> None:
     parser.add_argument("--store-articles", type=int, default=2000)
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
     parser.add_argument("--warc-articles", type=int, default=1000, help="size of the site crawled with --warc (section 6)")
+    parser.add_argument("--warc-mb", type=int, default=1024, help="size of the WARC that import-warc is measured on")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
                         help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
@@ -270,6 +283,7 @@ def main() -> None:
         args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
         args.warc_articles = 200
         args.real_corpus = False
+        args.warc_mb = 20
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -294,6 +308,9 @@ def main() -> None:
     if "distributed" not in skip:
         log(f"7. distributed crawl of a {args.crawl_articles:,}-article site with 1, 2, 4 workers ...")
         results["distributed"] = distributed_section(args.crawl_articles)
+    if "import" not in skip:
+        log(f"8. import-warc of a {args.warc_mb:,} MiB WARC ...")
+        results["import"] = import_section(args.warc_mb)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

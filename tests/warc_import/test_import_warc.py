@@ -1,0 +1,184 @@
+"""import-warc: WARC files made by wget give the articles a crawl gives; what is no article is
+counted; a second import adds nothing; damaged records are errors, the rest goes on."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from collections import Counter
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tests.helpers import rows
+from tests.warc_import.conftest import import_warc
+
+ARTICLE_PATH = re.compile(r"/\d{4}/\d\d/\d\d/[a-z0-9-]+/$")
+ARTICLES = "SELECT canonical_url, content_hash FROM articles ORDER BY canonical_url"
+COUNTS = ("articles", "article_versions", "article_urls", "pages", "links", "faqs")
+
+
+def counts(db) -> dict:
+    return {table: rows(db, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in COUNTS}
+
+
+def last_stats(db) -> dict:
+    return json.loads(rows(db, "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1")[0]["stats"])
+
+
+def test_wget_warc_gives_the_crawls_articles(captured, tmp_path):
+    db = tmp_path / "imported.db"
+    import_warc(db, captured.warc_gz)
+    crawled = rows(captured.crawl_db, ARTICLES)
+    assert len(crawled) > 20
+    assert rows(db, ARTICLES) == crawled
+
+
+def test_uncompressed_warc_gives_the_same(captured, tmp_path):
+    db = tmp_path / "plain.db"
+    import_warc(db, captured.warc)
+    assert rows(db, ARTICLES) == rows(captured.crawl_db, ARTICLES)
+
+
+def test_aliases_as_a_crawl(captured, tmp_path):
+    """Tracking-decorated links and AMP copies end up as URLs of their articles, as in a crawl."""
+    db = tmp_path / "imported.db"
+    import_warc(db, captured.warc_gz)
+    query = "SELECT a.canonical_url, u.url FROM article_urls u JOIN articles a ON a.id = u.article_id ORDER BY 1, 2"
+    imported = rows(db, query)
+    assert any("utm_source" in r["url"] for r in imported) and any(r["url"].endswith("/amp/") for r in imported)
+    assert imported == rows(captured.crawl_db, query)
+
+
+def test_import_is_a_crawl_row_with_its_counts(captured, tmp_path):
+    db = tmp_path / "imported.db"
+    result = import_warc(db, captured.warc_gz)
+    crawl = rows(db, "SELECT * FROM crawls")[0]
+    assert crawl["status"] == "finished"
+    assert json.loads(crawl["start_urls"]) == [captured.warc_gz.resolve().as_uri()]
+    stats = last_stats(db)
+    for what in ("request", "warcinfo", "redirect", "not_html", "pages", "feeds"):
+        assert stats[f"bbn/warc/{what}"] > 0, what
+    skipped = sum(v for k, v in stats.items() if k.startswith("bbn/warc/") and k not in ("bbn/warc/records",))
+    assert skipped == stats["bbn/warc/records"]  # every record is counted once, somewhere
+    assert crawl["articles_new"] == len(rows(captured.crawl_db, ARTICLES))
+    # the site's 404s are fetch errors, as in a crawl
+    assert {r["url"] for r in rows(db, "SELECT url FROM errors WHERE reason = 'HTTP 404'")}
+    assert "WARC records:" in result.stdout and "redirect" in result.stdout
+
+
+def test_second_import_adds_nothing(captured, tmp_path):
+    db = tmp_path / "twice.db"
+    import_warc(db, captured.warc_gz)
+    before = counts(db)
+    import_warc(db, captured.warc_gz)
+    assert counts(db) == before
+    stats = last_stats(db)
+    assert stats["bbn/warc/already_archived"] > 20
+    again = rows(db, "SELECT count(*) AS n FROM errors WHERE crawl_id = 2 AND reason LIKE 'HTTP %'")[0]["n"]
+    assert stats["bbn/warc/pages"] == again  # only the failed captures went on: fetch errors again
+
+
+def _record_offsets(path) -> list[tuple[int, str]]:
+    from warcio.archiveiterator import ArchiveIterator
+    found = []
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            found.append((records.offset, record.rec_type, record.rec_headers.get_header("WARC-Target-URI")))
+    return found
+
+
+def _article_captures(captured, index: int) -> tuple[str, list[tuple[int, int]]]:
+    """The `index`th article (in order of its first capture) in the gzip WARC, and the (start,
+    end) offsets of every response record of it (tracking-decorated variants included)."""
+    records = _record_offsets(captured.warc_gz)
+    spans: dict[str, list] = {}
+    for i, (offset, kind, url) in enumerate(records[:-1]):
+        clean = (url or "").split("?")[0]
+        if kind == "response" and ARTICLE_PATH.search(clean):
+            spans.setdefault(clean, []).append((offset, records[i + 1][0]))
+    url = list(spans)[index]
+    return url, spans[url]
+
+
+def test_a_damaged_record_is_an_error_and_the_rest_goes_on(captured, tmp_path):
+    url, spans = _article_captures(captured, 3)
+    data = bytearray(captured.warc_gz.read_bytes())
+    for start, end in spans:
+        middle = (start + end) // 2
+        data[middle:middle + 64] = bytes(64)  # zeros inside the record's gzip member
+    damaged = tmp_path / "damaged.warc.gz"
+    damaged.write_bytes(bytes(data))
+    db = tmp_path / "damaged.db"
+    import_warc(db, damaged)
+    errors = rows(db, "SELECT url, reason FROM errors WHERE reason LIKE 'unreadable WARC record%'")
+    assert len(errors) == len(spans) and {e["reason"].split(":")[0] for e in errors} == {
+        f"unreadable WARC record in {damaged} at offset {start}" for start, _ in spans}
+    imported = {r["canonical_url"] for r in rows(db, ARTICLES)}
+    crawled = {r["canonical_url"] for r in rows(captured.crawl_db, ARTICLES)}
+    assert imported == crawled - {url}
+
+
+def test_a_truncated_file_keeps_what_came_before(captured, tmp_path):
+    url, [(start, end), *_] = _article_captures(captured, -1)
+    truncated = tmp_path / "truncated.warc.gz"
+    truncated.write_bytes(captured.warc_gz.read_bytes()[: (start + end) // 2])
+    db = tmp_path / "truncated.db"
+    import_warc(db, truncated)
+    errors = rows(db, "SELECT reason FROM errors WHERE reason LIKE 'unreadable WARC record%'")
+    assert len(errors) == 1 and f"at offset {start}:" in errors[0]["reason"]
+    assert url not in {r["canonical_url"] for r in rows(db, ARTICLES)}
+    assert len(rows(db, ARTICLES)) > 20
+
+
+def _warc(path, records) -> None:
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for make in records:
+            make(writer)
+
+
+def test_gzip_content_encoding_is_undone_and_revisits_counted(captured, tmp_path):
+    """A response recorded as sent with Content-Encoding: gzip (and chunked) parses like a plain one."""
+    url, _ = _article_captures(captured, 0)
+    html = next(r for r in _captures(captured.warc_gz) if r[0] == url)[1]
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(gz := gzip.compress(html)), gz)
+
+    def response(writer):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8"),
+                                              ("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+                                   protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(chunked),
+                                                      http_headers=headers))
+
+    def revisit(writer):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_revisit_record(url + "again/", "sha1:AAAA", url, "2026-01-01T00:00:00Z",
+                                                         http_headers=headers))
+
+    path = tmp_path / "encoded.warc.gz"
+    _warc(path, [response, revisit])
+    db = tmp_path / "encoded.db"
+    import_warc(db, path)
+    expected = [r for r in rows(captured.crawl_db, ARTICLES) if r["canonical_url"] == url]
+    assert rows(db, ARTICLES) == expected
+    stats = last_stats(db)
+    assert stats["bbn/warc/revisit"] == 1 and stats["bbn/warc/pages"] == 1
+
+
+def _captures(path):
+    from crawler.warc_records import Capture, read_warc
+    return [(r.url, r.body) for r in read_warc(str(path)) if isinstance(r, Capture)]
+
+
+def test_bad_input_is_one_line(tmp_path):
+    not_warc = tmp_path / "notes.txt"
+    not_warc.write_text("hello\n")
+    db = tmp_path / "x.db"
+    result = import_warc(db, not_warc, check=False)
+    assert result.returncode == 0
+    assert rows(db, "SELECT count(*) AS n FROM errors WHERE reason LIKE 'unreadable WARC record%'")[0]["n"] == 1
+    missing = import_warc(db, tmp_path / "missing.warc.gz", check=False)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
