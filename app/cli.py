@@ -14,6 +14,7 @@ import click
 
 from archive.db import Archive
 from archive.errors import ArchiveError
+from app.oneline import OneLineGroup
 from app.report import crawl_summary
 
 DEFAULT_DB = "archive.db"
@@ -44,7 +45,7 @@ def clear_errors(fn):
     return wrapper
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="bbn-archive")
 def cli():
     """Archive BBN-style news sites in SQLite, and search what you archived."""
@@ -130,7 +131,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
 
 @cli.command()
 @db_option()
-@click.option("--port", type=int, default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
 @clear_errors
 def demo(db, port):
     """Serve the bundled sample site on 127.0.0.1, crawl it into the archive, stop it,
@@ -159,7 +160,7 @@ def demo(db, port):
 
 @cli.command()
 @db_option()
-@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port to serve on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0: every interface).")
 @clear_errors
 def serve(db, port, host):
@@ -201,9 +202,11 @@ def _to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
-def _open_output(path: str):
-    """The file to write (text, UTF-8, newlines as written), or standard output for "-"."""
-    return contextlib.nullcontext(sys.stdout) if path == "-" else open(path, "w", encoding="utf-8", newline="")
+def _open_output(path: str, binary: bool = False):
+    """The file to write (text, UTF-8, newlines as written; or bytes), or standard output for "-"."""
+    if path == "-":
+        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
+    return open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="")
 
 
 @cli.command()
@@ -257,27 +260,31 @@ def show(article, db, as_json):
 @db_option()
 @_article_filters
 @click.option("--query", help="Only articles matching this search (as in the search command).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: csv for a .csv file, else jsonl.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="Default from the file name: .jsonl or .ndjson, .csv, .parquet (jsonl for '-').")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="The file to write ('-': standard output).")
 @clear_errors
 def export(db, author, tag, section, since, until, query, fmt, output):
-    """Export articles with every archived field, their authors, tags and FAQ pairs, as JSON
-    lines or CSV (lists as JSON text in CSV cells), oldest published first.
+    """Export articles with every archived field, their authors, tags, FAQ pairs and links, as
+    JSON lines, CSV (lists as JSON text in CSV cells) or Parquet (typed), oldest published first.
 
     \b
     Example:
         bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
     """
-    from archive.export import FORMATS, columns, count, rows
+    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
 
-    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
+    fmt = fmt or format_for(output)
+    if fmt is None:
+        raise click.BadParameter(f"{output}: an extension that names no format (give --format, or end the name"
+                                 f" with {', '.join(SUFFIXES)})", param_hint="-o")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
     with Archive(db) as archive:
         total = count(archive, **selection)  # also checks the selection before the file is created
         records = rows(archive, **selection)
         progress = (click.progressbar(records, length=total, label="exporting", file=sys.stderr)
                     if sys.stderr.isatty() else contextlib.nullcontext(records))
-        with _open_output(output) as out, progress as records:
+        with _open_output(output, fmt in BINARY) as out, progress as records:
             written = FORMATS[fmt](records, out, columns(archive))
     click.echo(f"exported {written} articles as {fmt} to {output}", err=True)
 
@@ -297,6 +304,8 @@ def stats(db, plot, as_json):
     """
     from app.report import format_stats, plot_months
 
+    if plot and not plot.lower().endswith(".png"):
+        raise click.BadParameter(f"{plot}: the chart is a PNG file, name it FILE.png", param_hint="--plot")
     with Archive(db) as archive:
         numbers = archive.stats()
     click.echo(_to_json(asdict(numbers)) if as_json else format_stats(numbers))
