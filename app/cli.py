@@ -3,9 +3,7 @@ clear line here, at the edge."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -13,36 +11,11 @@ from pathlib import Path
 import click
 
 from archive.db import Archive
-from archive.errors import ArchiveError
 from app.oneline import OneLineGroup
+from app.options import clear_errors, db_option
 from app.report import crawl_summary
 
-DEFAULT_DB = "archive.db"
 DEMO_PORT = 8765
-
-
-def db_option():
-    """--db: the archive file. Only crawl and demo create it; elsewhere a missing file is
-    `NotFound`, one line on stderr (`clear_errors`)."""
-    return click.option(
-        "--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-        help="The archive database file.",
-    )
-
-
-def clear_errors(fn):
-    """Typed archive errors (a missing archive file among them: `NotFound`) end the command
-    with one line on stderr and exit status 1; so does an SQLite error met after the archive
-    was opened (a file damaged past its first pages, a disk that fills up)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from None
-        except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
-    return wrapper
 
 
 @click.group(cls=OneLineGroup)
@@ -416,6 +389,13 @@ def _print_summary(db: str) -> None:
     with Archive(db) as archive:
         click.echo(crawl_summary(archive))
     click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
+
+
+from app.extract_command import extract  # noqa: E402 - commands of their own modules
+from app.query_command import query  # noqa: E402
+
+cli.add_command(query)
+cli.add_command(extract)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -28,6 +28,8 @@ class OneLineGroup(click.Group):
     def make_context(self, *args, **kwargs):
         try:
             return super().make_context(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, exit status 2
         except click.UsageError as exc:
             raise OneLineUsageError(exc) from None
 
