@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -104,31 +105,55 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
 
 @cli.command()
 @db_option()
-@click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True,
+              help="Port of the sample site (0: any free port). An archive that holds the demo already is served its port again.")
 @clear_errors
 def demo(db, port):
     """Serve the bundled sample site on 127.0.0.1, crawl it into the archive, stop it,
-    and print what was archived.
+    and print what was archived. Into a new archive, ids follow the articles' publication
+    (the same every run); run again, the demo re-crawls the same addresses and adds nothing.
 
     \b
     Example:
         bbn-archive demo --db demo.db
     """
+    from archive.stable_ids import renumber
     from crawler.run import LOCAL_SETTINGS, run_crawl
     from sample_site import SampleSite
 
     _check_not_locked(db)
+    with Archive(db) as archive:
+        fresh = not archive.db["articles"].count
+        earlier = _demo_port(archive)
+    if earlier is not None and earlier != port:
+        click.echo(f"serving the sample site on port {earlier}, as when {db} was first crawled", err=True)
     try:
-        site = SampleSite(port=port)
+        site = SampleSite(port=port if earlier is None else earlier)
     except OSError:
+        if earlier is not None:
+            raise click.ClickException(f"port {earlier}, where {db}'s sample site was served, is busy: free it"
+                                       " (a demo on another port would archive every article again)") from None
         click.echo(f"port {port} is busy; serving the sample site on a free port", err=True)
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
         stats = run_crawl([site.base_url], db, LOCAL_SETTINGS)
     _check_outcome(stats)
+    if fresh:
+        with Archive(db) as archive:
+            renumber(archive)
     _print_summary(db)
     _check_fetched(stats)
+
+
+def _demo_port(archive: Archive) -> int | None:
+    """The port of the sample site an earlier demo crawled into this archive, if any."""
+    for (start_urls,) in archive.db.execute("SELECT start_urls FROM crawls ORDER BY id"):
+        for url in json.loads(start_urls):
+            host, _, port = urlsplit(url).netloc.partition(":")
+            if host == "127.0.0.1" and port.isdigit():
+                return int(port)
+    return None
 
 
 @cli.command()
