@@ -314,7 +314,7 @@ def stats(db, plot, as_json):
 
 @cli.command()
 @db_option()
-@click.option("--crawl", "crawl_id", type=click.IntRange(min=1), metavar="N", help="This crawl (default: the latest).")
+@click.option("--crawl", "crawl_id", type=click.IntRange(1, 2**63 - 1), metavar="N", help="This crawl (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the errors.")
 @clear_errors
 def errors(db, crawl_id, as_json):

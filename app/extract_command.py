@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def extract(file, url, as_json):
     Example:
         curl -s https://bigbignews.net/2023/09/20/harbor-accord-talks/ | bbn-archive extract - --url https://bigbignews.net/2023/09/20/harbor-accord-talks/ --json
     """
+    logging.getLogger().addHandler(logging.NullHandler())  # libraries' log lines (bs4's decoding notes) not on stderr
     body = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     url = url or (Path(file).resolve().as_uri() if file != "-" else "file:///dev/stdin")
     article = parse_article(page_text(body, None), url)

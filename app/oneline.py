@@ -4,6 +4,7 @@ and a file that cannot be read or written (1) without a traceback."""
 from __future__ import annotations
 
 import errno
+import os
 
 import click
 
@@ -23,7 +24,8 @@ class OneLineUsageError(click.ClickException):
 class OneLineGroup(click.Group):
     """A click group whose usage errors, at any level, are one line (`OneLineUsageError`), and
     whose commands' OSErrors (a folder that does not exist, a file that cannot be written) are
-    one `Error:` line with exit status 1."""
+    one `Error:` line with exit status 1; so is, as a last resort, any other exception (a bug),
+    unless BBN_ARCHIVE_TRACEBACK is set."""
 
     def make_context(self, *args, **kwargs):
         try:
@@ -42,6 +44,13 @@ class OneLineGroup(click.Group):
             if exc.errno == errno.EPIPE:
                 raise
             raise click.ClickException(os_error_line(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: a bug is one line too
+            if os.environ.get("BBN_ARCHIVE_TRACEBACK"):
+                raise
+            raise click.ClickException(f"internal error, {type(exc).__name__}: {exc}"
+                                       " (BBN_ARCHIVE_TRACEBACK=1 shows the traceback)") from None
 
 
 def os_error_line(exc: OSError) -> str:

@@ -3,6 +3,7 @@ no traceback, and the exit status README.md documents (Exit statuses). The comma
 from the click group, so a command missing from the table fails the test."""
 from __future__ import annotations
 
+import random
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # command -> [(arguments, exit status, text the line holds)]; {db} is the sample archive,
 # {notdb} a file of garbage, {other} a SQLite database that is not an archive, {missing} a
 # path with nothing at it, {dir} a folder, {page} a saved page that is not an article (the
-# sample site's home page).
+# sample site's home page), {noise} bytes that decode as nothing.
 BAD_ARGUMENTS = {
     "crawl": [
         (["http://", "--db", "{missing}"], 2, "has no host name"),
@@ -53,11 +54,12 @@ BAD_ARGUMENTS = {
         ([], 2, "Missing argument"),
         (["999999", "--db", "{db}"], 1, "no article with id 999999"),
         (["1", "--db", "{other}"], 1, "not a bbn-archive"),
+        (["99999999999999999999999", "--db", "{db}"], 1, "no article with id 99999999999999999999999"),
     ],
     "export": [
         (["--db", "{db}"], 2, "-o"),
-        (["-o", "/nonexistent/dir/x.csv", "--db", "{db}"], 1, "/nonexistent/dir/x.csv: No such file or directory"),
-        (["-o", "/nonexistent/dir/x.parquet", "--db", "{db}"], 1, "No such file or directory"),
+        (["-o", "{dir}/absent/x.csv", "--db", "{db}"], 1, "{dir}/absent/x.csv: No such file or directory"),
+        (["-o", "{dir}/absent/x.parquet", "--db", "{db}"], 1, "No such file or directory"),
         (["-o", "{dir}", "--db", "{db}"], 2, "is a directory"),
         (["-o", "{dir}/x.txt", "--db", "{db}"], 2, "names no format"),
         (["-o", "{dir}/x.json", "--db", "{db}"], 2, "names no format"),
@@ -66,13 +68,14 @@ BAD_ARGUMENTS = {
         (["-o", "-", "--db", "{notdb}"], 1, "is not a SQLite database"),
     ],
     "stats": [
-        (["--plot", "/nonexistent/m.png", "--db", "{db}"], 1, "/nonexistent/m.png: No such file or directory"),
+        (["--plot", "{dir}/absent/m.png", "--db", "{db}"], 1, "{dir}/absent/m.png: No such file or directory"),
         (["--plot", "{dir}/m.txt", "--db", "{db}"], 2, "FILE.png"),
         (["--db", "{missing}"], 1, "does not exist"),
     ],
     "errors": [
         (["--crawl", "0", "--db", "{db}"], 2, "--crawl"),
         (["--crawl", "999", "--db", "{db}"], 1, "999"),
+        (["--crawl", "99999999999999999999", "--db", "{db}"], 2, "--crawl"),
     ],
     "reparse": [
         (["--since", "not a date", "--db", "{db}"], 1, "not a date"),
@@ -118,8 +121,10 @@ def paths(sample_crawl, sample_site, tmp_path_factory) -> dict[str, str]:
     with urllib.request.urlopen(sample_site.base_url) as home:  # the home page: a listing
         (folder / "page.html").write_bytes(home.read())
     (folder / "dir").mkdir()
+    (folder / "noise.bin").write_bytes(random.Random(0).randbytes(3000))
     return {"db": str(sample_crawl.db), "notdb": str(folder / "notdb.db"), "other": str(folder / "other.db"),
-            "missing": str(folder / "missing.db"), "dir": str(folder / "dir"), "page": str(folder / "page.html")}
+            "missing": str(folder / "missing.db"), "dir": str(folder / "dir"), "page": str(folder / "page.html"),
+            "noise": str(folder / "noise.bin")}
 
 
 def test_every_command_has_bad_arguments_in_the_table():
@@ -137,7 +142,7 @@ def test_every_failure_is_one_line_and_its_exit_status(command, paths):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr, what
         assert lines[0].startswith("Error: ") and words.format(**paths) in lines[0], what
-    assert not Path(paths["dir"], "new.db").exists()
+    assert not Path(paths["dir"], "new.db").exists() and not Path(paths["dir"], "absent").exists()
 
 
 def test_usage_errors_of_the_group_are_one_line_too():
@@ -150,9 +155,25 @@ def test_usage_errors_of_the_group_are_one_line_too():
 
 
 def test_the_real_program_prints_one_line_and_the_status(paths):
-    for args, status in ((["export", "-o", "/nonexistent/dir/x.csv", "--db", paths["db"]], 1),
-                         (["export", "--format", "xml", "-o", "-", "--db", paths["db"]], 2)):
+    for args, status in ((["export", "-o", f"{paths['dir']}/absent/x.csv", "--db", paths["db"]], 1),
+                         (["export", "--format", "xml", "-o", "-", "--db", paths["db"]], 2),
+                         # bytes that decode as nothing: no log line of bs4 on stderr (which pytest's
+                         # log capture would hide in process)
+                         (["extract", paths["noise"]], 4)):
         result = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert result.returncode == status, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
         assert "Usage:" not in result.stderr and "Try '" not in result.stderr
+
+
+def test_a_bug_is_one_line_too(sample_crawl, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("archive.db.Archive.stats", broken)
+    result = CliRunner().invoke(cli, ["stats", "--db", str(sample_crawl.db)])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: internal error, ZeroDivisionError: division by zero"
+                             " (BBN_ARCHIVE_TRACEBACK=1 shows the traceback)\n")
+    monkeypatch.setenv("BBN_ARCHIVE_TRACEBACK", "1")
+    assert isinstance(CliRunner().invoke(cli, ["stats", "--db", str(sample_crawl.db)]).exception, ZeroDivisionError)
