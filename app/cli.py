@@ -178,7 +178,7 @@ def serve(db, port, host):
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
-        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --host or --port") from None
     run_server(db, host=host, port=port, echo=click.echo)
 
 
