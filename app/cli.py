@@ -39,9 +39,10 @@ def cli():
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False), help="Record every exchange as WARC files in this folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log (also with --local), not the progress line of a terminal.")
 @clear_errors
-def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact, verbose):
+def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, local, extra, sites_file, contact, verbose, warc_dir):
     """Crawl URLS (default https://bigbignews.net/) into the archive.
 
     \b
@@ -60,6 +61,12 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
         overrides["ARCHIVE_MAX_ARTICLES"] = max_articles
     if jobdir:
         overrides["JOBDIR"] = jobdir
+    if warc_dir:
+        from crawler.warc import folder_problem
+
+        if folder_problem(warc_dir):
+            raise click.BadParameter(folder_problem(warc_dir), param_hint="--warc")
+        overrides["WARC_DIR"] = warc_dir
     if verbose:
         overrides["LOG_LEVEL"] = "INFO"
     elif sys.stderr.isatty():
@@ -363,8 +370,10 @@ def reparse(db, since, processes, parse_timeout):
 
 @cli.command()
 @db_option()
+@click.option("--warc", "warcs", multiple=True, type=click.Path(), metavar="FILE|DIR",
+              help="Also check these WARC files (a folder: its *.warc.gz): every record read, its digests checked.")
 @clear_errors
-def verify(db):
+def verify(db, warcs):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
     search indexes against their tables, every article's content hash against its text.
     Exit status 1, with what is wrong, when anything is off. Changes nothing.
@@ -376,6 +385,10 @@ def verify(db):
     from archive.verify import report, verify_archive
 
     checks = verify_archive(db)
+    if warcs:
+        from archive.warc import check_warc, warc_paths
+
+        checks += [check_warc(path) for path in warc_paths(warcs)]
     click.echo(report(checks))
     if not all(check.ok for check in checks):
         sys.exit(1)
@@ -425,3 +438,8 @@ cli.add_command(extract)
 
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name=Path(sys.argv[0]).name)
+
+
+from app import warc_commands  # noqa: E402 - built with the helpers above
+for _command in warc_commands.commands(db_option, clear_errors, _article_filters):
+    cli.add_command(_command)

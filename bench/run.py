@@ -17,6 +17,8 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+4. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
+   bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -107,6 +109,12 @@ def archive_section(articles: int, store_articles: int, rounds: int, reparse_pag
     import archive_bench
 
     return archive_bench.run(articles, store_articles, rounds, reparse_pages, log=log)
+
+
+def warc_section(articles: int) -> dict:
+    import warc_bench
+
+    return warc_bench.run(articles, log=log)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -201,6 +209,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rp = a["reparse"]
         rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
                      f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    if results.get("warc"):
+        import warc_bench
+
+        rows += warc_bench.rows(results["warc"])
     return rows
 
 
@@ -224,13 +236,14 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
     parser.add_argument("--archive-articles", type=int, default=100_000)
     parser.add_argument("--store-articles", type=int, default=2000)
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
+    parser.add_argument("--warc-articles", type=int, default=1000, help="size of the site crawled with --warc (section 6)")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
                         help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
@@ -239,6 +252,7 @@ def main() -> None:
     if args.quick:
         args.rounds, args.crawl_articles, args.rss_sizes = 1, 300, "100"
         args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
+        args.warc_articles = 200
         args.real_corpus = False
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
@@ -258,6 +272,9 @@ def main() -> None:
     if "archive" not in skip:
         log(f"4-5. archive of {args.archive_articles:,} articles ...")
         results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    if "warc" not in skip:
+        log(f"6. raw store: a {args.warc_articles:,}-article site crawled with --warc ...")
+        results["warc"] = warc_section(args.warc_articles)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

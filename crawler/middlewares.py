@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CloseSpider
 
 from crawler.items import CrawlError
@@ -72,6 +73,28 @@ def retry_after(value: bytes | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, whose failure to fetch a robots.txt (a dead host, a
+    refused connection) is one warning line, not an error with a traceback: the reason is in
+    the line, and the start URL's own failure is recorded in `errors` like any other."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if not any(isinstance(f, _OneLine) for f in robots_logger.filters):
+            robots_logger.addFilter(_OneLine())
+
+
+class _OneLine(logging.Filter):
+    """Drops a record's traceback and makes its error a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.exc_info:
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 class UrlKeyFingerprinter:

@@ -45,6 +45,8 @@ SCHEDULER = "crawler.scheduler.BackoffScheduler"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.QuietRobotsTxtMiddleware": 100,
     # Only the start URLs' hosts and ports, also after redirects; every refusal is recorded.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.scope.ScopeMiddleware": 50,
@@ -58,7 +60,14 @@ DOWNLOADER_MIDDLEWARES = {
     # The User-Agent with the operator's contact (BBN_CONTACT, sites.toml); see crawler.sites.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.sites.SiteRequestsMiddleware": 500,
+    # WARC recording (WARC_DIR): closer to the downloader than HttpCompressionMiddleware (590).
+    "crawler.warc.WarcRecorder": 950,
 }
+# WARC 1.1 files of every exchange (crawler.warc), off by default: `crawl --warc DIR`.
+WARC_DIR = None
+WARC_PREFIX = "bbn"
+WARC_MAX_SIZE = 1024**3  # bytes: a new file once one reaches it
+WARC_QUEUE_SIZE = 256  # exchanges waiting for the WARC writer thread
 # `crawl --sites FILE` (crawler.sites): the sites, their hosts' DOWNLOAD_SLOTS, and the contact.
 BBN_SITES: list = []
 BBN_CONTACT = None

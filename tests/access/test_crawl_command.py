@@ -112,6 +112,8 @@ def test_a_crawl_that_fetched_nothing_exits_3(tmp_path):
     result = crawl(db, f"http://127.0.0.1:{_free_port()}/", check=False)
     assert result.returncode == 3, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "Error: crawl 1 fetched nothing: see `bbn-archive errors`"
+    assert "Traceback" not in result.stderr  # the unreachable robots.txt is one warning line
+    assert re.search(r"WARNING: Error downloading <GET http://127\.0\.0\.1:\d+/>: Connection was refused", result.stderr)
 
 
 def test_a_crawl_whose_every_start_url_failed_exits_3_and_errors_lists_why(sample_site, tmp_path):

@@ -1,0 +1,163 @@
+"""WARC from the archive and checks of WARC files, with warcio.
+
+The raw store is the `pages` table (bench/README.md, "Raw store": WARC as the store takes the
+same disk and reads bodies at half the speed); `write_warc` makes WARC 1.1 of its pages on demand.
+A page keeps its status, Content-Type and decoded body, not the exchange's headers or request:
+each exported response record says so in WARC-Bbn-Reconstructed. A page whose body equals the
+last exported capture of its URL is a revisit record (identical-payload-digest profile).
+`check_warc` reads every record of a WARC file, checking its digests (`verify --warc`)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.client import responses
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from model import url_key
+
+from .db import Archive
+from .errors import NotFound
+from .export import _selection
+from .verify import Check
+
+RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
+# The pages of the selected articles: fetched from their own URL or one of their aliases.
+ARTICLE_PAGE_IDS = """
+WITH chosen AS (SELECT a.id, a.url_key FROM articles a WHERE {where}),
+keys AS (SELECT url_key AS key FROM chosen
+         UNION SELECT u.url_key FROM article_urls u JOIN chosen c ON c.id = u.article_id)
+SELECT p.id FROM pages p WHERE page_key(p.url) IN (SELECT key FROM keys)"""
+PAGES = "SELECT id, url, status, content_type, fetched_at, sha256 FROM pages {where} ORDER BY fetched_at, id"
+# For pages.jsonl: each selected article with the capture replay opens (as reparse picks it).
+ARTICLE_CAPTURES = """
+WITH chosen AS (SELECT a.* FROM articles a WHERE {where}),
+candidates AS (
+  SELECT a.id, a.headline, a.published, p.url, p.fetched_at,
+    row_number() OVER (PARTITION BY a.id
+      ORDER BY page_key(p.url) IN (a.url_key, page_key(a.url)) DESC, p.fetched_at DESC, p.id DESC) AS n
+  FROM chosen a JOIN (SELECT url_key AS key, id AS article_id FROM articles
+                      UNION SELECT url_key, article_id FROM article_urls) o ON o.article_id = a.id
+  JOIN pages p ON page_key(p.url) = o.key
+  WHERE p.status IS NULL OR p.status < 400
+)
+SELECT url, fetched_at, headline, published FROM candidates WHERE n = 1
+ORDER BY published IS NULL, published, id"""
+
+
+@dataclass
+class WarcExport:
+    """What `write_warc` wrote: response and revisit records, of `pages` pages."""
+
+    pages: int = 0
+    responses: int = 0
+    revisits: int = 0
+
+
+def warc_date(iso: str) -> str:
+    """A stored ISO date as a WARC-Date (UTC, microseconds when it has them)."""
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime_to_iso_date(when, use_micros=bool(when.microsecond))
+
+
+def _digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def selected_page_ids(archive: Archive, selection: dict | None) -> list[int] | None:
+    """The ids of the pages of the articles `selection` picks (export's filters); None: all."""
+    if selection is None:
+        return None
+    where, params = _selection(**selection)
+    archive.db.register_function(url_key, deterministic=True, name="page_key")
+    return [row[0] for row in archive.db.execute(ARTICLE_PAGE_IDS.format(where=where), params)]
+
+
+def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_ids: list[int] | None = None) -> WarcExport:
+    """WARC 1.1, gzip per record, of the pages `page_ids` (None: every page), oldest fetch first,
+    after a warcinfo record."""
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    writer.write_record(writer.create_warcinfo_record(filename, info))
+    result, last = WarcExport(), {}
+    wanted = None if page_ids is None else set(page_ids)
+    for page_id, url, status, content_type, fetched_at, sha256 in archive.db.execute(PAGES.format(where="")).fetchall():
+        if wanted is not None and page_id not in wanted:
+            continue
+        body = archive.page_body(page_id)
+        status = status or 200
+        headers = [("Content-Type", content_type)] if content_type else []
+        http = StatusAndHeaders(f"{status} {responses.get(status, '')}".strip(),
+                                headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+        fields = {"WARC-Date": warc_date(fetched_at), "WARC-Bbn-Reconstructed": RECONSTRUCTED}
+        digest = _digest(body)
+        earlier = last.get(url)
+        if earlier is not None and earlier[0] == digest:
+            record = writer.create_revisit_record(url, digest, url, earlier[2], http_headers=http, warc_headers_dict=fields)
+            record.rec_headers.add_header("WARC-Refers-To", earlier[1])
+            result.revisits += 1
+        else:
+            record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
+                                               warc_headers_dict=fields)
+            last[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), fields["WARC-Date"])
+            result.responses += 1
+        writer.write_record(record)
+        result.pages += 1
+    return result
+
+
+def article_pages(archive: Archive, selection: dict | None) -> Iterator[dict]:
+    """pages.jsonl entries of the selected articles (all: None): url, ts, title, date."""
+    where, params = _selection(**(selection or {}))
+    archive.db.register_function(url_key, deterministic=True, name="page_key")
+    for url, fetched_at, headline, published in archive.db.execute(ARTICLE_CAPTURES.format(where=where), params):
+        entry = {"url": url, "ts": warc_date(fetched_at), "title": headline}
+        if published:
+            entry["date"] = published
+        yield entry
+
+
+def warc_paths(names) -> list[Path]:
+    """The files named, a folder standing for its *.warc.gz and *.warc; `NotFound` for a missing name."""
+    paths = []
+    for name in map(Path, names):
+        if not name.exists():
+            raise NotFound(f"{name} does not exist")
+        paths += sorted([*name.glob("*.warc.gz"), *name.glob("*.warc")]) if name.is_dir() else [name]
+    return paths
+
+
+def check_warc(path: str | Path) -> Check:
+    """Every record of the WARC file at `path` read to its end, its block and payload digests
+    checked: a truncated file, a record cut short or altered, are problems."""
+    check = Check(f"WARC {path}")
+    records = 0
+    try:
+        with open(path, "rb") as stream:
+            iterator = ArchiveIterator(stream, check_digests=True)
+            for record in iterator:
+                records += 1
+                where = f"record {records} at offset {iterator.get_record_offset()}"
+                uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
+                record.content_stream().read()
+                check.problems += [f"{where} ({uri}): {problem}" for problem in record.digest_checker.problems]
+                if (record.digest_checker.passed is None and record.rec_type != "revisit"  # a revisit has no payload
+                        and record.rec_headers.get_header("WARC-Block-Digest")):
+                    check.problems.append(f"{where} ({uri}): cut short, fewer bytes than its Content-Length")
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+        check.problems.append(f"unreadable after {records} records: {type(exc).__name__}: {exc}")
+    check.checked = f"{records} records"
+    if records == 0 and not check.problems:
+        check.problems.append("no WARC records")
+    return check

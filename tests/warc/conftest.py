@@ -1,0 +1,53 @@
+"""Fixtures of the WARC tests: the sample site crawled once with WARC recording on."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sample_site.server import SampleSite
+from tests.helpers import crawl
+
+
+@dataclass
+class WarcCrawl:
+    db: Path
+    warc_dir: Path
+    manifest: dict
+
+
+@pytest.fixture(scope="session")
+def warc_crawl(tmp_path_factory) -> WarcCrawl:
+    folder = tmp_path_factory.mktemp("warc")
+    with SampleSite(port=0) as site:
+        crawl(folder / "archive.db", site.base_url, "--warc", str(folder / "warc"))
+        return WarcCrawl(folder / "archive.db", folder / "warc", site.manifest())
+
+
+def warcio_check(*paths: Path) -> subprocess.CompletedProcess:
+    """`warcio check -v PATHS` (exit 0: every digest passes)."""
+    return subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", *map(str, paths)],
+                          capture_output=True, text=True)
+
+
+def warc_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.warc.gz"))
+
+
+# pywb pins older cryptography and pyOpenSSL than Scrapy 2.19 installs, so it gets a venv of its
+# own, built here the first time (about 40 s) and kept in .venv/pywb.
+PYWB = "pywb>=2.9,<3"
+PYWB_VENV = Path(__file__).resolve().parents[2] / ".venv" / "pywb"
+
+
+@pytest.fixture(scope="session")
+def pywb_bin() -> Path:
+    """The bin folder of a venv with pywb (wb-manager, wayback)."""
+    bin_dir = PYWB_VENV / "bin"
+    if not (bin_dir / "wayback").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PYWB_VENV)], check=True)
+        subprocess.run([str(bin_dir / "pip"), "install", "--quiet", PYWB], check=True, timeout=600)
+    return bin_dir
