@@ -28,6 +28,7 @@ BAD_ARGUMENTS = {
         (["--concurrency", "0", "--db", "{missing}"], 2, "--concurrency"),
         (["-s", "DOWNLOAD_DELAY=abc", "--db", "{missing}"], 2, "DOWNLOAD_DELAY"),
         (["--sites", "{missing}", "--db", "{missing}"], 2, "--sites"),
+        (["--warc", "{page}", "--db", "{missing}"], 2, "Invalid value for '--warc'"),
         (["--db", "{notdb}"], 1, "is not a SQLite database"),
         (["--db", "{other}"], 1, "not a bbn-archive"),
     ],
@@ -67,6 +68,17 @@ BAD_ARGUMENTS = {
         (["-o", "-", "--since", "soon", "--db", "{db}"], 1, "soon"),
         (["-o", "-", "--db", "{notdb}"], 1, "is not a SQLite database"),
     ],
+    "export-warc": [
+        (["--db", "{db}"], 2, "--output"),
+        (["-o", "{dir}/absent/x.warc.gz", "--db", "{db}"], 1, "{dir}/absent/x.warc.gz: No such file or directory"),
+        (["-o", "{dir}/x.warc.gz", "--since", "soon", "--db", "{db}"], 1, "soon"),
+        (["-o", "{dir}/x.warc.gz", "--db", "{missing}"], 1, "does not exist"),
+    ],
+    "export-wacz": [
+        (["--db", "{db}"], 2, "--output"),
+        (["-o", "{dir}/absent/x.wacz", "--db", "{db}"], 1, "{dir}/absent/x.wacz: No such file or directory"),
+        (["-o", "{dir}/x.wacz", "--db", "{notdb}"], 1, "is not a SQLite database"),
+    ],
     "stats": [
         (["--plot", "{dir}/absent/m.png", "--db", "{db}"], 1, "{dir}/absent/m.png: No such file or directory"),
         (["--plot", "{dir}/m.txt", "--db", "{db}"], 2, "FILE.png"),
@@ -86,6 +98,7 @@ BAD_ARGUMENTS = {
         (["--db", "{notdb}"], 1, "is not a SQLite database"),
         (["--db", "{other}"], 1, "not a bbn-archive"),
         (["--db", "{missing}"], 1, "does not exist"),
+        (["--warc", "{missing}", "--db", "{db}"], 1, "does not exist"),
     ],
     "query": [
         ([], 2, "Missing argument"),
