@@ -10,8 +10,6 @@ from pathlib import Path
 import click
 
 from model import Article
-from parsers import parse_article
-from parsers.document import page_text
 
 NOT_AN_ARTICLE = 4  # the exit status of a page that is not one article, or lacks headline or body
 
@@ -49,6 +47,9 @@ def extract(file, url, as_json):
     Example:
         curl -s https://bigbignews.net/2023/09/20/harbor-accord-talks/ | bbn-archive extract - --url https://bigbignews.net/2023/09/20/harbor-accord-talks/ --json
     """
+    from parsers import parse_article  # imported here: the parsers take seconds to import
+    from parsers.document import page_text
+
     logging.getLogger().addHandler(logging.NullHandler())  # libraries' log lines (bs4's decoding notes) not on stderr
     body = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     url = url or (Path(file).resolve().as_uri() if file != "-" else "file:///dev/stdin")

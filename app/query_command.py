@@ -13,12 +13,13 @@ from pathlib import Path
 import click
 
 from app.options import clear_errors, db_option
-from app.serve import check_servable
 
 
 def connect_read_only(path: str) -> sqlite3.Connection:
     """The archive at `path` over a read-only connection (URI mode=ro, and `PRAGMA
     query_only` besides, ATTACH denied): no statement can change it."""
+    from app.serve import check_servable  # imported here: app.serve loads Datasette's metadata
+
     check_servable(path)
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     conn.execute("PRAGMA query_only = 1")
