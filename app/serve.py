@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from app.datasette import STATIC_DIR, STATIC_MOUNT, load_metadata
+from app.datasette import STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR, load_metadata
 from archive.errors import NotAnArchive, NotFound
 from archive.columns import article_columns
 from archive.schema import MIGRATIONS, check_archive, model_changes
@@ -71,13 +71,14 @@ def _connect_read_only(path: str | Path) -> sqlite3.Connection:
 
 
 def register_plugin() -> None:
-    """Register the bbn-archive Datasette plugin (facets) once per process."""
+    """Register the bbn-archive Datasette plugins (facets; the reading room) once per process."""
     from datasette.plugins import pm
 
-    from app.datasette import plugin
+    from app.datasette import plugin, reading_room
 
-    if not pm.is_registered(plugin):
-        pm.register(plugin, name="bbn-archive")
+    for module, name in ((plugin, "bbn-archive"), (reading_room, "bbn-archive-reading-room")):
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
 
 
 def build_datasette(path: str | Path, settings: dict | None = None):
@@ -94,6 +95,7 @@ def build_datasette(path: str | Path, settings: dict | None = None):
         metadata=load_metadata(path.stem),
         settings={**SETTINGS, **(settings or {})},
         static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
+        template_dir=str(TEMPLATES_DIR),
         version_note=f"bbn-archive {_version()}",
     )
 

@@ -58,12 +58,18 @@ best AS (
 top AS (
   SELECT b.* FROM best b JOIN articles a ON a.id = b.article_id
   WHERE {{where}}
-  ORDER BY b.rank, b.article_id LIMIT :limit
+  ORDER BY {{top_order}} LIMIT :limit
 )
 SELECT a.id, a.headline, a.canonical_url AS url, a.published, a.section, {AUTHORS_JSON} AS authors,
   t.hit, t.matched, t.rank, t.in_article, t.in_faq
 FROM top t JOIN articles a ON a.id = t.article_id
-ORDER BY t.rank, a.id"""
+ORDER BY {{order}}"""
+# search()'s orders: (ORDER BY of the `top` CTE, ORDER BY of the result). Date: newest first,
+# unknown dates last.
+ORDERS = {
+    "rank": ("b.rank, b.article_id", "t.rank, a.id"),
+    "date": ("datetime(a.published) DESC, a.id DESC", "datetime(a.published) DESC, a.id DESC"),
+}
 
 # A user's word: a "quoted phrase" (an unbalanced quote is just a character) or a run of
 # non-space characters; either may end with * for a prefix search.
@@ -207,17 +213,21 @@ def article_filter(
 def search(
     archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
     section: str | None = None, since: str | date | None = None, until: str | date | None = None,
-    limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"),
+    limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"), order: str = "rank",
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
-    "floods" finds "flood"), best first; the snippet wraps matches in `markers`."""
+    "floods" finds "flood"), best first (`order="date"`: newest first); the snippet wraps
+    matches in `markers`."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
-    rows = list(archive.db.query(SEARCH.format(where=where, weights=weights), params))
+    if order not in ORDERS:
+        raise BadQuery(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
+    top_order, order_by = ORDERS[order]
+    rows = list(archive.db.query(SEARCH.format(where=where, weights=weights, top_order=top_order, order=order_by), params))
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],

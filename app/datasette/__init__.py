@@ -1,5 +1,6 @@
-"""What Datasette needs to browse an archive: the metadata (metadata.yml) and a plugin with the
-many-to-many and month facets (plugin.py). `app.serve` puts them together."""
+"""What Datasette needs to browse an archive: the metadata (metadata.yml), a plugin with the
+many-to-many and month facets (plugin.py), and the reading room (reading_room.py: article
+pages, ranked search, safe search boxes; templates/). `app.serve` puts them together."""
 from __future__ import annotations
 
 import copy
@@ -12,6 +13,7 @@ from archive.columns import article_columns
 
 METADATA_PATH = Path(__file__).with_name("metadata.yml")
 STATIC_DIR = Path(__file__).with_name("static")
+TEMPLATES_DIR = Path(__file__).with_name("templates")  # the reading room's, and _table.html
 # Where Datasette serves STATIC_DIR; metadata.yml's extra_css_urls point there.
 STATIC_MOUNT = "-/bbn-archive"
 # The key of the archive's entry under `databases` in metadata.yml.

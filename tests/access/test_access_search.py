@@ -119,6 +119,16 @@ def test_dates_in_other_spellings_are_read_by_dateutil(sample_archive):
     assert urls(iso) and urls(iso) == urls(spelled)
 
 
+def test_date_order_is_newest_first_and_limit_keeps_the_newest(sample_archive, sample_crawl):
+    ranked = sample_archive.search(EVERYWHERE, limit=None)
+    newest = sorted(ranked, key=lambda r: (r.published, r.id), reverse=True)
+    assert urls(sample_archive.search(EVERYWHERE, limit=None, order="date")) == urls(newest)
+    assert urls(sample_archive.search(EVERYWHERE, limit=3, order="date")) == urls(newest[:3])
+    assert len(ranked) == len(sample_crawl.articles)
+    with pytest.raises(BadQuery):
+        sample_archive.search(EVERYWHERE, order="newest")
+
+
 def test_limit_keeps_the_best_results(sample_archive):
     everything = sample_archive.search(EVERYWHERE, limit=None)
     assert len(everything) > 3

@@ -48,6 +48,10 @@ PAGES = [
     "/hostile/faq_search?q=zyxwordle",
     "/hostile/articles_by_author?author=Eve%25",
     "/hostile/latest_crawl_errors",
+    "/hostile/-/article/1",  # the reading room (app/datasette/reading_room.py)
+    "/hostile/-/search?q=zyxwordle",
+    "/hostile/-/search?q=zyxwordle&in=faqs",
+    "/hostile/-/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
 ]
 
 
@@ -67,8 +71,10 @@ def test_body_html_shows_escaped_in_the_table_and_row_pages(hostile):
         assert PAYLOAD not in page
 
 
-def test_no_plugin_renders_cells(hostile):
+def test_only_the_headline_link_renders_cells_and_it_escapes(hostile):
     from datasette.plugins import pm
 
     owners = {impl.plugin_name for impl in pm.hook.render_cell.get_hookimpls()}
-    assert all(name.startswith("datasette.") for name in owners), owners
+    assert {name for name in owners if not name.startswith("datasette.")} == {"bbn-archive-reading-room"}
+    for path in ("/hostile/articles", "/hostile/articles_full", "/hostile/faq_pairs"):
+        assert '<a href="/hostile/-/article/1">Headline &lt;img src=x onerror=&#34;alert(2)&#34;&gt;</a>' in hostile.get(path).text, path

@@ -37,17 +37,15 @@ def warc_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.warc.gz"))
 
 
-# pywb pins older cryptography and pyOpenSSL than Scrapy 2.19 installs, so it gets a venv of its
-# own, built here the first time (about 40 s) and kept in .venv/pywb.
-PYWB = "pywb>=2.9,<3"
+# pywb pins older cryptography and pyOpenSSL than Scrapy 2.19 installs: `make install` gives it
+# a venv of its own, .venv/pywb.
 PYWB_VENV = Path(__file__).resolve().parents[2] / ".venv" / "pywb"
 
 
 @pytest.fixture(scope="session")
 def pywb_bin() -> Path:
-    """The bin folder of a venv with pywb (wb-manager, wayback)."""
+    """The bin folder of the venv with pywb (wb-manager, wayback)."""
     bin_dir = PYWB_VENV / "bin"
     if not (bin_dir / "wayback").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PYWB_VENV)], check=True)
-        subprocess.run([str(bin_dir / "pip"), "install", "--quiet", PYWB], check=True, timeout=600)
+        pytest.fail(f"pywb is not installed in {PYWB_VENV}: run `make install`")
     return bin_dir
