@@ -3,48 +3,23 @@ clear line here, at the edge."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from archive.db import Archive
-from archive.errors import ArchiveError
+from app.oneline import OneLineGroup
+from app.options import clear_errors, db_option
 from app.report import crawl_summary
 
-DEFAULT_DB = "archive.db"
 DEMO_PORT = 8765
 
 
-def db_option():
-    """--db: the archive file. Only crawl and demo create it; elsewhere a missing file is
-    `NotFound`, one line on stderr (`clear_errors`)."""
-    return click.option(
-        "--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-        help="The archive database file.",
-    )
-
-
-def clear_errors(fn):
-    """Typed archive errors (a missing archive file among them: `NotFound`) end the command
-    with one line on stderr and exit status 1; so does an SQLite error met after the archive
-    was opened (a file damaged past its first pages, a disk that fills up)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from None
-        except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
-    return wrapper
-
-
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="bbn-archive")
 def cli():
     """Archive BBN-style news sites in SQLite, and search what you archived."""
@@ -137,36 +112,60 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
 
 @cli.command()
 @db_option()
-@click.option("--port", type=int, default=DEMO_PORT, show_default=True, help="Port of the sample site (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True,
+              help="Port of the sample site (0: any free port). An archive that holds the demo already is served its port again.")
 @clear_errors
 def demo(db, port):
     """Serve the bundled sample site on 127.0.0.1, crawl it into the archive, stop it,
-    and print what was archived.
+    and print what was archived. Into a new archive, ids follow the articles' publication
+    (the same every run); run again, the demo re-crawls the same addresses and adds nothing.
 
     \b
     Example:
         bbn-archive demo --db demo.db
     """
+    from archive.stable_ids import renumber
     from crawler.run import LOCAL_SETTINGS, run_crawl
     from sample_site import SampleSite
 
     _check_not_locked(db)
+    with Archive(db) as archive:
+        fresh = not archive.db["articles"].count
+        earlier = _demo_port(archive)
+    if earlier is not None and earlier != port:
+        click.echo(f"serving the sample site on port {earlier}, as when {db} was first crawled", err=True)
     try:
-        site = SampleSite(port=port)
+        site = SampleSite(port=port if earlier is None else earlier)
     except OSError:
+        if earlier is not None:
+            raise click.ClickException(f"port {earlier}, where {db}'s sample site was served, is busy: free it"
+                                       " (a demo on another port would archive every article again)") from None
         click.echo(f"port {port} is busy; serving the sample site on a free port", err=True)
         site = SampleSite(port=0)
     with site:
         click.echo(f"sample site: {site.base_url}")
         stats = run_crawl([site.base_url], db, LOCAL_SETTINGS)
     _check_outcome(stats)
+    if fresh:
+        with Archive(db) as archive:
+            renumber(archive)
     _print_summary(db)
     _check_fetched(stats)
 
 
+def _demo_port(archive: Archive) -> int | None:
+    """The port of the sample site an earlier demo crawled into this archive, if any."""
+    for (start_urls,) in archive.db.execute("SELECT start_urls FROM crawls ORDER BY id"):
+        for url in json.loads(start_urls):
+            host, _, port = urlsplit(url).netloc.partition(":")
+            if host == "127.0.0.1" and port.isdigit():
+                return int(port)
+    return None
+
+
 @cli.command()
 @db_option()
-@click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port to serve on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on (0.0.0.0: every interface).")
 @clear_errors
 def serve(db, port, host):
@@ -186,7 +185,7 @@ def serve(db, port, host):
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
-        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --host or --port") from None
     run_server(db, host=host, port=port, echo=click.echo)
 
 
@@ -208,9 +207,11 @@ def _to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
-def _open_output(path: str):
-    """The file to write (text, UTF-8, newlines as written), or standard output for "-"."""
-    return contextlib.nullcontext(sys.stdout) if path == "-" else open(path, "w", encoding="utf-8", newline="")
+def _open_output(path: str, binary: bool = False):
+    """The file to write (text, UTF-8, newlines as written; or bytes), or standard output for "-"."""
+    if path == "-":
+        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
+    return open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="")
 
 
 @cli.command()
@@ -264,27 +265,31 @@ def show(article, db, as_json):
 @db_option()
 @_article_filters
 @click.option("--query", help="Only articles matching this search (as in the search command).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: csv for a .csv file, else jsonl.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="Default from the file name: .jsonl or .ndjson, .csv, .parquet (jsonl for '-').")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="The file to write ('-': standard output).")
 @clear_errors
 def export(db, author, tag, section, since, until, query, fmt, output):
-    """Export articles with every archived field, their authors, tags and FAQ pairs, as JSON
-    lines or CSV (lists as JSON text in CSV cells), oldest published first.
+    """Export articles with every archived field, their authors, tags, FAQ pairs and links, as
+    JSON lines, CSV (lists as JSON text in CSV cells) or Parquet (typed), oldest published first.
 
     \b
     Example:
         bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
     """
-    from archive.export import FORMATS, columns, count, rows
+    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
 
-    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
+    fmt = fmt or format_for(output)
+    if fmt is None:
+        raise click.BadParameter(f"{output}: an extension that names no format (give --format, or end the name"
+                                 f" with {', '.join(SUFFIXES)})", param_hint="-o")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
     with Archive(db) as archive:
         total = count(archive, **selection)  # also checks the selection before the file is created
         records = rows(archive, **selection)
         progress = (click.progressbar(records, length=total, label="exporting", file=sys.stderr)
                     if sys.stderr.isatty() else contextlib.nullcontext(records))
-        with _open_output(output) as out, progress as records:
+        with _open_output(output, fmt in BINARY) as out, progress as records:
             written = FORMATS[fmt](records, out, columns(archive))
     click.echo(f"exported {written} articles as {fmt} to {output}", err=True)
 
@@ -304,6 +309,8 @@ def stats(db, plot, as_json):
     """
     from app.report import format_stats, plot_months
 
+    if plot and not plot.lower().endswith(".png"):
+        raise click.BadParameter(f"{plot}: the chart is a PNG file, name it FILE.png", param_hint="--plot")
     with Archive(db) as archive:
         numbers = archive.stats()
     click.echo(_to_json(asdict(numbers)) if as_json else format_stats(numbers))
@@ -314,7 +321,7 @@ def stats(db, plot, as_json):
 
 @cli.command()
 @db_option()
-@click.option("--crawl", "crawl_id", type=click.IntRange(min=1), metavar="N", help="This crawl (default: the latest).")
+@click.option("--crawl", "crawl_id", type=click.IntRange(1, 2**63 - 1), metavar="N", help="This crawl (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the errors.")
 @clear_errors
 def errors(db, crawl_id, as_json):
@@ -422,18 +429,17 @@ def _print_summary(db: str) -> None:
     click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
 
 
-from app import distributed_commands  # noqa: E402 - registered after the group exists
+# Commands of their own modules, registered once the group exists.
+from app import distributed_commands  # noqa: E402
+from app.extract_command import extract  # noqa: E402
+from app import warc_commands  # noqa: E402
+from app.query_command import query  # noqa: E402
+from app.warc_import import import_warc  # noqa: E402
 
-for command in distributed_commands.COMMANDS:
-    cli.add_command(command)
-from app.warc_import import import_warc  # noqa: E402 - after the helpers it uses
-cli.add_command(import_warc)
+for _command in (query, extract, import_warc, *distributed_commands.COMMANDS,
+                 *warc_commands.commands(db_option, clear_errors, _article_filters)):
+    cli.add_command(_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name=Path(sys.argv[0]).name)
-
-
-from app import warc_commands  # noqa: E402 - built with the helpers above
-for _command in warc_commands.commands(db_option, clear_errors, _article_filters):
-    cli.add_command(_command)

@@ -15,7 +15,14 @@ REDIS_HELP = "The Redis of the crawl: redis://HOST:PORT/DB."
 
 
 def redis_option():
-    return click.option("--redis", "redis_url", required=True, metavar="URL", help=REDIS_HELP)
+    return click.option("--redis", "redis_url", required=True, metavar="URL", help=REDIS_HELP, callback=_redis_url)
+
+
+def _redis_url(ctx, param, value: str) -> str:
+    """A URL redis-py can connect with, or a usage error naming the schemes it takes."""
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise click.BadParameter(f"{value!r} is not a redis://, rediss:// or unix:// URL")
+    return value
 
 
 def one_line_errors(fn):

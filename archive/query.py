@@ -243,7 +243,7 @@ def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
     """The article with this id, canonical URL or any URL it was seen under (AMP copies,
     tracking-decorated links); `NotFound` otherwise."""
     key = str(id_or_url).strip()
-    article_id = int(key) if key.isdigit() else archive.known_article_id(key)
+    article_id = (int(key) if int(key) < 2**63 else None) if key.isdigit() else archive.known_article_id(key)
     row = next(archive.db.query(
         f"SELECT a.*, {AUTHORS_JSON} AS authors, {TAGS_JSON} AS tags FROM articles a WHERE a.id = ?", [article_id]
     ), None)

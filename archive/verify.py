@@ -15,8 +15,8 @@ from sqlite_utils import Database
 from model import Article, Faq, content_hash
 
 from .db import connect
-from .errors import ArchiveError, NewerArchive, NotFound
-from .schema import check_archive
+from .errors import ArchiveError, NewerArchive, NotAnArchive, NotFound
+from .schema import check_archive, db_path
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
@@ -56,14 +56,19 @@ def verify_archive(path: str | Path) -> list[Check]:
 
 
 def _refuse_newer(conn: sqlite3.Connection) -> None:
-    """`NewerArchive` for an archive of a newer schema, whose checks this version does not know;
-    any other trouble opening it is for the checks to report."""
+    """`NotAnArchive` for a file that is not a SQLite database, or one with no bbn-archive in it
+    (empty, or other tables), `NewerArchive` for an archive of a newer schema, whose checks this
+    version does not know; any other trouble opening it (damage) is for the checks to report."""
+    db = Database(conn)
     try:
-        check_archive(Database(conn))
-    except NewerArchive:
+        check_archive(db)
+        empty = not db.table_names()
+    except (NewerArchive, NotAnArchive):
         raise
     except (ArchiveError, sqlite3.Error):
-        pass
+        return
+    if empty:
+        raise NotAnArchive(f"{db_path(db)} is an empty database, not a bbn-archive")
 
 
 @contextlib.contextmanager

@@ -112,6 +112,6 @@ def test_content_that_does_not_match_its_hash(db):
 def test_a_file_that_is_not_a_database(tmp_path):
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not a database" * 100)
-    code, output = verify(path)
-    assert code == 1
-    assert "could not check: file is not a database" in output
+    result = CliRunner().invoke(cli, ["verify", "--db", str(path)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"Error: {path} is not a SQLite database\n"  # one line, not a report of 5 failed checks
