@@ -14,13 +14,14 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import known_urls, recrawl_state
+from archive import KnownArticle, known_urls, recrawl_state
 from crawler.bounds import FieldLimits, refused, site_of
 from crawler.downloader import CrawlStopped
 from crawler.identity import own_identity, refusal
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from crawler.pagination import is_page_of, listed, next_pages
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
+from crawler.revisit import DEFAULT_POLICY, RevisitPolicy
 from parsers.dates import parse_date
 from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
@@ -49,7 +50,9 @@ class BbnSpider(scrapy.Spider):
 
     A re-crawl (a crawl finished before) follows a listing's next page only from a listing
     page that lists a new article or one due again, and skips the child sitemaps not newer
-    in their index; `full` walks every listing and reads every sitemap."""
+    in their index; `full` walks every listing and reads every sitemap. An archived article
+    is requested again when its sitemap lastmod is newer or REVISIT_POLICY (a site's
+    `revisit` in sites.toml) says it is due, conditionally: a 304 leaves it as it is."""
 
     name = "bbn"
 
@@ -64,7 +67,11 @@ class BbnSpider(scrapy.Spider):
             raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.full = self.refresh or str(full).lower() in ("1", "true", "yes", "on")
-        self.known: dict[str, tuple[int, str | None]] = {}
+        self.known: dict[str, KnownArticle] = {}
+        self.now = datetime.now(timezone.utc)  # what article ages and revisit intervals are counted to
+        self.policy = RevisitPolicy.parse(DEFAULT_POLICY)
+        self.site_policies: dict[str, RevisitPolicy] = {}  # sites.toml site name -> its `revisit`
+        self.sites: SiteMap | None = None
         self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
@@ -88,6 +95,9 @@ class BbnSpider(scrapy.Spider):
         sites = SiteMap.from_settings(crawler.settings)
         if sites:  # sites.toml: each site's allowed_hosts are in scope too
             spider.scope = Scope(spider.start_urls + sites.host_urls())
+            spider.sites = sites
+            spider.site_policies = {s.name: RevisitPolicy.parse(s.revisit) for s in sites.sites if s.revisit}
+        spider.policy = RevisitPolicy.parse(crawler.settings.get("REVISIT_POLICY", DEFAULT_POLICY))
         processes = crawler.settings.get("PARSE_PROCESSES")
         spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
                                   timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
@@ -166,7 +176,14 @@ class BbnSpider(scrapy.Spider):
     async def parse_html_page(self, response):
         fetched_at = datetime.now(timezone.utc)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
+        validators = [(response.headers.get(name) or b"").decode("latin-1").strip() or None
+                      for name in (b"ETag", b"Last-Modified")]
+        if response.status == 304:  # a revisit's conditional request: the archived copy is current
+            yield FetchedPage(response.url, 304, content_type, b"", fetched_at, *validators, unchanged=True)
+            if response.meta.get("revisit_of"):
+                yield Seen(response.meta["revisit_of"])
+            return
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators)
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
             yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
@@ -268,7 +285,7 @@ class BbnSpider(scrapy.Spider):
             return False
         key = url_key(normalize_url(url))
         if key in self.known:
-            return key in self.requested
+            return key in self.requested or self._due(url, self.known[key])
         # Not a listing, menu page or broken link an earlier crawl met, nor one met in this crawl.
         return key not in self.visited and key not in self.not_articles
 
@@ -284,13 +301,40 @@ class BbnSpider(scrapy.Spider):
         if key in self.requested:
             return
         known = self.known.get(key)
-        if known and not _is_newer(lastmod, known[1]):
+        newer = known is not None and _is_newer(lastmod, known.lastmod)
+        if known and not newer and not self._due(clean, known):
             if key not in self.skipped:
-                self.skipped[key] = known[0]
-                yield Seen(known[0])
+                self.skipped[key] = known.article_id
+                yield Seen(known.article_id)
             return
         self.requested.add(key)
-        yield self._request(clean, self.parse_html_page)
+        request = self._request(clean, self.parse_html_page)
+        if known:
+            self.crawler.stats.inc_value(f"bbn/revisit/{'lastmod' if newer else 'due'}")
+            yield self._conditional(request, known)
+        else:
+            yield request
+
+    def _due(self, url: str, known: KnownArticle) -> bool:
+        """Whether the revisit policy (its site's, else REVISIT_POLICY) has the archived article
+        requested again: only at its own address, the one its content was fetched from."""
+        if not known.own:
+            return False
+        name = self.sites.name(url) if self.sites else None
+        policy = self.site_policies.get(name, self.policy)
+        return policy.is_due(known.published or known.first_seen, known.fetched, self.now)
+
+    @staticmethod
+    def _conditional(request: scrapy.Request, known: KnownArticle) -> scrapy.Request:
+        """The revisit of an archived article: If-None-Match / If-Modified-Since from its page's
+        stored validators, and a 304 answer handed to the callback (`FetchedPage.unchanged`)."""
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta["revisit_of"] = known.article_id
+        request.meta["handle_httpstatus_list"] = [304]
+        return request
 
     def _sitemap(self, url: str, depth: int, lastmod: str | None = None):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one
