@@ -53,6 +53,7 @@ class KnownArticle(NamedTuple):
     fetched: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    url: str | None = None  # the address its content was fetched from (own only)
 
 
 def _now() -> str:
@@ -401,11 +402,11 @@ class Archive(ReadAPI):
         known: the crawl fetches the genuine page. An article's last fetch is its validators
         row's, else (archives from before m005) its last sighting."""
         rows = self.db.execute(
-            "SELECT u.url_key, a.id, a.last_modified_seen, 0, NULL, NULL, NULL, NULL, NULL"
+            "SELECT u.url_key, a.id, a.last_modified_seen, 0, NULL, NULL, NULL, NULL, NULL, NULL"
             " FROM article_urls u JOIN articles a ON a.id = u.article_id"
             " UNION ALL SELECT a.url_key, a.id, a.last_modified_seen, 1, a.published, a.first_seen,"
             " coalesce(v.fetched_at, (SELECT max(at) FROM article_sightings s WHERE s.article_id = a.id)),"
-            " v.etag, v.last_modified FROM articles a LEFT JOIN validators v ON v.url_key = a.url_key"
+            " v.etag, v.last_modified, a.url FROM articles a LEFT JOIN validators v ON v.url_key = a.url_key"
         )
         known = {row[0]: KnownArticle(row[1], row[2], bool(row[3]), *row[4:]) for row in rows}
         for key, url in self.db.execute("SELECT url_key, url FROM articles"):

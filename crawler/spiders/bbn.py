@@ -51,8 +51,10 @@ class BbnSpider(scrapy.Spider):
     A re-crawl (a crawl finished before) follows a listing's next page only from a listing
     page that lists a new article or one due again, and skips the child sitemaps not newer
     in their index; `full` walks every listing and reads every sitemap. An archived article
-    is requested again when its sitemap lastmod is newer or REVISIT_POLICY (a site's
-    `revisit` in sites.toml) says it is due, conditionally: a 304 leaves it as it is."""
+    is requested again when a link to it comes with a newer sitemap lastmod, or from the start
+    when REVISIT_POLICY (a site's `revisit` in sites.toml) says it is due: the archive knows
+    its address, no listing needs walking to find it (nor counts it as new). Revisits are
+    conditional: a 304 leaves the archived article as it is."""
 
     name = "bbn"
 
@@ -75,6 +77,7 @@ class BbnSpider(scrapy.Spider):
         self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
+        self.revisits: set[str] = set()  # url_keys of the archived articles requested as due
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
         self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
@@ -130,6 +133,17 @@ class BbnSpider(scrapy.Spider):
             yield request
             yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
             yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
+        for request in self._due_revisits():
+            yield request
+
+    def _due_revisits(self):
+        """A conditional request for each archived article in scope the revisit policy has due."""
+        for key, known in self.known.items():
+            if known.own and known.url in self.scope and key not in self.requested and self._due(known.url, known):
+                self.requested.add(key)
+                self.revisits.add(key)
+                self.crawler.stats.inc_value("bbn/revisit/due")
+                yield self._conditional(self._request(known.url, self.parse_html_page), known)
 
     # Discovery
 
@@ -280,12 +294,13 @@ class BbnSpider(scrapy.Spider):
 
     def _is_new(self, url: str) -> bool:
         """Whether a link is to an article new to the archive, or to one archived and requested
-        again (due: a newer sitemap lastmod), as far as this crawl knows when the link is read."""
+        again for a newer sitemap lastmod, as far as this crawl knows when the link is read.
+        Articles the revisit policy has due are requested from the start and count for nothing."""
         if url not in self.scope or DENY.search(url) or NOT_A_PAGE.search(urlsplit(url).path):
             return False
         key = url_key(normalize_url(url))
         if key in self.known:
-            return key in self.requested or self._due(url, self.known[key])
+            return key in self.requested and key not in self.revisits
         # Not a listing, menu page or broken link an earlier crawl met, nor one met in this crawl.
         return key not in self.visited and key not in self.not_articles
 
@@ -301,8 +316,7 @@ class BbnSpider(scrapy.Spider):
         if key in self.requested:
             return
         known = self.known.get(key)
-        newer = known is not None and _is_newer(lastmod, known.lastmod)
-        if known and not newer and not self._due(clean, known):
+        if known and not _is_newer(lastmod, known.lastmod):
             if key not in self.skipped:
                 self.skipped[key] = known.article_id
                 yield Seen(known.article_id)
@@ -310,7 +324,7 @@ class BbnSpider(scrapy.Spider):
         self.requested.add(key)
         request = self._request(clean, self.parse_html_page)
         if known:
-            self.crawler.stats.inc_value(f"bbn/revisit/{'lastmod' if newer else 'due'}")
+            self.crawler.stats.inc_value("bbn/revisit/lastmod")
             yield self._conditional(request, known)
         else:
             yield request
