@@ -6,6 +6,8 @@ wide enough window revisits every one."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -144,3 +146,15 @@ def test_changed_articles_without_a_newer_lastmod_are_found_inside_the_revisit_w
     counts = stats(db, 2)
     # The unchanged ones answer 304 to If-Modified-Since (this site gives no ETags).
     assert counts["bbn/not_modified"] == counts["bbn/revisit/due"] - len(silent_changes["changed"])
+
+
+def test_a_sites_own_revisit_policy_overrides_revisit_policy(etag_site, first, tmp_path):
+    db, config = tmp_path / "archive.db", tmp_path / "sites.toml"
+    copy_archive(first, db)
+    config.write_text(f'[[site]]\nname = "s"\nstart_urls = ["{etag_site.base_url}"]\nrevisit = "10000d:always"\n')
+    etag_site.reset_counters()
+    result = subprocess.run([sys.executable, "-m", "app", "crawl", "--sites", str(config), "--db", str(db), "--local",
+                             "-s", "REVISIT_POLICY=never"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert article_paths(etag_site) <= {path for path, _, _ in etag_site.conditional_requests}
+    assert stats(db, 2)["bbn/not_modified"] >= len(article_paths(etag_site))
