@@ -49,7 +49,7 @@ class BbnSpider(scrapy.Spider):
     """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] [-a full=1] -s ARCHIVE_DB=PATH`
 
     A re-crawl (a crawl finished before) follows a listing's next page only from a listing
-    page that lists a new article or one due again, and skips the child sitemaps not newer
+    page that lists a new article or one requested again for a newer lastmod, and skips the child sitemaps not newer
     in their index; `full` walks every listing and reads every sitemap. An archived article
     is requested again when a link to it comes with a newer sitemap lastmod, or from the start
     when REVISIT_POLICY (a site's `revisit` in sites.toml) says it is due: the archive knows
