@@ -41,10 +41,19 @@ class StoreResult:
 
 
 class KnownArticle(NamedTuple):
-    """What `known_urls` tells of an archived article: its id and last sitemap lastmod."""
+    """What `known_urls` tells of an archived article under one url_key: its id and last
+    sitemap lastmod; for its own address (`own`) also its published date, first_seen and when
+    its page was last fetched, and the validators (ETag, Last-Modified) that page last gave."""
 
     article_id: int
     lastmod: str | None
+    own: bool = False
+    published: str | None = None
+    first_seen: str | None = None
+    fetched: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    url: str | None = None  # the address its content was fetched from (own only)
 
 
 def _now() -> str:
@@ -216,6 +225,40 @@ class Archive(ReadAPI):
     def has_page(self, url: str, sha256: str) -> bool:
         """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
         return self.db.execute("SELECT 1 FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]).fetchone() is not None
+    def record_fetch(
+        self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
+        fetched_at: datetime | str | None = None, etag: str | None = None, last_modified: str | None = None,
+    ) -> int | None:
+        """Keep a fetched response as `record_page` does, unless it is byte-identical (same
+        status and sha256) to the copy last stored for that URL: then nothing is stored and the
+        result is None. Either way the URL's validators and fetch time are recorded."""
+        digest = hashlib.sha256(body).hexdigest()
+        with self.transaction():
+            last = self.db.execute(
+                "SELECT status, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
+            page_id = None if last == (status, digest) else self.record_page(
+                crawl_id, url, status, content_type, body, fetched_at)
+            self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=False)
+        return page_id
+
+    def record_not_modified(
+        self, crawl_id: int, url: str, fetched_at: datetime | str | None = None,
+        etag: str | None = None, last_modified: str | None = None,
+    ) -> None:
+        """A 304 answer to a conditional request for `url`: its stored copy is still current.
+        Moves its fetch time; validators the 304 repeats (or updates) replace the stored ones."""
+        with self.transaction():
+            self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=True)
+
+    def _validators(self, crawl_id: int, url: str, fetched_at, etag, last_modified, keep: bool) -> None:
+        """Upsert the validators row of `url`; `keep`: a validator not given keeps its old value."""
+        new = "coalesce(excluded.{0}, {0})" if keep else "excluded.{0}"
+        self.db.execute(
+            "INSERT INTO validators (url_key, url, etag, last_modified, fetched_at, crawl_id) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(url_key) DO UPDATE SET url = excluded.url, fetched_at = excluded.fetched_at,"
+            f" crawl_id = excluded.crawl_id, etag = {new.format('etag')}, last_modified = {new.format('last_modified')}",
+            [url_key(url), url, etag, last_modified, to_iso(fetched_at) or _now(), crawl_id],
+        )
 
     def page_body(self, page_id: int) -> bytes:
         """The decompressed body of a recorded page; KeyError for an unknown id."""
@@ -357,13 +400,18 @@ class Archive(ReadAPI):
 
     def known_urls(self) -> dict[str, KnownArticle]:
         """Every url_key the archive knows, with its article's id and last sitemap lastmod:
-        what a crawl need not fetch again. A canonical address only claimed (the article's
-        content came from another page) is not known: the crawl fetches the genuine page."""
+        what a crawl need not fetch again (unless due for a revisit: see `KnownArticle`). A
+        canonical address only claimed (the article's content came from another page) is not
+        known: the crawl fetches the genuine page. An article's last fetch is its validators
+        row's, else (archives from before m005) its last sighting."""
         rows = self.db.execute(
-            "SELECT u.url_key, a.id, a.last_modified_seen FROM article_urls u JOIN articles a ON a.id = u.article_id"
-            " UNION ALL SELECT url_key, id, last_modified_seen FROM articles"
+            "SELECT u.url_key, a.id, a.last_modified_seen, 0, NULL, NULL, NULL, NULL, NULL, NULL"
+            " FROM article_urls u JOIN articles a ON a.id = u.article_id"
+            " UNION ALL SELECT a.url_key, a.id, a.last_modified_seen, 1, a.published, a.first_seen,"
+            " coalesce(v.fetched_at, (SELECT max(at) FROM article_sightings s WHERE s.article_id = a.id)),"
+            " v.etag, v.last_modified, a.url FROM articles a LEFT JOIN validators v ON v.url_key = a.url_key"
         )
-        known = {key: KnownArticle(article_id, lastmod) for key, article_id, lastmod in rows}
+        known = {row[0]: KnownArticle(row[1], row[2], bool(row[3]), *row[4:]) for row in rows}
         for key, url in self.db.execute("SELECT url_key, url FROM articles"):
             if url_key(url) != key:
                 known.pop(key, None)

@@ -247,6 +247,24 @@ CREATE INDEX idx_sitemaps_crawl_id ON sitemaps(crawl_id);
 """)
 
 
+@MIGRATIONS()
+def m005_validators(db: Database) -> None:
+    """Per fetched URL (its url_key) the validators of its last response (ETag, Last-Modified)
+    and when it was last fetched or revalidated (a 304): a revisit sends them as If-None-Match /
+    If-Modified-Since, and the revisit policy counts the time since `fetched_at`."""
+    db.executescript("""
+CREATE TABLE validators (
+    url_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT NOT NULL,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id)
+);
+CREATE INDEX idx_validators_crawl_id ON validators(crawl_id);
+""")
+
+
 def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
     """What the archive lacks to keep `columns` (the article model's): the columns to add to
     articles and article_versions, and whether the search index covers other fields."""

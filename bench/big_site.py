@@ -1,11 +1,18 @@
 """A generated BBN-style site of N articles on 127.0.0.1, for the crawl benchmarks.
 
-    python bench/big_site.py --articles 5000 [--port 0] [--new 20]
+    python bench/big_site.py --articles 5000 [--port 0] [--new 20] [--newest ISO] [--change I[:lastmod],...]
 
 prints `ready http://127.0.0.1:PORT/ pages=P` on stdout once every page is rendered, then
 serves until killed (or until its stdin closes, so it never outlives the benchmark runner).
 With `--new N`, a line `day2` on stdin publishes N newer articles (the next day's news, on the
-first listing pages): the site re-renders and answers `day2 pages=P`.
+first listing pages) and changes the articles `--change` numbers (0: the newest of day 2; with
+`:lastmod` their modified date, hence sitemap <lastmod> and Last-Modified, moves to `--newest`;
+without, only their text changes): the site re-renders and answers `day2 pages=P`.
+`--newest` dates the newest article (default 2023-09-30 18:00 UTC); posts are 3 h 17 min apart.
+Every 200 carries an ETag, an article's a hash of the article itself (as a CMS computes it from
+the post's revision: the page's sidebar of newest posts changes every day), any other page's a
+hash of its bytes; a matching If-None-Match, or without one an If-Modified-Since not older than
+Last-Modified, is answered 304 without a body.
 
 Pages are rendered by the bundled sample site's own code (`Renderer`, `resolve`), imported and
 not modified: N posts cycling through its 36 topics (three themes, eight FAQ shapes, "More
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import random
 import sys
 import threading
@@ -27,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +58,19 @@ class BigContent(SiteContent):
     Post i takes topic i % 36 with its slug and headline numbered, is published 3 h 17 min
     after post i + 1, and links to its neighbours in its category."""
 
-    def __init__(self, n: int, first: int = 0) -> None:  # noqa: super().__init__ builds the 36 sample posts
-        """Posts first .. first + n - 1: with `first` = N, the site before its N newest posts."""
+    def __init__(self, n: int, first: int = 0, newest: datetime = NEWEST,
+                 changed: dict[int, bool] | None = None) -> None:  # noqa: super().__init__ builds the 36 sample posts
+        """Posts first .. first + n - 1: with `first` = N, the site before its N newest posts.
+        `changed`: post index -> whether its change comes with a newer modified date."""
+        self.newest = newest
         self.posts = [self._make_big_post(i) for i in range(first, first + n)]
         self.by_slug = {p.slug: p for p in self.posts}
         self.newest_first = sorted(self.posts, key=lambda p: p.published, reverse=True)
         self._link_neighbours()
+        by_index = {p.index: p for p in self.posts}
+        for i, newer in (changed or {}).items():
+            if i in by_index:
+                self._change(by_index[i], newer)
         self._index_terms_and_paths()
         self._listings: dict[tuple[str, str], list[Post]] = {("home", ""): self.newest_first}
         for p in self.newest_first:
@@ -70,7 +86,7 @@ class BigContent(SiteContent):
             headline=base.headline if round_ == 1 else f"{base.headline}, Report {round_}",
             unique=f"{base.unique}{i + 1}", unique_phrase=base.unique_phrase.replace(base.unique, f"{base.unique}{i + 1}"),
         )
-        published = NEWEST - timedelta(minutes=197 * i, seconds=(i * 29) % 60)
+        published = self.newest - timedelta(minutes=197 * i, seconds=(i * 29) % 60)
         modified = published if i % 5 == 0 else published + timedelta(hours=1 + i % 7, minutes=(i * 11) % 60)
         theme = THEMES[i % 3]
         authors = [AUTHORS[i % 6]] + ([AUTHORS[(i + 2) % 6]] if i % 37 == 5 else [])
@@ -89,6 +105,14 @@ class BigContent(SiteContent):
             body={1: body, 2: list(body)}, faqs=self._make_faqs(i, topic, shape, slots),
             amp=i % AMP_EVERY == 7,
         )
+
+    def _change(self, p: Post, newer: bool) -> None:
+        """A correction appended to the post's text; `newer`: its modified date moves too."""
+        update = (f"Correction: an earlier version of this article misstated a figure in {p.topic.subject}.",)
+        p.body[1] = p.body[1] + [update]
+        p.body[2] = list(p.body[1])
+        if newer:
+            p.modified = {1: self.newest, 2: self.newest}
 
     def _link_neighbours(self) -> None:
         """"Earlier reporting" links, "More about" and "You may also like": the nearest posts
@@ -177,7 +201,26 @@ def article_paths(content: BigContent) -> list[str]:
 
 def render_all(content: BigContent, base_url: str) -> dict[str, Response]:
     renderer = BigRenderer(base_url, 1, content)
-    return {path: resolve(renderer, path) for path in site_paths(content)}
+    pages = {path: resolve(renderer, path) for path in site_paths(content)}
+    for path, resp in pages.items():
+        post = content.by_path.get(path)
+        if resp.status == 200:
+            what = repr((post.headline, post.body[1], post.modified[1])).encode() if post else resp.body
+            resp.headers["ETag"] = f'"{hashlib.sha256(what).hexdigest()[:20]}"'
+    return pages
+
+
+def not_modified(resp: Response, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """Whether a conditional GET of `resp` is answered 304 (RFC 9110 13.2.2: If-None-Match first)."""
+    if resp.status != 200:
+        return False
+    if if_none_match is not None:
+        return resp.headers.get("ETag") in [tag.strip() for tag in if_none_match.split(",")]
+    try:
+        return bool(if_modified_since and "Last-Modified" in resp.headers) and (
+            parsedate_to_datetime(resp.headers["Last-Modified"]) <= parsedate_to_datetime(if_modified_since))
+    except (TypeError, ValueError):
+        return False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -194,6 +237,14 @@ class _Handler(BaseHTTPRequestHandler):
         if resp is None:
             resp = resolve(self.server.renderer, path, parts.query)  # 404s, redirects, ?p= shortlinks
         self.server.count()
+        if not_modified(resp, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")):
+            self.send_response(304)
+            for name in ("ETag", "Last-Modified"):
+                if name in resp.headers:
+                    self.send_header(name, resp.headers[name])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
@@ -227,10 +278,21 @@ class _Server(ThreadingHTTPServer):
             self.requests += 1
 
 
-def serve(articles: int, port: int = 0, new: int = 0) -> _Server:
+def serve(articles: int, port: int = 0, new: int = 0, newest: datetime = NEWEST) -> _Server:
     """A server bound to 127.0.0.1:port (0: a free port) with every page rendered; not yet
     serving. With `new`, the site as it was before its `new` newest articles."""
-    return _Server(("127.0.0.1", port), BigContent(articles, first=new))
+    return _Server(("127.0.0.1", port), BigContent(articles, first=new, newest=newest))
+
+
+def parse_changes(text: str) -> dict[int, bool]:
+    """`--change 250,1000:lastmod` -> {250: False, 1000: True}."""
+    changes = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        index, _, how = part.partition(":")
+        if not index.isdigit() or how not in ("", "lastmod"):
+            raise SystemExit(f"--change: {part!r} is not INDEX or INDEX:lastmod")
+        changes[int(index)] = how == "lastmod"
+    return changes
 
 
 def main() -> None:
@@ -238,9 +300,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--new", type=int, default=0, help="articles a `day2` line on stdin publishes")
+    parser.add_argument("--newest", type=datetime.fromisoformat, default=NEWEST, help="the newest article's date (ISO 8601)")
+    parser.add_argument("--change", default="", help="articles a `day2` line changes: INDEX[:lastmod],...")
     args = parser.parse_args()
+    changes = parse_changes(args.change)
     started = time.perf_counter()
-    server = serve(args.articles, args.port, args.new)
+    server = serve(args.articles, args.port, args.new, args.newest)
     listing = sum(1 for p in server.pages if p.startswith(("/page/", "/category/", "/tag/", "/author/")) or p == "/")
     print(f"ready {server.base_url} pages={len(server.pages)} articles={args.articles} listings={listing} "
           f"rendered_in={time.perf_counter() - started:.1f}s", flush=True)
@@ -248,7 +313,7 @@ def main() -> None:
     try:
         for line in sys.stdin:  # the runner holds our stdin open; EOF (runner gone) stops us
             if line.strip() == "day2" and args.new:
-                server.publish(BigContent(args.articles + args.new))
+                server.publish(BigContent(args.articles + args.new, newest=args.newest, changed=changes))
                 print(f"day2 pages={len(server.pages)}", flush=True)
     except KeyboardInterrupt:
         pass

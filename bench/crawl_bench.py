@@ -1,7 +1,16 @@
 """Crawl benchmarks against bench/big_site.py on 127.0.0.1: the project's crawl against the bare
 Scrapy ceiling, peak RSS by site size, the re-crawl of an unchanged site, and day 2: the
-re-crawl once NEW_ARTICLES newer articles are published, next to the same with `--full` (every
-listing walked again, as every re-crawl did before pagination stopped early).
+re-crawl once NEW_ARTICLES newer articles are published and CHANGES articles changed, next to
+the same with `--full` (every listing walked again, as every re-crawl did before pagination
+stopped early).
+
+Day 2 under the default revisit policy (every crawl up to 2 days old, weekly up to 30): the
+site's newest article is dated an hour before the benchmark starts, and before day 2 the
+archive's fetch times are moved back as a nightly schedule leaves them: a day (day 1 was
+yesterday), and a week for every seventh article of the 2-30-day band (revisited a week ago,
+due tonight). Of the changed articles, CHANGES["lastmod"] have a newer sitemap lastmod (due),
+CHANGES["due"] are in that band and due, CHANGES["missed"] are older than 30 days with no newer
+lastmod: not due, so not found.
 
     python bench/crawl_bench.py [--articles 5000] [--rounds 3] [--rss-sizes 1000,2500] [-s NAME=VALUE ...]
 
@@ -28,6 +37,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +45,8 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 NEW_ARTICLES = 20  # published on day 2, on the first listing pages
+# Day 2's changed articles by post index (0: the newest; day 1's run from NEW_ARTICLES; 3 h 17 min apart).
+CHANGES = {"lastmod": (1000, 2000, 3000), "due": (28, 35, 42, 49), "missed": (1500, 2500, 3500)}
 LISTING_PATH = re.compile(r"^/(?:(?:category|tag|author)/[^/]+/)?(?:page/\d+/)?$")
 
 
@@ -60,11 +72,15 @@ class Site:
         self.stop()
 
 
-def start_site(articles: int, new: int = 0) -> Site:
+def start_site(articles: int, new: int = 0, newest: datetime | None = None) -> Site:
     """bench/big_site.py with `articles` articles in its own process, once it is serving
-    (`new`: `publish_day2` adds that many newer ones)."""
+    (`new`: `publish_day2` adds that many newer ones and makes the CHANGES; `newest`: the newest
+    article's date)."""
+    change = ",".join(f"{i}:lastmod" if kind == "lastmod" else str(i) for kind, ids in CHANGES.items() for i in ids)
+    dated = ["--newest", newest.isoformat()] if newest else []
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "big_site.py"), "--articles", str(articles), "--new", str(new)],
+        [sys.executable, str(BENCH / "big_site.py"), "--articles", str(articles), "--new", str(new),
+         "--change", change, *dated],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     line = process.stdout.readline().split()
@@ -166,6 +182,8 @@ def crawl_ours(base_url: str, db: Path, extra: list[str], args: tuple[str, ...] 
         "listing_pages": sum(1 for p in paths if LISTING_PATH.match(p)),
         "skipped_known": stats.get("bbn/known_article_skipped", 0),
         "pagination_stopped": stats.get("bbn/pagination_stopped", 0),
+        "revisits_due": stats.get("bbn/revisit/due", 0), "revisits_lastmod": stats.get("bbn/revisit/lastmod", 0),
+        "not_modified": stats.get("bbn/not_modified", 0), "pages_unchanged": stats.get("bbn/page_unchanged", 0),
         "article_paths": sorted(p for p in paths if ARTICLE_PATH.match(p)),
         "db_bytes": db_bytes, "bytes_per_article": db_bytes / max(articles_total, 1),
     }
@@ -194,9 +212,10 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
     extra = list(extra or [])
     RESULTS.mkdir(parents=True, exist_ok=True)
     result: dict = {"articles": articles, "rounds": rounds, "settings": extra}
+    newest = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
         tmp = Path(tmp)
-        with start_site(articles, NEW_ARTICLES) as site:
+        with start_site(articles, NEW_ARTICLES, newest) as site:
             result["site"] = site.info
             urls_file = tmp / "urls.txt"
             urls_file.write_text("\n".join(site_urls(site, articles, NEW_ARTICLES)) + "\n")
@@ -220,7 +239,7 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
                     f"{last['elapsed']:.1f} s")
             result["recrawl_full"] = _without_paths(crawl_ours(site.base_url, _copy(db, tmp / "full.db"), extra, ("--full",)))
             log(f"  re-crawl --full: {result['recrawl_full']['requests']} requests")
-            result["day2"] = day2(site, articles, db, tmp, extra, log)
+            result["day2"] = day2(site, articles, db, tmp, extra, newest, log)
         ours, recrawls = [_without_paths(r) for r in ours], [_without_paths(r) for r in recrawls]
         result["ours"] = {k: _median(ours, k) for k in ours[0]}
         result["bare"] = {k: _median(bare, k) for k in bare[0]}
@@ -267,22 +286,61 @@ def _without_paths(run_: dict) -> dict:
     return {k: v for k, v in run_.items() if k != "article_paths"}
 
 
-def day2(site: Site, articles: int, db: Path, tmp: Path, extra: list[str], log=print) -> dict:
-    """Day 2 of the site whose day 1 `db` archived: NEW_ARTICLES published, then one re-crawl
-    as a nightly run makes it and one with `--full`, each into its own copy of `db`."""
+def day2(site: Site, articles: int, db: Path, tmp: Path, extra: list[str], newest: datetime, log=print) -> dict:
+    """Day 2 of the site whose day 1 `db` archived: NEW_ARTICLES published and CHANGES made,
+    the archive's fetch times moved back as a nightly schedule leaves them (see the module's
+    docstring), then one re-crawl as a nightly run makes it and one with `--full`, each into
+    its own copy."""
     sys.path.insert(0, str(BENCH))
     import big_site
 
     publish_day2(site)
-    new = set(big_site.article_paths(big_site.BigContent(articles + NEW_ARTICLES))[:NEW_ARTICLES])
-    result = {"new_published": len(new)}
+    content = big_site.BigContent(articles + NEW_ARTICLES, newest=newest)
+    new = set(big_site.article_paths(content)[:NEW_ARTICLES])
+    paths = {p.index: p.path for p in content.posts}
+    changed = {kind: {paths[i] for i in ids if i in paths} for kind, ids in CHANGES.items()}
+    day1 = as_nightly(_copy(db, tmp / "day1.db"), site.base_url, content, newest)
+    result = {"new_published": len(new), "changed": {kind: len(p) for kind, p in changed.items()}}
     for name, args in (("recrawl", ()), ("full", ("--full",))):
-        run_ = crawl_ours(site.base_url, _copy(db, tmp / f"day2-{name}.db"), extra, args)
+        copy = _copy(day1, tmp / f"day2-{name}.db")
+        run_ = crawl_ours(site.base_url, copy, extra, args)
         run_["new_found"] = len(new & set(run_.pop("article_paths")))
+        updated = _updated_paths(copy, site.base_url)
+        run_["changed_found"] = {kind: len(p & updated) for kind, p in changed.items()}
         result[name] = run_
-        log(f"  day 2 {name}: {run_['requests']} requests ({run_['listing_pages']} listing pages), "
-            f"{run_['new_found']}/{len(new)} new articles, {run_['articles_new']} archived new, {run_['elapsed']:.1f} s")
+        found, due = run_["changed_found"], len(changed["lastmod"]) + len(changed["due"])
+        log(f"  day 2 {name}: {run_['requests']} requests ({run_['listing_pages']} listing pages, "
+            f"{run_['revisits_due']} revisits due, {run_['not_modified']} answered 304), "
+            f"{run_['new_found']}/{len(new)} new articles, {run_['articles_new']} archived new, "
+            f"changed found {found['lastmod'] + found['due']}/{due} due ({found['missed']}/{len(changed['missed'])} not due), "
+            f"{run_['elapsed']:.1f} s")
     return result
+
+
+def as_nightly(db: Path, base_url: str, content, newest: datetime) -> Path:
+    """The archive `db` as a nightly schedule would leave it on day 2: every fetch a day
+    earlier, and the articles of the 2-30-day band whose index is a multiple of 7 fetched a
+    week earlier (due tonight under the default policy)."""
+    band = {base_url.rstrip("/") + p.path for p in content.posts
+            if p.index % 7 == 0 and timedelta(days=2) < newest - p.published <= timedelta(days=30)}
+    shift = "strftime('%Y-%m-%dT%H:%M:%S+00:00', fetched_at, ?)"
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.execute(f"UPDATE validators SET fetched_at = {shift}", ["-1 day"])
+            conn.executemany(f"UPDATE validators SET fetched_at = {shift} WHERE url = ?", [("-6 days", url) for url in band])
+    finally:
+        conn.close()
+    return db
+
+
+def _updated_paths(db: Path, base_url: str) -> set[str]:
+    conn = sqlite3.connect(db)
+    try:
+        urls = [u for (u,) in conn.execute("SELECT url FROM articles WHERE version > 1")]
+    finally:
+        conn.close()
+    return {u.removeprefix(base_url.rstrip("/")) for u in urls}
 
 
 def main() -> None:

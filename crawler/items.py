@@ -9,13 +9,18 @@ from model import Article
 
 @dataclass
 class FetchedPage:
-    """One fetched response, kept raw so that it can be parsed again without fetching."""
+    """One fetched response, kept raw so that it can be parsed again without fetching, with its
+    validators. `unchanged`: a 304 to a revisit's conditional request (no body; the stored copy
+    is current)."""
 
     url: str
     status: int
     content_type: str
     body: bytes
     fetched_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    unchanged: bool = False
 
 
 @dataclass

@@ -211,8 +211,14 @@ class StorePipeline:
             else:
                 self.claims.setdefault(url_key(item.article.canonical_url), []).append(item)
         elif isinstance(item, FetchedPage):
-            archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
-            self._count_site(item.url, "pages")
+            if item.unchanged:
+                archive.record_not_modified(crawl_id, item.url, item.fetched_at, item.etag, item.last_modified)
+                self.counts["bbn/not_modified"] += 1
+            elif archive.record_fetch(crawl_id, item.url, item.status, item.content_type, item.body,
+                                      item.fetched_at, item.etag, item.last_modified) is None:
+                self.counts["bbn/page_unchanged"] += 1  # byte-identical to its stored copy: not stored again
+            if not item.unchanged:
+                self._count_site(item.url, "pages")
         elif isinstance(item, CrawlError):
             archive.record_error(crawl_id, item.url, item.stage, item.reason)
             self.counts[f"bbn/error_{item.stage}"] += 1

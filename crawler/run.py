@@ -8,6 +8,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.downloader import stop_waiting
+from crawler.revisit import bad_policy
 from crawler.spiders.bbn import BbnSpider
 
 # For sites the project serves itself on 127.0.0.1: no politeness delays.
@@ -51,7 +52,10 @@ INTEGERS = ("PARSE_PROCESSES",)  # no default to tell the type by
 def bad_setting(name: str, value) -> str | None:
     """Why `value` is no value for the setting `name`, judged by the type of its default
     (Scrapy's or the project's): a number that does not read as one, a boolean Scrapy's
-    `getbool` refuses, a count below 1 or a delay below 0. None when it is fine."""
+    `getbool` refuses, a count below 1 or a delay below 0, a revisit policy that does not read.
+    None when it is fine."""
+    if name == "REVISIT_POLICY":
+        return bad_policy(value) and f"{name}: {bad_policy(value)}"
     default = crawl_settings("").get(name)
     readers = {bool: Settings.getbool, int: Settings.getint, float: Settings.getfloat}
     reader = readers.get(type(default)) or (Settings.getfloat if name in POSITIVE + NOT_NEGATIVE else None)

@@ -68,6 +68,12 @@ WARC_DIR = None
 WARC_PREFIX = "bbn"
 WARC_MAX_SIZE = 1024**3  # bytes: a new file once one reaches it
 WARC_QUEUE_SIZE = 256  # exchanges waiting for the WARC writer thread
+# Archived articles requested again without a newer sitemap lastmod, by age (crawler.revisit):
+# every crawl up to 2 days old, weekly up to 30 days, then never; "never": only a newer lastmod.
+# Revisits are conditional (If-None-Match / If-Modified-Since): a 304 keeps the archived copy.
+# Scrapy's HttpCacheMiddleware (off by default) would answer revalidations itself: keep it off.
+REVISIT_POLICY = "2d:always,30d:7d"
+HTTPCACHE_ENABLED = False
 # `crawl --sites FILE` (crawler.sites): the sites, their hosts' DOWNLOAD_SLOTS, and the contact.
 BBN_SITES: list = []
 BBN_CONTACT = None

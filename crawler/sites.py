@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 
+from crawler.revisit import bad_policy
+
 logger = logging.getLogger(__name__)
 TOP_KEYS = {"contact", "site"}
-SITE_KEYS = {"name", "start_urls", "allowed_hosts", "delay", "concurrency", "max_pages", "contact"}
+SITE_KEYS = {"name", "start_urls", "allowed_hosts", "delay", "concurrency", "max_pages", "contact", "revisit"}
 NO_CONTACT = ("no operator contact in the User-Agent for {hosts}: give one with --contact or `contact` in"
               " sites.toml (an e-mail or a URL site owners can reach you at)")
 
@@ -33,6 +35,7 @@ class Site:
     concurrency: int | None = None
     max_pages: int = 0  # 0: SITE_MAX_PAGES applies
     contact: str | None = None
+    revisit: str | None = None  # the site's revisit policy (crawler.revisit); None: REVISIT_POLICY
 
 
 @dataclass
@@ -100,8 +103,11 @@ def _site(path: str, table: dict, where: str) -> Site:
     delay = _number(path, table, "delay", where, float, minimum=0)
     concurrency = _number(path, table, "concurrency", where, int, minimum=1)
     max_pages = _number(path, table, "max_pages", where, int, minimum=0) or 0
+    revisit = table.get("revisit")
+    if revisit is not None and bad_policy(revisit):
+        raise SitesError(f"{path}: {where}: revisit: {bad_policy(revisit)}")
     return Site(name.strip(), [u.strip() for u in urls], all_hosts, delay, concurrency, max_pages,
-                _text(path, table, "contact", where + ": "))
+                _text(path, table, "contact", where + ": "), revisit)
 
 
 def _no_unknown(path: str, table: dict, known: set[str], where: str) -> None:

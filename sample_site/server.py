@@ -1,6 +1,7 @@
 """The HTTP server of the sample site: stdlib `ThreadingHTTPServer`, loopback only."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import threading
 import time
@@ -56,20 +57,37 @@ class _Handler(BaseHTTPRequestHandler):
             resp = Response(503, Renderer(site.base_url, edition).unavailable_page().encode(),
                             "text/html; charset=UTF-8", {"Retry-After": "1"})
         else:
-            resp = resolve(Renderer(site.base_url, edition), path, parts.query)
-            since = self.headers.get("If-Modified-Since")
-            if resp.status == 200 and since and "Last-Modified" in resp.headers:
-                try:
-                    if parsedate_to_datetime(resp.headers["Last-Modified"]) <= parsedate_to_datetime(since):
-                        resp = Response(304, b"", resp.content_type, {"Last-Modified": resp.headers["Last-Modified"]})
-                except (TypeError, ValueError):
-                    pass
+            stale = site.stale_sitemaps and path.endswith(".xml")  # edition 1's sitemaps in either edition
+            resp = self._conditional(resolve(Renderer(site.base_url, 1 if stale else edition), path, parts.query), path)
         if site.faults is not None:
             resp = site.faults.apply(self, path, resp)
             if resp is None:  # the fault answered on the socket itself
                 return
         site._set_status(entry, resp.status)
         self._send(resp, send_body)
+
+    def _conditional(self, resp: Response, path: str) -> Response:
+        """With `etags`, a 200 carries an ETag (its body's hash); a conditional request whose
+        If-None-Match names it, or, without If-None-Match, whose If-Modified-Since is not older
+        than Last-Modified (RFC 9110 13.2.2), is answered 304."""
+        site = self.server.site
+        match, since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        if match or since:
+            site._conditioned(path, match, since)
+        if resp.status != 200:
+            return resp
+        validators = {"Last-Modified": resp.headers["Last-Modified"]} if "Last-Modified" in resp.headers else {}
+        if site.etags:
+            resp.headers["ETag"] = validators["ETag"] = f'"{hashlib.sha256(resp.body).hexdigest()[:20]}"'
+        if match is not None:
+            fresh = site.etags and validators["ETag"] in [tag.strip() for tag in match.split(",")]
+        else:
+            try:
+                fresh = bool(since and validators) and (
+                    parsedate_to_datetime(validators["Last-Modified"]) <= parsedate_to_datetime(since))
+            except (TypeError, ValueError):
+                fresh = False
+        return Response(304, b"", resp.content_type, validators) if fresh else resp
 
     def _send(self, resp: Response, send_body: bool) -> None:
         self.send_response(resp.status)
@@ -114,10 +132,15 @@ class SampleSite:
 
     `faults=True` serves the site in fault mode (see `faults.py`): `site.faults` then holds
     the fault layer; `stall` is how long its timeout fault keeps a request waiting.
+    `etags=True` gives every 200 an ETag and answers a matching If-None-Match with 304
+    (If-Modified-Since is answered from Last-Modified either way); `stale_sitemaps=True` serves
+    edition 1's sitemaps in edition 2 too: its changed articles get no newer <lastmod>.
+    `site.conditional_requests` lists the conditional requests the site was sent.
     """
 
     def __init__(self, port: int = 0, edition: int = 1, host: str = "127.0.0.1", verbose: bool = False,
-                 faults: bool = False, stall: float = DEFAULT_STALL) -> None:
+                 faults: bool = False, stall: float = DEFAULT_STALL, etags: bool = False,
+                 stale_sitemaps: bool = False) -> None:
         if host not in LOOPBACK and not _is_loopback(host):
             raise ValueError(f"the sample site only listens on loopback, not {host!r}")
         self.host = host
@@ -129,6 +152,8 @@ class SampleSite:
         self._log: list[list] = []
         self._arrivals: list[tuple[float, str, str | None]] = []
         self._flaky_attempts = 0
+        self._conditional: list[tuple[str, str | None, str | None]] = []
+        self.etags, self.stale_sitemaps = etags, stale_sitemaps
         self._edition = 1
         self.edition = edition
         self._server: _Server | None = None
@@ -217,6 +242,16 @@ class SampleSite:
         with self._lock:
             return list(self._arrivals)
 
+    def _conditioned(self, path: str, if_none_match: str | None, if_modified_since: str | None) -> None:
+        with self._lock:
+            self._conditional.append((path, if_none_match, if_modified_since))
+
+    @property
+    def conditional_requests(self) -> list[tuple[str, str | None, str | None]]:
+        """(path, If-None-Match, If-Modified-Since) of every conditional request (a snapshot)."""
+        with self._lock:
+            return list(self._conditional)
+
     def _set_status(self, entry: list, status: int) -> None:
         with self._lock:
             entry[2] = status
@@ -256,6 +291,7 @@ class SampleSite:
             self._requests.clear()
             self._requests_raw.clear()
             self._log.clear()
+            self._conditional.clear()
             if rearm_503:
                 self._flaky_attempts = 0
 

@@ -14,13 +14,14 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import known_urls, recrawl_state
+from archive import KnownArticle, known_urls, recrawl_state
 from crawler.bounds import FieldLimits, refused, site_of
 from crawler.downloader import CrawlStopped
 from crawler.identity import own_identity, refusal
 from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from crawler.pagination import is_page_of, listed, next_pages
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
+from crawler.revisit import DEFAULT_POLICY, RevisitPolicy
 from parsers.dates import parse_date
 from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
@@ -48,8 +49,12 @@ class BbnSpider(scrapy.Spider):
     """`scrapy crawl bbn -a start_urls=URL[,URL...] [-a refresh=1] [-a full=1] -s ARCHIVE_DB=PATH`
 
     A re-crawl (a crawl finished before) follows a listing's next page only from a listing
-    page that lists a new article or one due again, and skips the child sitemaps not newer
-    in their index; `full` walks every listing and reads every sitemap."""
+    page that lists a new article or one requested again for a newer lastmod, and skips the child sitemaps not newer
+    in their index; `full` walks every listing and reads every sitemap. An archived article
+    is requested again when a link to it comes with a newer sitemap lastmod, or from the start
+    when REVISIT_POLICY (a site's `revisit` in sites.toml) says it is due: the archive knows
+    its address, no listing needs walking to find it (nor counts it as new). Revisits are
+    conditional: a 304 leaves the archived article as it is."""
 
     name = "bbn"
 
@@ -64,10 +69,15 @@ class BbnSpider(scrapy.Spider):
             raise ValueError(f"start URLs must be http or https: {', '.join(refused)}")
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
         self.full = self.refresh or str(full).lower() in ("1", "true", "yes", "on")
-        self.known: dict[str, tuple[int, str | None]] = {}
+        self.known: dict[str, KnownArticle] = {}
+        self.now = datetime.now(timezone.utc)  # what article ages and revisit intervals are counted to
+        self.policy = RevisitPolicy.parse(DEFAULT_POLICY)
+        self.site_policies: dict[str, RevisitPolicy] = {}  # sites.toml site name -> its `revisit`
+        self.sites: SiteMap | None = None
         self.skipped: dict[str, int] = {}  # url_key -> id of archived articles linked and not requested then
         self.followed: set[str] = set()  # links already followed: a site repeats its menus on every page
         self.requested: set[str] = set()  # url_keys requested: Scrapy's dupefilter would drop them, at a cost
+        self.revisits: set[str] = set()  # url_keys of the archived articles requested as due
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
         self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
@@ -88,6 +98,9 @@ class BbnSpider(scrapy.Spider):
         sites = SiteMap.from_settings(crawler.settings)
         if sites:  # sites.toml: each site's allowed_hosts are in scope too
             spider.scope = Scope(spider.start_urls + sites.host_urls())
+            spider.sites = sites
+            spider.site_policies = {s.name: RevisitPolicy.parse(s.revisit) for s in sites.sites if s.revisit}
+        spider.policy = RevisitPolicy.parse(crawler.settings.get("REVISIT_POLICY", DEFAULT_POLICY))
         processes = crawler.settings.get("PARSE_PROCESSES")
         spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
                                   timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
@@ -120,6 +133,17 @@ class BbnSpider(scrapy.Spider):
             yield request
             yield self._request(urljoin(url, "/robots.txt"), self.parse_robots, priority=10)
             yield self._request(urljoin(url, "/feed/"), self.parse_feed, priority=5)
+        for request in self._due_revisits():
+            yield request
+
+    def _due_revisits(self):
+        """A conditional request for each archived article in scope the revisit policy has due."""
+        for key, known in self.known.items():
+            if known.own and known.url in self.scope and key not in self.requested and self._due(known.url, known):
+                self.requested.add(key)
+                self.revisits.add(key)
+                self.crawler.stats.inc_value("bbn/revisit/due")
+                yield self._conditional(self._request(known.url, self.parse_html_page), known)
 
     # Discovery
 
@@ -166,7 +190,14 @@ class BbnSpider(scrapy.Spider):
     async def parse_html_page(self, response):
         fetched_at = datetime.now(timezone.utc)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
+        validators = [(response.headers.get(name) or b"").decode("latin-1").strip() or None
+                      for name in (b"ETag", b"Last-Modified")]
+        if response.status == 304:  # a revisit's conditional request: the archived copy is current
+            yield FetchedPage(response.url, 304, content_type, b"", fetched_at, *validators, unchanged=True)
+            if response.meta.get("revisit_of"):
+                yield Seen(response.meta["revisit_of"])
+            return
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators)
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
             yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
@@ -263,12 +294,13 @@ class BbnSpider(scrapy.Spider):
 
     def _is_new(self, url: str) -> bool:
         """Whether a link is to an article new to the archive, or to one archived and requested
-        again (due: a newer sitemap lastmod), as far as this crawl knows when the link is read."""
+        again for a newer sitemap lastmod, as far as this crawl knows when the link is read.
+        Articles the revisit policy has due are requested from the start and count for nothing."""
         if url not in self.scope or DENY.search(url) or NOT_A_PAGE.search(urlsplit(url).path):
             return False
         key = url_key(normalize_url(url))
         if key in self.known:
-            return key in self.requested
+            return key in self.requested and key not in self.revisits
         # Not a listing, menu page or broken link an earlier crawl met, nor one met in this crawl.
         return key not in self.visited and key not in self.not_articles
 
@@ -284,13 +316,39 @@ class BbnSpider(scrapy.Spider):
         if key in self.requested:
             return
         known = self.known.get(key)
-        if known and not _is_newer(lastmod, known[1]):
+        if known and not _is_newer(lastmod, known.lastmod):
             if key not in self.skipped:
-                self.skipped[key] = known[0]
-                yield Seen(known[0])
+                self.skipped[key] = known.article_id
+                yield Seen(known.article_id)
             return
         self.requested.add(key)
-        yield self._request(clean, self.parse_html_page)
+        request = self._request(clean, self.parse_html_page)
+        if known:
+            self.crawler.stats.inc_value("bbn/revisit/lastmod")
+            yield self._conditional(request, known)
+        else:
+            yield request
+
+    def _due(self, url: str, known: KnownArticle) -> bool:
+        """Whether the revisit policy (its site's, else REVISIT_POLICY) has the archived article
+        requested again: only at its own address, the one its content was fetched from."""
+        if not known.own:
+            return False
+        name = self.sites.name(url) if self.sites else None
+        policy = self.site_policies.get(name, self.policy)
+        return policy.is_due(known.published or known.first_seen, known.fetched, self.now)
+
+    @staticmethod
+    def _conditional(request: scrapy.Request, known: KnownArticle) -> scrapy.Request:
+        """The revisit of an archived article: If-None-Match / If-Modified-Since from its page's
+        stored validators, and a 304 answer handed to the callback (`FetchedPage.unchanged`)."""
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta["revisit_of"] = known.article_id
+        request.meta["handle_httpstatus_list"] = [304]
+        return request
 
     def _sitemap(self, url: str, depth: int, lastmod: str | None = None):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one

@@ -47,6 +47,8 @@ def test_max_articles_stores_exactly_that_many_new_articles(sample_site, tmp_pat
     (["-s", "ROBOTSTXT_OBEY=perhaps"], "ROBOTSTXT_OBEY=perhaps is not true or false"),
     (["-s", "PARSE_PROCESSES=two"], "PARSE_PROCESSES=two is not a whole number"),
     (["-s", "DOWNLOAD_DELAY"], "is not NAME=VALUE"),
+    (["-s", "REVISIT_POLICY=weekly"], "REVISIT_POLICY: 'weekly' is not a revisit policy"),
+    (["-s", "REVISIT_POLICY=30d:7d,2d:always"], "the ages must be above zero and increasing"),
 ])
 def test_bad_crawl_input_is_refused_before_anything_starts(tmp_path, args, message):
     db = tmp_path / "never.db"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, ArchiveLocked
+from model import url_key
 from tests.helpers import BASE, make_article
 
 ROOT = Path(__file__).parents[2]
@@ -25,6 +26,45 @@ def test_start_crawl(empty_archive):
     assert json.loads(row["start_urls"]) == [f"{BASE}/news"]
     assert json.loads(row["settings"]) == {"DOWNLOAD_DELAY": 1.5}
     assert row["started"].endswith("+00:00")
+
+
+def test_a_byte_identical_page_is_not_stored_again_its_validators_are(empty_archive, crawl_id):
+    url, body = f"{BASE}/news/", b"<html><body>the same listing</body></html>"
+    first = empty_archive.record_fetch(crawl_id, url, 200, "text/html", body, "2023-09-14T12:00:00+00:00",
+                                       etag='"a"', last_modified="Thu, 14 Sep 2023 12:00:00 GMT")
+    crawl2 = empty_archive.start_crawl([])
+    assert empty_archive.record_fetch(crawl2, url, 200, "text/html", body, "2023-09-15T12:00:00+00:00") is None
+    changed = empty_archive.record_fetch(crawl2, url, 200, "text/html", body + b" ", etag='"b"')
+    assert first and changed and empty_archive.page_body(changed) == body + b" "
+    assert empty_archive.record_fetch(crawl2, url, 404, "text/html", body + b" ") is not None  # another status
+    assert [r["crawl_id"] for r in empty_archive.db.query("SELECT crawl_id FROM pages ORDER BY id")] == [crawl_id, crawl2, crawl2]
+    row = empty_archive.db.table("validators").get(url_key(url))
+    assert (row["etag"], row["last_modified"], row["crawl_id"]) == (None, None, crawl2)  # a 200 without them clears them
+
+
+def test_a_304_moves_the_fetch_time_and_keeps_validators_it_does_not_repeat(empty_archive, crawl_id):
+    url = f"{BASE}/news/1"
+    empty_archive.record_fetch(crawl_id, url, 200, "text/html", b"x", "2023-09-14T12:00:00+00:00", etag='"a"',
+                               last_modified="Thu, 14 Sep 2023 12:00:00 GMT")
+    empty_archive.record_not_modified(crawl_id, url, "2023-09-20T12:00:00+00:00", last_modified="Fri, 15 Sep 2023 12:00:00 GMT")
+    row = empty_archive.db.table("validators").get(url_key(url))
+    assert (row["etag"], row["last_modified"], row["fetched_at"]) == (
+        '"a"', "Fri, 15 Sep 2023 12:00:00 GMT", "2023-09-20T12:00:00+00:00")
+    assert empty_archive.counts()["pages"] == 1
+
+
+def test_known_urls_give_an_articles_own_address_its_dates_and_validators(empty_archive, crawl_id):
+    article = make_article()
+    article_id = empty_archive.store_article(article, crawl_id=crawl_id, fetched_at="2023-09-14T12:00:00+00:00").article_id
+    empty_archive.add_alias(f"{BASE}/amp/1", article_id)
+    own = empty_archive.known_urls()[url_key(article.canonical_url)]
+    assert own.own and own.fetched == "2023-09-14T12:00:00+00:00" and own.etag is None  # from its sighting
+    assert own.published.startswith("2023-09-14T09:15") and own.first_seen == "2023-09-14T12:00:00+00:00"
+    empty_archive.record_fetch(crawl_id, article.canonical_url, 200, "text/html", b"x", "2023-09-16T00:00:00+00:00", etag='"e"')
+    own = empty_archive.known_urls()[url_key(article.canonical_url)]
+    assert (own.fetched, own.etag) == ("2023-09-16T00:00:00+00:00", '"e"')
+    alias = empty_archive.known_urls()[url_key(f"{BASE}/amp/1")]
+    assert alias.article_id == article_id and not alias.own and alias.fetched is None
 
 
 def test_record_page_round_trip(empty_archive, crawl_id):

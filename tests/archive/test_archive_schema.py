@@ -39,6 +39,7 @@ TABLES = {
     "pages": {"id", "url", "crawl_id", "fetched_at", "status", "content_type", "size", "sha256",
               "compression", "body"},
     "errors": {"id", "crawl_id", "url", "stage", "reason", "at"},
+    "validators": {"url_key", "url", "etag", "last_modified", "fetched_at", "crawl_id"},
 }
 
 FOREIGN_KEYS = {
@@ -57,6 +58,7 @@ FOREIGN_KEYS = {
     ("pages", "crawl_id", "crawls"),
     ("errors", "crawl_id", "crawls"),
     ("sitemaps", "crawl_id", "crawls"),
+    ("validators", "crawl_id", "crawls"),
 }
 
 
@@ -140,7 +142,7 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
         arc.store_article(make_article(), crawl_id=crawl_id)
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
         schema = arc.db.schema
-    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps"]
+    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps", "m005_validators"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

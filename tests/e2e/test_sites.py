@@ -88,7 +88,9 @@ def test_user_agent_carries_the_contact(three_sites):
 @pytest.mark.parametrize("text, message", [
     ("", "no [[site]] tables"),
     ("[[site]\n", "not valid TOML"),
-    ('[[site]]\nstart_urls = ["http://a.example/"]\nrevisit = "daily"\n', "unknown key 'revisit'"),
+    ('[[site]]\nstart_urls = ["http://a.example/"]\nrevisits = "daily"\n', "unknown key 'revisits'"),
+    ('[[site]]\nstart_urls = ["http://a.example/"]\nrevisit = "daily"\n', "revisit: 'daily' is not a revisit policy"),
+    ('[[site]]\nstart_urls = ["http://a.example/"]\nrevisit = 7\n', "revisit: 7 is not a revisit policy"),
     ('[[site]]\nstart_urls = ["ftp://a.example/"]\n', "'ftp://a.example/' is not an http or https URL"),
     ('[[site]]\nstart_urls = ["http://a.example/"]\ndelay = -1\n', "delay must be at least 0"),
     ('[[site]]\nstart_urls = ["http://a.example/"]\nconcurrency = 0\n', "concurrency must be at least 1"),
