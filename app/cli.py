@@ -14,6 +14,7 @@ import click
 
 from archive.db import Archive
 from archive.errors import ArchiveError
+from app import stories_command
 from app.report import crawl_summary
 
 DEFAULT_DB = "archive.db"
@@ -407,6 +408,9 @@ def _print_summary(db: str) -> None:
     with Archive(db) as archive:
         click.echo(crawl_summary(archive))
     click.echo(f"Browse it:  bbn-archive serve --db {db}    (or: datasette {db})")
+
+
+cli.add_command(stories_command.command(db_option, clear_errors))
 
 
 def main() -> None:  # pragma: no cover - console entry point

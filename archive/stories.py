@@ -96,13 +96,22 @@ class Stories:
         self.conn = conn
         self.settings = settings or StorySettings.of(conn)
         self._lsh: MinHashLSH | None = None
-        self._synced: tuple | None = None  # (count, max seq) of minhashes the index reflects
+        self._synced: tuple | None = None  # the minhashes count, max seq and settings the index reflects
 
     # The LSH index
 
+    def _state(self) -> tuple:
+        return self.conn.execute(
+            "SELECT count(*), max(seq), (SELECT json_array(threshold, num_perm, shingle) FROM story_settings)"
+            " FROM minhashes").fetchone()
+
     def _index(self) -> MinHashLSH:
-        state = self.conn.execute("SELECT count(*), max(seq) FROM minhashes").fetchone()
+        """The LSH index of the stored signatures, rebuilt when they (or the archive's settings)
+        changed under another connection."""
+        state = self._state()
         if self._lsh is None or state != self._synced:
+            if self._synced is not None and state[2] != self._synced[2]:
+                self.settings = StorySettings.of(self.conn)
             self._lsh = MinHashLSH(num_perm=self.settings.num_perm, params=_bands(self.settings.threshold, self.settings.num_perm))
             for article_id, blob in self.conn.execute("SELECT article_id, signature FROM minhashes"):
                 self._lsh.insert(article_id, self._minhash(blob), check_duplication=False)
@@ -125,7 +134,7 @@ class Stories:
         return sorted(linked)
 
     def _after_write(self) -> None:
-        self._synced = self.conn.execute("SELECT count(*), max(seq) FROM minhashes").fetchone()
+        self._synced = self._state()
 
     # Keeping clusters up to date
 
@@ -145,10 +154,10 @@ class Stories:
             return known[2]
         if known:
             self.forget(article_id)
+        lsh = self._index()
         minhash = signature(body, self.settings)
         if minhash is None:
             return None
-        lsh = self._index()
         neighbours = self._neighbours(article_id, minhash)
         self.conn.execute(
             "INSERT INTO minhashes (article_id, seq, body_hash, signature)"
