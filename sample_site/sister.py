@@ -158,9 +158,19 @@ def article_page(base: str, a: SisterArticle) -> str:
                  main, url, head)
 
 
-def home_page(base: str) -> str:
-    items = "\n".join(f'<li><a href="{base}{a.path.lstrip("/")}">{escape(a.headline)}</a></li>' for a in ARTICLES)
-    return _page(base, "Home", "home blog", f'<h2 class="page-title">Latest</h2><ul class="posts">{items}</ul>')
+def listing_page(base: str, path: str) -> str | None:
+    """The home page, or a category, tag or author archive: its articles' links; None: no such page."""
+    if path == "/":
+        title, body_class, articles = "Latest", "home blog", ARTICLES
+    else:
+        kind, _, slug = path.strip("/").partition("/")
+        articles = [a for a in ARTICLES if (kind, slug) in (
+            ("category", a.post.category.slug), ("tag", a.post.tags[0].slug), ("author", "courier-staff"))]
+        if not articles or slug.count("/"):
+            return None
+        title, body_class = slug.replace("-", " ").title(), f"archive {kind}"
+    items = "\n".join(f'<li><a href="{base}{a.path.lstrip("/")}">{escape(a.headline)}</a></li>' for a in articles)
+    return _page(base, title, body_class, f'<h2 class="page-title">{escape(title)}</h2><ul class="posts">{items}</ul>')
 
 
 def manifest(base_url: str) -> dict:
@@ -184,13 +194,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         base = self.server.base_url
         path = unquote(urlsplit(self.path).path) or "/"
-        if path == "/":
-            status, ctype, text = 200, "text/html; charset=UTF-8", home_page(base)
-        elif path == "/robots.txt":
+        listing = None if path in BY_PATH or not path.endswith("/") else listing_page(base, path)
+        if path == "/robots.txt":
             status, ctype, text = 200, "text/plain; charset=utf-8", "User-agent: *\nAllow: /\n"
         elif path in BY_PATH:
             status, ctype, text = 200, "text/html; charset=UTF-8", article_page(base, BY_PATH[path])
-        else:
+        elif listing is not None:
+            status, ctype, text = 200, "text/html; charset=UTF-8", listing
+        else:  # /feed/ and /sitemap_index.xml among them: the Courier has neither
             status, ctype, text = 404, "text/html; charset=UTF-8", _page(base, "Page not found", "error404", "<h1>Not found</h1>")
         body = text.encode()
         self.send_response(status)
