@@ -266,11 +266,14 @@ CREATE TABLE story_settings (
 );
 CREATE TABLE minhashes (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
     body_hash TEXT NOT NULL,
     signature BLOB NOT NULL
 );
-CREATE INDEX idx_minhashes_seq ON minhashes(seq);
+CREATE TABLE lsh_bands (
+    band_hash INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (band_hash, article_id)
+) WITHOUT ROWID;
 CREATE TABLE stories (
     id INTEGER PRIMARY KEY,
     first_seen TEXT NOT NULL DEFAULT '',

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark of bench/README.md in one run, printed as one table.
 
-    python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
+    python bench/run.py [--quick] [--skip extraction,crawl,archive,stories] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
                         [--no-real-corpus] [-s NAME=VALUE ...]
@@ -17,6 +17,8 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+4. stories (stories_bench.py): story-clustering precision and recall on the labelled
+   sister-site set, and the sweep of its settings.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -201,6 +203,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rp = a["reparse"]
         rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
                      f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    if results.get("stories"):
+        import stories_bench
+
+        rows += stories_bench.rows(results["stories"])
     return rows
 
 
@@ -224,7 +230,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, stories")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -258,6 +264,11 @@ def main() -> None:
     if "archive" not in skip:
         log(f"4-5. archive of {args.archive_articles:,} articles ...")
         results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    if "stories" not in skip:
+        import stories_bench
+
+        log("6. story clusters on the sister-site set ...")
+        results["stories"] = stories_bench.run(log=log, synthesised=500 if args.quick else 5000)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

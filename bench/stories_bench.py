@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -66,34 +67,49 @@ def score(groups: set[frozenset[str]], truth: set[frozenset[str]]) -> dict:
             "predicted_pairs": len(predicted), "true_pairs": len(truth)}
 
 
-def store_all(articles: list, settings: StorySettings | None = None) -> tuple[Archive, float]:
+def store_all(articles: list) -> Archive:
+    """A new in-memory archive holding `articles`, stored one by one (clustered as they come)."""
     archive = Archive(":memory:")
-    if settings is not None:
-        with archive.transaction():
-            archive.stories.recluster(settings)
     crawl = archive.start_crawl(["stories-bench"])
-    started = time.perf_counter()
     for url, article in articles:
         archive.store_article(article, crawl_id=crawl, fetched_url=url)
-    return archive, time.perf_counter() - started
+    return archive
 
 
-def run(log=print) -> dict:
+def store_cost(count: int) -> dict:
+    """What clustering adds to the store path: archive_bench's synthesised articles stored in
+    batches of 1,000 into a file archive, with clustering and with it off; and the bytes per
+    article of the clustering tables (dbstat)."""
+    import archive_bench
+
+    items = archive_bench.synthesise(archive_bench.Synth(), 0, count)
+    seconds, tables = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for clustering in (True, False):
+            with Archive(Path(tmp) / f"{clustering}.db", create=True) as archive:
+                if not clustering:
+                    archive.stories.assign = lambda article_id: None
+                seconds[clustering] = archive_bench.store(archive, archive.start_crawl(["stories-bench"]), items, 1000)
+                if clustering:
+                    tables = dict(archive.db.execute(
+                        "SELECT CASE WHEN name LIKE '%lsh_bands%' THEN 'lsh_bands' WHEN name LIKE '%minhashes%'"
+                        " THEN 'minhashes' ELSE 'stories' END, sum(pgsize) FROM dbstat WHERE name IN"
+                        " (SELECT name FROM sqlite_master WHERE tbl_name IN ('lsh_bands', 'minhashes', 'stories', 'article_story'))"
+                        " GROUP BY 1").fetchall())
+    return {"articles": count, "with_s": seconds[True], "without_s": seconds[False],
+            "bytes_per_article": {k: v / count for k, v in tables.items()}}
+
+
+def run(log=print, synthesised: int = 2000) -> dict:
     articles, truth = labelled_articles()
     defaults = StorySettings()
     log(f"  {len(articles)} articles, {len(truth)} true pairs; storing with {defaults} ...")
-    archive, stored_s = store_all(articles)
+    archive = store_all(articles)
     result = {"articles": len(articles), "true_pairs": len(truth), "settings": asdict(defaults),
-              "default": score(clusters(archive.db.conn), truth), "store_s": stored_s}
-    reverse, _ = store_all(articles[::-1])
+              "default": score(clusters(archive.db.conn), truth)}
+    reverse = store_all(articles[::-1])
     result["order_independent"] = clusters(reverse.db.conn) == clusters(archive.db.conn)
-    plain = Archive(":memory:")
-    plain.stories.assign = lambda article_id: None  # the same stores with clustering off: what stories cost
-    crawl = plain.start_crawl(["stories-bench"])
-    started = time.perf_counter()
-    for url, article in articles:
-        plain.store_article(article, crawl_id=crawl, fetched_url=url)
-    result["store_plain_s"] = time.perf_counter() - started
+    result["cost"] = store_cost(synthesised)
     sweep = []
     for field, values in (("threshold", THRESHOLDS), ("shingle", SHINGLES), ("num_perm", NUM_PERMS)):
         for value in values:
@@ -109,7 +125,7 @@ def run(log=print) -> dict:
 
 
 def rows(r: dict) -> list[tuple[str, str, str, str]]:
-    d, s = r["default"], r["settings"]
+    d, s, c = r["default"], r["settings"], r["cost"]
     ok = d["precision"] >= GOAL and d["recall"] >= GOAL
     out = [(f"6. story clusters, labelled sister-site set ({r['articles']} articles, {r['true_pairs']} copy pairs), "
             f"threshold {s['threshold']}, {s['num_perm']} permutations, {s['shingle']}-word shingles",
@@ -117,8 +133,11 @@ def rows(r: dict) -> list[tuple[str, str, str, str]]:
             f"≥ {GOAL} each", "✓" if ok else "✗"),
            ("   the same stored in reverse order", "same clusters" if r["order_independent"] else "different clusters",
             "same clusters", "✓" if r["order_independent"] else "✗"),
-           ("   store_article time with clustering / without",
-            f"{1000 * r['store_s'] / r['articles']:.1f} / {1000 * r['store_plain_s'] / r['articles']:.1f} ms per article", "", "")]
+           (f"   store_article + record_page of {c['articles']:,} synthesised articles (bench/archive_bench.py), "
+            "with clustering / without",
+            f"{1000 * c['with_s'] / c['articles']:.2f} / {1000 * c['without_s'] / c['articles']:.2f} ms per article", "", ""),
+           ("   bytes per article on disk: LSH bands / signatures / stories and membership",
+            " / ".join(f"{c['bytes_per_article'].get(k, 0):,.0f}" for k in ("lsh_bands", "minhashes", "stories")), "", "")]
     for field in ("threshold", "shingle", "num_perm"):
         points = [p for p in r["sweep"] if p["varied"] == field]
         out.append((f"   sweep of {field} (others default): P / R",

@@ -83,6 +83,7 @@ def test_an_article_linking_two_stories_merges_them_and_its_deletion_splits_them
     empty_archive.delete_article(c)
     assert _story(empty_archive, a) != _story(empty_archive, b)
     assert empty_archive.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 2
+    assert empty_archive.db.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchone()[0] == 2
     _stats_consistent(empty_archive)
 
 
@@ -105,10 +106,10 @@ def test_an_unchanged_store_keeps_the_story(labelled, empty_archive):
     pair = [labelled["articles"][original], labelled["articles"][copy]]
     ids = _store(empty_archive, pair)
     before = empty_archive.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall()
-    seq = empty_archive.db.execute("SELECT max(seq) FROM minhashes").fetchone()
+    bands = empty_archive.db.execute("SELECT * FROM lsh_bands ORDER BY 1, 2").fetchall()
     _store(empty_archive, pair)
     assert empty_archive.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall() == before
-    assert empty_archive.db.execute("SELECT max(seq) FROM minhashes").fetchone() == seq
+    assert empty_archive.db.execute("SELECT * FROM lsh_bands ORDER BY 1, 2").fetchall() == bands
     assert len(set(ids.values())) == 2
 
 
@@ -122,15 +123,15 @@ def test_deleting_an_article_with_sql_keeps_the_counts(labelled, empty_archive):
     assert empty_archive.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 0
 
 
-def test_the_index_is_rebuilt_from_stored_signatures_and_follows_other_connections(labelled, tmp_path):
+def test_the_index_is_in_the_archive_and_shared_by_connections(labelled, tmp_path):
     (copy1, original1), (copy2, original2) = list(labelled["copies"].items())[:2]
     art = labelled["articles"]
     path = tmp_path / "a.db"
     with Archive(path, create=True) as first:
         _store(first, [art[original1]])
     with Archive(path) as first, Archive(path) as second:
-        _store(first, [art[copy1]])  # a new connection: its index comes from the minhashes table
-        _store(second, [art[original2]])  # stored by another connection after `first` built its index
+        _store(first, [art[copy1]])  # a new connection finds the original stored by another
+        _store(second, [art[original2]])  # stored by another connection after `first` stored
         _store(first, [art[copy2]])
         assert clusters(first.db.conn) == {frozenset((copy1, original1)), frozenset((copy2, original2))}
 
@@ -142,7 +143,7 @@ def test_an_archive_from_before_stories_is_clustered_when_opened(labelled, tmp_p
         _store(archive, [labelled["articles"][original], labelled["articles"][copy]])
         archive.db.executescript("""
             DROP VIEW multi_site_stories; DROP TABLE article_story; DROP TABLE stories;
-            DROP TABLE minhashes; DROP TABLE story_settings;
+            DROP TABLE minhashes; DROP TABLE lsh_bands; DROP TABLE story_settings;
             DELETE FROM _sqlite_migrations WHERE name = 'm007_stories';""")
     with Archive(path) as archive:
         assert clusters(archive.db.conn) == {frozenset((copy, original))}
