@@ -430,14 +430,15 @@ def _print_summary(db: str) -> None:
 
 
 # Commands of their own modules, registered once the group exists.
-from app import distributed_commands  # noqa: E402
+from app import distributed_commands, stories_command  # noqa: E402
 from app.extract_command import extract  # noqa: E402
 from app import warc_commands  # noqa: E402
 from app.query_command import query  # noqa: E402
 from app.warc_import import import_warc  # noqa: E402
 
 for _command in (query, extract, import_warc, *distributed_commands.COMMANDS,
-                 *warc_commands.commands(db_option, clear_errors, _article_filters)):
+                 *warc_commands.commands(db_option, clear_errors, _article_filters),
+                 stories_command.command(db_option, clear_errors)):
     cli.add_command(_command)
 
 

@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -21,6 +22,7 @@ from model import Article, content_hash, url_key
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
+from .stories import Stories
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
 
 
@@ -341,7 +343,19 @@ class Archive(ReadAPI):
                 "crawl_id": crawl_id, "article_id": article_id, "url": fetched_url or article.url,
                 "outcome": outcome, "at": now,
             })
+            self.stories.assign(article_id)
         return StoreResult(article_id, outcome, version)
+
+    @cached_property
+    def stories(self) -> Stories:
+        """The archive's story clusters (`archive.stories`), kept up to date by store_article."""
+        return Stories(self.db.conn)
+
+    def delete_article(self, article_id: int) -> None:
+        """Remove an article and all it owns; its story splits if the article held it together."""
+        with self.transaction():
+            self.stories.forget(article_id)
+            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
 
     def archived_from(self, url: str) -> int | None:
         """The article whose canonical address is `url` (its url_key) and whose content was

@@ -13,6 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from .columns import ArticleColumns, article_columns
 from .errors import DamagedArchive, NewerArchive, NotAnArchive
+from .stories import Stories, StorySettings
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
@@ -263,6 +264,75 @@ CREATE TABLE validators (
 );
 CREATE INDEX idx_validators_crawl_id ON validators(crawl_id);
 """)
+def _story_stats(side: str) -> str:
+    """The statement that recounts the story `{side}.story_id` of article_story, and drops it empty."""
+    of = f"FROM article_story WHERE story_id = {side}.story_id"
+    return f"""UPDATE stories SET size = (SELECT count(*) {of}), sites = (SELECT count(DISTINCT site) {of}),
+    site_list = coalesce((SELECT group_concat(site, ' ') FROM (SELECT DISTINCT site {of} ORDER BY site)), ''),
+    first_seen = coalesce((SELECT min(first_seen) {of}), first_seen) WHERE id = {side}.story_id;
+  DELETE FROM stories WHERE id = {side}.story_id AND size = 0;"""
+
+
+STORIES_SCHEMA = f"""
+CREATE TABLE story_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    threshold REAL NOT NULL,
+    num_perm INTEGER NOT NULL,
+    shingle INTEGER NOT NULL
+);
+CREATE TABLE minhashes (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    body_hash TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
+CREATE TABLE lsh_bands (
+    band_hash INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (band_hash, article_id)
+) WITHOUT ROWID;
+CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,
+    first_seen TEXT NOT NULL DEFAULT '',
+    sites INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    site_list TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_stories_sites ON stories(sites);
+CREATE TABLE article_story (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    story_id INTEGER NOT NULL REFERENCES stories(id),
+    site TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE INDEX idx_article_story_story_id ON article_story(story_id);
+CREATE TRIGGER article_story_ai AFTER INSERT ON article_story BEGIN
+  {_story_stats("new")}
+END;
+CREATE TRIGGER article_story_ad AFTER DELETE ON article_story BEGIN
+  {_story_stats("old")}
+END;
+CREATE TRIGGER article_story_au AFTER UPDATE OF story_id ON article_story BEGIN
+  {_story_stats("new")}
+  {_story_stats("old")}
+END;
+"""
+STORIES_VIEW = """
+SELECT s.id AS story_id, s.first_seen, s.sites, s.size, s.site_list,
+  (SELECT a.headline FROM article_story x JOIN articles a ON a.id = x.article_id
+     WHERE x.story_id = s.id ORDER BY x.first_seen, a.id LIMIT 1) AS headline
+FROM stories s WHERE s.sites > 1"""
+
+
+@MIGRATIONS()
+def m007_stories(db: Database) -> None:
+    """Story clusters (archive.stories): signatures, stories, membership kept counted by
+    triggers, the multi_site_stories view; the archive's articles are clustered once."""
+    db.executescript(STORIES_SCHEMA)
+    defaults = StorySettings()
+    db.execute("INSERT INTO story_settings (id, threshold, num_perm, shingle) VALUES (1, ?, ?, ?)",
+               [defaults.threshold, defaults.num_perm, defaults.shingle])
+    db.create_view("multi_site_stories", STORIES_VIEW.strip(), replace=True)
+    Stories(db.conn, defaults).assign_all()
 
 
 def model_changes(db: Database, columns: ArticleColumns) -> list[str]:

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark of bench/README.md in one run, printed as one table.
 
-    python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
+    python bench/run.py [--quick] [--skip extraction,crawl,archive,stories] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
                         [--warc-mb 1024] [--no-real-corpus] [-s NAME=VALUE ...]
@@ -23,6 +23,8 @@ Sections (each in the module named):
    writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
 6. import (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of
    --warc-mb MiB (default 1024; --quick: 20).
+4. stories (stories_bench.py): story-clustering precision and recall on the labelled
+   sister-site set, and the sweep of its settings.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -251,6 +253,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import warc_import_bench
 
         rows += warc_import_bench.rows(results["import"])
+    if results.get("stories"):
+        import stories_bench
+
+        rows += stories_bench.rows(results["stories"])
     return rows
 
 
@@ -274,7 +280,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -321,6 +327,11 @@ def main() -> None:
     if "import" not in skip:
         log(f"8. import-warc of a {args.warc_mb:,} MiB WARC ...")
         results["import"] = import_section(args.warc_mb)
+    if "stories" not in skip:
+        import stories_bench
+
+        log("6. story clusters on the sister-site set ...")
+        results["stories"] = stories_bench.run(log=log, synthesised=500 if args.quick else 5000)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

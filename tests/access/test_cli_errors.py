@@ -136,6 +136,12 @@ BAD_ARGUMENTS = {
         (["{missing}", "--db", "{missing}"], 2, "does not exist"),
         (["{page}", "--db", "{notdb}"], 1, "is not a SQLite database"),
     ],
+    "stories": [
+        (["--min-sites", "0", "--db", "{db}"], 2, "--min-sites"),
+        (["--threshold", "2", "--db", "{db}"], 2, "--threshold"),
+        (["--db", "{missing}"], 1, "does not exist"),
+        (["--db", "{other}"], 1, "not a bbn-archive"),
+    ],
     "extract": [
         ([], 2, "Missing argument"),
         (["{missing}"], 2, "does not exist"),

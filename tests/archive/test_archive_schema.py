@@ -59,6 +59,9 @@ FOREIGN_KEYS = {
     ("errors", "crawl_id", "crawls"),
     ("sitemaps", "crawl_id", "crawls"),
     ("validators", "crawl_id", "crawls"),
+    ("minhashes", "article_id", "articles"),
+    ("article_story", "article_id", "articles"),
+    ("article_story", "story_id", "stories"),
 }
 
 
@@ -81,7 +84,8 @@ def test_foreign_keys_declared_and_indexed(empty_archive):
     declared = {(fk.table, fk.column, fk.other_table) for t in empty_archive.db.tables for fk in t.foreign_keys}
     assert declared == FOREIGN_KEYS
     for table, column, _ in FOREIGN_KEYS:
-        assert (column,) in {tuple(i.columns) for i in empty_archive.db.table(table).indexes}, (table, column)
+        keys = {tuple(i.columns) for i in empty_archive.db.table(table).indexes} | {tuple(empty_archive.db.table(table).pks)}
+        assert (column,) in keys, (table, column)
 
 
 def test_foreign_keys_enforced(empty_archive, crawl_id):
@@ -142,7 +146,8 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
         arc.store_article(make_article(), crawl_id=crawl_id)
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
         schema = arc.db.schema
-    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps", "m005_validators"]
+    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
+                                       "m005_validators", "m007_stories"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

@@ -1,0 +1,165 @@
+"""Story clusters kept up to date as articles are stored, changed and deleted (archive.stories)."""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from archive import Archive
+from archive.stories import StorySettings, clusters
+from tests.helpers import make_article
+
+
+def _store(archive: Archive, articles) -> dict[str, int]:
+    crawl = archive.start_crawl(["test"])
+    return {a.canonical_url: archive.store_article(a, crawl_id=crawl, fetched_url=a.url).article_id for a in articles}
+
+
+def _story(archive: Archive, article_id: int) -> int | None:
+    row = archive.db.execute("SELECT story_id FROM article_story WHERE article_id = ?", [article_id]).fetchone()
+    return row[0] if row else None
+
+
+def _stats_consistent(archive: Archive) -> None:
+    """The stories table says what article_story holds: no empty story, counts right."""
+    rows = archive.db.execute(
+        "SELECT s.id, s.size, s.sites, count(x.article_id), count(DISTINCT x.site) FROM stories s"
+        " LEFT JOIN article_story x ON x.story_id = s.id GROUP BY s.id").fetchall()
+    for story_id, size, sites, members, distinct_sites in rows:
+        assert (size, sites) == (members, distinct_sites) and members > 0, story_id
+    orphans = archive.db.execute("SELECT count(*) FROM article_story WHERE story_id NOT IN (SELECT id FROM stories)")
+    assert orphans.fetchone()[0] == 0
+
+
+# Three bodies from one word list: A and C overlap on 70 of 130 words, C and B too, A and B on
+# 40 of 160: A-C and C-B are near-duplicates, A-B not.
+WORDS = [f"w{random.Random(7).randrange(10**9)}x{i}" for i in range(160)]
+A_BODY, C_BODY, B_BODY = (" ".join(WORDS[i:i + 100]) for i in (0, 30, 60))
+
+
+def _synthetic(name: str, body: str, host: str = "a.example"):
+    return make_article(url=f"https://{host}/{name}", body=body, headline=name)
+
+
+def test_a_new_copy_joins_the_story_of_its_original(labelled, empty_archive):
+    copy, original = next(iter(labelled["copies"].items()))
+    ids = _store(empty_archive, [labelled["articles"][original]])
+    story = _story(empty_archive, ids[original])
+    ids |= _store(empty_archive, [labelled["articles"][copy]])
+    assert _story(empty_archive, ids[copy]) == story
+    row = empty_archive.db.execute("SELECT size, sites FROM stories WHERE id = ?", [story]).fetchone()
+    assert row == (2, 2)
+    view = empty_archive.db.execute("SELECT story_id, size, sites, headline FROM multi_site_stories").fetchall()
+    assert view == [(story, 2, 2, labelled["articles"][original].headline)]
+
+
+def test_an_unrelated_story_on_the_same_topic_does_not_join(labelled, empty_archive):
+    for own, original in labelled["own"].items():
+        ids = _store(empty_archive, [labelled["articles"][original], labelled["articles"][own]])
+        assert _story(empty_archive, ids[own]) != _story(empty_archive, ids[original]), own
+    assert empty_archive.db.execute("SELECT count(*) FROM multi_site_stories").fetchone()[0] == 0
+
+
+def test_the_labelled_set_clusters_as_labelled_in_any_order(labelled, tmp_path):
+    articles = list(labelled["articles"].values())
+    orders = [articles, articles[::-1], random.Random(3).sample(articles, len(articles))]
+    found = []
+    for n, order in enumerate(orders):
+        with Archive(tmp_path / f"{n}.db", create=True) as archive:
+            _store(archive, order)
+            found.append(clusters(archive.db.conn))
+            _stats_consistent(archive)
+    assert found[0] == found[1] == found[2] == labelled["truth"]
+
+
+def test_an_article_linking_two_stories_merges_them_and_its_deletion_splits_them(empty_archive):
+    ids = _store(empty_archive, [_synthetic("a", A_BODY), _synthetic("b", B_BODY)])
+    a, b = ids["https://a.example/a"], ids["https://a.example/b"]
+    assert _story(empty_archive, a) != _story(empty_archive, b)
+    c = _store(empty_archive, [_synthetic("c", C_BODY, host="c.example")])["https://c.example/c"]
+    assert _story(empty_archive, a) == _story(empty_archive, b) == _story(empty_archive, c)
+    assert empty_archive.db.execute("SELECT size, sites FROM stories").fetchall() == [(3, 2)]
+    empty_archive.delete_article(c)
+    assert _story(empty_archive, a) != _story(empty_archive, b)
+    assert empty_archive.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 2
+    assert empty_archive.db.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchone()[0] == 2
+    _stats_consistent(empty_archive)
+
+
+def test_a_new_version_that_rewrites_the_body_leaves_the_story(empty_archive):
+    ids = _store(empty_archive, [_synthetic("a", A_BODY), _synthetic("c", C_BODY), _synthetic("b", B_BODY)])
+    a, b, c = (ids[f"https://a.example/{n}"] for n in "abc")
+    assert len({_story(empty_archive, i) for i in (a, b, c)}) == 1
+    result = _store(empty_archive, [_synthetic("c", "An entirely different story about something else today.")])
+    assert result["https://a.example/c"] == c
+    assert empty_archive.db.execute("SELECT version FROM articles WHERE id = ?", [c]).fetchone()[0] == 2
+    assert len({_story(empty_archive, i) for i in (a, b, c)}) == 3
+    # and a version that brings the shared text back joins them again
+    _store(empty_archive, [_synthetic("c", C_BODY)])
+    assert len({_story(empty_archive, i) for i in (a, b, c)}) == 1
+    _stats_consistent(empty_archive)
+
+
+def test_an_unchanged_store_keeps_the_story(labelled, empty_archive):
+    copy, original = next(iter(labelled["copies"].items()))
+    pair = [labelled["articles"][original], labelled["articles"][copy]]
+    ids = _store(empty_archive, pair)
+    before = empty_archive.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall()
+    bands = empty_archive.db.execute("SELECT * FROM lsh_bands ORDER BY 1, 2").fetchall()
+    _store(empty_archive, pair)
+    assert empty_archive.db.execute("SELECT * FROM article_story ORDER BY article_id").fetchall() == before
+    assert empty_archive.db.execute("SELECT * FROM lsh_bands ORDER BY 1, 2").fetchall() == bands
+    assert len(set(ids.values())) == 2
+
+
+def test_deleting_an_article_with_sql_keeps_the_counts(labelled, empty_archive):
+    copy, original = next(iter(labelled["copies"].items()))
+    ids = _store(empty_archive, [labelled["articles"][original], labelled["articles"][copy]])
+    empty_archive.db.execute("DELETE FROM articles WHERE id = ?", [ids[copy]])
+    assert empty_archive.db.execute("SELECT size, sites FROM stories").fetchall() == [(1, 1)]
+    empty_archive.db.execute("DELETE FROM articles WHERE id = ?", [ids[original]])
+    assert empty_archive.db.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+    assert empty_archive.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 0
+
+
+def test_the_index_is_in_the_archive_and_shared_by_connections(labelled, tmp_path):
+    (copy1, original1), (copy2, original2) = list(labelled["copies"].items())[:2]
+    art = labelled["articles"]
+    path = tmp_path / "a.db"
+    with Archive(path, create=True) as first:
+        _store(first, [art[original1]])
+    with Archive(path) as first, Archive(path) as second:
+        _store(first, [art[copy1]])  # a new connection finds the original stored by another
+        _store(second, [art[original2]])  # stored by another connection after `first` stored
+        _store(first, [art[copy2]])
+        assert clusters(first.db.conn) == {frozenset((copy1, original1)), frozenset((copy2, original2))}
+
+
+def test_an_archive_from_before_stories_is_clustered_when_opened(labelled, tmp_path):
+    copy, original = next(iter(labelled["copies"].items()))
+    path = tmp_path / "old.db"
+    with Archive(path, create=True) as archive:
+        _store(archive, [labelled["articles"][original], labelled["articles"][copy]])
+        archive.db.executescript("""
+            DROP VIEW multi_site_stories; DROP TABLE article_story; DROP TABLE stories;
+            DROP TABLE minhashes; DROP TABLE lsh_bands; DROP TABLE story_settings;
+            DELETE FROM _sqlite_migrations WHERE name = 'm007_stories';""")
+    with Archive(path) as archive:
+        assert clusters(archive.db.conn) == {frozenset((copy, original))}
+
+
+@pytest.mark.parametrize("field, value", [("threshold", 0.9), ("shingle", 2), ("num_perm", 64)])
+def test_reclustering_with_other_settings_keeps_them(labelled, empty_archive, field, value):
+    _store(empty_archive, labelled["articles"].values())
+    settings = replace(StorySettings.of(empty_archive.db.conn), **{field: value})
+    with empty_archive.transaction():
+        empty_archive.stories.recluster(settings)
+    assert StorySettings.of(empty_archive.db.conn) == settings
+    found = clusters(empty_archive.db.conn)
+    assert set().union(*found) == set(labelled["articles"])
+    # far off the defaults, the clusters are no longer the labelled ones (threshold 0.9 splits
+    # copies off, 2-word shingles merge different stories): the settings are in use
+    if field != "num_perm":
+        assert found != labelled["truth"]
+    _stats_consistent(empty_archive)
