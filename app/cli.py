@@ -356,8 +356,9 @@ def reparse(db, since, processes, parse_timeout):
 
 @cli.command()
 @db_option()
+@click.option("--quick", is_flag=True, help="Nightly check of a large archive: quick_check, index row counts, a random sample of articles.")
 @clear_errors
-def verify(db):
+def verify(db, quick):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
     search indexes against their tables, every article's content hash against its text.
     Exit status 1, with what is wrong, when anything is off. Changes nothing.
@@ -365,10 +366,11 @@ def verify(db):
     \b
     Example:
         bbn-archive verify --db news.db
+        bbn-archive verify --quick --db news.db    # nightly: quick_check, counts, a sample
     """
     from archive.verify import report, verify_archive
 
-    checks = verify_archive(db)
+    checks = verify_archive(db, quick=quick)
     click.echo(report(checks))
     if not all(check.ok for check in checks):
         sys.exit(1)
