@@ -35,12 +35,19 @@ FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answe
 # search_weight (headline hits weigh most).
 # Snippets are made afterwards for the results only: snippet() on every hit of a common word
 # costs seconds on a large archive.
+# Ranking is bm25 over each hit, so its cost grows with the matches: for a word found in more
+# than RANK_WINDOW articles (or FAQ pairs) only the RANK_WINDOW most recently archived
+# (highest rowids, from :floor_article and :floor_faq up) are ranked, which keeps a search of a
+# common word on a million articles within ~100 ms (bench/million_bench.py).
+RANK_WINDOW = 2000
 HITS = """
 SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, {weights}) AS rank, 'article' AS matched
-FROM articles_fts WHERE articles_fts MATCH :match
+FROM articles_fts WHERE articles_fts MATCH :match AND rowid >= :floor_article
 UNION ALL
 SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
-FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match"""
+FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match AND faqs_fts.rowid >= :floor_faq"""
+# The lowest rowid of the RANK_WINDOW newest hits in one index, when it has more hits.
+FLOOR = "SELECT rowid FROM {table} WHERE {table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
 SNIPPETS = {
     kind: f"SELECT snippet({table}, -1, :open, :close, '…', :tokens) FROM {table}"
           f" WHERE {table} MATCH :match AND rowid = :hit"
@@ -210,14 +217,25 @@ def search(
     limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"),
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
-    "floods" finds "flood"), best first; the snippet wraps matches in `markers`."""
+    "floods" finds "flood"), best first; the snippet wraps matches in `markers`. With a
+    `limit`, a query with more than RANK_WINDOW hits in an index is ranked among its
+    RANK_WINDOW most recently archived hits there (all of them when the filters leave fewer
+    than `limit` results in that window)."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
-    rows = list(archive.db.query(SEARCH.format(where=where, weights=weights), params))
+    sql = SEARCH.format(where=where, weights=weights)
+    floors = {"floor_article": 0, "floor_faq": 0}
+    if limit is not None:  # all results: every hit is ranked
+        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
+            row = archive.db.execute(FLOOR.format(table=table), {"match": params["match"], "offset": RANK_WINDOW - 1}).fetchone()
+            floors[name] = row[0] if row else 0
+    rows = list(archive.db.query(sql, {**params, **floors}))
+    if len(rows) < params["limit"] and any(floors.values()):  # the filters left too few in the window
+        rows = list(archive.db.query(sql, {**params, "floor_article": 0, "floor_faq": 0}))
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],

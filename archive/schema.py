@@ -247,6 +247,33 @@ CREATE INDEX idx_sitemaps_crawl_id ON sitemaps(crawl_id);
 """)
 
 
+COUNT_TRIGGERS = """
+CREATE TRIGGER article_{table}_count_ai AFTER INSERT ON article_{table} BEGIN
+  UPDATE {table} SET article_count = article_count + 1 WHERE id = new.{key};
+END;
+CREATE TRIGGER article_{table}_count_ad AFTER DELETE ON article_{table} BEGIN
+  UPDATE {table} SET article_count = article_count - 1 WHERE id = old.{key};
+END;
+CREATE TRIGGER article_{table}_count_au AFTER UPDATE OF {key} ON article_{table} BEGIN
+  UPDATE {table} SET article_count = article_count - 1 WHERE id = old.{key};
+  UPDATE {table} SET article_count = article_count + 1 WHERE id = new.{key};
+END;
+"""
+
+
+@MIGRATIONS()
+def m008_scale(db: Database) -> None:
+    """What a million-article archive needs to stay fast (bench/million_bench.py): an index on
+    section (its facet and `stats`), and each author's and tag's article count kept by triggers
+    (the unfiltered author and tag facets read it instead of joining millions of rows)."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_section ON articles(section)")
+    for table, key in (("authors", "author_id"), ("tags", "tag_id")):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0")
+        db.execute(f"UPDATE {table} SET article_count = c.n FROM"
+                   f" (SELECT {key}, count(*) AS n FROM article_{table} GROUP BY {key}) AS c WHERE c.{key} = {table}.id")
+        db.executescript(COUNT_TRIGGERS.format(table=table, key=key))
+
+
 def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
     """What the archive lacks to keep `columns` (the article model's): the columns to add to
     articles and article_versions, and whether the search index covers other fields."""

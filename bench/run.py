@@ -1,8 +1,9 @@
 """`make bench`: every benchmark of bench/README.md in one run, printed as one table.
 
-    python bench/run.py [--quick] [--skip extraction,crawl,archive] [--rounds 3]
+    python bench/run.py [--quick] [--skip extraction,crawl,archive,million] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
+                        [--million-articles 1000000] [--million-minutes M]
                         [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
@@ -17,6 +18,10 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
+4. million (million_bench.py): search, Datasette pages, export, stats, verify (and --quick),
+   bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
+   vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
+   the next run continues).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -107,6 +112,12 @@ def archive_section(articles: int, store_articles: int, rounds: int, reparse_pag
     import archive_bench
 
     return archive_bench.run(articles, store_articles, rounds, reparse_pages, log=log)
+
+
+def million_section(articles: int, minutes: float | None) -> dict:
+    import million_bench
+
+    return million_bench.run(articles, minutes=minutes, log=log)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -201,6 +212,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rp = a["reparse"]
         rows.append((f"{'   ' if 'reparse_cli' in a else '5. '}parse_article over stored pages (decompress + parse)",
                      f"{rp['rate']:,.0f} pages/s ({rp['pages']:,} pages)", "", ""))
+    if results.get("million"):
+        import million_bench
+
+        rows += million_bench.rows(results["million"])
     return rows
 
 
@@ -224,13 +239,15 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, million")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
     parser.add_argument("--archive-articles", type=int, default=100_000)
     parser.add_argument("--store-articles", type=int, default=2000)
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
+    parser.add_argument("--million-articles", type=int, default=1_000_000, help="size of section 4's archive")
+    parser.add_argument("--million-minutes", type=float, help="build section 4's archive for at most this long this run")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
                         help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
@@ -239,6 +256,7 @@ def main() -> None:
     if args.quick:
         args.rounds, args.crawl_articles, args.rss_sizes = 1, 300, "100"
         args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
+        args.million_articles = 5000
         args.real_corpus = False
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
@@ -258,6 +276,9 @@ def main() -> None:
     if "archive" not in skip:
         log(f"4-5. archive of {args.archive_articles:,} articles ...")
         results["archive"] = archive_section(args.archive_articles, args.store_articles, args.rounds, args.reparse_pages)
+    if "million" not in skip:
+        log(f"6. a {args.million_articles:,}-article archive ...")
+        results["million"] = million_section(args.million_articles, args.million_minutes)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)
