@@ -63,7 +63,7 @@ best AS (
   FROM hits GROUP BY article_id
 ),
 top AS (
-  SELECT b.* FROM best b JOIN articles a ON a.id = b.article_id
+  SELECT b.* FROM best b {{join}}
   WHERE {{where}}
   ORDER BY b.rank, b.article_id LIMIT :limit
 )
@@ -224,10 +224,13 @@ def search(
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until)
+    filtered = bool(params)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
-    sql = SEARCH.format(where=where, weights=weights)
+    # no filter: no article row read per hit (on a large archive, each one a page from disk)
+    join = "JOIN articles a ON a.id = b.article_id" if filtered else ""
+    sql = SEARCH.format(where=where, weights=weights, join=join)
     floors = {"floor_article": 0, "floor_faq": 0}
     if limit is not None:  # all results: every hit is ranked
         for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
