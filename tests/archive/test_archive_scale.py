@@ -35,6 +35,12 @@ def test_author_and_tag_counts_follow_stores_updates_and_deletes(tmp_path):
         assert counts(archive, "tags") == ({"Rain": 1},) * 2
         plan = archive.db.execute("EXPLAIN QUERY PLAN SELECT section, count(*) FROM articles GROUP BY section").fetchall()
         assert "idx_articles_section" in str(plan)
+        from archive.export import _selection
+
+        where, params = _selection()
+        plan = str(archive.db.execute(f"EXPLAIN QUERY PLAN SELECT a.id FROM articles a WHERE {where}"
+                                      " ORDER BY a.published IS NULL, a.published, a.id", params).fetchall())
+        assert "idx_articles_export" in plan and "TEMP B-TREE" not in plan  # export streams, sorts nothing
 
 
 def test_m008_counts_the_articles_an_older_archive_holds(tmp_path):
