@@ -269,7 +269,8 @@ def build(articles: int, rebuild: bool = False, minutes: float | None = None, lo
         "pages": "INSERT INTO pages (url, crawl_id, fetched_at, status, content_type, size, sha256, compression, body)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     }
-    batches = [(start, min(BATCH, articles - start), crawl_id) for start in range(done, articles, BATCH)]
+    batches = [] if minutes is not None and minutes <= 0 else [
+        (start, min(BATCH, articles - start), crawl_id) for start in range(done, articles, BATCH)]
     with multiprocessing.get_context("fork").Pool(WORKERS) as pool:  # synthesis beside the inserts
         for rows in _bounded(pool, batches, ahead=2 * WORKERS):
             with conn:
@@ -508,7 +509,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even when cached")
-    parser.add_argument("--minutes", type=float, help="build for at most this long (continued by the next run)")
+    parser.add_argument("--minutes", type=float, help="build for at most this long (continued by the next run; 0: measure what is built)")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     if args.build_only:

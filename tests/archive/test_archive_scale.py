@@ -41,6 +41,10 @@ def test_author_and_tag_counts_follow_stores_updates_and_deletes(tmp_path):
         plan = str(archive.db.execute(f"EXPLAIN QUERY PLAN SELECT a.id FROM articles a WHERE {where}"
                                       " ORDER BY a.published IS NULL, a.published, a.id", params).fetchall())
         assert "idx_articles_export" in plan and "TEMP B-TREE" not in plan  # export streams, sorts nothing
+        month = ("SELECT substr(published, 1, 7) AS value, count(*) FROM (SELECT * FROM articles)"
+                 " WHERE published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' GROUP BY value ORDER BY value DESC")
+        plan = str(archive.db.execute(f"EXPLAIN QUERY PLAN {month}").fetchall())
+        assert "idx_articles_month" in plan and "TEMP B-TREE" not in plan  # the month facet's query
 
 
 def test_m008_counts_the_articles_an_older_archive_holds(tmp_path):
