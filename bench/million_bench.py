@@ -513,9 +513,9 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     if args.build_only:
-        print(json.dumps(build(args.articles, args.rebuild, args.minutes)[1], indent=1))
+        print(json.dumps(build(args.articles, args.rebuild, args.minutes, log=lambda message: print(message, file=sys.stderr))[1], indent=1))
         return
-    result = run(args.articles, args.rebuild, args.minutes)
+    result = run(args.articles, args.rebuild, args.minutes, log=lambda message: print(message, file=sys.stderr))
     print(json.dumps(result, indent=1, default=str))
     for row in rows(result):
         print(" | ".join(row))
