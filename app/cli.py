@@ -372,8 +372,9 @@ def reparse(db, since, processes, parse_timeout):
 @db_option()
 @click.option("--warc", "warcs", multiple=True, type=click.Path(), metavar="FILE|DIR",
               help="Also check these WARC files (a folder: its *.warc.gz): every record read, its digests checked.")
+@click.option("--quick", is_flag=True, help="Nightly check of a large archive: quick_check, index row counts, a random sample of articles.")
 @clear_errors
-def verify(db, warcs):
+def verify(db, warcs, quick):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
     search indexes against their tables, every article's content hash against its text.
     Exit status 1, with what is wrong, when anything is off. Changes nothing.
@@ -381,10 +382,11 @@ def verify(db, warcs):
     \b
     Example:
         bbn-archive verify --db news.db
+        bbn-archive verify --quick --db news.db    # nightly: quick_check, counts, a sample
     """
     from archive.verify import report, verify_archive
 
-    checks = verify_archive(db)
+    checks = verify_archive(db, quick=quick)
     if warcs:
         from archive.warc import check_warc, warc_paths
 

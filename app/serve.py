@@ -26,6 +26,7 @@ SETTINGS = {
     "sql_time_limit_ms": 3000,         # full-text search and canned queries over a large archive
     "facet_time_limit_ms": 1000,       # the author/tag facets join through article_authors/_tags
     "facet_suggest_time_limit_ms": 100,
+    "suggest_facets": False,           # one query per column on every table page: seconds on a large archive
     "truncate_cells_html": 300,        # long bodies cut in table pages; row pages show them whole
     "allow_download": False,           # a live WAL database is not one consistent file
 }

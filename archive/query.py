@@ -35,12 +35,19 @@ FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answe
 # search_weight (headline hits weigh most).
 # Snippets are made afterwards for the results only: snippet() on every hit of a common word
 # costs seconds on a large archive.
+# Ranking is bm25 over each hit, so its cost grows with the matches: for a word found in more
+# than RANK_WINDOW articles (or FAQ pairs) only the RANK_WINDOW most recently archived
+# (highest rowids, from :floor_article and :floor_faq up) are ranked, which keeps a search of a
+# common word on a million articles within ~100 ms (bench/million_bench.py).
+RANK_WINDOW = 2000
 HITS = """
 SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, {weights}) AS rank, 'article' AS matched
-FROM articles_fts WHERE articles_fts MATCH :match
+FROM articles_fts WHERE articles_fts MATCH :match AND rowid >= :floor_article
 UNION ALL
 SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
-FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match"""
+FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match AND faqs_fts.rowid >= :floor_faq"""
+# The lowest rowid of the RANK_WINDOW newest hits in one index, when it has more hits.
+FLOOR = "SELECT rowid FROM {table} WHERE {table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
 SNIPPETS = {
     kind: f"SELECT snippet({table}, -1, :open, :close, '…', :tokens) FROM {table}"
           f" WHERE {table} MATCH :match AND rowid = :hit"
@@ -56,7 +63,7 @@ best AS (
   FROM hits GROUP BY article_id
 ),
 top AS (
-  SELECT b.* FROM best b JOIN articles a ON a.id = b.article_id
+  SELECT b.* FROM best b {{join}}
   WHERE {{where}}
   ORDER BY {{top_order}} LIMIT :limit
 )
@@ -214,20 +221,34 @@ def search(
     archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
     section: str | None = None, since: str | date | None = None, until: str | date | None = None,
     limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"), order: str = "rank",
+    window: int | None = RANK_WINDOW,
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
     "floods" finds "flood"), best first (`order="date"`: newest first); the snippet wraps
-    matches in `markers`."""
+    matches in `markers`. Ranked with a `limit`, a query with more than `window` hits in an
+    index is ranked among its `window` most recently archived hits there (all of them when the
+    filters leave fewer than `limit` results in that window); `window=None` ranks every hit."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until)
+    filtered = bool(params)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     if order not in ORDERS:
         raise BadQuery(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     top_order, order_by = ORDERS[order]
-    rows = list(archive.db.query(SEARCH.format(where=where, weights=weights, top_order=top_order, order=order_by), params))
+    # no filter and ranked: no article row read per hit (on a large archive, each one a page from disk)
+    join = "JOIN articles a ON a.id = b.article_id" if filtered or order != "rank" else ""
+    sql = SEARCH.format(where=where, weights=weights, join=join, top_order=top_order, order=order_by)
+    floors = {"floor_article": 0, "floor_faq": 0}
+    if limit is not None and window and order == "rank":  # all results, or by date: every hit
+        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
+            row = archive.db.execute(FLOOR.format(table=table), {"match": params["match"], "offset": window - 1}).fetchone()
+            floors[name] = row[0] if row else 0
+    rows = list(archive.db.query(sql, {**params, **floors}))
+    if len(rows) < params["limit"] and any(floors.values()):  # the filters left too few in the window
+        rows = list(archive.db.query(sql, {**params, "floor_article": 0, "floor_faq": 0}))
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],

@@ -1,9 +1,16 @@
 """`bbn-archive verify`: whether an archive is intact. SQLite's integrity and foreign-key
 checks, the full-text indexes against their tables, and each article's content hash against
-its headline, body and FAQs. Reads only; never migrates or repairs (a read-only archive's FTS check runs on a temporary copy)."""
+its headline, body and FAQs. Reads only; never migrates or repairs (a read-only archive's FTS check runs on a temporary copy).
+
+`verify --quick`, for nightly use on a large archive: PRAGMA quick_check (the b-trees, not
+each index against its table), the indexes' row counts and rowids against their tables, and a
+random sample of articles (content hash, and a lookup of a headline word in the index) instead
+of all of them; no foreign-key check, no FTS5 integrity-check."""
 from __future__ import annotations
 
 import contextlib
+import random
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +26,7 @@ from .errors import ArchiveError, NewerArchive, NotAnArchive, NotFound
 from .schema import check_archive, db_path
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
+QUICK_SAMPLE = 1000  # articles `verify --quick` checks in full (a new random sample each run)
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
 
 
@@ -35,15 +43,22 @@ class Check:
         return not self.problems
 
 
-def verify_archive(path: str | Path) -> list[Check]:
-    """Run every check on the archive at `path`; a check that cannot run is a problem.
-    `NotFound` when there is no file at `path`."""
+def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
+    """Run every check on the archive at `path` (with `quick`, the nightly subset: see the
+    module's doc); a check that cannot run is a problem. `NotFound` when there is no file at `path`."""
     if not Path(path).is_file():
         raise NotFound(f"{path} does not exist")
     conn, read_only = connect(path)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
         _refuse_newer(conn)
+        if quick:
+            sample = _sample(conn) or []
+            return [
+                _run("integrity", _quick_integrity, conn),
+                *(_run(f"search index {fts}", _fts_counts(fts, table, sample), conn) for fts, table in FTS_INDEXES),
+                _run("content hashes", lambda c, check: _content_hashes(c, check, sample), conn),
+            ]
         checks = [_run(name, fn, conn) for name, fn in (
             ("integrity", _integrity),
             ("foreign keys", _foreign_keys),
@@ -53,6 +68,21 @@ def verify_archive(path: str | Path) -> list[Check]:
         return [*checks, _run("content hashes", _content_hashes, conn)]
     finally:
         conn.close()
+
+
+def _sample(conn: sqlite3.Connection) -> list[int] | None:
+    """QUICK_SAMPLE random article ids (all of them in a smaller archive); None when the
+    articles cannot be read (the checks, reading them, then say why)."""
+    try:
+        ids = conn.execute("SELECT min(id), max(id), count(*) FROM articles").fetchone()
+    except sqlite3.Error:
+        return None
+    low, high, count = ids
+    if not count:
+        return []
+    if count <= QUICK_SAMPLE:
+        return [i for (i,) in conn.execute("SELECT id FROM articles ORDER BY id")]
+    return sorted(random.sample(range(low, high + 1), min(QUICK_SAMPLE, high - low + 1)))
 
 
 def _refuse_newer(conn: sqlite3.Connection) -> None:
@@ -119,6 +149,13 @@ def _integrity(conn: sqlite3.Connection, check: Check) -> None:
         check.problems += rows
 
 
+def _quick_integrity(conn: sqlite3.Connection, check: Check) -> None:
+    rows = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    check.checked = "PRAGMA quick_check"
+    if rows != ["ok"]:
+        check.problems += rows
+
+
 def _foreign_keys(conn: sqlite3.Connection, check: Check) -> None:
     rows = conn.execute("PRAGMA foreign_key_check").fetchall()
     check.checked = "PRAGMA foreign_key_check"
@@ -131,13 +168,7 @@ def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None):
     or a copy of a read-only archive) and the same rows on both sides."""
     def check_index(conn: sqlite3.Connection, check: Check) -> None:
         # Names come from FTS_INDEXES, never from input: safe to format into the SQL.
-        rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        indexed = conn.execute(f"SELECT count(*) FROM {fts}_docsize").fetchone()[0]
-        check.checked = f"{indexed} of {rows} {table} rows indexed"
-        missing = conn.execute(f"SELECT rowid FROM {table} EXCEPT SELECT id FROM {fts}_docsize").fetchall()
-        extra = conn.execute(f"SELECT id FROM {fts}_docsize EXCEPT SELECT rowid FROM {table}").fetchall()
-        check.problems += [f"{table} row {rowid} is not in {fts}" for (rowid,) in missing]
-        check.problems += [f"{fts} indexes row {rowid}, which {table} does not have" for (rowid,) in extra]
+        _same_rows(conn, check, fts, table)
         if writable is None:
             check.problems.append(f"could not check {fts} against {table}: the archive is read-only"
                                   " and could not be copied to a temporary folder")
@@ -151,18 +182,54 @@ def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None):
     return check_index
 
 
-def _content_hashes(conn: sqlite3.Connection, check: Check) -> None:
+def _same_rows(conn: sqlite3.Connection, check: Check, fts: str, table: str) -> None:
+    """The rows of `table` and those `fts` indexes (its docsize table) are the same."""
+    rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    indexed = conn.execute(f"SELECT count(*) FROM {fts}_docsize").fetchone()[0]
+    check.checked = f"{indexed} of {rows} {table} rows indexed"
+    missing = conn.execute(f"SELECT rowid FROM {table} EXCEPT SELECT id FROM {fts}_docsize").fetchall()
+    extra = conn.execute(f"SELECT id FROM {fts}_docsize EXCEPT SELECT rowid FROM {table}").fetchall()
+    check.problems += [f"{table} row {rowid} is not in {fts}" for (rowid,) in missing]
+    check.problems += [f"{fts} indexes row {rowid}, which {table} does not have" for (rowid,) in extra]
+
+
+# verify --quick: for each sampled article, a row of `table` and the text the index must find it by.
+SAMPLED_TEXT = {"articles": "SELECT rowid, headline FROM articles WHERE id IN ({ids})",
+                "faqs": "SELECT rowid, question FROM faqs WHERE article_id IN ({ids})"}
+
+
+def _fts_counts(fts: str, table: str, sample: list[int]):
+    """verify --quick's check of `fts`: the same rows as `table`, and each sampled row found
+    by the longest word of its headline (FAQ pairs: question), as a search finds it."""
+    def check_index(conn: sqlite3.Connection, check: Check) -> None:
+        _same_rows(conn, check, fts, table)
+        looked_up = 0
+        for rowid, text in conn.execute(SAMPLED_TEXT[table].format(ids=",".join(map(str, sample)))).fetchall():
+            words = re.findall(r"\w+", text or "")
+            if not words:
+                continue
+            looked_up += 1
+            word = max(words, key=len)
+            if not conn.execute(f"SELECT 1 FROM {fts} WHERE {fts} MATCH ? AND rowid = ?", [f'"{word}"', rowid]).fetchone():
+                check.problems.append(f"{table} row {rowid} is not found in {fts} by its word {word!r}")
+        check.checked += f"; {looked_up} sampled rows looked up"
+    return check_index
+
+
+def _content_hashes(conn: sqlite3.Connection, check: Check, sample: list[int] | None = None) -> None:
+    """Every article's content hash (with `sample`, those articles' only)."""
+    only = "" if sample is None else f" WHERE article_id IN ({','.join(map(str, sample))})"
     faqs: dict[int, list[Faq]] = {}
     for article_id, question, answer in conn.execute(
-        "SELECT article_id, question, answer FROM faqs ORDER BY article_id, position"
+        f"SELECT article_id, question, answer FROM faqs{only} ORDER BY article_id, position"
     ):
         faqs.setdefault(article_id, []).append(Faq(question, answer))
     count = 0
     for article_id, url, headline, body, stored in conn.execute(
-        "SELECT id, canonical_url, headline, body, content_hash FROM articles ORDER BY id"
+        f"SELECT id, canonical_url, headline, body, content_hash FROM articles{only.replace('article_id', 'id')} ORDER BY id"
     ):
         count += 1
         article = Article(url=url, canonical_url=url, headline=headline, body=body, faqs=faqs.get(article_id, []))
         if content_hash(article) != stored:
             check.problems.append(f"article {article_id} ({url}): content_hash does not match its headline, body and FAQs")
-    check.checked = f"{count} articles"
+    check.checked = f"{count} articles" if sample is None else f"{count} sampled articles"

@@ -109,7 +109,7 @@ def run(articles: int, workers: tuple[int, ...] = (1, 2, 4), log=print) -> dict:
 def rows(result: dict) -> list[tuple[str, str, str, str]]:
     out = []
     for r in result["runs"]:
-        out.append((f"6. distributed crawl, {r['workers']} workers, {result['articles']:,}-article site",
+        out.append((f"7. distributed crawl, {r['workers']} workers, {result['articles']:,}-article site",
                     f"{r['pages_per_s']} pages/s ({r['pages']:,} pages); writer {r['writer_items_per_s']} items/s", "—", "—"))
     last = result["runs"][-1]
     out.append(("   Redis memory per 1,000 URLs", f"{last['fingerprint_bytes_per_1000'] / 1024:.0f} KiB fingerprints,"

@@ -1,9 +1,11 @@
 """`make bench`: every benchmark of bench/README.md in one run, printed as one table.
 
-    python bench/run.py [--quick] [--skip extraction,crawl,archive,stories] [--rounds 3]
+    python bench/run.py [--quick] [--skip SECTION,...] [--rounds 3]
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
-                        [--warc-mb 1024] [--no-real-corpus] [-s NAME=VALUE ...]
+                        [--warc-articles 1000] [--warc-mb 1024]
+                        [--million-articles 1000000] [--million-minutes M]
+                        [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
 1. extraction (extraction_bench.py, parse_speed.py): the goals of issue 11 with their anchors,
@@ -12,19 +14,23 @@ Sections (each in the module named):
    F1 on its article-extraction pages (parse_article, trafilatura, newspaper4k), publication
    date on its news-dates pages (parse_article, htmldate, trafilatura, newspaper4k), speed on
    the real pages and the pages on which parse_article returns None or raises.
-2. crawl (crawl_bench.py, big_site.py, bare_spider.py): the project's crawl of a generated
+2-3. crawl (crawl_bench.py, big_site.py, bare_spider.py): the project's crawl of a generated
    5,000-article site against a bare Scrapy spider downloading the same pages with the same
    settings; peak RSS at each size; the re-crawl of the unchanged site.
-3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
+3-5. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
-4. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
+6. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
    bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
-5. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
+7. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
    writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
-6. import (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of
+8. import (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of
    --warc-mb MiB (default 1024; --quick: 20).
-4. stories (stories_bench.py): story-clustering precision and recall on the labelled
+9. stories (stories_bench.py): story-clustering precision and recall on the labelled
    sister-site set, and the sweep of its settings.
+10. million (million_bench.py): search, Datasette pages, export, stats, verify (and --quick),
+   bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
+   vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
+   the next run continues).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -136,6 +142,10 @@ def warc_section(articles: int) -> dict:
     import warc_bench
 
     return warc_bench.run(articles, log=log)
+def million_section(articles: int, minutes: float | None) -> dict:
+    import million_bench
+
+    return million_bench.run(articles, minutes=minutes, log=log)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -257,6 +267,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import stories_bench
 
         rows += stories_bench.rows(results["stories"])
+    if results.get("million"):
+        import million_bench
+
+        rows += million_bench.rows(results["million"])
     return rows
 
 
@@ -280,7 +294,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -289,6 +303,8 @@ def main() -> None:
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
     parser.add_argument("--warc-articles", type=int, default=1000, help="size of the site crawled with --warc (section 6)")
     parser.add_argument("--warc-mb", type=int, default=1024, help="size of the WARC that import-warc is measured on")
+    parser.add_argument("--million-articles", type=int, default=1_000_000, help="size of section 10's archive")
+    parser.add_argument("--million-minutes", type=float, help="build section 10's archive for at most this long this run")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
                         help="leave out section 1's measures on the real pages of ../shared/benchmarks (when present)")
     parser.add_argument("-s", "--set", dest="extra", action="append", default=[], metavar="NAME=VALUE",
@@ -298,6 +314,7 @@ def main() -> None:
         args.rounds, args.crawl_articles, args.rss_sizes = 1, 300, "100"
         args.archive_articles, args.store_articles, args.reparse_pages = 2000, 500, 500
         args.warc_articles = 200
+        args.million_articles = 5000
         args.real_corpus = False
         args.warc_mb = 20
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -330,8 +347,11 @@ def main() -> None:
     if "stories" not in skip:
         import stories_bench
 
-        log("6. story clusters on the sister-site set ...")
+        log("9. story clusters on the sister-site set ...")
         results["stories"] = stories_bench.run(log=log, synthesised=500 if args.quick else 5000)
+    if "million" not in skip:
+        log(f"10. a {args.million_articles:,}-article archive ...")
+        results["million"] = million_section(args.million_articles, args.million_minutes)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

@@ -127,7 +127,7 @@ def run(log=print, synthesised: int = 2000) -> dict:
 def rows(r: dict) -> list[tuple[str, str, str, str]]:
     d, s, c = r["default"], r["settings"], r["cost"]
     ok = d["precision"] >= GOAL and d["recall"] >= GOAL
-    out = [(f"6. story clusters, labelled sister-site set ({r['articles']} articles, {r['true_pairs']} copy pairs), "
+    out = [(f"9. story clusters, labelled sister-site set ({r['articles']} articles, {r['true_pairs']} copy pairs), "
             f"threshold {s['threshold']}, {s['num_perm']} permutations, {s['shingle']}-word shingles",
             f"pairwise precision {d['precision']:.3f}, recall {d['recall']:.3f}",
             f"≥ {GOAL} each", "✓" if ok else "✗"),

@@ -102,7 +102,7 @@ def run(size_mb: int = 1024, articles: int = 2000, log=print) -> dict:
 
 def rows(r: dict) -> list[tuple[str, str, str, str]]:
     return [
-        (f"6. import-warc of a {r['warc_mb']:,.0f} MiB WARC.gz ({r['responses']:,} responses)",
+        (f"8. import-warc of a {r['warc_mb']:,.0f} MiB WARC.gz ({r['responses']:,} responses)",
          f"{r['rate']:,.0f} pages/s ({r['wall']:,.0f} s, {r['cpu']:,.0f} s CPU), {r['articles']:,} articles", "", ""),
         ("   import-warc peak RSS (its process; largest parse worker)",
          f"{r['rss_mb']:.0f} MiB; {r['worker_rss_mb']:.0f} MiB", "flat: streamed", ""),

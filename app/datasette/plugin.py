@@ -78,9 +78,15 @@ class _CountsFacet(Facet):
 
 
 class M2MFacet(_CountsFacet):
-    """Counts of the faceted rows per row of a table linked through a many-to-many table."""
+    """Counts of the faceted rows per row of a table linked through a many-to-many table;
+    with ``count_column`` (``m2m: {through: article_tags, count_column: article_count}``), the
+    other table's column that counts its rows, read instead when the table is not filtered."""
 
     type = "m2m"
+
+    def _unfiltered(self) -> bool:
+        """Whether the facet counts the whole table: no filter, search or m2m selection."""
+        return not self.params and " where " not in self.sql.lower()
 
     async def facet_results(self):
         results, timed_out = [], []
@@ -95,7 +101,14 @@ class M2MFacet(_CountsFacet):
             if rel is None:
                 continue
             e = {k: escape_sqlite(v) for k, v in rel.items()}
-            sql = f"""
+            counted = config.get("count_column") if isinstance(config, dict) else None
+            if counted and self._unfiltered():
+                sql = f"""
+                select {e['label']} as value, {escape_sqlite(counted)} as count from {e['other']}
+                where {escape_sqlite(counted)} > 0 and {e['label']} is not null
+                order by count desc, value limit {size + 1}"""
+            else:
+                sql = f"""
                 select o.{e['label']} as value, count(distinct i.{e['our_pk']}) as count
                 from ({self.sql}) i
                 join {e['through']} t on t.{e['ours']} = i.{e['our_pk']}

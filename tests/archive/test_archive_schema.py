@@ -25,9 +25,9 @@ TABLES = {
                "articles_updated", "duplicates", "errors", "stats"},
     "articles": {"id", "url_key", "content_hash", "version", "parser_version", "first_seen", "last_seen",
                  "last_modified_seen", "crawl_id"} | {f.name for f in STORED},
-    "authors": {"id", "name"},
+    "authors": {"id", "name", "article_count"},
     "article_authors": {"article_id", "author_id", "position"},
-    "tags": {"id", "name"},
+    "tags": {"id", "name", "article_count"},
     "article_tags": {"article_id", "tag_id", "position"},
     "faqs": {"article_id", "position", "question", "answer"},
     "links": {"article_id", "kind", "position", "text", "url"},
@@ -147,7 +147,7 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
         schema = arc.db.schema
     assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
-                                       "m005_validators", "m007_stories"]
+                                       "m005_validators", "m007_stories", "m008_scale"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

@@ -115,3 +115,45 @@ def test_a_file_that_is_not_a_database(tmp_path):
     result = CliRunner().invoke(cli, ["verify", "--db", str(path)])
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == f"Error: {path} is not a SQLite database\n"  # one line, not a report of 5 failed checks
+
+
+def verify_quick(db) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["verify", "--quick", "--db", str(db)])
+    return result.exit_code, result.output
+
+
+def test_quick_verify_of_an_intact_archive(db):
+    code, output = verify_quick(db)
+    assert code == 0, output
+    assert "PRAGMA quick_check" in output and "foreign keys" not in output
+    assert "3 of 3 articles rows indexed; 3 sampled rows looked up" in output and "3 sampled articles" in output
+    assert output.rstrip().endswith("archive is intact")
+
+
+@pytest.mark.parametrize("statements, check, says", [
+    (["UPDATE articles SET body = body || ' Edited afterwards.' WHERE id = 3"], "content hashes",
+     f"article 3 ({BASE}/news/story-2): content_hash does not match"),
+    (["INSERT INTO articles_fts (articles_fts, rowid, headline, summary, body)"
+      " SELECT 'delete', id, headline, summary, body FROM articles WHERE id = 2"], "search index articles_fts",
+     "articles row 2 is not in articles_fts"),
+    # the index keeps its row count but lost the words of the headline: only the lookup sees it
+    (["DROP TRIGGER articles_au", "UPDATE articles SET headline = 'Renamed' WHERE id = 1"], "search index articles_fts",
+     "articles row 1 is not found in articles_fts by its word 'Renamed'"),
+    (["DROP TRIGGER faqs_au", "UPDATE faqs SET question = 'Reworded?' WHERE article_id = 2"], "search index faqs_fts",
+     "faqs row 2 is not found in faqs_fts by its word 'Reworded'"),
+])
+def test_quick_verify_finds(db, statements, check, says):
+    corrupt(db, *statements)
+    code, output = verify_quick(db)
+    assert code == 1
+    assert check in failed(output)
+    assert says in output, output
+
+
+def test_quick_verify_samples_a_large_archive(db, monkeypatch):
+    from archive import verify as verify_module
+
+    monkeypatch.setattr(verify_module, "QUICK_SAMPLE", 2)
+    code, output = verify_quick(db)
+    assert code == 0, output
+    assert "2 sampled articles" in output and "3 of 3 articles rows indexed; 2 sampled rows looked up" in output
