@@ -75,10 +75,9 @@ def test_m008_counts_the_articles_an_older_archive_holds(tmp_path):
 
 
 @pytest.fixture
-def archive(tmp_path, monkeypatch):
+def archive(tmp_path):
     """Five articles with the word "flood": the oldest has it in its headline (ranked best),
-    the newer ones in their body only; a ranking window of two."""
-    monkeypatch.setattr(query, "RANK_WINDOW", 2)
+    the newer ones in their body only; searched with a ranking window of two."""
     with Archive(tmp_path / "w.db", create=True) as archive:
         crawl = archive.start_crawl([BASE])
         archive.store_article(make_article(f"{BASE}/news/0", headline="Flood warning", authors=["Old Hand"],
@@ -90,11 +89,12 @@ def archive(tmp_path, monkeypatch):
 
 
 def test_a_common_word_is_ranked_among_its_newest_hits(archive):
-    assert [r.headline for r in archive.search("flood", limit=None)][0] == "Flood warning"  # all ranked
-    windowed = archive.search("flood", limit=2)
+    assert [r.headline for r in archive.search("flood", limit=None, window=2)][0] == "Flood warning"  # all ranked
+    assert [r.headline for r in archive.search("flood", limit=2, window=None)][0] == "Flood warning"  # no window
+    windowed = archive.search("flood", limit=2, window=2)
     assert {r.headline for r in windowed} == {"Story 3", "Story 4"}
 
 
 def test_filters_that_leave_too_few_in_the_window_search_everything(archive):
-    assert [r.headline for r in archive.search("flood", author="Old Hand", limit=2)] == ["Flood warning"]
-    assert len(archive.search("flood", author="New Hand", limit=3)) == 3
+    assert [r.headline for r in archive.search("flood", author="Old Hand", limit=2, window=2)] == ["Flood warning"]
+    assert len(archive.search("flood", author="New Hand", limit=3, window=2)) == 3
