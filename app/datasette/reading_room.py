@@ -168,7 +168,7 @@ def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
         return 0, []
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     total = conn.execute(f"SELECT count(DISTINCT article_id) FROM ({HITS.format(weights=weights)})",
-                         {"match": match}).fetchone()[0]
+                         {"match": match, "floor_article": 0, "floor_faq": 0}).fetchone()[0]
     hits = search(archive, text, limit=offset + PAGE_SIZE, markers=(reading.OPEN, reading.CLOSE),
                   order="date" if order == "date" else "rank")
     return total, hits[offset:]
