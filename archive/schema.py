@@ -247,6 +247,14 @@ CREATE INDEX idx_sitemaps_crawl_id ON sitemaps(crawl_id);
 """)
 
 
+@MIGRATIONS()
+def m006_warc(db: Database) -> None:
+    """A page recorded as WARC keeps where its response record is instead of a body copy
+    (archive.warc_store): compression 'warc', an empty body."""
+    for column in ("warc_file TEXT", "warc_offset INTEGER", "warc_length INTEGER", "warc_digest TEXT"):
+        db.execute(f"ALTER TABLE pages ADD COLUMN {column}")
+
+
 def model_changes(db: Database, columns: ArticleColumns) -> list[str]:
     """What the archive lacks to keep `columns` (the article model's): the columns to add to
     articles and article_versions, and whether the search index covers other fields."""

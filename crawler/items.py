@@ -1,6 +1,7 @@
 """The items a crawl produces besides the article itself: plain dataclasses, data only."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ class FetchedPage:
     content_type: str
     body: bytes
     fetched_at: datetime
+    warc: Future | None = None  # where its WARC response record is (crawler.warc.Location)
 
 
 @dataclass

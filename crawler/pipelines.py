@@ -20,6 +20,7 @@ from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage,
 from parsers import PARSER_VERSION
 from model import url_key
 from crawler.sites import SiteMap
+from crawler.warc import warc_ref
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,8 @@ class StorePipeline:
             else:
                 self.claims.setdefault(url_key(item.article.canonical_url), []).append(item)
         elif isinstance(item, FetchedPage):
-            archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at)
+            archive.record_page(crawl_id, item.url, item.status, item.content_type, item.body, item.fetched_at,
+                                warc_ref(item))
             self._count_site(item.url, "pages")
         elif isinstance(item, CrawlError):
             archive.record_error(crawl_id, item.url, item.stage, item.reason)

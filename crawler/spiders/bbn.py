@@ -26,6 +26,7 @@ from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
 from crawler.sitemaps import CheckedSitemap
 from crawler.sites import SiteMap
+from crawler.warc import WARC_META
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
@@ -166,7 +167,8 @@ class BbnSpider(scrapy.Spider):
     async def parse_html_page(self, response):
         fetched_at = datetime.now(timezone.utc)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at)
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at,
+                          response.meta.get(WARC_META))
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
             yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
