@@ -73,7 +73,8 @@ def record_body(raw: bytes, where: str, check: bool = False):
         record = next(iter(ArchiveIterator(BytesIO(raw), check_digests=check)))
         body = record.content_stream().read()
     except (StopIteration, ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
-        raise ArchiveError(f"{where}: not a readable WARC record ({type(exc).__name__}: {exc})") from None
+        why = str(exc).splitlines()[0][:80] if str(exc) else ""
+        raise ArchiveError(f"{where}: not a readable WARC record, damaged or altered ({type(exc).__name__}: {why})") from None
     if check and record.digest_checker.problems:
         raise ArchiveError(f"{where}: {'; '.join(record.digest_checker.problems)}")
     return body, record
