@@ -169,8 +169,12 @@ def _content_hashes(conn: sqlite3.Connection, check: Check) -> None:
 
 
 def _indexes_warc(conn: sqlite3.Connection) -> bool:
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
-    return "warc_file" in columns and conn.execute("SELECT 1 FROM pages WHERE compression = 'warc'").fetchone() is not None
+    """Whether pages index WARC records (not an archive, damaged: the other checks say so)."""
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
+        return "warc_file" in columns and conn.execute("SELECT 1 FROM pages WHERE compression = 'warc'").fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 def _warc_records(path: str):
