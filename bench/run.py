@@ -17,8 +17,9 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
-4. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
-   bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
+4. warc (warc_bench.py): the raw store both ways, crawls of a generated site without and with
+   --warc: bytes per article of pages-only and of WARC-indexed pages (chosen when recording),
+   body reads/s and `reparse` pages/s of each.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
