@@ -163,3 +163,15 @@ def test_an_archive_from_before_m006_migrates_and_keeps_its_bodies(tmp_path):
     with Archive(path) as archive:
         far = archive.record_page(crawl_id, ref.url, 200, "text/html", b"", warc=ref._replace(file=str(outside)))
     assert rows(path, "SELECT warc_file FROM pages WHERE id = ?", [far]) == [{"warc_file": str(outside)}]
+
+
+def test_a_request_copied_from_a_recorded_one_still_goes_to_a_jobdir_queue(tmp_path):
+    from scrapy import Request
+    from scrapy.squeues import PickleFifoDiskQueue
+    from scrapy.utils.test import get_crawler
+
+    from crawler.warc import WARC_META, Location
+
+    queue = PickleFifoDiskQueue.from_crawler(get_crawler(), str(tmp_path / "q"))
+    queue.push(Request("http://127.0.0.1/a", meta={WARC_META: Location(), "depth": 2}))  # a redirect's copy
+    assert queue.pop().meta == {WARC_META: None, "depth": 2}
