@@ -175,3 +175,16 @@ def test_a_request_copied_from_a_recorded_one_still_goes_to_a_jobdir_queue(tmp_p
     queue = PickleFifoDiskQueue.from_crawler(get_crawler(), str(tmp_path / "q"))
     queue.push(Request("http://127.0.0.1/a", meta={WARC_META: Location(), "depth": 2}))  # a redirect's copy
     assert queue.pop().meta == {WARC_META: None, "depth": 2}
+
+
+def test_a_crawl_without_recording_keeps_bodies_and_export_warc_rebuilds_their_records(sample_crawl, tmp_path):
+    pages = rows(sample_crawl.db, INDEXED)
+    assert pages and all(p["compression"] == "zlib" and p["kept"] > 0 and p["warc_file"] is None for p in pages)
+    out = tmp_path / "rebuilt.warc.gz"
+    assert cli("export-warc", "--db", str(sample_crawl.db), "-o", str(out)).returncode == 0
+    assert warcio_check(out).returncode == 0
+    with open(out, "rb") as stream:
+        found = [(r.rec_type, r.rec_headers) for r in ArchiveIterator(stream)]
+    assert all(h.get_header("WARC-Bbn-Reconstructed") for kind, h in found if kind in ("response", "revisit"))
+    assert sum(kind in ("response", "revisit") for kind, _ in found) == len(pages)
+    assert not any(kind == "request" for kind, _ in found)
