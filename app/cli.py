@@ -376,8 +376,8 @@ def reparse(db, since, processes, parse_timeout):
 @clear_errors
 def verify(db, warcs, quick):
     """Check that the archive is intact: SQLite's integrity and foreign-key checks, the
-    search indexes against their tables, every article's content hash against its text.
-    Exit status 1, with what is wrong, when anything is off. Changes nothing.
+    search indexes against their tables, every article's content hash against its text, and
+    the WARC record of each page recorded with `crawl --warc` (whole, digests matching). Exit status 1, with what is wrong, when anything is off. Changes nothing.
 
     \b
     Example:

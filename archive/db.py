@@ -23,6 +23,7 @@ from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
 from .stories import Stories
+from .warc_store import WarcRef, page_body as warc_page_body, stored_path
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
 
 
@@ -213,25 +214,30 @@ class Archive(ReadAPI):
 
     def record_page(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None,
-        body: bytes, fetched_at: datetime | str | None = None,
+        body: bytes, fetched_at: datetime | str | None = None, warc: WarcRef | None = None,
     ) -> int:
-        """Keep a fetched response, body zlib-compressed; returns the page id."""
+        """Keep a fetched response, body zlib-compressed, or with `warc` (its response record)
+        only where that record is (archive.warc_store); returns the page id."""
+        stored = {"compression": "zlib", "body": zlib.compress(body)} if warc is None else {
+            "compression": "warc", "body": b"", "warc_file": stored_path(warc.file, self.path),
+            "warc_offset": warc.offset, "warc_length": warc.length, "warc_digest": warc.digest}
         with self.transaction():
             return self._insert("pages", {
                 "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
                 "status": status, "content_type": content_type, "size": len(body),
-                "sha256": hashlib.sha256(body).hexdigest(), "compression": "zlib",
-                "body": zlib.compress(body),
+                "sha256": hashlib.sha256(body).hexdigest(), **stored,
             })
 
     def has_page(self, url: str, sha256: str) -> bool:
         """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
         return self.db.execute("SELECT 1 FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]).fetchone() is not None
+
     def record_fetch(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
         fetched_at: datetime | str | None = None, etag: str | None = None, last_modified: str | None = None,
+        warc: WarcRef | None = None,
     ) -> int | None:
-        """Keep a fetched response as `record_page` does, unless it is byte-identical (same
+        """Keep a fetched response as `record_page` does (`warc`: where its WARC record is), unless it is byte-identical (same
         status and sha256) to the copy last stored for that URL: then nothing is stored and the
         result is None. Either way the URL's validators and fetch time are recorded."""
         digest = hashlib.sha256(body).hexdigest()
@@ -239,7 +245,7 @@ class Archive(ReadAPI):
             last = self.db.execute(
                 "SELECT status, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
             page_id = None if last == (status, digest) else self.record_page(
-                crawl_id, url, status, content_type, body, fetched_at)
+                crawl_id, url, status, content_type, body, fetched_at, warc)
             self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=False)
         return page_id
 
@@ -263,10 +269,14 @@ class Archive(ReadAPI):
         )
 
     def page_body(self, page_id: int) -> bytes:
-        """The decompressed body of a recorded page; KeyError for an unknown id."""
-        row = self.db.execute("SELECT compression, body FROM pages WHERE id = ?", [page_id]).fetchone()
+        """The decompressed body of a recorded page (read from its WARC record if it has one);
+        KeyError for an unknown id, `ArchiveError` for a missing or damaged WARC file."""
+        row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length FROM pages WHERE id = ?",
+                              [page_id]).fetchone()
         if row is None:
             raise KeyError(f"no page {page_id}")
+        if row[0] == "warc":
+            return warc_page_body(self.path, page_id, *row[2:])
         if row[0] != "zlib":
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
         return zlib.decompress(row[1])

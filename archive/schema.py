@@ -264,6 +264,14 @@ CREATE TABLE validators (
 );
 CREATE INDEX idx_validators_crawl_id ON validators(crawl_id);
 """)
+
+
+@MIGRATIONS()
+def m006_warc(db: Database) -> None:
+    """A page recorded as WARC keeps where its response record is instead of a body copy
+    (archive.warc_store): compression 'warc', an empty body."""
+    for column in ("warc_file TEXT", "warc_offset INTEGER", "warc_length INTEGER", "warc_digest TEXT"):
+        db.execute(f"ALTER TABLE pages ADD COLUMN {column}")
 def _story_stats(side: str) -> str:
     """The statement that recounts the story `{side}.story_id` of article_story, and drops it empty."""
     of = f"FROM article_story WHERE story_id = {side}.story_id"

@@ -1,6 +1,8 @@
 """`bbn-archive verify`: whether an archive is intact. SQLite's integrity and foreign-key
 checks, the full-text indexes against their tables, and each article's content hash against
-its headline, body and FAQs. Reads only; never migrates or repairs (a read-only archive's FTS check runs on a temporary copy).
+its headline, body and FAQs; the WARC record of each page stored in one (archive.warc_store):
+its file there, the record whole, its digests and the page's sha256 matching. Reads only; never
+migrates or repairs (a read-only archive's FTS check runs on a temporary copy).
 
 `verify --quick`, for nightly use on a large archive: PRAGMA quick_check (the b-trees, not
 each index against its table), the indexes' row counts and rowids against their tables, and a
@@ -24,6 +26,7 @@ from model import Article, Faq, content_hash
 from .db import connect
 from .errors import ArchiveError, NewerArchive, NotAnArchive, NotFound
 from .schema import check_archive, db_path
+from .warc_store import check_page, resolve
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
 QUICK_SAMPLE = 1000  # articles `verify --quick` checks in full (a new random sample each run)
@@ -65,7 +68,10 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
         )]
         with _writable_copy(conn) if read_only else contextlib.nullcontext(conn) as writable:
             checks += [_run(f"search index {fts}", _fts_check(fts, table, writable), conn) for fts, table in FTS_INDEXES]
-        return [*checks, _run("content hashes", _content_hashes, conn)]
+        checks.append(_run("content hashes", _content_hashes, conn))
+        if _indexes_warc(conn):
+            checks.append(_run("WARC records of pages", _warc_records(str(path)), conn))
+        return checks
     finally:
         conn.close()
 
@@ -233,3 +239,33 @@ def _content_hashes(conn: sqlite3.Connection, check: Check, sample: list[int] | 
         if content_hash(article) != stored:
             check.problems.append(f"article {article_id} ({url}): content_hash does not match its headline, body and FAQs")
     check.checked = f"{count} articles" if sample is None else f"{count} sampled articles"
+
+
+def _indexes_warc(conn: sqlite3.Connection) -> bool:
+    """Whether pages index WARC records (not an archive, damaged: the other checks say so)."""
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
+        return "warc_file" in columns and conn.execute("SELECT 1 FROM pages WHERE compression = 'warc'").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _warc_records(path: str):
+    """Each page's record read and checked; a missing WARC file is one line, not one per page."""
+    def check_records(conn: sqlite3.Connection, check: Check) -> None:
+        count, missing, files = 0, {}, set()
+        for page in conn.execute("SELECT id, warc_file, warc_offset, warc_length, warc_digest, sha256 FROM pages"
+                                 " WHERE compression = 'warc' ORDER BY warc_file, warc_offset"):
+            count += 1
+            files.add(page[1])
+            if page[1] in missing or not resolve(page[1], path).is_file():
+                missing[page[1]] = missing.get(page[1], 0) + 1
+                continue
+            problem = check_page(path, page)
+            if problem:
+                check.problems.append(problem)
+        check.problems[:0] = [f"WARC file {resolve(name, path)} is missing: the bodies of its {n} pages are lost"
+                              for name, n in missing.items()]
+        check.checked = f"{count} pages in {len(files)} WARC files"
+    return check_records
+

@@ -1,9 +1,9 @@
 """WARC from the archive and checks of WARC files, with warcio.
 
-The raw store is the `pages` table (bench/README.md, "Raw store": WARC as the store takes the
-same disk and reads bodies at half the speed); `write_warc` makes WARC 1.1 of its pages on demand.
-A page keeps its status, Content-Type and decoded body, not the exchange's headers or request:
-each exported response record says so in WARC-Bbn-Reconstructed. A page whose body equals the
+`write_warc` makes WARC 1.1 of the archive's pages. A page recorded by a crawl with WARC on
+(archive.warc_store) is its recorded response record and the request record after it, copied
+byte for byte. Any other page keeps its status, Content-Type and decoded body, not the
+exchange's headers or request: its rebuilt response record says so in WARC-Bbn-Reconstructed. A page whose body equals the
 last exported capture of its URL is a revisit record (identical-payload-digest profile).
 `check_warc` reads every record of a WARC file, checking its digests (`verify --warc`)."""
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .db import Archive
 from .errors import NotFound
 from .export import _selection
 from .verify import Check
+from .warc_store import read_record, record_body, resolve
 
 RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
 # The pages of the selected articles: fetched from their own URL or one of their aliases.
@@ -38,7 +39,8 @@ WITH chosen AS (SELECT a.id, a.url_key FROM articles a WHERE {where}),
 keys AS (SELECT url_key AS key FROM chosen
          UNION SELECT u.url_key FROM article_urls u JOIN chosen c ON c.id = u.article_id)
 SELECT p.id FROM pages p WHERE page_key(p.url) IN (SELECT key FROM keys)"""
-PAGES = "SELECT id, url, status, content_type, fetched_at, sha256 FROM pages {where} ORDER BY fetched_at, id"
+PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length"
+         " FROM pages {where} ORDER BY fetched_at, id")
 # For pages.jsonl: each selected article with the capture replay opens (as reparse picks it).
 ARTICLE_CAPTURES = """
 WITH chosen AS (SELECT a.* FROM articles a WHERE {where}),
@@ -90,10 +92,15 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
     after a warcinfo record."""
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     writer.write_record(writer.create_warcinfo_record(filename, info))
-    result, last = WarcExport(), {}
+    result, last, copied = WarcExport(), {}, {}
     wanted = None if page_ids is None else set(page_ids)
-    for page_id, url, status, content_type, fetched_at, sha256 in archive.db.execute(PAGES.format(where="")).fetchall():
+    for page_id, url, status, content_type, fetched_at, sha256, *ref in archive.db.execute(PAGES.format(where="")).fetchall():
         if wanted is not None and page_id not in wanted:
+            continue
+        if ref[0] is not None and tuple(ref[:2]) not in copied:
+            copied[tuple(ref[:2])] = last[url] = _copy_recorded(archive.path, page_id, *ref, out)
+            result.responses += 1
+            result.pages += 1
             continue
         body = archive.page_body(page_id)
         status = status or 200
@@ -102,8 +109,9 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
                                 headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
         fields = {"WARC-Date": warc_date(fetched_at), "WARC-Bbn-Reconstructed": RECONSTRUCTED}
         digest = _digest(body)
-        earlier = last.get(url)
-        if earlier is not None and earlier[0] == digest:
+        earlier = copied.get(tuple(ref[:2])) if ref[0] is not None else last.get(url)
+        if earlier is not None and (ref[0] is not None or earlier[0] == digest):
+            digest = earlier[0]
             record = writer.create_revisit_record(url, digest, url, earlier[2], http_headers=http, warc_headers_dict=fields)
             record.rec_headers.add_header("WARC-Refers-To", earlier[1])
             result.revisits += 1
@@ -115,6 +123,28 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
         writer.write_record(record)
         result.pages += 1
     return result
+
+
+def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int,
+                   out: BinaryIO) -> tuple[str, str, str]:
+    """Copy a page's recorded response record, and the request record written after it, to
+    `out`; its (payload digest, record id, date), as `write_warc`'s `last` keeps them."""
+    path = resolve(warc_file, archive_path)
+    raw = read_record(path, offset, length)
+    record = record_body(raw, f"page {page_id} ({path} at {offset})")[1]
+    out.write(raw)
+    record_id = record.rec_headers.get_header("WARC-Record-ID")
+    with open(path, "rb") as stream:
+        stream.seek(offset + length)
+        records = ArchiveIterator(stream)
+        request = next(iter(records), None)
+        if request is not None and request.rec_type == "request" \
+                and request.rec_headers.get_header("WARC-Concurrent-To") == record_id:
+            size = records.get_record_length()
+            stream.seek(offset + length)
+            out.write(stream.read(size))
+    headers = record.rec_headers
+    return headers.get_header("WARC-Payload-Digest"), record_id, headers.get_header("WARC-Date")
 
 
 def article_pages(archive: Archive, selection: dict | None) -> Iterator[dict]:

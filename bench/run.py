@@ -19,8 +19,9 @@ Sections (each in the module named):
    settings; peak RSS at each size; the re-crawl of the unchanged site.
 3-5. archive (archive_bench.py): store_article rate, full-text query latency, bytes per
    article and reparse on a 100,000-article archive (built once, kept in bench/results/).
-6. warc (warc_bench.py): the raw store both ways on a crawl with --warc of a generated site:
-   bytes per article of the pages table (chosen) and of WARC files as the store, body reads/s.
+6. warc (warc_bench.py): the raw store both ways, crawls of a generated site without and with
+   --warc: bytes per article of pages-only and of WARC-indexed pages (chosen when recording),
+   body reads/s and `reparse` pages/s of each.
 7. distributed (distributed_bench.py): pages/s with 1, 2 and 4 workers on one Redis, the
    writer's items/s, Redis memory per 1,000 URLs (skipped without redis-server).
 8. import (warc_import_bench.py): import-warc pages/s and peak RSS on a generated WARC of

@@ -1,6 +1,7 @@
 """The items a crawl produces besides the article itself: plain dataclasses, data only."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     unchanged: bool = False
+    warc: Future | None = None  # where its WARC response record is (crawler.warc.Location)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage,
 from parsers import PARSER_VERSION
 from model import url_key
 from crawler.sites import SiteMap
+from crawler.warc import warc_ref
 from crawler.writer import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ class StorePipeline:
                 archive.record_not_modified(crawl_id, item.url, item.fetched_at, item.etag, item.last_modified)
                 self.counts["bbn/not_modified"] += 1
             elif archive.record_fetch(crawl_id, item.url, item.status, item.content_type, item.body,
-                                      item.fetched_at, item.etag, item.last_modified) is None:
+                                      item.fetched_at, item.etag, item.last_modified, warc_ref(item)) is None:
                 self.counts["bbn/page_unchanged"] += 1  # byte-identical to its stored copy: not stored again
             if not item.unchanged:
                 self._count_site(item.url, "pages")

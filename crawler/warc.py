@@ -10,7 +10,12 @@ revisit record (identical-payload-digest profile); a 304 to a URL never captured
 a revisit of the server-not-modified profile. The last capture of each URL is kept across
 crawls in WARC_DIR/captures.jsonl. Records are built and written on a thread of their own
 (`WarcFiles`: gzip per record, a warcinfo record opening each file, rotation at WARC_MAX_SIZE);
-a write that fails is counted and recorded in the archive's errors, and the crawl goes on."""
+a write that fails is counted and recorded in the archive's errors, and the crawl goes on.
+
+The WARC files are then the raw store (archive.warc_store): each recorded response's request
+carries, in meta[WARC_META], a `Location` future that the recording thread resolves to where
+its response record is (a revisit: the record it refers to), or to None (not written, or a
+Content-Encoding warcio cannot undo); the store pipeline keeps that place instead of the body."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +26,7 @@ import logging
 import queue
 import tempfile
 import threading
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from importlib.metadata import version
 from http.client import responses
@@ -31,10 +37,12 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.bufferedreaders import BufferedReader
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive
+from archive.warc_store import WarcRef
 
 logger = logging.getLogger(__name__)
 TOOL = "bbn-archive"
@@ -42,6 +50,15 @@ CAPTURES = "captures.jsonl"  # url, payload digest, record id and date of each r
 _STOP = object()
 NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 HOP_BY_HOP = {"transfer-encoding"}  # undone by Scrapy before any middleware sees the body
+WARC_META = "bbn_warc"
+
+
+class Location(Future):
+    """Where a response's record is (a `WarcRef`, or None); pickled as None, so that a request
+    copied from a recorded one (a redirect, a retry) can still go to a JOBDIR queue."""
+
+    def __reduce__(self):
+        return type(None), ()
 
 
 def payload_digest(payload: bytes) -> str:
@@ -62,14 +79,19 @@ class WarcFiles:
         self._file = None
         self._writer: WARCWriter | None = None
 
-    def write(self, *records) -> None:
+    def write(self, *records) -> tuple[str, int, int]:
+        """Write `records`; returns the file, offset and length of the first."""
         if self._file is None:
             self._open()
+        path, first = str(self.paths[-1]), None
         for record in records:
+            offset = self._file.tell()
             self._writer.write_record(record)
+            first = first or (path, offset, self._file.tell() - offset)
         self._file.flush()
         if self._file.tell() >= self.max_size:
             self.close()
+        return first
 
     def writer(self) -> WARCWriter:
         """A writer to build records with (the current file's, or one for the next file)."""
@@ -141,13 +163,15 @@ class WarcRecorder:
         """Queue the exchange as Scrapy received it; never changes the response. While the
         queue is full (the disk is slower than the crawl), wait for room off the event loop."""
         if self._thread.is_alive():
-            exchange = (request.method, request.url, request.headers.to_unicode_dict(), request.body,
+            location = Location()
+            exchange = (location, request.method, request.url, request.headers.to_unicode_dict(), request.body,
                         response.status, getattr(response, "protocol", None), list(response.headers.items()),
                         response.body, response.ip_address, datetime.now(timezone.utc))
             try:
                 self._queue.put_nowait(exchange)
             except queue.Full:
                 await asyncio.get_running_loop().run_in_executor(None, self._queue.put, exchange)
+            request.meta[WARC_META] = location
         return response
 
     def spider_closed(self, spider, reason) -> None:
@@ -170,8 +194,10 @@ class WarcRecorder:
         fresh file. Never stops early, so that a put waiting for room always gets it."""
         captures = None
         while (exchange := self._queue.get()) is not _STOP:
+            location, exchange = exchange[0], exchange[1:]
+            ref = None
             try:
-                capture = self._record(*exchange)
+                capture, ref = self._record(*exchange)
                 if capture is not None:
                     captures = captures or open(self.folder / CAPTURES, "a", encoding="utf-8")
                     captures.write(json.dumps(capture) + "\n")
@@ -183,12 +209,14 @@ class WarcRecorder:
                     self._files.close()
                 except OSError:
                     self._files.abandon()
+            finally:
+                location.set_result(ref)
         if captures is not None:
             captures.close()
 
     def _record(self, method, url, req_headers, req_body, status, protocol, headers, body, ip, when):
         """Write the request and response (or revisit) records of one exchange; returns the new
-        capture of `url`, if the response is one."""
+        capture of `url` if the response is one, and where the body is (see `Location`)."""
         writer = self._files.writer()
         date = datetime_to_iso_date(when.replace(tzinfo=None), use_micros=True)  # naive UTC: warcio adds the Z
         digest = payload_digest(body)
@@ -222,13 +250,31 @@ class WarcRecorder:
             http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", req_list, is_http_request=True),
             warc_headers_dict={"WARC-Date": date})
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
-        self._files.write(response, request)
+        file, offset, length = self._files.write(response, request)
+        encoding = next((v.lower() for k, v in kept if k.lower() == "content-encoding"), None)
+        readable = encoding in (None, "identity") or encoding in BufferedReader.get_supported_decompressors()
         if revisit:
-            return None
+            ref = last and "file" in last and readable and status != 304 and WarcRef(
+                last["file"], last["offset"], last["length"], last["digest"], url)
+            return None, ref or None
         capture = {"url": url, "digest": digest, "id": response.rec_headers.get_header("WARC-Record-ID"),
-                   "date": date, "status": status}
+                   "date": date, "status": status, "file": file, "offset": offset, "length": length}
         self.last[url] = capture
-        return capture
+        return capture, WarcRef(file, offset, length, digest, url) if readable else None
+
+
+def warc_ref(page, timeout: float = 600) -> WarcRef | None:
+    """On the archive writer's thread: where the recorded response of `page` (a FetchedPage)
+    is, once the recording thread has written it; None, and the body is kept in `pages`, when
+    it was not recorded, not written in time, or the location is another URL's (a redirect's)."""
+    if page.warc is None:
+        return None
+    try:
+        ref = page.warc.result(timeout)
+    except TimeoutError:
+        logger.warning("WARC record of %s not written after %s s: body kept in the archive", page.url, timeout)
+        return None
+    return ref if ref is not None and ref.url == page.url else None
 
 
 def folder_problem(folder: str | Path) -> str | None:

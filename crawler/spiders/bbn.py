@@ -27,6 +27,7 @@ from model import normalize_url, url_key
 from crawler.scope import Refused, Scope
 from crawler.sitemaps import CheckedSitemap
 from crawler.sites import SiteMap
+from crawler.warc import WARC_META
 
 DEFAULT_START_URL = "https://bigbignews.net/"
 # Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
@@ -197,7 +198,8 @@ class BbnSpider(scrapy.Spider):
             if response.meta.get("revisit_of"):
                 yield Seen(response.meta["revisit_of"])
             return
-        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators)
+        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators,
+                          warc=response.meta.get(WARC_META))
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
             yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")

@@ -37,7 +37,7 @@ TABLES = {
                         | {f.name for f in STORED if f.metadata["versioned"]},
     "article_sightings": {"id", "crawl_id", "article_id", "url", "outcome", "at"},
     "pages": {"id", "url", "crawl_id", "fetched_at", "status", "content_type", "size", "sha256",
-              "compression", "body"},
+              "compression", "body", "warc_file", "warc_offset", "warc_length", "warc_digest"},
     "errors": {"id", "crawl_id", "url", "stage", "reason", "at"},
     "validators": {"url_key", "url", "etag", "last_modified", "fetched_at", "crawl_id"},
 }
@@ -147,7 +147,8 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
         applied = [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)]
         schema = arc.db.schema
     assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
-                                       "m005_validators", "m007_stories", "m008_scale"]
+    assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
+                                       "m005_validators", "m006_warc", "m007_stories", "m008_scale"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

@@ -33,10 +33,9 @@ def test_export_warc_writes_every_page_and_warcio_check_passes(warc_crawl, tmp_p
     pages = rows(warc_crawl.db, "SELECT url FROM pages ORDER BY url")
     found = targets(out)
     assert found[0][0] == "warcinfo"
-    assert sorted(url for kind, url in found[1:]) == [p["url"] for p in pages]
+    assert sorted(url for kind, url in found[1:] if kind != "request") == [p["url"] for p in pages]
     with open(out, "rb") as stream:
         record = next(r for r in ArchiveIterator(stream) if r.rec_type == "response")
-        assert record.rec_headers.get_header("WARC-Bbn-Reconstructed")
         assert record.http_headers.get_header("Content-Type").startswith("text/")
 
 

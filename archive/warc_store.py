@@ -1,0 +1,103 @@
+"""WARC records as the raw store (migration m006_warc): with WARC recording on, a page's body
+is not copied into `pages`; its row keeps compression 'warc', an empty body, and where its
+response record is: warc_file, warc_offset, warc_length (bytes of the gzip member) and
+warc_digest (the record's WARC-Payload-Digest, of the payload as sent).
+
+warc_file is relative to the archive file's folder when the WARC file lies under that folder
+(the archive and its WARC folder move together), absolute otherwise."""
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from io import BytesIO
+from pathlib import Path
+from typing import NamedTuple
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from .errors import ArchiveError
+
+
+class WarcRef(NamedTuple):
+    """Where a response record is: its file (absolute when given to the archive), offset and
+    length in bytes, its payload digest, and its WARC-Target-URI."""
+
+    file: str
+    offset: int
+    length: int
+    digest: str
+    url: str = ""
+
+
+def stored_path(file: str | Path, archive_path: str | None) -> str:
+    """warc_file for `file`: relative to the archive's folder when under it, else absolute."""
+    file = Path(os.path.abspath(file))
+    if archive_path:
+        try:
+            return str(file.relative_to(Path(os.path.abspath(archive_path)).parent))
+        except ValueError:
+            pass
+    return str(file)
+
+
+def resolve(warc_file: str, archive_path: str | None) -> Path:
+    """The file a stored warc_file names."""
+    path = Path(warc_file)
+    if path.is_absolute() or not archive_path:
+        return path
+    return Path(os.path.abspath(archive_path)).parent / path
+
+
+def read_record(path: Path, offset: int, length: int) -> bytes:
+    """The `length` bytes of the record at `offset`; `ArchiveError` (one line) when the file
+    is missing or ends before them."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(offset)
+            raw = stream.read(length)
+    except FileNotFoundError:
+        raise ArchiveError(f"WARC file {path} is missing") from None
+    except OSError as exc:
+        raise ArchiveError(f"WARC file {path} cannot be read: {exc.strerror or exc}") from None
+    if len(raw) < length:
+        raise ArchiveError(f"WARC file {path} is truncated: record at offset {offset} has {len(raw)} of its {length} bytes")
+    return raw
+
+
+def record_body(raw: bytes, where: str, check: bool = False):
+    """(body with Content-Encoding undone, record) of the single record `raw`; with `check`,
+    `ArchiveError` when its block or payload digest does not match."""
+    try:
+        record = next(iter(ArchiveIterator(BytesIO(raw), check_digests=check)))
+        body = record.content_stream().read()
+    except (StopIteration, ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
+        why = str(exc).splitlines()[0][:80] if str(exc) else ""
+        raise ArchiveError(f"{where}: not a readable WARC record, damaged or altered ({type(exc).__name__}: {why})") from None
+    if check and record.digest_checker.problems:
+        raise ArchiveError(f"{where}: {'; '.join(record.digest_checker.problems)}")
+    return body, record
+
+
+def page_body(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int) -> bytes:
+    """The body of a page stored as a WARC record, as the crawl's parser saw it."""
+    path = resolve(warc_file, archive_path)
+    return record_body(read_record(path, offset, length), f"page {page_id} ({path} at {offset})")[0]
+
+
+def check_page(archive_path: str | None, page: tuple) -> str | None:
+    """What is wrong with an indexed page's record (None: nothing): missing, truncated, digests
+    not matching the record's block, the page's warc_digest or its sha256."""
+    page_id, warc_file, offset, length, digest, sha256 = page
+    path = resolve(warc_file, archive_path)
+    where = f"page {page_id} ({warc_file} at {offset})"
+    try:
+        body, record = record_body(read_record(path, offset, length), where, check=True)
+    except ArchiveError as exc:
+        return str(exc)
+    if record.rec_headers.get_header("WARC-Payload-Digest") != digest:
+        return f"{where}: payload digest {record.rec_headers.get_header('WARC-Payload-Digest')}, indexed as {digest}"
+    if hashlib.sha256(body).hexdigest() != sha256:
+        return f"{where}: body does not match the page's sha256"
+    return None
