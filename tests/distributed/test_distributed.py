@@ -13,9 +13,11 @@ def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster,
     for table in local:
         assert distributed[table] == local[table], table
     assert rows(cluster.db, "SELECT status FROM crawls") == [{"status": "finished"}]
-    # Every worker fetched something: the frontier was shared, not crawled by one of them.
-    assert all("pages fetched" in open(p.log_path).read() and " 0 pages fetched" not in open(p.log_path).read()
-               for p in cluster.processes if "worker" in p.args)
+    # Workers shared the frontier: more than one fetched pages (under load a worker that starts
+    # late can find the small site crawled already, as seen in CI).
+    logs = [open(p.log_path).read() for p in cluster.processes if "worker" in p.args]
+    assert len(logs) == 3
+    assert sum("pages fetched" in log and " 0 pages fetched" not in log for log in logs) >= 2
     # The round's keys are cleared when it ends; the hosts' politeness keys expire on their own.
     left = {k.decode() for k in cluster.server.client().keys("bbn:*")}
     assert {k for k in left if not k.startswith(("bbn:host:", "bbn:rate:"))} == set()
