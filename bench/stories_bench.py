@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import asdict, replace

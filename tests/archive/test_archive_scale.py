@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import Archive, query
+from archive import Archive
 from tests.helpers import BASE, make_article
 
 

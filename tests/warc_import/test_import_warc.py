@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import re
-from collections import Counter
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
