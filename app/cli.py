@@ -13,7 +13,7 @@ import click
 
 from archive.db import Archive
 from app.oneline import OneLineGroup
-from app.options import clear_errors, db_option
+from app.options import article_filters, clear_errors, db_option
 from app.report import crawl_summary
 
 DEMO_PORT = 8765
@@ -189,20 +189,6 @@ def serve(db, port, host):
     run_server(db, host=host, port=port, echo=click.echo)
 
 
-def _article_filters(fn):
-    """--author, --tag, --section, --since, --until: which articles a command reads."""
-    options = [
-        click.option("--author", metavar="NAME", help="Only articles by this author (whole name, any case)."),
-        click.option("--tag", metavar="NAME", help="Only articles with this tag (whole name, any case)."),
-        click.option("--section", metavar="NAME", help="Only articles in this section (any case)."),
-        click.option("--since", metavar="DATE", help="Only articles published on or after DATE (ISO date, or any date python-dateutil reads)."),
-        click.option("--until", metavar="DATE", help="Only articles published on or before DATE (2023-09 means to the end of September)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
 def _to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
@@ -217,7 +203,7 @@ def _open_output(path: str, binary: bool = False):
 @cli.command()
 @click.argument("query")
 @db_option()
-@_article_filters
+@article_filters
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results (snippet matches in [...]).")
 @clear_errors
@@ -263,7 +249,7 @@ def show(article, db, as_json):
 
 @cli.command()
 @db_option()
-@_article_filters
+@article_filters
 @click.option("--query", help="Only articles matching this search (as in the search command).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
               help="Default from the file name: .jsonl or .ndjson, .csv, .parquet (jsonl for '-').")
@@ -439,8 +425,7 @@ from app.query_command import query  # noqa: E402
 from app.warc_import import import_warc  # noqa: E402
 
 for _command in (query, extract, import_warc, *distributed_commands.COMMANDS,
-                 *warc_commands.commands(db_option, clear_errors, _article_filters),
-                 stories_command.command(db_option, clear_errors)):
+                 *warc_commands.COMMANDS, stories_command.stories):
     cli.add_command(_command)
 
 

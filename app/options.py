@@ -34,3 +34,17 @@ def clear_errors(fn):
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
     return wrapper
+
+
+def article_filters(fn):
+    """--author, --tag, --section, --since, --until: which articles a command reads."""
+    options = [
+        click.option("--author", metavar="NAME", help="Only articles by this author (whole name, any case)."),
+        click.option("--tag", metavar="NAME", help="Only articles with this tag (whole name, any case)."),
+        click.option("--section", metavar="NAME", help="Only articles in this section (any case)."),
+        click.option("--since", metavar="DATE", help="Only articles published on or after DATE (ISO date, or any date python-dateutil reads)."),
+        click.option("--until", metavar="DATE", help="Only articles published on or before DATE (2023-09 means to the end of September)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn

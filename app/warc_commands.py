@@ -1,9 +1,6 @@
 """`bbn-archive export-warc` and `export-wacz`: the archive's pages as WARC 1.1 (archive.warc),
 and as WACZ (py-wacz, whose CDXJ index is cdxj-indexer's) with a pages.jsonl listing each
-article's URL, headline and dates, so that ReplayWeb.page opens on the article list.
-
-`commands(db_option, clear_errors, article_filters)` builds them with app.cli's helpers, passed
-in: importing app.cli from here would close an import cycle (pyproject's acyclic contract)."""
+article's URL, headline and dates, so that ReplayWeb.page opens on the article list."""
 from __future__ import annotations
 
 import functools
@@ -18,6 +15,7 @@ import click
 
 from archive.db import Archive
 from archive.warc import article_pages, selected_page_ids, write_warc
+from app.options import article_filters, clear_errors, db_option
 
 TOOL = f"bbn-archive/{version('bbn-archive')} (warcio {version('warcio')})"
 
@@ -37,20 +35,12 @@ def _export(db: str, selection: dict | None, path: Path):
     return result, pages
 
 
-def commands(db_option, clear_errors, article_filters) -> list[click.Command]:
-    """export-warc and export-wacz, with the CLI's --db, error and article-filter helpers."""
-    def options(fn, output_help: str):
-        fn = clear_errors(_output_errors(fn))
-        fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=output_help)(fn)
-        fn = click.option("--query", help="Only articles matching this search (as in the search command).")(fn)
-        return db_option()(article_filters(fn))
-
-    return [
-        click.command("export-warc")(options(export_warc, "The .warc.gz file to write.")),
-        click.command("export-wacz")(options(
-            click.option("--title", default="bbn-archive", show_default=True,
-                         help="The collection's title in ReplayWeb.page.")(export_wacz), "The .wacz file to write.")),
-    ]
+def _options(fn, output_help: str):
+    """export-warc's and export-wacz's options: --db, the article filters, --query, -o."""
+    fn = clear_errors(_output_errors(fn))
+    fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=output_help)(fn)
+    fn = click.option("--query", help="Only articles matching this search (as in the search command).")(fn)
+    return db_option()(article_filters(fn))
 
 
 def _output_errors(fn):
@@ -100,3 +90,11 @@ def export_wacz(db, author, tag, section, since, until, query, output, title):
     if status:
         raise click.ClickException(f"could not write {output}: wacz create exited with {status}")
     click.echo(f"exported {result.pages} pages of {len(pages)} articles to {output}", err=True)
+
+
+COMMANDS = [
+    click.command("export-warc")(_options(export_warc, "The .warc.gz file to write.")),
+    click.command("export-wacz")(_options(
+        click.option("--title", default="bbn-archive", show_default=True,
+                     help="The collection's title in ReplayWeb.page.")(export_wacz), "The .wacz file to write.")),
+]

@@ -1,6 +1,6 @@
 """The SQLite archive of crawled articles, usable without Scrapy."""
 from .columns import to_iso
-from .db import Archive, KnownArticle, StoreResult, known_urls, recrawl_state
+from .db import Archive, KnownArticle, StoreResult, copy_archive, known_urls, recrawl_state
 from .schema import STAGES
 from .errors import (
     ArchiveError, ArchiveLocked, BadQuery, DamagedArchive, IdentityRefused, NewerArchive, NotAnArchive, NotFound,
@@ -12,5 +12,5 @@ __all__ = [
     "STAGES", "Archive", "ArchiveError", "ArchiveLocked", "ArchiveStats", "ArticleDetail", "BadQuery",
     "CrawlInfo", "DamagedArchive", "IdentityRefused", "KnownArticle", "NewerArchive", "NotAnArchive", "NotFound",
     "ReadOnlyArchive", "SearchResult", "StoreResult", "VersionInfo",
-    "known_urls", "recrawl_state", "to_iso",
+    "copy_archive", "known_urls", "recrawl_state", "to_iso",
 ]

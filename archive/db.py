@@ -587,6 +587,18 @@ class Archive(ReadAPI):
         })
 
 
+def copy_archive(source: str | Path, target: str | Path) -> Path:
+    """A consistent copy of the archive at `source` (WAL frames included) at `target`, by
+    SQLite's backup API: copying the file of a WAL-mode database is not a copy of it."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return Path(target)
+
+
 def connect(path: str | Path, check_same_thread: bool = True) -> tuple[sqlite3.Connection, str | None]:
     """A connection to the archive file at `path`, and why it is read-only (None: it is not).
     A file or folder that cannot be written is opened with mode=ro, or immutable=1 where

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from archive import copy_archive
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -237,7 +239,7 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
                 last = recrawls[-1]
                 log(f"  re-crawl {r + 1}/{rounds}: {last['requests']} requests, {last['article_pages']} article pages, "
                     f"{last['elapsed']:.1f} s")
-            result["recrawl_full"] = _without_paths(crawl_ours(site.base_url, _copy(db, tmp / "full.db"), extra, ("--full",)))
+            result["recrawl_full"] = _without_paths(crawl_ours(site.base_url, copy_archive(db, tmp / "full.db"), extra, ("--full",)))
             log(f"  re-crawl --full: {result['recrawl_full']['requests']} requests")
             result["day2"] = day2(site, articles, db, tmp, extra, newest, log)
         ours, recrawls = [_without_paths(r) for r in ours], [_without_paths(r) for r in recrawls]
@@ -271,17 +273,6 @@ def run(articles: int = 5000, rounds: int = 3, rss_sizes: tuple[int, ...] = (100
     return result
 
 
-def _copy(db: Path, to: Path) -> Path:
-    """A copy of the archive `db` (the crawl closed it: no WAL left behind)."""
-    source, target = sqlite3.connect(db), sqlite3.connect(to)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return to
-
-
 def _without_paths(run_: dict) -> dict:
     return {k: v for k, v in run_.items() if k != "article_paths"}
 
@@ -299,10 +290,10 @@ def day2(site: Site, articles: int, db: Path, tmp: Path, extra: list[str], newes
     new = set(big_site.article_paths(content)[:NEW_ARTICLES])
     paths = {p.index: p.path for p in content.posts}
     changed = {kind: {paths[i] for i in ids if i in paths} for kind, ids in CHANGES.items()}
-    day1 = as_nightly(_copy(db, tmp / "day1.db"), site.base_url, content, newest)
+    day1 = as_nightly(copy_archive(db, tmp / "day1.db"), site.base_url, content, newest)
     result = {"new_published": len(new), "changed": {kind: len(p) for kind, p in changed.items()}}
     for name, args in (("recrawl", ()), ("full", ("--full",))):
-        copy = _copy(day1, tmp / f"day2-{name}.db")
+        copy = copy_archive(day1, tmp / f"day2-{name}.db")
         run_ = crawl_ours(site.base_url, copy, extra, args)
         run_["new_found"] = len(new & set(run_.pop("article_paths")))
         updated = _updated_paths(copy, site.base_url)

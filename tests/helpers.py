@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+from archive import copy_archive  # noqa: F401 - the tests' archive copy
 from model import Article, Faq, Link
 from sample_site import SampleSite
 
@@ -69,16 +70,6 @@ def archive_state(db) -> dict:
         "tags": stable(rows(db, "SELECT a.canonical_url, t.name, x.position FROM article_tags x JOIN tags t ON t.id = x.tag_id JOIN articles a ON a.id = x.article_id")),
         "versions": stable(rows(db, "SELECT a.canonical_url, v.version, v.body FROM article_versions v JOIN articles a ON a.id = v.article_id")),
     }
-
-
-def copy_archive(src, dst) -> None:
-    """A consistent copy of a (WAL) archive, by SQLite's backup API."""
-    source, target = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
 
 
 @dataclass(frozen=True)
