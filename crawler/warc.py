@@ -139,7 +139,7 @@ class WarcRecorder:
     def from_crawler(cls, crawler):
         folder = crawler.settings.get("WARC_DIR")
         if not folder:
-            raise NotConfigured("WARC_DIR is not set")
+            raise NotConfigured  # recording is off (a message would make Scrapy warn on every crawl)
         return cls(crawler, folder)
 
     def spider_opened(self, spider) -> None:

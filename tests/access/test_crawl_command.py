@@ -138,6 +138,7 @@ def test_a_crawl_with_one_good_start_url_exits_0(sample_site, tmp_path):
     db = tmp_path / "half.db"
     result = crawl(db, f"{sample_site.base_url}no-such-page/", sample_site.base_url, "--max-articles", "1", check=False)
     assert result.returncode == 0, result.stderr
+    assert "Disabled" not in result.stderr  # WARC recording, off by default, is not a warning
 
 
 def test_errors_of_the_latest_crawl_by_default_and_of_a_missing_crawl(tmp_path):
