@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -168,25 +168,52 @@ def warc_paths(names) -> list[Path]:
     return paths
 
 
+def _last_member_complete(path, offset: int) -> bool:
+    """Whether the file's last gzip member, from `offset`, reaches its end-of-stream trailer
+    (warcio yields a record whose member lost only its trailer); an uncompressed WARC: True."""
+    with open(path, "rb") as stream:
+        if stream.read(2) != b"\x1f\x8b":
+            return True
+        stream.seek(offset)
+        member = zlib.decompressobj(wbits=31)
+        while chunk := stream.read(1 << 16):
+            member.decompress(chunk)
+        return member.eof
+
+
+REQUIRED_HEADERS = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")  # WARC 1.1, section 5
+
+
 def check_warc(path: str | Path) -> Check:
     """Every record of the WARC file at `path` read to its end, its block and payload digests
     checked: a truncated file, a record cut short or altered, are problems."""
     check = Check(f"WARC {path}")
-    records = 0
+    records = start = end = 0
     try:
         with open(path, "rb") as stream:
             iterator = ArchiveIterator(stream, check_digests=True)
             for record in iterator:
                 records += 1
-                where = f"record {records} at offset {iterator.get_record_offset()}"
                 uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
                 record.content_stream().read()
+                start = iterator.get_record_offset()
+                end = start + iterator.get_record_length()
+                where = f"record {records} at offset {start}"
                 check.problems += [f"{where} ({uri}): {problem}" for problem in record.digest_checker.problems]
+                missing = [name for name in REQUIRED_HEADERS if not record.rec_headers.get_header(name)]
+                if missing:
+                    check.problems.append(f"{where} ({uri}): cut short or damaged, no {', '.join(missing)}")
                 if (record.digest_checker.passed is None and record.rec_type != "revisit"  # a revisit has no payload
                         and record.rec_headers.get_header("WARC-Block-Digest")):
                     check.problems.append(f"{where} ({uri}): cut short, fewer bytes than its Content-Length")
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # warcio fails in many ways on a damaged file (a header block cut short: AttributeError)
         check.problems.append(f"unreadable after {records} records: {type(exc).__name__}: {exc}")
+    else:
+        size = Path(path).stat().st_size
+        if end != size:  # warcio ends quietly on a last gzip member cut short
+            check.problems.append(f"cut short: {size - end} bytes after record {records} (offset {end}) are no WARC record")
+        elif records and not _last_member_complete(path, start):
+            check.problems.append(f"cut short: the gzip member of record {records} (offset {start}) has no end")
     check.checked = f"{records} records"
     if records == 0 and not check.problems:
         check.problems.append("no WARC records")

@@ -72,10 +72,19 @@ def test_verify_warc_passes_recorded_files_and_fails_a_truncated_or_altered_one(
     ok = cli("verify", "--db", str(warc_crawl.db), "--warc", str(warc_crawl.warc_dir))
     assert ok.returncode == 0 and f"ok   WARC {recorded}" in ok.stdout, ok.stdout
     data = recorded.read_bytes()
+    members = []
+    with open(recorded, "rb") as stream:
+        records = ArchiveIterator(stream)
+        for _ in records:
+            members.append((records.get_record_offset(), records.get_record_length()))
+    start, length = members[len(members) * 2 // 3]
+    # Cut inside a record's WARC headers, in its body, in its gzip trailer (a cut between two
+    # records leaves a shorter valid WARC, which no reader can tell from the file alone).
     truncated = tmp_path / "truncated.warc.gz"
-    truncated.write_bytes(data[: len(data) * 2 // 3])
-    bad = cli("verify", "--db", str(warc_crawl.db), "--warc", str(truncated))
-    assert bad.returncode == 1 and "FAIL WARC" in bad.stdout and "cut short" in bad.stdout, bad.stdout
+    for cut in (start + 20, start + length // 2, start + length - 4):
+        truncated.write_bytes(data[:cut])
+        bad = cli("verify", "--db", str(warc_crawl.db), "--warc", str(truncated))
+        assert bad.returncode == 1 and "FAIL WARC" in bad.stdout and "cut short" in bad.stdout, (cut - start, bad.stdout)
     # Altered: one article response's headline changed, its gzip member rewritten (valid gzip, wrong digests).
     headline = warc_crawl.manifest["articles"][0]["headline"].encode()
     with open(recorded, "rb") as stream:
