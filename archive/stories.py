@@ -35,6 +35,7 @@ SCHEME = "affine32"  # datasketch 2's default permutation scheme: hash values be
 # extra candidates cost a signature comparison each, never a wrong link. A band hash is the
 # first 8 bytes of blake2b of the band's number and values.
 LSH_WEIGHTS = (0.2, 0.8)
+CHUNK = 16  # candidate signatures read at a time when looking for a story's first link
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,32 @@ class Stories:
         similarity = (stored == hashvalues.astype(np.uint32)).mean(axis=1)
         return sorted(other for (other, _), j in zip(rows, similarity) if j >= self.settings.threshold)
 
+    def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
+        """The stories holding a neighbour of `article_id` (as `_neighbours` finds them), in id
+        order. A story's candidates are compared most shared bands first, CHUNK at a time, and
+        the rest of the story is skipped once one is linked: a story of thousands (a site's
+        template-written pages) costs a chunk, not thousands of signature reads."""
+        bands = self._band_hashes(hashvalues)
+        marks = ", ".join("?" * len(bands))
+        candidates: dict[int, list[int]] = {}
+        for story_id, other in self.conn.execute(
+                f"SELECT s.story_id, b.article_id FROM lsh_bands b JOIN article_story s ON s.article_id = b.article_id"
+                f" WHERE b.band_hash IN ({marks}) AND b.article_id != ? GROUP BY b.article_id"
+                f" ORDER BY s.story_id, count(*) DESC, b.article_id", [*bands, article_id]):
+            candidates.setdefault(story_id, []).append(other)
+        values = hashvalues.astype(np.uint32)
+        return [story_id for story_id, others in candidates.items()
+                if any(self._similar(others[i:i + CHUNK], values) for i in range(0, len(others), CHUNK))]
+
+    def _similar(self, others: list[int], values: np.ndarray) -> bool:
+        """Whether any of the articles `others` reaches the threshold against MinHash `values`."""
+        rows = self.conn.execute(f"SELECT signature FROM minhashes WHERE article_id IN ({', '.join('?' * len(others))})",
+                                 others).fetchall()
+        if not rows:
+            return False
+        stored = np.frombuffer(b"".join(blob for (blob,) in rows), dtype=np.uint32).reshape(len(rows), -1)
+        return bool(((stored == values).mean(axis=1) >= self.settings.threshold).any())
+
     # Keeping clusters up to date
 
     def assign(self, article_id: int) -> int | None:
@@ -160,13 +187,10 @@ class Stories:
         minhash = signature(body, self.settings)
         if minhash is None:
             return None
-        neighbours = self._neighbours(article_id, minhash.hashvalues)
+        stories = self._linked_stories(article_id, minhash.hashvalues)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
                           [article_id, _body_hash(body), minhash.hashvalues.astype(np.uint32).tobytes()])
         self._index(article_id, minhash.hashvalues)
-        marks = ", ".join("?" * len(neighbours))
-        stories = [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT story_id FROM article_story WHERE article_id IN ({marks}) ORDER BY story_id", neighbours)]
         if stories:
             story_id = stories[0]
             if len(stories) > 1:

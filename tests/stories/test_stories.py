@@ -24,10 +24,12 @@ def _story(archive: Archive, article_id: int) -> int | None:
 def _stats_consistent(archive: Archive) -> None:
     """The stories table says what article_story holds: no empty story, counts right."""
     rows = archive.db.execute(
-        "SELECT s.id, s.size, s.sites, count(x.article_id), count(DISTINCT x.site) FROM stories s"
-        " LEFT JOIN article_story x ON x.story_id = s.id GROUP BY s.id").fetchall()
-    for story_id, size, sites, members, distinct_sites in rows:
-        assert (size, sites) == (members, distinct_sites) and members > 0, story_id
+        "SELECT s.id, s.size, s.sites, s.site_list, s.first_seen, count(x.article_id), count(DISTINCT x.site),"
+        " min(x.first_seen) FROM stories s LEFT JOIN article_story x ON x.story_id = s.id GROUP BY s.id").fetchall()
+    for story_id, size, sites, site_list, first_seen, members, distinct_sites, earliest in rows:
+        assert (size, sites, first_seen) == (members, distinct_sites, earliest) and members > 0, story_id
+        site_rows = archive.db.execute("SELECT DISTINCT site FROM article_story WHERE story_id = ? ORDER BY site", [story_id])
+        assert site_list == " ".join(site for (site,) in site_rows), story_id
     orphans = archive.db.execute("SELECT count(*) FROM article_story WHERE story_id NOT IN (SELECT id FROM stories)")
     assert orphans.fetchone()[0] == 0
 
@@ -85,6 +87,33 @@ def test_an_article_linking_two_stories_merges_them_and_its_deletion_splits_them
     assert empty_archive.db.execute("SELECT count(*) FROM minhashes").fetchone()[0] == 2
     assert empty_archive.db.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchone()[0] == 2
     _stats_consistent(empty_archive)
+
+
+def test_counts_stay_right_through_random_stores_merges_splits_and_sql_edits(empty_archive):
+    """Bodies from overlapping windows of one word list (neighbouring windows are near-duplicates,
+    so stories merge and split as windows come and go) on three sites, stored, re-stored with
+    another window, deleted, and edited by plain SQL, in a seeded random order."""
+    rng = random.Random(11)
+    words = [f"q{rng.randrange(10**9)}z{i}" for i in range(1200)]
+    body = lambda start: " ".join(words[start:start + 100])  # noqa: E731 - windows 30 apart share 70 words
+    names = [f"n{i}" for i in range(30)]
+    for step in range(120):
+        name, host = rng.choice(names), rng.choice(["a.example", "b.example", "c.example"])
+        action = rng.random()
+        if action < 0.6:
+            _store(empty_archive, [_synthetic(name, body(30 * rng.randrange(36)), host=host)])
+        elif action < 0.8:
+            row = empty_archive.db.execute("SELECT id FROM articles ORDER BY random() LIMIT 1").fetchone()
+            if row:
+                empty_archive.delete_article(row[0])
+        elif action < 0.9:
+            empty_archive.db.execute("UPDATE article_story SET site = ? WHERE article_id ="
+                                     " (SELECT article_id FROM article_story ORDER BY article_id LIMIT 1)", [host])
+        else:
+            empty_archive.db.execute("UPDATE article_story SET first_seen = ? WHERE article_id ="
+                                     " (SELECT max(article_id) FROM article_story)", [f"2020-01-{step % 28 + 1:02}"])
+        _stats_consistent(empty_archive)
+    assert empty_archive.db.execute("SELECT max(size) FROM stories").fetchone()[0] > 2  # merges happened
 
 
 def test_a_new_version_that_rewrites_the_body_leaves_the_story(empty_archive):
