@@ -167,9 +167,11 @@ class Stories:
 
     # Keeping clusters up to date
 
-    def assign(self, article_id: int) -> int | None:
+    def assign(self, article_id: int, hashvalues: np.ndarray | None = None) -> int | None:
         """Put the stored article in its story, after a store or update; returns the story id
-        (None: no body). Nothing is done when its body and site are unchanged."""
+        (None: no body). Nothing is done when its body and site are unchanged. `hashvalues`:
+        its body's `signature(...).hashvalues` under the archive's settings, computed elsewhere
+        (in worker processes); computed here when None."""
         row = self.conn.execute("SELECT canonical_url, body, first_seen FROM articles WHERE id = ?", [article_id]).fetchone()
         if row is None:
             self.forget(article_id)
@@ -184,13 +186,15 @@ class Stories:
         if known:
             self.forget(article_id)
         self.settings = StorySettings.of(self.conn)  # another connection may have reclustered
-        minhash = signature(body, self.settings)
-        if minhash is None:
-            return None
-        stories = self._linked_stories(article_id, minhash.hashvalues)
+        if hashvalues is None:
+            minhash = signature(body, self.settings)
+            if minhash is None:
+                return None
+            hashvalues = minhash.hashvalues
+        stories = self._linked_stories(article_id, hashvalues)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
-                          [article_id, _body_hash(body), minhash.hashvalues.astype(np.uint32).tobytes()])
-        self._index(article_id, minhash.hashvalues)
+                          [article_id, _body_hash(body), hashvalues.astype(np.uint32).tobytes()])
+        self._index(article_id, hashvalues)
         if stories:
             story_id = stories[0]
             if len(stories) > 1:

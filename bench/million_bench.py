@@ -16,7 +16,10 @@ per article are given as measured and with every page extrapolated.
 
 Build: the archive is created by `Archive` (migrations applied), then filled with plain
 INSERTs in its own schema, 10,000 articles per transaction (synthesised meanwhile by two worker
-processes), its FTS triggers keeping the indexes in step (`verify` checks the result). Cached
+processes), its FTS triggers keeping the indexes in step (`verify` checks the result), and
+every article put in its story as store_article does it (`Stories.assign`, the MinHash
+signatures computed by the same workers), so that the store rate is measured against a full
+LSH index. Cached
 as bench/results/million-<N>.db (and .json), rebuilt when SYNTH_VERSION changes; a build
 stopped by --minutes (or killed) is continued by the next run, and the figures are then those
 of the part built, said so in the table.
@@ -47,10 +50,11 @@ sys.path.insert(0, str(ROOT))
 
 from archive import Archive  # noqa: E402
 from archive.columns import article_columns  # noqa: E402
+from archive.stories import Stories, StorySettings, signature  # noqa: E402
 from model import Article, Faq, Link, content_hash, url_key  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-SYNTH_VERSION = 1  # bump when the synthesis changes: cached archives are rebuilt
+SYNTH_VERSION = 2  # bump when the synthesis changes: cached archives are rebuilt
 BATCH = 10_000
 WORKERS = 2
 VOCAB, AUTHORS, TAGS, SECTIONS, SITES = 80_000, 6_000, 25_000, 60, 8
@@ -184,7 +188,8 @@ class Synth:
 def _rows(columns, articles: list[Article], first_id: int, ids: dict, crawl_id: int, synth: Synth):
     """The INSERT parameters of `articles` (ids from first_id) in the archive's own tables."""
     now = FETCHED.isoformat()
-    art, authors, tags, faqs, links, urls, sightings, pages = [], [], [], [], [], [], [], []
+    art, authors, tags, faqs, links, urls, sightings, pages, signatures = [], [], [], [], [], [], [], [], []
+    settings = StorySettings()
     for i, a in enumerate(articles):
         aid = first_id + i
         row = columns.row(a)
@@ -196,11 +201,14 @@ def _rows(columns, articles: list[Article], first_id: int, ids: dict, crawl_id: 
                   ("also_like", a.related_articles)) for p, x in enumerate(xs, 1)]
         urls.append((a.canonical_url, url_key(a.canonical_url), aid, now))
         sightings.append((crawl_id, aid, a.url, "new", now))
+        minhash = signature(a.body, settings)  # the story clustering's CPU share, in the pool
+        if minhash is not None:
+            signatures.append((aid, minhash.hashvalues))
         if aid % 20 == 0:
             raw = synth.page(a)
             pages.append((a.url, crawl_id, now, 200, "text/html; charset=UTF-8", len(raw),
                           hashlib.sha256(raw).hexdigest(), "zlib", zlib.compress(raw)))
-    return art, authors, tags, faqs, links, urls, sightings, pages
+    return art, authors, tags, faqs, links, urls, sightings, pages, signatures
 
 
 _SYNTH: Synth | None = None
@@ -251,6 +259,7 @@ def build(articles: int, rebuild: bool = False, minutes: float | None = None, lo
     conn.execute("PRAGMA journal_mode = DELETE")  # one big transaction at a time: no WAL to grow
     conn.execute("PRAGMA synchronous = OFF")  # an OS crash mid-build would need --rebuild
     conn.execute("PRAGMA cache_size = -500000")
+    stories = Stories(conn)
     done = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     log(f"  building a {articles:,}-article archive in {path.relative_to(ROOT)} (kept for later runs)"
         f"{f', from {done:,}' if done else ''} ...")
@@ -276,6 +285,8 @@ def build(articles: int, rebuild: bool = False, minutes: float | None = None, lo
             with conn:
                 for statement, params in zip(sql.values(), rows):
                     conn.executemany(statement, params)
+                for article_id, hashvalues in rows[-1]:  # clustered as store_article does it
+                    stories.assign(article_id, hashvalues)
             done += len(rows[0])
             if done % 100_000 == 0 or done == articles:
                 log(f"    {done:,} articles, {meta['seconds'] + time.perf_counter() - started:,.0f} s")

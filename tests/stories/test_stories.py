@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from archive import Archive
-from archive.stories import StorySettings, clusters
+from archive.stories import StorySettings, clusters, signature
 from tests.helpers import make_article
 
 
@@ -114,6 +114,27 @@ def test_counts_stay_right_through_random_stores_merges_splits_and_sql_edits(emp
                                      " (SELECT max(article_id) FROM article_story)", [f"2020-01-{step % 28 + 1:02}"])
         _stats_consistent(empty_archive)
     assert empty_archive.db.execute("SELECT max(size) FROM stories").fetchone()[0] > 2  # merges happened
+
+
+def test_a_signature_computed_elsewhere_clusters_as_one_computed_at_store(labelled, tmp_path):
+    """assign(id, hashvalues) (a bulk load computing signatures in worker processes) ends where
+    store_article's own assign does; only the signature is taken from the caller."""
+    articles = list(labelled["articles"].values())
+    found = []
+    for n, given in enumerate((False, True)):
+        with Archive(tmp_path / f"{n}.db", create=True) as archive:
+            crawl = archive.start_crawl(["test"])
+            stories = archive.stories
+            for a in articles:
+                if given:
+                    archive.stories.assign = lambda article_id: None  # store without clustering ...
+                article_id = archive.store_article(a, crawl_id=crawl, fetched_url=a.url).article_id
+                if given:  # ... then cluster with the signature made outside
+                    del archive.stories.assign
+                    stories.assign(article_id, signature(a.body, stories.settings).hashvalues)
+            found.append(clusters(archive.db.conn))
+            _stats_consistent(archive)
+    assert found[0] == found[1] == labelled["truth"]
 
 
 def test_a_new_version_that_rewrites_the_body_leaves_the_story(empty_archive):
