@@ -428,27 +428,42 @@ def disk(path: Path) -> dict:
             "with_every_page": (size - page_bytes) / articles + per_page}
 
 
+def _store(archive: Archive, synth: Synth, new: list[Article]) -> tuple[float, list[int], int]:
+    """Store `new` as a crawl does (record_page + store_article, one transaction each): the
+    seconds, the article ids, the crawl id."""
+    crawl_id = archive.start_crawl(["https://news0.example/"], {"bench": "store rate"})
+    started = time.perf_counter()
+    ids = []
+    for a in new:
+        archive.record_page(crawl_id, a.url, 200, "text/html; charset=UTF-8", synth.page(a), FETCHED)
+        ids.append(archive.store_article(a, crawl_id=crawl_id, fetched_url=a.url, parser_version="synth",
+                                         fetched_at=FETCHED).article_id)
+    return time.perf_counter() - started, ids, crawl_id
+
+
 def store_rate(path: Path, synth: Synth, articles: int, count: int = 300) -> dict:
     """Articles/s of `Archive.store_article` + `record_page`, one transaction each (the crawl's
-    path), into the big archive; the articles are deleted again afterwards, so the cached
-    archive stays as built."""
+    path), into the big archive, and of the same articles into a new empty archive in the same
+    run (the ratio is what the archive's size costs); the articles are deleted from the big one
+    afterwards, so the cached archive stays as built."""
     new = synth.batch(articles + 1_000_000, count)
+    empty = RESULTS / "store-rate-empty.db"
+    for leftover in RESULTS.glob(empty.name + "*"):
+        leftover.unlink()
+    with Archive(empty, create=True) as archive:
+        empty_seconds, _, _ = _store(archive, synth, new)
+    for leftover in RESULTS.glob(empty.name + "*"):
+        leftover.unlink()
     with Archive(path) as archive:
-        crawl_id = archive.start_crawl(["https://news0.example/"], {"bench": "store rate"})
-        started = time.perf_counter()
-        ids = []
-        for a in new:
-            archive.record_page(crawl_id, a.url, 200, "text/html; charset=UTF-8", synth.page(a), FETCHED)
-            ids.append(archive.store_article(a, crawl_id=crawl_id, fetched_url=a.url, parser_version="synth",
-                                             fetched_at=FETCHED).article_id)
-        seconds = time.perf_counter() - started
+        seconds, ids, crawl_id = _store(archive, synth, new)
         with archive.transaction():
             archive.db.conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
             for table in ("pages", "article_sightings", "errors"):
                 archive.db.execute(f"DELETE FROM {table} WHERE crawl_id = ?", [crawl_id])
             archive.db.execute("DELETE FROM crawls WHERE id = ?", [crawl_id])
         archive.truncate_wal()
-    return {"articles": count, "seconds": seconds, "rate": count / seconds}
+    return {"articles": count, "seconds": seconds, "rate": count / seconds,
+            "empty_seconds": empty_seconds, "empty_rate": count / empty_seconds}
 
 
 METADATA_FACETS = {"section", "authors", "tags", "published"}  # app/datasette/metadata.yml's, by result name
@@ -512,7 +527,8 @@ def rows(m: dict) -> list[tuple[str, str, str, str]]:
                 f" {d['with_every_page']:,.0f} with one per article)", "", ""))
     r = m["store"]
     out.append((f"   store_article + record_page into the {n:,}-article archive, one transaction each",
-                f"{r['rate']:,.0f} articles/s ({r['articles']} articles)", "", ""))
+                f"{r['rate']:,.0f} articles/s ({r['articles']} articles); into an empty archive in the same run"
+                f" {r['empty_rate']:,.0f}: {r['rate'] / r['empty_rate']:.2f} of it", "", ""))
     return out
 
 
