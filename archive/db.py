@@ -24,7 +24,7 @@ from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, Read
 from .query import ReadAPI
 from .stories import Stories
 from .warc_store import WarcRef, page_body as warc_page_body, stored_path
-from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, model_changes
+from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, migrate, model_changes
 
 
 BUSY_TIMEOUT_MS = 30_000
@@ -120,7 +120,7 @@ class Archive(ReadAPI):
         self.db.execute("PRAGMA synchronous = NORMAL")
         if MIGRATIONS.pending(self.db):
             with self.transaction():
-                MIGRATIONS.apply(self.db)
+                migrate(self.db)
         changes = model_changes(self.db, self.columns)
         if changes:
             with self.transaction():

@@ -110,13 +110,9 @@ class Stories:
         return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * rows:(band + 1) * rows].tobytes(),
                                                digest_size=8).digest(), "big", signed=True) for band in range(bands)]
 
-    def _index(self, article_id: int, hashvalues: np.ndarray) -> None:
-        self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, article_id) VALUES (?, ?)",
-                              [(h, article_id) for h in self._band_hashes(hashvalues)])
-
-    def _unindex(self, article_id: int, hashvalues: np.ndarray) -> None:
-        self.conn.executemany("DELETE FROM lsh_bands WHERE band_hash = ? AND article_id = ?",
-                              [(h, article_id) for h in self._band_hashes(hashvalues)])
+    def _index(self, article_id: int, hashvalues: np.ndarray, story_id: int) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)",
+                              [(h, story_id, article_id) for h in self._band_hashes(hashvalues)])
 
     def _signature_of(self, article_id: int) -> np.ndarray:
         row = self.conn.execute("SELECT signature FROM minhashes WHERE article_id = ?", [article_id]).fetchone()
@@ -141,20 +137,42 @@ class Stories:
 
     def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
         """The stories holding a neighbour of `article_id` (as `_neighbours` finds them), in id
-        order. A story's candidates are compared most shared bands first, CHUNK at a time, and
-        the rest of the story is skipped once one is linked: a story of thousands (a site's
-        template-written pages) costs a chunk, not thousands of signature reads."""
-        bands = self._band_hashes(hashvalues)
-        marks = ", ".join("?" * len(bands))
-        candidates: dict[int, list[int]] = {}
-        for story_id, other in self.conn.execute(
-                f"SELECT s.story_id, b.article_id FROM lsh_bands b JOIN article_story s ON s.article_id = b.article_id"
-                f" WHERE b.band_hash IN ({marks}) AND b.article_id != ? GROUP BY b.article_id"
-                f" ORDER BY s.story_id, count(*) DESC, b.article_id", [*bands, article_id]):
-            candidates.setdefault(story_id, []).append(other)
+        order. A bucket's distinct stories are found by one index seek each; a story's members
+        in the buckets are compared CHUNK at a time, and the rest of the story is skipped once
+        one is linked: a story of thousands (a syndicated story, a site's template-written
+        pages) costs a chunk, not thousands of rows."""
+        bands = list(dict.fromkeys(self._band_hashes(hashvalues)))
+        stories = sorted({story for band in bands for story in self._stories_in(band)})
         values = hashvalues.astype(np.uint32)
-        return [story_id for story_id, others in candidates.items()
-                if any(self._similar(others[i:i + CHUNK], values) for i in range(0, len(others), CHUNK))]
+        return [story for story in stories if self._links(story, bands, values, article_id)]
+
+    def _stories_in(self, band: int) -> list[int]:
+        """The distinct stories of one LSH bucket: a seek per story, whatever their sizes."""
+        stories: list[int] = []
+        while row := self.conn.execute(
+                "SELECT story_id FROM lsh_bands WHERE band_hash = ? AND story_id > ? ORDER BY story_id LIMIT 1",
+                [band, stories[-1] if stories else -1]).fetchone():
+            stories.append(row[0])
+        return stories
+
+    def _links(self, story_id: int, bands: list[int], values: np.ndarray, article_id: int) -> bool:
+        """Whether a member of `story_id` in one of the buckets `bands` is a neighbour (MinHash
+        `values`): every such member is compared, unless one links first."""
+        seen = {article_id}
+        for band in bands:
+            after = -1
+            while True:
+                ids = [r[0] for r in self.conn.execute(
+                    "SELECT article_id FROM lsh_bands WHERE band_hash = ? AND story_id = ? AND article_id > ?"
+                    " ORDER BY article_id LIMIT ?", [band, story_id, after, CHUNK])]
+                fresh = [i for i in ids if i not in seen]
+                seen.update(fresh)
+                if fresh and self._similar(fresh, values):
+                    return True
+                if len(ids) < CHUNK:
+                    break
+                after = ids[-1]
+        return False
 
     def _similar(self, others: list[int], values: np.ndarray) -> bool:
         """Whether any of the articles `others` reaches the threshold against MinHash `values`."""
@@ -194,7 +212,6 @@ class Stories:
         stories = self._linked_stories(article_id, hashvalues)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
                           [article_id, _body_hash(body), hashvalues.astype(np.uint32).tobytes()])
-        self._index(article_id, hashvalues)
         if stories:
             story_id = stories[0]
             if len(stories) > 1:
@@ -204,16 +221,15 @@ class Stories:
             story_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES (?)", [first_seen]).lastrowid
         self.conn.execute("INSERT INTO article_story (article_id, story_id, site, first_seen) VALUES (?, ?, ?, ?)",
                           [article_id, story_id, site, first_seen])
+        self._index(article_id, hashvalues, story_id)
         return story_id
 
     def forget(self, article_id: int) -> None:
         """Take the article out of its story and of the index (before it is deleted, or when its
         body changed); the rest of its story splits into its connected components."""
         row = self.conn.execute("SELECT story_id FROM article_story WHERE article_id = ?", [article_id]).fetchone()
-        self.conn.execute("DELETE FROM article_story WHERE article_id = ?", [article_id])
-        if self.conn.execute("SELECT 1 FROM minhashes WHERE article_id = ?", [article_id]).fetchone():
-            self._unindex(article_id, self._signature_of(article_id))
-            self.conn.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
+        self.conn.execute("DELETE FROM article_story WHERE article_id = ?", [article_id])  # its bands go too (trigger)
+        self.conn.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
         if row is not None:
             self._split(row[0])
 

@@ -32,6 +32,11 @@ def _stats_consistent(archive: Archive) -> None:
         assert site_list == " ".join(site for (site,) in site_rows), story_id
     orphans = archive.db.execute("SELECT count(*) FROM article_story WHERE story_id NOT IN (SELECT id FROM stories)")
     assert orphans.fetchone()[0] == 0
+    stale = archive.db.execute("SELECT count(*) FROM lsh_bands b LEFT JOIN article_story x USING (article_id)"
+                               " WHERE x.story_id IS NOT b.story_id")  # the index names each row's story
+    assert stale.fetchone()[0] == 0
+    unindexed = archive.db.execute("SELECT count(*) FROM article_story WHERE article_id NOT IN (SELECT article_id FROM lsh_bands)")
+    assert unindexed.fetchone()[0] == 0
 
 
 # Three bodies from one word list: A and C overlap on 70 of 130 words, C and B too, A and B on
@@ -194,7 +199,7 @@ def test_an_archive_from_before_stories_is_clustered_when_opened(labelled, tmp_p
         archive.db.executescript("""
             DROP VIEW multi_site_stories; DROP TABLE article_story; DROP TABLE stories;
             DROP TABLE minhashes; DROP TABLE lsh_bands; DROP TABLE story_settings;
-            DELETE FROM _sqlite_migrations WHERE name = 'm007_stories';""")
+            DELETE FROM _sqlite_migrations WHERE name IN ('m007_stories', 'm009_story_counts', 'm010_band_stories');""")
     with Archive(path) as archive:
         assert clusters(archive.db.conn) == {frozenset((copy, original))}
 
@@ -213,3 +218,23 @@ def test_reclustering_with_other_settings_keeps_them(labelled, empty_archive, fi
     if field != "num_perm":
         assert found != labelled["truth"]
     _stats_consistent(empty_archive)
+
+
+def test_an_index_from_before_m010_gets_its_stories(labelled, tmp_path):
+    path = tmp_path / "m009.db"
+    with Archive(path, create=True) as archive:
+        _store(archive, list(labelled["articles"].values()))
+        before = archive.db.execute("SELECT band_hash, story_id, article_id FROM lsh_bands ORDER BY 1, 2, 3").fetchall()
+        expected = clusters(archive.db.conn)
+        archive.db.executescript("""
+            DROP TRIGGER article_story_bands_au; DROP TRIGGER article_story_bands_ad;
+            CREATE TABLE old_bands (band_hash INTEGER NOT NULL, article_id INTEGER NOT NULL,
+                                    PRIMARY KEY (band_hash, article_id)) WITHOUT ROWID;
+            INSERT INTO old_bands SELECT band_hash, article_id FROM lsh_bands;
+            INSERT INTO old_bands VALUES (42, 999999);  -- an article with no story: dropped
+            DROP TABLE lsh_bands; ALTER TABLE old_bands RENAME TO lsh_bands;
+            DELETE FROM _sqlite_migrations WHERE name = 'm010_band_stories';""")
+    with Archive(path) as archive:
+        assert archive.db.execute("SELECT band_hash, story_id, article_id FROM lsh_bands ORDER BY 1, 2, 3").fetchall() == before
+        assert clusters(archive.db.conn) == expected
+        _stats_consistent(archive)
