@@ -12,6 +12,9 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from scrapy.settings import Settings
+
+from crawler.bounds import FieldLimits
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from parsers import PARSER_VERSION
 from model import url_key
@@ -120,10 +123,23 @@ def _failed(archive: Archive, page: dict, crawl_id: int, stage: str, reason: str
     return "failed"
 
 
+def _field_limits() -> FieldLimits:
+    """The crawl's caps on a stored article's fields (ARTICLE_MAX_*), as crawler.settings sets them."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    return FieldLimits(settings)
+
+
+FIELD_LIMITS = _field_limits()
+
+
 def _store_article(archive: Archive, page: dict, article, crawl_id: int) -> str:
-    """"changed", "unchanged" or "failed" (recorded in errors) for one parsed page."""
+    """"changed", "unchanged" or "failed" (recorded in errors) for one parsed page; its fields
+    cut as a crawl cuts them, each cut an error row as in a crawl."""
     if article is None:
         return _failed(archive, page, crawl_id, "parse", f"page {page['id']} is not an article for parser {PARSER_VERSION}")
+    for reason in FIELD_LIMITS.apply(article):
+        archive.record_error(crawl_id, page["url"], "parse", reason)
     missing = article.missing_fields()
     if missing:
         return _failed(archive, page, crawl_id, "parse",

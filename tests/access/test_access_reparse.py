@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zlib
 
 import pytest
@@ -88,3 +89,20 @@ def test_reparse_holds_the_crawl_lock(sample_archive_copy):
     with Archive(sample_archive_copy) as holder, holder.crawl_lock(), Archive(sample_archive_copy) as other:
         with pytest.raises(ArchiveLocked):
             reparse(other)
+
+
+def test_reparse_cuts_fields_as_a_crawl_does(sample_crawl, sample_archive_copy):
+    expected = sample_crawl.articles[3]
+    with Archive(sample_archive_copy) as archive:
+        page_id = archive.db.execute("SELECT id FROM pages WHERE url = ?", [expected["canonical_url"]]).fetchone()[0]
+        html = archive.page_body(page_id).decode()
+        long_headline = "Headline " * 300  # 2,700 characters; ARTICLE_MAX_HEADLINE is 1,000
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", html).group(1)
+        html = html.replace(title, long_headline)  # in every place the parser may read it from
+        archive.db.execute("UPDATE pages SET body = ? WHERE id = ?", [zlib.compress(html.encode()), page_id])
+        archive.db.conn.commit()
+        result = reparse(archive, processes=0)
+        headline = archive.article(expected["canonical_url"]).headline
+        errors = [r["reason"] for r in archive.db.query("SELECT reason FROM errors WHERE crawl_id = ?", [result.crawl_id])]
+    assert len(headline) <= 1000 and headline.endswith("…")
+    assert errors == ["truncated: headline of 2699 characters cut to 1000 (ARTICLE_MAX_HEADLINE)"]
