@@ -114,30 +114,10 @@ class Stories:
         self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)",
                               [(h, story_id, article_id) for h in self._band_hashes(hashvalues)])
 
-    def _signature_of(self, article_id: int) -> np.ndarray:
-        row = self.conn.execute("SELECT signature FROM minhashes WHERE article_id = ?", [article_id]).fetchone()
-        return np.frombuffer(row[0], dtype=np.uint32)
-
-    def _neighbours(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
-        """The indexed articles linked to `article_id` (whose MinHash values are `hashvalues`):
-        the LSH candidates (sharing a band) whose estimated Jaccard similarity - the share of
-        equal MinHash values, as MinHash.jaccard computes it, here for all candidates at once -
-        reaches the threshold. A candidate without a signature (deleted by plain SQL) is skipped."""
-        bands = self._band_hashes(hashvalues)
-        marks = ", ".join("?" * len(bands))
-        rows = self.conn.execute(
-            f"SELECT m.article_id, m.signature FROM minhashes m WHERE m.article_id IN"
-            f" (SELECT DISTINCT article_id FROM lsh_bands WHERE band_hash IN ({marks})) AND m.article_id != ?",
-            [*bands, article_id]).fetchall()
-        if not rows:
-            return []
-        stored = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint32).reshape(len(rows), -1)
-        similarity = (stored == hashvalues.astype(np.uint32)).mean(axis=1)
-        return sorted(other for (other, _), j in zip(rows, similarity) if j >= self.settings.threshold)
-
     def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
-        """The stories holding a neighbour of `article_id` (as `_neighbours` finds them), in id
-        order. A bucket's distinct stories are found by one index seek each; a story's members
+        """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
+        whose estimated Jaccard similarity - the share of equal MinHash values, as
+        MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct stories are found by one index seek each; a story's members
         in the buckets are compared CHUNK at a time, and the rest of the story is skipped once
         one is linked: a story of thousands (a syndicated story, a site's template-written
         pages) costs a chunk, not thousands of rows."""
@@ -235,30 +215,54 @@ class Stories:
 
     def _split(self, story_id: int) -> None:
         """Regroup the members of `story_id` into connected components: the one holding its
-        lowest article id keeps the story, each other one becomes a new story."""
-        members = [r[0] for r in self.conn.execute(
-            "SELECT article_id FROM article_story WHERE story_id = ? ORDER BY article_id", [story_id])]
-        left = set(members)
-        first = True
-        for start in members:
+        lowest article id keeps the story, each other one becomes a new story. The members'
+        signatures and bands are read once and the components walked in memory, each bucket
+        rid of the members already placed: a story of n members costs its n x bands rows, not
+        n bucket reads of n rows each."""
+        rows = self.conn.execute(
+            "SELECT s.article_id, m.signature FROM article_story s JOIN minhashes m USING (article_id)"
+            " WHERE s.story_id = ? ORDER BY s.article_id", [story_id]).fetchall()
+        if len(rows) < 2:
+            return
+        members = [article_id for article_id, _ in rows]
+        at = {article_id: i for i, article_id in enumerate(members)}
+        signatures = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint32).reshape(len(rows), -1)
+        buckets: dict[int, set[int]] = {}
+        bands_of: list[list[int]] = [[] for _ in members]
+        for article_id, band in self.conn.execute(
+                "SELECT b.article_id, b.band_hash FROM article_story s JOIN lsh_bands b USING (article_id)"
+                " WHERE s.story_id = ?", [story_id]):
+            buckets.setdefault(band, set()).add(at[article_id])
+            bands_of[at[article_id]].append(band)
+        left = set(range(len(members)))
+        components = []
+        for start in range(len(members)):
             if start not in left:
                 continue
-            component, frontier = {start}, [start]
+            component, frontier = [start], [start]
             left.discard(start)
             while frontier:
                 current = frontier.pop()
-                for other in self._neighbours(current, self._signature_of(current)):
-                    if other in left:
-                        left.discard(other)
-                        component.add(other)
-                        frontier.append(other)
-            if first:
-                first = False
-                continue
+                for band in bands_of[current]:
+                    mates = sorted(buckets[band] & left)
+                    buckets[band] = set(mates)
+                    if not mates:
+                        continue
+                    similarity = (signatures[mates] == signatures[current]).mean(axis=1)
+                    for mate, j in zip(mates, similarity):
+                        if j >= self.settings.threshold:
+                            left.discard(mate)
+                            buckets[band].discard(mate)
+                            component.append(mate)
+                            frontier.append(mate)
+            components.append(component)
+        for component in components[1:]:
             new_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES ('')").lastrowid
-            marks = ", ".join("?" * len(component))
-            self.conn.execute(f"UPDATE article_story SET story_id = ? WHERE article_id IN ({marks})",
-                              [new_id, *sorted(component)])
+            ids = sorted(members[i] for i in component)
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                self.conn.execute(f"UPDATE article_story SET story_id = ? WHERE article_id IN ({', '.join('?' * len(chunk))})",
+                                  [new_id, *chunk])
 
     def recluster(self, settings: StorySettings) -> None:
         """Cluster every article again with `settings`, which the archive keeps from then on

@@ -118,6 +118,10 @@ def test_counts_stay_right_through_random_stores_merges_splits_and_sql_edits(emp
             empty_archive.db.execute("UPDATE article_story SET first_seen = ? WHERE article_id ="
                                      " (SELECT max(article_id) FROM article_story)", [f"2020-01-{step % 28 + 1:02}"])
         _stats_consistent(empty_archive)
+        if step % 10 == 9:  # the incremental clusters are those of a clustering from scratch
+            incremental = clusters(empty_archive.db.conn)
+            empty_archive.stories.recluster(empty_archive.stories.settings)
+            assert clusters(empty_archive.db.conn) == incremental, step
     assert empty_archive.db.execute("SELECT max(size) FROM stories").fetchone()[0] > 2  # merges happened
 
 
