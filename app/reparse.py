@@ -12,10 +12,9 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from scrapy.settings import Settings
-
 from crawler.bounds import FieldLimits
 from crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
+from crawler.run import crawl_settings
 from parsers import PARSER_VERSION
 from model import url_key
 
@@ -123,14 +122,7 @@ def _failed(archive: Archive, page: dict, crawl_id: int, stage: str, reason: str
     return "failed"
 
 
-def _field_limits() -> FieldLimits:
-    """The crawl's caps on a stored article's fields (ARTICLE_MAX_*), as crawler.settings sets them."""
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    return FieldLimits(settings)
-
-
-FIELD_LIMITS = _field_limits()
+FIELD_LIMITS = FieldLimits(crawl_settings(""))  # the crawl's caps on a stored article's fields (ARTICLE_MAX_*)
 
 
 def _store_article(archive: Archive, page: dict, article, crawl_id: int) -> str:

@@ -117,11 +117,12 @@ class Stories:
     def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
-        MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct stories are found by one index seek each; a story's members
-        in the buckets are compared CHUNK at a time, and the rest of the story is skipped once
-        one is linked: a story of thousands (a syndicated story, a site's template-written
-        pages) costs a chunk, not thousands of rows."""
-        bands = list(dict.fromkeys(self._band_hashes(hashvalues)))
+        MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
+        stories are found by one index seek each; a story's members in the buckets are compared
+        CHUNK at a time, and the rest of the story is skipped once one is linked: a story of
+        thousands (a syndicated story, a site's template-written pages) costs a chunk, not
+        thousands of rows."""
+        bands = self._band_hashes(hashvalues)
         stories = sorted({story for band in bands for story in self._stories_in(band)})
         values = hashvalues.astype(np.uint32)
         return [story for story in stories if self._links(story, bands, values, article_id)]
@@ -244,25 +245,21 @@ class Stories:
             while frontier:
                 current = frontier.pop()
                 for band in bands_of[current]:
-                    mates = sorted(buckets[band] & left)
-                    buckets[band] = set(mates)
+                    buckets[band] &= left  # the members placed meanwhile leave the bucket
+                    mates = sorted(buckets[band])
                     if not mates:
                         continue
                     similarity = (signatures[mates] == signatures[current]).mean(axis=1)
                     for mate, j in zip(mates, similarity):
                         if j >= self.settings.threshold:
                             left.discard(mate)
-                            buckets[band].discard(mate)
                             component.append(mate)
                             frontier.append(mate)
             components.append(component)
         for component in components[1:]:
             new_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES ('')").lastrowid
-            ids = sorted(members[i] for i in component)
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                self.conn.execute(f"UPDATE article_story SET story_id = ? WHERE article_id IN ({', '.join('?' * len(chunk))})",
-                                  [new_id, *chunk])
+            self.conn.executemany("UPDATE article_story SET story_id = ? WHERE article_id = ?",
+                                  [(new_id, members[i]) for i in sorted(component)])
 
     def recluster(self, settings: StorySettings) -> None:
         """Cluster every article again with `settings`, which the archive keeps from then on

@@ -38,6 +38,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -447,13 +448,8 @@ def store_rate(path: Path, synth: Synth, articles: int, count: int = 300) -> dic
     run (the ratio is what the archive's size costs); the articles are deleted from the big one
     afterwards, so the cached archive stays as built."""
     new = synth.batch(articles + 1_000_000, count)
-    empty = RESULTS / "store-rate-empty.db"
-    for leftover in RESULTS.glob(empty.name + "*"):
-        leftover.unlink()
-    with Archive(empty, create=True) as archive:
+    with tempfile.TemporaryDirectory(dir=RESULTS) as empty, Archive(Path(empty) / "empty.db", create=True) as archive:
         empty_seconds, _, _ = _store(archive, synth, new)
-    for leftover in RESULTS.glob(empty.name + "*"):
-        leftover.unlink()
     with Archive(path) as archive:
         seconds, ids, crawl_id = _store(archive, synth, new)
         with archive.transaction():
