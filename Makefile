@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 # The import contracts of pyproject.toml first (half a second), then the tests, in TEST_WORKERS
 # processes (pytest-xdist; a file's tests stay in one process, so its fixtures are made once):
-# 7 minutes for the 3,687 tests of a clean clone's .ci/run on 2 cores, 14 in one process.
+# 7 to 9 minutes for the 3,687 tests of a clean clone's .ci/run on 2 cores, 14 in one process.
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports --no-cache
