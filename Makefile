@@ -3,23 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 # pywb (the replay tests' WARC player) pins older cryptography and pyOpenSSL than Scrapy 2.19
-# takes, so it gets a venv of its own beside the project's.
+# takes, so it gets a venv of its own beside the project's, from a lock of its own.
+PYWB_LOCK := requirements-pywb.lock
 PYWB   := $(VENV)/pywb/bin/wayback
+# Only what the locks name, with their hashes: no resolving, no newer release slipping in.
+PIP_LOCKED := pip install --quiet --require-hashes --no-deps
 
-.PHONY: install test demo bench screenshots clean
+.PHONY: install lock test demo bench screenshots clean
 
 install: $(STAMP) $(PYWB)
 
-$(PYWB):
+$(PYWB): $(PYWB_LOCK)
 	$(PYTHON) -m venv $(VENV)/pywb
-	$(VENV)/pywb/bin/pip install --quiet 'pywb>=2.9,<3'
+	$(VENV)/pywb/bin/$(PIP_LOCKED) -r $(PYWB_LOCK)
+	touch $(PYWB)
 
-$(STAMP): pyproject.toml
+# The project with every extra and the dev tools, at the exact versions of the lock; the
+# project itself editable, built with the lock's setuptools.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/$(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# Refresh the locks on purpose: the newest versions pyproject.toml's ranges (and
+# requirements-pywb.in) allow, every extra included. Run the tests before committing them.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --upgrade --all-extras --generate-hashes --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links --output-file $(PYWB_LOCK) requirements-pywb.in
 
 # The import contracts of pyproject.toml first (half a second), then the tests, in TEST_WORKERS
 # processes (pytest-xdist; a file's tests stay in one process, so its fixtures are made once):
@@ -36,7 +52,6 @@ demo: $(STAMP)
 # which builds a 100,000-article archive kept in bench/results/). make bench BENCH_ARGS=--quick
 # checks that everything runs in about a minute.
 bench: install
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The three screenshots of README.md's Datasette section, into docs/: the reading room's browser

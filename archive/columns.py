@@ -1,5 +1,5 @@
 """The article columns of the archive, derived from the fields of the article model
-(`model.stored`): their SQL, their values for a row, and which of them are versioned and
+(`archive.model.stored`): their SQL, their values for a row, and which of them are versioned and
 searched. Nothing here names an article field."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
 
-from model import Article
-from model.article import storage
+from archive.model import Article
+from archive.model.article import storage
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class ArticleColumns:
 
 @cache
 def article_columns(model: type = Article) -> ArticleColumns:
-    """The columns the archive keeps for `model` (a dataclass with `model.stored` fields)."""
+    """The columns the archive keeps for `model` (a dataclass with `archive.model.stored` fields)."""
     hints = typing.get_type_hints(model)
     columns = []
     for f in fields(model):

@@ -12,19 +12,21 @@ from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from model import Article, content_hash, url_key
+from archive.model import Article, content_hash, url_key
 
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
-from .stories import Stories
-from .warc_store import WarcRef, page_body as warc_page_body, stored_path
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, migrate, model_changes
+from .warc_store import WarcRef, page_body as warc_page_body, stored_path
+
+if TYPE_CHECKING:
+    from .stories import Stories
 
 
 BUSY_TIMEOUT_MS = 30_000
@@ -358,7 +360,10 @@ class Archive(ReadAPI):
 
     @cached_property
     def stories(self) -> Stories:
-        """The archive's story clusters (`archive.stories`), kept up to date by store_article."""
+        """The archive's story clusters (`archive.stories`), kept up to date by store_article.
+        Imported here, not with the archive: numpy and datasketch load once stories are used."""
+        from .stories import Stories
+
         return Stories(self.db.conn)
 
     def delete_article(self, article_id: int) -> None:

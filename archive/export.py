@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from itertools import islice
 from typing import IO
 
-from model import Article
+from archive.model import Article
 
 from .columns import article_columns
 from .db import Archive

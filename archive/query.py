@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, get_type_hints
 
 from dateutil import parser as dateparser
 
-from model import Article, Faq, Link
-from model.article import storage
+from archive.model import Article, Faq, Link
+from archive.model.article import storage
 
 from .columns import article_columns
 from .errors import BadQuery, NotFound
@@ -126,7 +126,7 @@ def _detail_fields() -> list[tuple[str, object]]:
 ArticleDetail = make_dataclass("ArticleDetail", _detail_fields(), frozen=True)
 ArticleDetail.__module__ = __name__
 ArticleDetail.__doc__ = """Everything archived about one article: every field the archive keeps of
-`model.Article`, its id, every URL it was seen under, its version and the earlier ones (oldest
+`archive.model.Article`, its id, every URL it was seen under, its version and the earlier ones (oldest
 first), and when it was seen."""
 
 

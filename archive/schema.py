@@ -13,7 +13,6 @@ from sqlite_utils.migrations import Migrations
 
 from .columns import ArticleColumns, article_columns
 from .errors import DamagedArchive, NewerArchive, NotAnArchive
-from .stories import Stories, StorySettings
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
@@ -336,6 +335,8 @@ def m007_stories(db: Database) -> None:
     """Story clusters (archive.stories): signatures, stories, membership kept counted by
     triggers, the multi_site_stories view. The archive's articles are clustered once, by
     `migrate` after the later migrations (clustering is today's code: it needs today's schema)."""
+    from .stories import StorySettings  # numpy and datasketch: loaded once stories are used
+
     db.executescript(STORIES_SCHEMA)
     defaults = StorySettings()
     db.execute("INSERT INTO story_settings (id, threshold, num_perm, shingle) VALUES (1, ?, ?, ?)",
@@ -364,7 +365,7 @@ def m008_scale(db: Database) -> None:
     one by month published, for the month facet."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_section ON articles(section)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_export ON articles(published IS NULL, published, id)")
-    # the month facet (app/datasette/plugin.py) groups by this expression: read in order, no sort
+    # the month facet (bbn_scraper/app/datasette/plugin.py) groups by this expression: read in order, no sort
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_month ON articles(substr(published, 1, 7), published)")
     for table, key in (("authors", "author_id"), ("tags", "tag_id")):
         db.execute(f"ALTER TABLE {table} ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0")
@@ -462,6 +463,8 @@ def migrate(db: Database) -> None:
     pending = [m.name for m in MIGRATIONS.pending(db)]
     MIGRATIONS.apply(db)
     if "m007_stories" in pending:
+        from .stories import Stories
+
         Stories(db.conn).assign_all()
 
 

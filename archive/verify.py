@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from model import Article, Faq, content_hash
+from archive.model import Article, Faq, content_hash
 
 from .db import connect
 from .errors import ArchiveError, NewerArchive, NotAnArchive, NotFound

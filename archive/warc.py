@@ -24,7 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from model import url_key
+from archive.model import url_key
 
 from .db import Archive
 from .errors import NotFound

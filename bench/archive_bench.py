@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import Archive  # noqa: E402
-from model import Article, Faq, Link  # noqa: E402
-from parsers import PARSER_VERSION, parse_article  # noqa: E402
+from archive.model import Article, Faq, Link  # noqa: E402
+from bbn_scraper.parsers import PARSER_VERSION, parse_article  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 RESULTS = ROOT / "bench" / "results"
@@ -121,7 +121,7 @@ class Synth:
 
     def check(self, ks) -> int:
         """How many of the articles `ks` parse back from their pages with the same content hash."""
-        from model import content_hash
+        from archive.model import content_hash
 
         same = 0
         for k in ks:
@@ -308,7 +308,7 @@ def reparse_direct(path: Path, pages: int = 0) -> dict:
     """The parser's share of a reparse: parse_article over the archive's newest `pages` stored
     pages (0: all), decompress + decode + parse, pages/s in this one process."""
     try:
-        from parsers.document import page_text
+        from bbn_scraper.parsers.document import page_text
     except ImportError:  # before the shared page decoder existed
         def page_text(body, content_type):
             return body
@@ -335,7 +335,7 @@ def reparse_direct(path: Path, pages: int = 0) -> dict:
 
 
 def reparse_cli_available() -> bool:
-    result = subprocess.run([sys.executable, "-m", "app", "reparse", "--help"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "reparse", "--help"], cwd=ROOT,
                             capture_output=True, text=True)
     return result.returncode == 0 and "--since" in result.stdout
 
@@ -346,7 +346,7 @@ def reparse_cli(path: Path, articles: int, pages: int = 0) -> dict:
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
         copy = Path(tmp) / "reparse.db"
         shutil.copyfile(path, copy)
-        cmd = [sys.executable, "-m", "app", "reparse", "--db", str(copy)]
+        cmd = [sys.executable, "-m", "bbn_scraper", "reparse", "--db", str(copy)]
         if pages and pages < articles:
             cmd += ["--since", Synth.fetched_at(articles - pages).isoformat()]
         started = time.perf_counter()

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 import scrapy  # noqa: E402
 from scrapy.crawler import CrawlerProcess  # noqa: E402
 
-from crawler.run import LOCAL_SETTINGS, crawl_settings  # noqa: E402
+from bbn_scraper.crawler.run import LOCAL_SETTINGS, crawl_settings  # noqa: E402
 
 
 class BareSpider(scrapy.Spider):
@@ -33,7 +33,7 @@ class BareSpider(scrapy.Spider):
         hosts = sorted({urlsplit(u).hostname for u in self.urls})
         self.allowed_domains = hosts
         try:  # the project's downloader middlewares ask the spider for its scope
-            from crawler.scope import Scope
+            from bbn_scraper.crawler.scope import Scope
         except ImportError:
             pass
         else:

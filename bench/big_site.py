@@ -41,12 +41,12 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sample_site.content import (  # noqa: E402
+from bbn_scraper.sample_site.content import (  # noqa: E402
     AUTHORS, CATEGORIES, COMMENT_TEXTS, COMMENTERS, FAQ_SHAPES, THEMES, A, Comment, Post, SiteContent, Term,
 )
-from sample_site.render import Renderer  # noqa: E402
-from sample_site.routes import Response, resolve  # noqa: E402
-from sample_site.topics import TOPICS  # noqa: E402
+from bbn_scraper.sample_site.render import Renderer  # noqa: E402
+from bbn_scraper.sample_site.routes import Response, resolve  # noqa: E402
+from bbn_scraper.sample_site.topics import TOPICS  # noqa: E402
 
 UTC = timezone.utc
 NEWEST = datetime(2023, 9, 30, 18, 0, tzinfo=UTC)
@@ -181,7 +181,7 @@ class BigRenderer(Renderer):
 
 
 def _slots(topic, rng: random.Random) -> dict:
-    from sample_site.content import _slots as sample_slots
+    from bbn_scraper.sample_site.content import _slots as sample_slots
     return sample_slots(topic, rng)
 
 

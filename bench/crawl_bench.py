@@ -14,7 +14,7 @@ lastmod: not due, so not found.
 
     python bench/crawl_bench.py [--articles 5000] [--rounds 3] [--rss-sizes 1000,2500] [-s NAME=VALUE ...]
 
-Every crawl is its own process, as users run it: `python -m app crawl URL --db DB --local
+Every crawl is its own process, as users run it: `python -m bbn_scraper crawl URL --db DB --local
 -s ...` (every pipeline storing into SQLite) and `python bench/bare_spider.py URLS -s ...`
 (downloads only, same settings). The site runs in a third process, every page rendered up front.
 Rounds alternate which of the two goes first. Per crawl: pages/s = Scrapy's
@@ -152,7 +152,7 @@ def settings_args(extra: list[str]) -> list[str]:
 
 def crawl_ours(base_url: str, db: Path, extra: list[str], args: tuple[str, ...] = ()) -> dict:
     """One `bbn-archive crawl --local [ARGS]` into `db`, with what its crawls row recorded."""
-    run = measured([sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local", *args,
+    run = measured([sys.executable, "-m", "bbn_scraper", "crawl", base_url, "--db", str(db), "--local", *args,
                     *settings_args(extra)])
     if run["returncode"] != 0:
         raise RuntimeError(f"crawl failed ({run['returncode']}): {run['stderr']}")

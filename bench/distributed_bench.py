@@ -38,14 +38,14 @@ def _free_port() -> int:
 
 
 def _bbn(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "app", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+    return subprocess.Popen([sys.executable, "-m", "bbn_scraper", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, **kw)
 
 
 def one_run(base_url: str, workers: int, log=print) -> dict:
     import redis
 
-    from crawler.distributed import CRAWL_ID, DUPEFILTER, ITEMS, REQUESTS
+    from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, ITEMS, REQUESTS
 
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
@@ -62,7 +62,7 @@ def one_run(base_url: str, workers: int, log=print) -> dict:
                     time.sleep(0.05)
             db = Path(tmp) / "news.db"
             writer = _bbn("ingest", "--redis", url, "--db", str(db), "--once")
-            subprocess.run([sys.executable, "-m", "app", "enqueue", "--redis", url, base_url], cwd=ROOT,
+            subprocess.run([sys.executable, "-m", "bbn_scraper", "enqueue", "--redis", url, base_url], cwd=ROOT,
                            check=True, capture_output=True)
             while not client.exists(CRAWL_ID):
                 time.sleep(0.05)

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import parse_speed  # noqa: E402
 
-from parsers import parse_article  # noqa: E402
+from bbn_scraper.parsers import parse_article  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "benchmarks"
 BODY_SET, DATE_SET = "article-extraction", "news-dates"

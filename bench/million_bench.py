@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from archive import Archive  # noqa: E402
 from archive.columns import article_columns  # noqa: E402
 from archive.stories import Stories, StorySettings, signature  # noqa: E402
-from model import Article, Faq, Link, content_hash, url_key  # noqa: E402
+from archive.model import Article, Faq, Link, content_hash, url_key  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SYNTH_VERSION = 2  # bump when the synthesis changes: cached archives are rebuilt
@@ -113,7 +113,7 @@ class Synth:
         self.sites = [f"news{i}.example" for i in range(SITES)]
 
     def batch(self, start: int, count: int) -> list[Article]:
-        """Articles start..start+count-1 as `model.Article`s (every random draw of the batch
+        """Articles start..start+count-1 as `archive.model.Article`s (every random draw of the batch
         made at once: numpy calls per article would cost more than the archive's inserts)."""
         rng = np.random.default_rng([SYNTH_VERSION, start])
         body = np.clip(rng.lognormal(math.log(300), 0.6, count), 60, 2500).astype(int)
@@ -342,7 +342,7 @@ def datasette_pages(path: Path, repeats: int = 3) -> dict:
     """Seconds for Datasette's articles table page, its facet pages and an article's row
     page (the project's build_datasette, in process), the best of `repeats` after one warm-up;
     which facets timed out."""
-    from app.serve import build_datasette
+    from bbn_scraper.app.serve import build_datasette
 
     ds = build_datasette(path)
     db = path.stem
@@ -385,7 +385,7 @@ def _count(path: Path) -> int:
 def cli(path: Path, *args: str) -> dict:
     """Run `bbn-archive ARGS --db PATH`: seconds, exit status, last output line."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "app", *args, "--db", str(path)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", *args, "--db", str(path)], cwd=ROOT,
                             capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip().splitlines()
     return {"command": "bbn-archive " + " ".join(args).replace(str(RESULTS) + "/", ""), "seconds": time.perf_counter() - started,
@@ -395,7 +395,7 @@ def cli(path: Path, *args: str) -> dict:
 def export_rate(path: Path, articles: int) -> dict:
     """`bbn-archive export` of everything, JSON lines (and Parquet when the option exists)."""
     out = {}
-    help_text = subprocess.run([sys.executable, "-m", "app", "export", "--help"], cwd=ROOT,
+    help_text = subprocess.run([sys.executable, "-m", "bbn_scraper", "export", "--help"], cwd=ROOT,
                                capture_output=True, text=True).stdout
     for fmt in ("jsonl", "parquet"):
         if fmt not in help_text:
@@ -462,7 +462,7 @@ def store_rate(path: Path, synth: Synth, articles: int, count: int = 300) -> dic
             "empty_seconds": empty_seconds, "empty_rate": count / empty_seconds}
 
 
-METADATA_FACETS = {"section", "authors", "tags", "published"}  # app/datasette/metadata.yml's, by result name
+METADATA_FACETS = {"section", "authors", "tags", "published"}  # bbn_scraper/app/datasette/metadata.yml's, by result name
 GOALS = {"search_p95_ms": 100, "page_s": 1.0, "verify_s": 30 * 60}
 
 

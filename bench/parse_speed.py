@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers import parse_article  # noqa: E402
+from bbn_scraper.parsers import parse_article  # noqa: E402
 
 
 def load_pages(corpus: Path) -> list[tuple[str, bytes]]:
@@ -109,7 +109,7 @@ def baseline_parser(tree: Path):
     saved = {name: sys.modules.pop(name) for name in ours}
     sys.path.insert(0, str(tree))
     try:
-        from parsers import parse_article as theirs
+        from bbn_scraper.parsers import parse_article as theirs
     finally:
         sys.path.remove(str(tree))
         for name in [n for n in sys.modules if n.split(".")[0] in ("parsers", "model")]:
@@ -156,7 +156,7 @@ def main() -> None:
     pin_one_core()
     result = measure(args.corpus, args.rounds, newspaper=not args.no_newspaper, baseline=args.baseline)
     rates = result["rates"]
-    names = {"ours": "parsers.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
+    names = {"ours": "bbn_scraper.parsers.parse_article", "trafilatura": "trafilatura.extract(with_metadata=True)",
              "newspaper4k": "newspaper4k Article.parse()", "baseline": f"parse_article of {args.baseline}"}
     print(f"machine: {machine()}, Python {platform.python_version()}, one core")
     print(f"corpus: {args.corpus} ({result['pages']} pages), median of {args.rounds} rounds")

@@ -34,7 +34,7 @@ def pages():
 
 
 def snapshot(out) -> int:
-    from parsers import parse_page
+    from bbn_scraper.parsers import parse_page
 
     count = 0
     for name, html, url in pages():

@@ -32,7 +32,7 @@ CONCURRENT = 16  # the crawl's CONCURRENT_REQUESTS
 
 
 def pools(processes: int) -> dict:
-    from crawler.parse_pool import ParsePool
+    from bbn_scraper.crawler.parse_pool import ParsePool
 
     return {
         "parse workers": lambda: ParsePool(processes),

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from archive import Archive  # noqa: E402
 from archive.stories import StorySettings, clusters  # noqa: E402
-from parsers import parse_article  # noqa: E402
-from sample_site import SampleSite  # noqa: E402
-from sample_site.sister import SisterSite  # noqa: E402
+from bbn_scraper.parsers import parse_article  # noqa: E402
+from bbn_scraper.sample_site import SampleSite  # noqa: E402
+from bbn_scraper.sample_site.sister import SisterSite  # noqa: E402
 
 GOAL = 0.95
 THRESHOLDS = (0.2, 0.3, 0.33, 0.36, 0.4, 0.43, 0.46, 0.5, 0.6)

@@ -50,7 +50,7 @@ def _read(db: Path) -> float:
 
 def _reparse(db: Path) -> float:
     """`bbn-archive reparse` pages per second, by the seconds its crawl row records."""
-    subprocess.run([sys.executable, "-m", "app", "reparse", "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "bbn_scraper", "reparse", "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
     conn = sqlite3.connect(db)
     parsed, seconds = conn.execute("SELECT json_extract(stats, '$.parsed'), json_extract(stats, '$.seconds')"
                                    " FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
@@ -69,7 +69,7 @@ def run(articles: int = 1000, log=print) -> dict:
         with crawl_bench.start_site(articles) as site:
             for name, target, extra in (("plain", plain, []), ("warc", db, ["--warc", str(warc)])):
                 started = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "app", "crawl", site.base_url, "--db", str(target), "--local",
+                subprocess.run([sys.executable, "-m", "bbn_scraper", "crawl", site.base_url, "--db", str(target), "--local",
                                 *extra], cwd=ROOT, check=True, capture_output=True)
                 seconds[name] = time.perf_counter() - started
         conn = sqlite3.connect(db)

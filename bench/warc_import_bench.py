@@ -82,7 +82,7 @@ def run(size_mb: int = 1024, articles: int = 2000, log=print) -> dict:
     for stale in RESULTS.glob("warc_import.db*"):
         stale.unlink()
     log(f"  import-warc of {info['bytes'] / 2**20:,.0f} MiB ...")
-    run_ = measured([sys.executable, "-m", "app", "import-warc", str(warc), "--db", str(db)])
+    run_ = measured([sys.executable, "-m", "bbn_scraper", "import-warc", str(warc), "--db", str(db)])
     if run_["returncode"] != 0:
         raise RuntimeError(f"import-warc failed: {run_['stderr']}")
     with sqlite3.connect(db) as conn:

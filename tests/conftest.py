@@ -20,7 +20,7 @@ import pytest
 
 from archive import Archive
 from tests.helpers import BASE, DatasetteClient, SampleCrawl, SiteClient, copy_archive, crawl
-from sample_site import SampleSite
+from bbn_scraper.sample_site import SampleSite
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def two_edition_crawl(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def datasette_client(two_edition_crawl):
-    from app.serve import build_datasette  # imported here: only these tests need Datasette
+    from bbn_scraper.app.serve import build_datasette  # imported here: only these tests need Datasette
 
     client = DatasetteClient(build_datasette(two_edition_crawl["db"]), two_edition_crawl["name"])
     yield client

@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from archive import copy_archive  # noqa: F401 - the tests' archive copy
-from model import Article, Faq, Link
-from sample_site import SampleSite
+from archive.model import Article, Faq, Link
+from bbn_scraper.sample_site import SampleSite
 
 # --- Crawls and archive snapshots -------------------------------------------------------------
 
@@ -34,7 +34,7 @@ def crawl(db, base_url: str, *args: str, check: bool = True) -> subprocess.Compl
     """`bbn-archive crawl BASE_URL --db DB --local ARGS` in a subprocess (Twisted's reactor runs
     once per process)."""
     result = subprocess.run(
-        [sys.executable, "-m", "app", "crawl", base_url, "--db", str(db), "--local", *args],
+        [sys.executable, "-m", "bbn_scraper", "crawl", base_url, "--db", str(db), "--local", *args],
         capture_output=True, text=True, timeout=300,
     )
     if check and result.returncode != 0:
@@ -275,7 +275,7 @@ def served_archive(src_db, tmp_path, name: str = "news.db"):
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--db", str(db), "--port", str(port)],
+            [sys.executable, "-m", "bbn_scraper", "serve", "--db", str(db), "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     base = f"http://127.0.0.1:{port}/"

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from parsers import parse_article  # noqa: E402
+from bbn_scraper.parsers import parse_article  # noqa: E402
 from tests.fixture_pages import fixture_page, fixture_pages  # noqa: E402
 from tests.test_fixtures import describe, same  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""parsers.dates: visible dates in the eight languages of the MONTHS table, numeric orders,
+"""bbn_scraper.parsers.dates: visible dates in the eight languages of the MONTHS table, numeric orders,
 URL dates and the UTC-next-morning rule."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from parsers.dates import MONTHS, find_text_date, local_day, parse_date, url_date
+from bbn_scraper.parsers.dates import MONTHS, find_text_date, local_day, parse_date, url_date
 
 SEPT_14 = datetime(2023, 9, 14)
 

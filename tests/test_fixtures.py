@@ -20,7 +20,7 @@ from datetime import datetime
 
 import pytest
 
-from model import Article
+from archive.model import Article
 from tests.fixture_pages import FIXTURES, fixture_page, fixture_pages
 
 CASES = [page.name for page in fixture_pages()]
@@ -34,7 +34,7 @@ CHROME = ("Leave a Comment", "Editors' Picks", "Latest News", "You may also like
 def parse(html: bytes, url: str):
     # Imported here, not at module level: a missing or broken parser fails these tests one by one
     # instead of breaking the collection of the whole file.
-    from parsers import parse_article
+    from bbn_scraper.parsers import parse_article
 
     return parse_article(html, url)
 

@@ -1,5 +1,6 @@
-"""The layers hold: model, parsers and archive (every module of them) import with Scrapy, Twisted
-and Datasette hidden, and the import-linter contracts of pyproject.toml fail on a reverse import."""
+"""The layers hold: the model, the parsers and the archive (every module of them) import with
+Scrapy, Twisted and Datasette hidden, and the import-linter contracts of pyproject.toml fail on a
+reverse import."""
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("model", "parsers", "archive", "crawler", "app", "sample_site")
+PACKAGES = ("bbn_scraper", "archive")
 HIDDEN = ("scrapy", "twisted", "datasette")
 
 # Imports `package` and each of its modules with HIDDEN refused by a finder ahead of all others,
@@ -38,7 +39,7 @@ def import_without_scrapy(package: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("package", ["model", "parsers", "archive"])
+@pytest.mark.parametrize("package", ["archive.model", "bbn_scraper.parsers", "archive"])
 def test_a_lower_layer_imports_without_scrapy(package):
     result = import_without_scrapy(package)
     assert result.returncode == 0, result.stderr
@@ -47,7 +48,7 @@ def test_a_lower_layer_imports_without_scrapy(package):
 
 def test_hiding_scrapy_breaks_the_crawler():
     """The finder does hide: the crawler, which needs Scrapy, does not import."""
-    result = import_without_scrapy("crawler")
+    result = import_without_scrapy("bbn_scraper.crawler")
     assert result.returncode != 0
     assert "ModuleNotFoundError: No module named 'scrapy" in result.stderr
 
@@ -74,11 +75,18 @@ def test_the_contracts_hold_on_the_packages_as_they_are(tmp_path):
 
 
 @pytest.mark.parametrize("module, imported, contract", [
-    ("archive/query.py", "crawler", "Layers: app > crawler > parsers | archive > model"),
-    ("parsers/text.py", "app", "Layers: app > crawler > parsers | archive > model"),
-    ("archive/db.py", "scrapy", "model, parsers and archive run without Scrapy or Twisted"),
-    ("model/urls.py", "lxml", "model imports only the standard library and w3lib"),
-    ("sample_site/content.py", "model", "The sample site is equipment"),
+    ("archive/query.py", "bbn_scraper.crawler", "archive imports nothing of bbn_scraper"),
+    ("bbn_scraper/parsers/text.py", "bbn_scraper.app", "Layers: app > crawler > parsers > model"),
+    ("bbn_scraper/crawler/pipelines.py", "bbn_scraper.app.cli", "Layers: app > crawler > parsers > model"),
+    ("archive/model/article.py", "bbn_scraper.parsers", "Layers: app > crawler > parsers > model"),
+    ("archive/db.py", "scrapy", "archive imports nothing of bbn_scraper, and no Scrapy"),
+    ("archive/export.py", "click", "archive imports nothing of bbn_scraper, and no Scrapy"),
+    ("bbn_scraper/parsers/text.py", "sqlite3", "The parsers are pure"),
+    ("bbn_scraper/parsers/text.py", "archive.db", "The parsers are pure"),
+    ("archive/model/urls.py", "lxml", "The model imports only the standard library and w3lib"),
+    ("archive/model/urls.py", "archive.db", "The model imports only the standard library and w3lib"),
+    ("bbn_scraper/sample_site/content.py", "archive.model", "The sample site is equipment"),
+    ("bbn_scraper/crawler/run.py", "bbn_scraper.sample_site", "Only the app uses the sample site"),
 ])
 def test_a_reverse_import_breaks_its_contract(tmp_path, module, imported, contract):
     result = lint_imports(tmp_path, (module, imported))

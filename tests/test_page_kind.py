@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from parsers import parse_article
-from parsers.document import load_tree
-from parsers.listing import _url_clue, page_kind
-from parsers.metadata import read_metadata
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.document import load_tree
+from bbn_scraper.parsers.listing import _url_clue, page_kind
+from bbn_scraper.parsers.metadata import read_metadata
 
 PERMALINK = "https://news.example/2024/05/14/council-approves-riverside-cycle-path/"
 STORY = "".join(

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import Article
-from parsers import parse_article
+from archive.model import Article
+from bbn_scraper.parsers import parse_article
 from tests.fixture_pages import fixture_pages
 
 PAGES = {page.name: (page.html, page.url) for page in fixture_pages()}

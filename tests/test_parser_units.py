@@ -1,9 +1,9 @@
 """Parser behaviours that need no whole fixture page."""
 from __future__ import annotations
 
-from parsers import parse_article, parse_page
-from parsers.blocks import iter_blocks, strip_chrome
-from parsers.document import load_tree, page_text
+from bbn_scraper.parsers import parse_article, parse_page
+from bbn_scraper.parsers.blocks import iter_blocks, strip_chrome
+from bbn_scraper.parsers.document import load_tree, page_text
 
 STORY = (
     "<p>First paragraph of the story, long enough to count as the story of this page.</p>{gap}"
@@ -97,8 +97,8 @@ def test_utf8_bytes_parse_as_their_decoded_text():
 def test_every_field_function_fills_a_field_of_the_model():
     from dataclasses import fields
 
-    from model import Article
-    from parsers.fields import FIELD_FUNCTIONS
+    from archive.model import Article
+    from bbn_scraper.parsers.fields import FIELD_FUNCTIONS
 
     assert FIELD_FUNCTIONS and set(FIELD_FUNCTIONS) <= {f.name for f in fields(Article)}
 

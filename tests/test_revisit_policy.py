@@ -1,11 +1,11 @@
-"""The revisit policy (crawler.revisit): which archived articles are due, by age and last fetch."""
+"""The revisit policy (bbn_scraper.crawler.revisit): which archived articles are due, by age and last fetch."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.revisit import DEFAULT_POLICY, RevisitPolicy, bad_policy
+from bbn_scraper.crawler.revisit import DEFAULT_POLICY, RevisitPolicy, bad_policy
 
 NOW = datetime(2026, 1, 31, 2, 0, tzinfo=timezone.utc)
 

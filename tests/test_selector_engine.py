@@ -1,4 +1,4 @@
-"""The selector engine (parsers/page.py) against lxml's CSSSelector: for every selector the
+"""The selector engine (bbn_scraper/parsers/page.py) against lxml's CSSSelector: for every selector the
 parser uses (all of the theme declarations) on every fixture page, `Page.select` and
 `Page.iselect` give each alternative's lxml matches in turn, without repeats, and
 `Page.first_group` the matches of the first alternative that has any; `Matcher` says yes to
@@ -11,10 +11,10 @@ import pytest
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from parsers.document import load_tree
-from parsers.fields import DATED
-from parsers.page import Matcher, Page
-from parsers.themes import THEMES, Theme, selector
+from bbn_scraper.parsers.document import load_tree
+from bbn_scraper.parsers.fields import DATED
+from bbn_scraper.parsers.page import Matcher, Page
+from bbn_scraper.parsers.themes import THEMES, Theme, selector
 from tests.fixture_pages import fixture_pages
 
 PAGES = {page.name: page for page in fixture_pages()}

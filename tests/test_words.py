@@ -1,17 +1,17 @@
-"""The words table (parsers/words.py) and the rules that read it: section headings, byline
+"""The words table (bbn_scraper/parsers/words.py) and the rules that read it: section headings, byline
 prefixes, publisher-as-author traps and site-name headlines."""
 from __future__ import annotations
 
 import pytest
 
-from parsers import parse_article
-from parsers.blocks import iter_blocks
-from parsers.names import in_site_header, looks_like_names, strip_site_name
-from parsers.sections import (
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.blocks import iter_blocks
+from bbn_scraper.parsers.names import in_site_header, looks_like_names, strip_site_name
+from bbn_scraper.parsers.sections import (
     ALSO_LIKE_HEADING, BOILERPLATE, END_HEADING, FAQ_HEADING, MORE_HEADING, SHARE_HEADING, split_sections,
 )
-from parsers.text import split_authors, strip_byline_prefix
-from parsers.words import KINDS, WORDS, openers
+from bbn_scraper.parsers.text import split_authors, strip_byline_prefix
+from bbn_scraper.parsers.words import KINDS, WORDS, openers
 
 from lxml import html as lxml_html
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import decoded
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -136,7 +136,7 @@ def test_every_command_has_an_example_in_its_help():
 
 def test_a_real_subprocess_search(sample_crawl):
     word = sample_crawl.manifest["faq_only_word"]["word"]
-    done = subprocess.run([sys.executable, "-m", "app", "search", word, "--db", str(sample_crawl.db), "--json"],
+    done = subprocess.run([sys.executable, "-m", "bbn_scraper", "search", word, "--db", str(sample_crawl.db), "--json"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     [found] = json.loads(done.stdout)

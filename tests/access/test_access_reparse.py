@@ -8,8 +8,8 @@ import zlib
 import pytest
 
 from archive import Archive, ArchiveLocked
-from app.reparse import reparse
-from parsers import PARSER_VERSION
+from bbn_scraper.app.reparse import reparse
+from bbn_scraper.parsers import PARSER_VERSION
 
 
 @pytest.mark.parametrize("processes", [0, 2])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -203,7 +203,7 @@ def test_the_real_program_prints_one_line_and_the_status(paths):
                          # bytes that decode as nothing: no log line of bs4 on stderr (which pytest's
                          # log capture would hide in process)
                          (["extract", paths["noise"]], 4)):
-        result = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+        result = subprocess.run([sys.executable, "-m", "bbn_scraper", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert result.returncode == status, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
         assert "Usage:" not in result.stderr and "Try '" not in result.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 from tests.helpers import crawl, read_terminal, rows
 
 
@@ -63,7 +63,7 @@ def test_bad_crawl_input_is_refused_before_anything_starts(tmp_path, args, messa
 @pytest.mark.parametrize("pair", ["DOWNLOAD_DELAY=0.25", "DOWNLOAD_TIMEOUT=1.5", "ROBOTSTXT_OBEY=false",
                                   "USER_AGENT=anything at all", "DEPTH_PRIORITY=-1", "PARSE_PROCESSES=0"])
 def test_readable_settings_pass(pair):
-    from crawler.run import bad_setting
+    from bbn_scraper.crawler.run import bad_setting
 
     assert bad_setting(*pair.split("=", 1)) is None
 
@@ -73,7 +73,7 @@ def test_sigterm_stops_a_polite_crawl_within_seconds_its_work_committed(sample_s
     downloader holds, one delay apart (16 of them: half a minute)."""
     db = tmp_path / "stopped.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "crawl", sample_site.base_url, "--db", str(db), "--delay", "2",
+        [sys.executable, "-m", "bbn_scraper", "crawl", sample_site.base_url, "--db", str(db), "--delay", "2",
          "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "ROBOTSTXT_OBEY=false"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -165,7 +165,7 @@ def _crawl_on_a_terminal(db, url: str, *args: str) -> tuple[int, str]:
     import pty
 
     master, slave = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "app", "crawl", url, "--db", str(db), "--local", *args],
+    process = subprocess.Popen([sys.executable, "-m", "bbn_scraper", "crawl", url, "--db", str(db), "--local", *args],
                                stderr=slave, stdout=subprocess.DEVNULL)
     os.close(slave)
     written = read_terminal(master)

@@ -25,7 +25,7 @@ EXAMPLES = (
 
 
 def demo(db: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "app", "demo", "--port", "0", "--db", str(db)],
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "demo", "--port", "0", "--db", str(db)],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     return result

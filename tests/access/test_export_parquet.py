@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 
 LINK = pa.list_(pa.struct([("text", pa.string()), ("url", pa.string())]))
 UTC = pa.timestamp("us", tz="UTC")

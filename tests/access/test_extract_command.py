@@ -6,7 +6,7 @@ import urllib.request
 
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 
 
 def fetch(url: str) -> bytes:

@@ -8,7 +8,7 @@ import json
 
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 
 
 def run(*args: str):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive, ArchiveLocked
-from model import url_key
+from archive.model import url_key
 from tests.helpers import BASE, make_article
 
 ROOT = Path(__file__).parents[2]

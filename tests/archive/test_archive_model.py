@@ -8,8 +8,8 @@ from dataclasses import dataclass, fields
 from archive import Archive, known_urls
 from archive.export import columns as export_columns, rows as export_rows
 from archive.verify import verify_archive
-from model import Article
-from model.article import storage, stored
+from archive.model import Article
+from archive.model.article import storage, stored
 
 from tests.helpers import make_article
 

@@ -12,8 +12,8 @@ from sqlite_utils import Database
 
 from archive import Archive, ArchiveError, NotAnArchive, NotFound
 from archive.schema import MIGRATIONS
-from model import Article
-from model.article import storage
+from archive.model import Article
+from archive.model.article import storage
 
 from tests.helpers import make_article
 

@@ -11,7 +11,7 @@ import pytest
 
 from archive import Archive, IdentityRefused, StoreResult
 from tests.helpers import BASE, make_article
-from model import Faq, Link, content_hash, url_key
+from archive.model import Faq, Link, content_hash, url_key
 
 URL = f"{BASE}/news/uk-politics-66812345"
 AMP = f"{BASE}/news/amp/uk-politics-66812345"

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from archive import Archive
 from archive.stable_ids import renumber
-from model import Faq
+from archive.model import Faq
 from tests.helpers import BASE, make_article
 
 ARTICLES = [

@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 from urllib.parse import urlsplit
 
-from app.datasette import load_metadata
+from bbn_scraper.app.datasette import load_metadata
 from tests.helpers import rows as sql_rows, utc_month
 
 FTS_SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")

@@ -16,7 +16,7 @@ import pytest
 from lxml import html as lxml_html
 
 from archive import Archive
-from model import Faq
+from archive.model import Faq
 from tests.helpers import make_article, served_archive
 
 CHROMIUM = os.environ.get("CHROMIUM") or next(

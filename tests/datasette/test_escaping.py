@@ -8,8 +8,8 @@ import re
 import pytest
 
 from archive import Archive
-from app.serve import build_datasette
-from model import Faq
+from bbn_scraper.app.serve import build_datasette
+from archive.model import Faq
 from tests.helpers import DatasetteClient, make_article
 
 SCRIPT = "<script>alert(1)</script>"
@@ -48,7 +48,7 @@ PAGES = [
     "/hostile/faq_search?q=zyxwordle",
     "/hostile/articles_by_author?author=Eve%25",
     "/hostile/latest_crawl_errors",
-    "/hostile/-/article/1",  # the reading room (app/datasette/reading_room.py)
+    "/hostile/-/article/1",  # the reading room (bbn_scraper/app/datasette/reading_room.py)
     "/hostile/-/search?q=zyxwordle",
     "/hostile/-/search?q=zyxwordle&in=faqs",
     "/hostile/-/search?q=%3Cscript%3Ealert(1)%3C/script%3E",

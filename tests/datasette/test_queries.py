@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import quote
 
-from app.datasette import load_metadata
+from bbn_scraper.app.datasette import load_metadata
 from tests.helpers import rows as sql_rows
 
 TESTED = {"articles_by_author", "faq_search", "latest_crawl", "latest_crawl_errors", "article_aliases", "changed_articles"}
@@ -137,8 +137,8 @@ def test_changed_articles_with_their_versions(two_edition_crawl, datasette_clien
 
 def test_latest_crawl_is_not_a_reparse(two_edition_crawl, tmp_path):
     """A reparse is a crawls row of its own; the latest crawl report stays the last real crawl's."""
-    from app.reparse import reparse
-    from app.serve import build_datasette
+    from bbn_scraper.app.reparse import reparse
+    from bbn_scraper.app.serve import build_datasette
     from archive import Archive
     from tests.helpers import DatasetteClient, copy_archive
 

@@ -1,4 +1,4 @@
-"""The reading room (app/datasette/reading_room.py) in process: an article's reading view holds
+"""The reading room (bbn_scraper/app/datasette/reading_room.py) in process: an article's reading view holds
 what the sample site published, its versions' diff what edition 2 changed, the stored page is
 served sandboxed, search ranks like the archive's own search and no text breaks any search box,
 and the articles table puts the reader's columns first."""
@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from lxml import html as lxml_html
 
-from app.datasette.reading import Change, highlight, text_changes, version_diffs
+from bbn_scraper.app.datasette.reading import Change, highlight, text_changes, version_diffs
 from archive import Archive
 from tests.helpers import rows as sql_rows
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 from tests.helpers import served_archive
 
 

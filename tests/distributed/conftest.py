@@ -60,7 +60,7 @@ def redis_server(tmp_path):
 
 
 def bbn(*args: str) -> list[str]:
-    return [sys.executable, "-m", "app", *args]
+    return [sys.executable, "-m", "bbn_scraper", *args]
 
 
 class Cluster:

@@ -7,9 +7,9 @@ import time
 
 from click.testing import CliRunner
 
-from app.cli import cli
-from crawler.distributed import HEARTBEAT, ITEMS, LEASES, RATE, REQUESTS, START_URLS, WORKERS
-from crawler.items import CrawlError
+from bbn_scraper.app.cli import cli
+from bbn_scraper.crawler.distributed import HEARTBEAT, ITEMS, LEASES, RATE, REQUESTS, START_URLS, WORKERS
+from bbn_scraper.crawler.items import CrawlError
 from tests.helpers import free_port
 
 

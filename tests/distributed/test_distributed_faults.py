@@ -8,9 +8,9 @@ import socket
 import time
 from datetime import datetime, timezone
 
-from crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
-from crawler.distributed.ingest import Ingest
-from crawler.items import CrawlError, FetchedArticle, FetchedPage
+from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
+from bbn_scraper.crawler.distributed.ingest import Ingest
+from bbn_scraper.crawler.items import CrawlError, FetchedArticle, FetchedPage
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import BASE, make_article, rows
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from sample_site import SampleSite
+from bbn_scraper.sample_site import SampleSite
 from tests.helpers import copy_archive, crawl, rows
 
 EVERY_CRAWL = ("-s", "REVISIT_POLICY=10000d:always")  # every sample article is due
@@ -153,7 +153,7 @@ def test_a_sites_own_revisit_policy_overrides_revisit_policy(etag_site, first, t
     copy_archive(first, db)
     config.write_text(f'[[site]]\nname = "s"\nstart_urls = ["{etag_site.base_url}"]\nrevisit = "10000d:always"\n')
     etag_site.reset_counters()
-    result = subprocess.run([sys.executable, "-m", "app", "crawl", "--sites", str(config), "--db", str(db), "--local",
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "crawl", "--sites", str(config), "--db", str(db), "--local",
                              "-s", "REVISIT_POLICY=never"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert article_paths(etag_site) <= {path for path, _, _ in etag_site.conditional_requests}

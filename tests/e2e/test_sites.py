@@ -11,15 +11,15 @@ import pytest
 from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 
-from crawler.sites import NO_CONTACT, SiteRequestsMiddleware, SitesError, load, overrides
-from sample_site import SampleSite
+from bbn_scraper.crawler.sites import NO_CONTACT, SiteRequestsMiddleware, SitesError, load, overrides
+from bbn_scraper.sample_site import SampleSite
 from tests.helpers import rows
 
 DELAY = 0.08  # site s2's delay, with concurrency 1: its requests arrive at least this far apart
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "bbn_scraper", *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def _middleware(settings: dict, start_urls: list[str]):
 
 def test_no_contact_warns_once_for_a_remote_site(caplog, tmp_path):
     middleware, spider = _middleware({}, ["https://news.example/", "https://news.example/world/", "http://127.0.0.1:8000/"])
-    with caplog.at_level(logging.WARNING, logger="crawler.sites"):
+    with caplog.at_level(logging.WARNING, logger="bbn_scraper.crawler.sites"):
         middleware.spider_opened(spider)
     warnings = [r.getMessage() for r in caplog.records if "no operator contact" in r.getMessage()]
     assert warnings == [NO_CONTACT.format(hosts="news.example")]
@@ -139,7 +139,7 @@ def test_no_contact_warns_once_for_a_remote_site(caplog, tmp_path):
 
 def test_loopback_crawls_do_not_warn(caplog):
     middleware, spider = _middleware({}, ["http://127.0.0.2:8000/", "http://localhost:8000/", "http://[::1]:8000/"])
-    with caplog.at_level(logging.WARNING, logger="crawler.sites"):
+    with caplog.at_level(logging.WARNING, logger="bbn_scraper.crawler.sites"):
         middleware.spider_opened(spider)
     assert not [r for r in caplog.records if "no operator contact" in r.getMessage()]
 
@@ -150,7 +150,7 @@ def test_contact_option_and_site_contact(caplog, tmp_path):
                       '[[site]]\nname = "b"\nstart_urls = ["https://b.example/"]\nallowed_hosts = ["cdn.b.example"]\n')
     settings = overrides(load(str(config))) | {"BBN_CONTACT": "me@ops.example"}
     middleware, spider = _middleware(settings, ["https://a.example/", "https://b.example/"])
-    with caplog.at_level(logging.WARNING, logger="crawler.sites"):
+    with caplog.at_level(logging.WARNING, logger="bbn_scraper.crawler.sites"):
         middleware.spider_opened(spider)
     assert not [r for r in caplog.records if "no operator contact" in r.getMessage()]
     agents = {}
@@ -176,7 +176,7 @@ def test_contact_warning_from_the_cli(tmp_path):
 
 
 def test_allowed_hosts_are_in_scope(tmp_path):
-    from crawler.spiders.bbn import BbnSpider
+    from bbn_scraper.crawler.spiders.bbn import BbnSpider
 
     config = tmp_path / "sites.toml"
     config.write_text('[[site]]\nstart_urls = ["https://b.example/"]\nallowed_hosts = ["cdn.b.example", "127.0.0.2:8080"]\n')

@@ -69,4 +69,4 @@ if __name__ == "__main__":
     os.environ[LOG_ENV] = sys.argv[1]
     sys.addaudithook(hook)
     sys.argv = ["bbn-archive", *sys.argv[2:]]
-    runpy.run_module("app", run_name="__main__", alter_sys=True)
+    runpy.run_module("bbn_scraper", run_name="__main__", alter_sys=True)

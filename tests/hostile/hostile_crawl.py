@@ -33,7 +33,7 @@ def crawl(db, urls: list[str], *settings: str, audit_log: Path | None = None, en
     With `audit_log`, under `tests.hostile.audited` (every DNS lookup and connect logged);
     with `interrupt_when`, sent SIGINT once that returns true, to its process group (its parse
     workers too), as a terminal's Ctrl-C sends it."""
-    runner = ["-m", "tests.hostile.audited", str(audit_log)] if audit_log else ["-m", "app"]
+    runner = ["-m", "tests.hostile.audited", str(audit_log)] if audit_log else ["-m", "bbn_scraper"]
     command = [sys.executable, *runner, "crawl", *urls, "--db", str(db), "--local", *BASE_SETTINGS, *settings]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()

@@ -60,7 +60,7 @@ def archive(tmp_path_factory):
 def on_a_terminal(*args: str) -> str:
     """`bbn-archive ARGS` with its output on a pseudo-terminal, as the terminal receives it."""
     main, child = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "app", *args], stdin=child, stdout=child, stderr=child,
+    process = subprocess.Popen([sys.executable, "-m", "bbn_scraper", *args], stdin=child, stdout=child, stderr=child,
                                cwd=ROOT, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
     os.close(child)
     out = read_terminal(main)
@@ -101,7 +101,7 @@ def test_show_and_search_send_no_control_sequence_to_the_terminal(archive, comma
 def test_csv_export_neutralises_formula_cells(archive, tmp_path):
     site, db, _ = archive
     out = tmp_path / "export.csv"
-    subprocess.run([sys.executable, "-m", "app", "export", "--db", str(db), "-o", str(out)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bbn_scraper", "export", "--db", str(db), "-o", str(out)], cwd=ROOT, check=True)
     records = {r["url"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline=""))}
     hyperlink, plus = records[site.url("/2024/06/02/hyperlink/")], records[site.url("/2024/06/03/plus/")]
     assert hyperlink["headline"] == "'" + FORMULAS["/2024/06/02/hyperlink/"][0]

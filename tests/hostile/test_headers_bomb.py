@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from crawler.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
+from bbn_scraper.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
 from tests.helpers import rows
 from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from parsers import parse_article
+from bbn_scraper.parsers import parse_article
 from tests.helpers import rows
 from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite

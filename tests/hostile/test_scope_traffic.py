@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.scope import Scope
+from bbn_scraper.crawler.scope import Scope
 from tests.helpers import rows
 from tests.hostile.hostile_crawl import assert_clean, crawl
 from tests.hostile.hostile_server import HostileSite

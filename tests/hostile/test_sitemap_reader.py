@@ -3,7 +3,7 @@ halt and not the one it stopped inside, whichever lxml is installed (lxml 6.2 cl
 elements after a halt, earlier lines did not)."""
 from __future__ import annotations
 
-from crawler.sitemaps import CheckedSitemap
+from bbn_scraper.crawler.sitemaps import CheckedSitemap
 
 LAUGHS = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
 

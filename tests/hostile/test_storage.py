@@ -32,7 +32,7 @@ READS = {  # command -> the arguments after it (export writes to a file outside 
 
 def cli(command: str, db: Path, *args: str, out: Path | None = None) -> subprocess.CompletedProcess:
     args = [a.format(out=out) for a in args]
-    return subprocess.run([sys.executable, "-m", "app", command, *args, "--db", str(db)],
+    return subprocess.run([sys.executable, "-m", "bbn_scraper", command, *args, "--db", str(db)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
 
 

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from crawler.settings import (
+from bbn_scraper.settings import (
     ARCHIVE_MAX_ALIASES, ARTICLE_MAX_FAQS, ARTICLE_MAX_HEADLINE, DEPTH_LIMIT, PAGINATION_LIMIT, PATH_MAX_REPEATS,
     SITEMAP_MAX_DEPTH, URLLENGTH_LIMIT,
 )

@@ -2,14 +2,14 @@
 "/poison/", and hangs, as a parser stuck in a loop would, on every page whose URL contains
 "/hang/" (or $HANG_URL_PART; whole path segments, so that a story about timetable "changes"
 does not hang); the parse pool's tests start it in place of `python -m
-crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
+bbn_scraper.crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
 these workers."""
 import os
 import signal
 import sys
 import time
 
-from crawler import parse_pool
+from bbn_scraper.crawler import parse_pool
 
 parse = parse_pool.parse_fetched
 
@@ -24,7 +24,7 @@ def parse_or_fail(body, content_type, url, links):
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["crawl"]:
-        from app.cli import cli
+        from bbn_scraper.app.cli import cli
 
         parse_pool.ParsePool.__init__.__defaults__ = (parse_pool.PARSE_TIMEOUT, [sys.executable, __file__])
         cli(sys.argv[1:], prog_name="bbn-archive")

@@ -1,10 +1,10 @@
 """A parse worker that notes "started PID" in the file named by its argument, and "exited PID"
 once it has served its whole input (a killed worker never does); the parse pool's tests start it
-in place of `python -m crawler.parse_pool` to see its workers from outside."""
+in place of `python -m bbn_scraper.crawler.parse_pool` to see its workers from outside."""
 import os
 import sys
 
-from crawler import parse_pool
+from bbn_scraper.crawler import parse_pool
 
 
 def note(log: str, event: str) -> None:

@@ -17,9 +17,9 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from archive.verify import verify_archive
-from crawler.items import Alias, Claim
-from crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
-from crawler.spiders.bbn import PERMALINK, BbnSpider
+from bbn_scraper.crawler.items import Alias, Claim
+from bbn_scraper.crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
+from bbn_scraper.crawler.spiders.bbn import PERMALINK, BbnSpider
 from tests.fixture_pages import fixture_pages
 from tests.helpers import rows
 

@@ -78,7 +78,7 @@ def test_reading_while_a_crawl_writes(sample_site, tmp_path):
     Archive(db, create=True).close()  # created and migrated, as a nightly archive is
     with Readers(db) as readers:
         result = subprocess.run(
-            [sys.executable, "-m", "app", "crawl", sample_site.base_url, "--db", str(db), "--local"],
+            [sys.executable, "-m", "bbn_scraper", "crawl", sample_site.base_url, "--db", str(db), "--local"],
             capture_output=True, text=True, timeout=120,
         )
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from archive.verify import verify_archive
-from sample_site.faults import RETRY_AFTER
+from bbn_scraper.sample_site.faults import RETRY_AFTER
 from tests.helpers import rows
 
 # How each permanent fault must end: (stage, pattern of the reason).

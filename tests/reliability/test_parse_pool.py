@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
-from parsers import parse_article
-from parsers.document import page_text
+from bbn_scraper.crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.parsers.document import page_text
 from tests.fixture_pages import fixture_pages
 
 PAGES = [(page.html, page.url) for page in fixture_pages()]
@@ -140,7 +140,7 @@ def test_a_crawl_with_a_hanging_page_ends_and_records_it(sample_site, tmp_path):
 def test_a_slow_start_is_not_a_slow_page():
     """The clock of a worker's first page starts when the worker is ready, not when it was spawned."""
     body, url = PAGES[0]
-    slow_start = [sys.executable, "-c", "import time; time.sleep(1.5); from crawler.parse_pool import serve; serve()"]
+    slow_start = [sys.executable, "-c", "import time; time.sleep(1.5); from bbn_scraper.crawler.parse_pool import serve; serve()"]
 
     async def main():
         pool = ParsePool(1, timeout=1, command=slow_start)

@@ -14,8 +14,8 @@ import pytest
 from scrapy import Request
 
 from archive.verify import verify_archive
-from crawler.jobdir import JobDirBusy, JobDirGuard
-from crawler.middlewares import UrlKeyFingerprinter
+from bbn_scraper.crawler.jobdir import JobDirBusy, JobDirGuard
+from bbn_scraper.crawler.middlewares import UrlKeyFingerprinter
 from tests.helpers import archive_state, crawl, rows
 
 # Slow enough to be interrupted half-way: one request at a time, 50 ms apart on average.
@@ -37,7 +37,7 @@ def interrupt(sample_site, db, jobdir, sig: int) -> tuple[int, subprocess.Comple
     articles; returns how many it had stored by then and its output."""
     sample_site.reset_counters()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "crawl", sample_site.base_url, "--db", str(db), "--local",
+        [sys.executable, "-m", "bbn_scraper", "crawl", sample_site.base_url, "--db", str(db), "--local",
          "--resume", str(jobdir), *SLOW],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -15,12 +15,12 @@ from lxml import html as lxml_html
 from markupsafe import escape
 from scrapy import Request
 
-from app.cli import cli
-from parsers.text import SAFE_TAGS
-from crawler.run import crawl_settings
-from sample_site.faults import SQL_BODY_TEXT, SQL_HEADLINE, SQL_TAG, XSS_HEADLINE
-from crawler.scope import Refused, Scope, ScopeMiddleware
-from crawler.spiders.bbn import BbnSpider
+from bbn_scraper.app.cli import cli
+from bbn_scraper.parsers.text import SAFE_TAGS
+from bbn_scraper.crawler.run import crawl_settings
+from bbn_scraper.sample_site.faults import SQL_BODY_TEXT, SQL_HEADLINE, SQL_TAG, XSS_HEADLINE
+from bbn_scraper.crawler.scope import Refused, Scope, ScopeMiddleware
+from bbn_scraper.crawler.spiders.bbn import BbnSpider
 from tests.helpers import rows
 
 # What no stored body_html may contain, lower-cased, whatever the page held.

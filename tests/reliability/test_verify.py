@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive import Archive
-from app.cli import cli
-from model import Faq
+from bbn_scraper.app.cli import cli
+from archive.model import Faq
 from tests.helpers import BASE, make_article
 
 

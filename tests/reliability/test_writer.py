@@ -9,7 +9,7 @@ import sqlite3
 import threading
 
 from archive import Archive
-from crawler.writer import QUEUE_SIZE, ArchiveWriter
+from bbn_scraper.crawler.writer import QUEUE_SIZE, ArchiveWriter
 
 
 def _record(archive: Archive, crawl_id: int, i: int) -> None:

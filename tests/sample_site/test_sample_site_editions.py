@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from tests.helpers import SiteClient
-from sample_site import SampleSite, manifest as module_manifest
+from bbn_scraper.sample_site import SampleSite, manifest as module_manifest
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from sample_site.content import FAQ_SHAPES, THEMES
+from bbn_scraper.sample_site.content import FAQ_SHAPES, THEMES
 
 PERMALINK = re.compile(r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$")
 CONTENT_XPATH = {

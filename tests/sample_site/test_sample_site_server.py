@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SiteClient, fetch
-from sample_site import SampleSite, manifest as module_manifest
+from bbn_scraper.sample_site import SampleSite, manifest as module_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -201,7 +201,7 @@ def test_manifest_is_deterministic_and_follows_the_base(sample_site):
 
 
 def test_cli_serves_in_the_foreground():
-    proc = subprocess.Popen([sys.executable, "-m", "sample_site", "--port", "0", "--edition", "2"],
+    proc = subprocess.Popen([sys.executable, "-m", "bbn_scraper.sample_site", "--port", "0", "--edition", "2"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -222,7 +222,7 @@ def test_cli_serves_in_the_foreground():
 
 
 def test_cli_prints_manifest():
-    out = subprocess.run([sys.executable, "-m", "sample_site", "--manifest", "--port", "8123"],
+    out = subprocess.run([sys.executable, "-m", "bbn_scraper.sample_site", "--manifest", "--port", "8123"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
     import json
     data = json.loads(out)

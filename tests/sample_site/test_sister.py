@@ -7,9 +7,9 @@ import urllib.request
 
 import pytest
 
-from parsers import parse_article
-from sample_site import manifest
-from sample_site.sister import REWRITES, SisterSite
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.sample_site import manifest
+from bbn_scraper.sample_site.sister import REWRITES, SisterSite
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from parsers import parse_article
-from sample_site import Renderer, manifest, resolve
-from sample_site.sister import BY_PATH, article_page, manifest as sister_manifest
+from bbn_scraper.parsers import parse_article
+from bbn_scraper.sample_site import Renderer, manifest, resolve
+from bbn_scraper.sample_site.sister import BY_PATH, article_page, manifest as sister_manifest
 
 BBN = "http://127.0.0.1:8000/"
 SISTER = "http://127.0.0.1:8001/"

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from app.cli import cli
+from bbn_scraper.app.cli import cli
 from archive import Archive
 
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from archive.stories import clusters
-from sample_site.sister import SisterSite
+from bbn_scraper.sample_site.sister import SisterSite
 from tests.helpers import crawl
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_site.server import SampleSite
+from bbn_scraper.sample_site.server import SampleSite
 from tests.helpers import crawl
 
 

@@ -16,7 +16,7 @@ from tests.warc.conftest import warc_files, warcio_check
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "bbn_scraper", *args], capture_output=True, text=True, timeout=300)
 
 
 def targets(path: Path) -> list[tuple[str, str]]:

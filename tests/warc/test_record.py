@@ -1,4 +1,4 @@
-"""Recording a crawl as WARC 1.1 (crawler.warc): request/response pairs, digests, warcinfo,
+"""Recording a crawl as WARC 1.1 (bbn_scraper.crawler.warc): request/response pairs, digests, warcinfo,
 revisits, rotation, Content-Encoding kept as sent, and failed writes recorded."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from warcio.archiveiterator import ArchiveIterator
 
-from sample_site.server import SampleSite
+from bbn_scraper.sample_site.server import SampleSite
 from tests.helpers import crawl, rows
 from tests.warc.conftest import warc_files, warcio_check
 from tests.warc.gzip_server import PAGE, GzipServer

@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive
 from archive.warc_store import WarcRef
-from sample_site.server import SampleSite
+from bbn_scraper.sample_site.server import SampleSite
 from tests.helpers import crawl, rows
 from tests.warc.conftest import warc_files, warcio_check
 from tests.warc.gzip_server import PAGE, GzipServer
@@ -24,7 +24,7 @@ INDEXED = "SELECT id, url, sha256, compression, length(body) AS kept, warc_file,
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "bbn_scraper", *args], capture_output=True, text=True, timeout=300)
 
 
 def record_at(path: Path, offset: int):
@@ -176,7 +176,7 @@ def test_a_request_copied_from_a_recorded_one_still_goes_to_a_jobdir_queue(tmp_p
     from scrapy.squeues import PickleFifoDiskQueue
     from scrapy.utils.test import get_crawler
 
-    from crawler.warc import WARC_META, Location
+    from bbn_scraper.crawler.warc import WARC_META, Location
 
     queue = PickleFifoDiskQueue.from_crawler(get_crawler(), str(tmp_path / "q"))
     queue.push(Request("http://127.0.0.1/a", meta={WARC_META: Location(), "depth": 2}))  # a redirect's copy

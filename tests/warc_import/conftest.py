@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_site import SampleSite
+from bbn_scraper.sample_site import SampleSite
 from tests.helpers import crawl
 
 
@@ -39,7 +39,7 @@ def wget_warc(base_url: str, prefix: Path) -> Path:
 
 def import_warc(db: Path, *files: Path, check: bool = True) -> subprocess.CompletedProcess:
     """`bbn-archive import-warc FILES --db DB` in a subprocess (one reactor per process)."""
-    result = subprocess.run([sys.executable, "-m", "app", "import-warc", *map(str, files), "--db", str(db)],
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "import-warc", *map(str, files), "--db", str(db)],
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
         raise AssertionError(f"import-warc failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

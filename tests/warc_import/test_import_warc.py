@@ -168,7 +168,7 @@ def test_gzip_content_encoding_is_undone_and_revisits_counted(captured, tmp_path
 
 
 def _captures(path):
-    from crawler.warc_records import Capture, read_warc
+    from bbn_scraper.crawler.warc_records import Capture, read_warc
     return [(r.url, r.body) for r in read_warc(str(path)) if isinstance(r, Capture)]
 
 

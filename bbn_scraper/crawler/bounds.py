@@ -1,0 +1,136 @@
+"""Bounds on what a crawl requests and stores, each a setting (bbn_scraper.settings). A request
+past a bound is not made and becomes a fetch error of its URL (`not followed: ...`); a field
+past a bound is cut and becomes a parse error (`truncated: ...`): none is dropped silently.
+Scrapy's DepthMiddleware and UrlLengthMiddleware only log what they drop; the subclasses here
+record it."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.spidermiddlewares.depth import DepthMiddleware
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
+
+from bbn_scraper.crawler.items import CrawlError
+from bbn_scraper.crawler.sites import SiteMap
+from archive.model import Article
+
+# /page/N (WordPress, Ghost), ?page=N, ?paged=N, ?pg=N: the Nth page of a listing.
+PAGE_NUMBER = re.compile(r"/page/(\d+)(?:/|$)|[?&](?:page|paged|pg)=(\d+)(?:&|$)", re.IGNORECASE)
+
+
+def refused(url: str, reason: str) -> CrawlError:
+    return CrawlError(url, "fetch", f"not followed: {reason}")
+
+
+def site_of(url: str) -> str:
+    """host[:port] without "www.": the unit of the per-site bounds."""
+    return urlsplit(url).netloc.lower().removeprefix("www.")
+
+
+class RecordedDepthMiddleware(DepthMiddleware):
+    """DepthMiddleware (DEPTH_LIMIT) that records each request it drops."""
+
+    def get_processed_request(self, request, response):
+        kept = super().get_processed_request(request, response)
+        if kept is None:  # counted by Scrapy: depth/request_ignored_count
+            return refused(request.url, f"{request.meta['depth']} links from a start URL, over DEPTH_LIMIT {self.maxdepth}")
+        return kept
+
+
+class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
+    """UrlLengthMiddleware (URLLENGTH_LIMIT) that records each request it drops."""
+
+    def get_processed_request(self, request, response):
+        kept = super().get_processed_request(request, response)
+        if kept is None:  # counted by Scrapy: urllength/request_ignored_count
+            return refused(request.url, f"URL of {len(request.url)} characters, over URLLENGTH_LIMIT {self.maxlength}")
+        return kept
+
+
+def repeated_run(path: str, limit: int) -> str | None:
+    """The run of path segments that `path` repeats more than `limit` times in a row
+    (`a/b` in /a/b/a/b/a/b/), or None."""
+    segments = [s for s in path.split("/") if s]
+    for size in range(1, len(segments) // (limit + 1) + 1):
+        for start in range(len(segments) - size * (limit + 1) + 1):
+            run = segments[start:start + size]
+            if all(segments[start + k * size:start + (k + 1) * size] == run for k in range(1, limit + 1)):
+                return "/".join(run)
+    return None
+
+
+def page_number(url: str) -> int | None:
+    match = PAGE_NUMBER.search(url)
+    return int(match.group(1) or match.group(2)) if match else None
+
+
+class TrapMiddleware(BaseSpiderMiddleware):
+    """Refuses, and records, requests into crawler traps: a path repeating a run of segments
+    more than PATH_MAX_REPEATS times, a listing page past PAGINATION_LIMIT, and any request to
+    a site that has had SITE_MAX_PAGES already (recorded for the first such URL of the site,
+    counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table).
+    A sites.toml site with `max_pages` has that cap instead, over all its hosts."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.max_repeats = settings.getint("PATH_MAX_REPEATS")
+        self.max_page = settings.getint("PAGINATION_LIMIT")
+        self.max_pages = settings.getint("SITE_MAX_PAGES")
+        self.pages: Counter = Counter()
+        self.sites = SiteMap.from_settings(settings)  # sites.toml: a site's max_pages, over all its hosts
+
+    def get_processed_request(self, request, response):
+        url = request.url
+        run = repeated_run(urlsplit(url).path, self.max_repeats) if self.max_repeats else None
+        if run is not None:
+            self.stats.inc_value("bbn/refused/path_repeats")
+            return refused(url, f"the path repeats {run!r} more than PATH_MAX_REPEATS {self.max_repeats} times")
+        number = page_number(url) if self.max_page else None
+        if number is not None and number > self.max_page:
+            self.stats.inc_value("bbn/refused/pagination")
+            return refused(url, f"listing page {number}, past PAGINATION_LIMIT {self.max_page}")
+        site, max_pages, setting = site_of(url), self.max_pages, "SITE_MAX_PAGES"
+        configured = self.sites.site(url) if self.sites else None
+        if configured is not None and configured.max_pages:
+            site, max_pages, setting = configured.name, configured.max_pages, "max_pages"
+        if max_pages and self.pages[site] >= max_pages:
+            self.stats.inc_value("bbn/refused/site_max_pages")
+            self.pages[site] += 1
+            if self.pages[site] == max_pages + 1:
+                return refused(url, f"{setting} {max_pages} requests made to {site}; this and its"
+                                    " later URLs not requested (stats: bbn/refused/site_max_pages)")
+            return None
+        self.pages[site] += 1
+        return request
+
+
+class FieldLimits:
+    """Caps on an article's fields at store time: ARTICLE_MAX_HEADLINE and ARTICLE_MAX_BYLINE
+    characters, ARTICLE_MAX_FAQS pairs (0: no cap)."""
+
+    def __init__(self, settings):
+        self.headline = settings.getint("ARTICLE_MAX_HEADLINE")
+        self.byline = settings.getint("ARTICLE_MAX_BYLINE")
+        self.faqs = settings.getint("ARTICLE_MAX_FAQS")
+
+    def apply(self, article: Article) -> list[str]:
+        """Cut `article`'s fields to the caps, in place; a warning on the article and the
+        returned reason say what was cut."""
+        cuts = []
+        for name, limit, setting in (("headline", self.headline, "ARTICLE_MAX_HEADLINE"),
+                                     ("byline", self.byline, "ARTICLE_MAX_BYLINE")):
+            value = getattr(article, name)
+            if limit and value and len(value) > limit:
+                setattr(article, name, value[:limit - 1].rstrip() + "…")
+                cuts.append(f"{name} of {len(value)} characters cut to {limit} ({setting})")
+        if self.faqs and len(article.faqs) > self.faqs:
+            cuts.append(f"{len(article.faqs)} FAQ pairs cut to {self.faqs} (ARTICLE_MAX_FAQS)")
+            del article.faqs[self.faqs:]
+        for cut in cuts:
+            article.warnings.append(f"truncated: {cut}")
+        return [f"truncated: {cut}" for cut in cuts]

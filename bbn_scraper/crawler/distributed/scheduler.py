@@ -1,0 +1,189 @@
+"""The workers' scheduler: scrapy-redis's, with leases. A request popped from the shared queue is
+recorded as leased by this worker, in the same Lua script as the pop, until the engine has
+finished with it (downloaded, its callback's items pushed and its new requests queued). Each
+worker keeps a heartbeat key alive; any worker that sees a lease whose worker's heartbeat has
+expired (a worker killed, a machine gone) puts the request back in the queue. A retry held for
+its back-off is a lease too. The dupefilter's fingerprints are the project's (url_key)."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from bbn_scraper.crawler.compat import decode_request, encode_request, engine_in_progress, wake_engine
+from bbn_scraper.crawler.distributed import HEARTBEAT, LEASES, REQUESTS, WORKERS
+from bbn_scraper.crawler.scheduler import RETRY_DELAY
+
+logger = logging.getLogger(__name__)
+LEASE = "bbn_lease"  # request.meta key: the encoded request as the queue held it
+TICK = 0.5  # seconds between heartbeats
+HEARTBEAT_TTL = 5  # seconds without a heartbeat before a worker's leases are requeued
+
+_POP = """
+local popped = redis.call('zrange', KEYS[1], 0, 0, 'WITHSCORES')
+if #popped == 0 then return nil end
+redis.call('zrem', KEYS[1], popped[1])
+redis.call('hset', KEYS[2], popped[1], ARGV[1] .. ' ' .. popped[2])
+return popped[1]
+"""
+# Every lease whose worker has no heartbeat goes back to the queue, with its priority.
+_REQUEUE = """
+local leases = redis.call('hgetall', KEYS[1])
+local requeued = 0
+for i = 1, #leases, 2 do
+  local worker, score = string.match(leases[i + 1], '^(.*) (%S+)$')
+  if redis.call('exists', ARGV[1] .. worker) == 0 then
+    redis.call('hdel', KEYS[1], leases[i])
+    redis.call('zadd', KEYS[2], score, leases[i])
+    requeued = requeued + 1
+  end
+end
+return requeued
+"""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def requeue_dead(client) -> int:
+    """Put the requests leased by workers without a heartbeat back in the queue; how many."""
+    return client.eval(_REQUEUE, 2, LEASES, REQUESTS, HEARTBEAT % "")
+
+
+def frontier_empty(client) -> bool:
+    """No request queued, none leased (after requeueing dead workers' leases)."""
+    requeue_dead(client)
+    return client.zcard(REQUESTS) == 0 and client.hlen(LEASES) == 0
+
+
+class LeasedQueue(PriorityQueue):
+    """scrapy-redis's priority queue; `pop` leases what it pops to the spider's worker."""
+
+    def pop(self, timeout=0):
+        data = self.server.eval(_POP, 2, self.key, LEASES, self.spider.worker_id)
+        if data is None:
+            return None
+        request = decode_request(self, data)
+        request.meta[LEASE] = data
+        return request
+
+    def encode(self, request) -> bytes:
+        return encode_request(self, request)
+
+
+class UrlKeyDupeFilter(RFPDupeFilter):
+    """scrapy-redis's dupefilter with the crawl's fingerprints (`UrlKeyFingerprinter`): URL
+    variants are one request across every worker."""
+
+    fingerprinter = None
+
+    @classmethod
+    def from_spider(cls, spider):
+        dupefilter = super().from_spider(spider)
+        dupefilter.fingerprinter = spider.crawler.request_fingerprinter
+        return dupefilter
+
+    def request_fingerprint(self, request):
+        return self.fingerprinter.fingerprint(request).hex()
+
+
+class LeasingScheduler(Scheduler):
+    """scrapy-redis's scheduler with leases, heartbeats and retries held for their back-off
+    (`bbn_scraper.crawler.scheduler.BackoffScheduler` does that for a local crawl). The spider stays open
+    while any worker has work: it closes when the shared frontier is empty and nothing is leased."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        crawler.signals.connect(scheduler._spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider):
+        from twisted.internet import task
+
+        super().open(spider)
+        self.worker = spider.worker_id
+        self.leased = {}  # encoded request -> the Request the engine has
+        self.held = {}  # encoded request -> (the DelayedCall that queues it again, its queue score)
+        self.server.sadd(WORKERS, self.worker)
+        self._beat()
+        self.ticker = task.LoopingCall(self._tick)
+        self.ticker.start(TICK, now=False)
+
+    def enqueue_request(self, request):
+        request.meta.pop(LEASE, None)  # a retry or redirect is a request of its own
+        delay = request.meta.pop(RETRY_DELAY, 0)
+        if delay <= 0:
+            return super().enqueue_request(request)
+        from twisted.internet import reactor
+
+        data, score = self.queue.encode(request), -request.priority
+        self.server.hset(LEASES, data, f"{self.worker} {score}")
+        self.held[data] = (reactor.callLater(delay, self._release_held, data, score), score)
+        return True
+
+    def next_request(self):
+        request = super().next_request()
+        if request is not None:
+            self.leased[request.meta[LEASE]] = request
+        return request
+
+    def has_pending_requests(self):
+        return bool(self.held) or super().has_pending_requests()
+
+    def __len__(self):
+        return len(self.held) + super().__len__()
+
+    def close(self, reason):
+        if self.ticker.running:
+            self.ticker.stop()
+        for data, (release, score) in list(self.held.items()):
+            release.cancel()
+            self._release_held(data, score)
+        self._release_finished(set())
+        self.server.delete(HEARTBEAT % self.worker)
+        return super().close(reason)
+
+    def _release_held(self, data: bytes, score: float) -> None:
+        self.held.pop(data, None)
+        with self.server.pipeline() as pipe:  # MULTI/EXEC: never neither leased nor queued
+            pipe.hdel(LEASES, data).zadd(REQUESTS, {data: score}).execute()
+        self._wake()
+
+    def _beat(self) -> None:
+        self.server.set(HEARTBEAT % self.worker, "1", ex=HEARTBEAT_TTL)
+
+    def _tick(self) -> None:
+        try:
+            self._beat()
+            self._release_finished(engine_in_progress(self.crawler.engine))
+            if requeue_dead(self.server):
+                logger.warning("requeued the requests of a worker whose heartbeat stopped")
+            if self.server.zcard(REQUESTS):
+                self._wake()
+        except Exception:  # noqa: BLE001 - Redis away for a moment: the next tick tries again
+            logger.exception("worker heartbeat failed")
+
+    def _release_finished(self, inprogress) -> None:
+        done = [data for data, request in self.leased.items() if request not in inprogress]
+        if done:
+            self.server.hdel(LEASES, *done)
+            for data in done:
+                del self.leased[data]
+
+    def _wake(self) -> None:
+        """Ask the engine for requests now, not at its next 5-second heartbeat: another worker
+        may have queued some."""
+        wake_engine(self.crawler.engine)
+
+    def _spider_idle(self, spider):
+        if self.held or self.leased or not frontier_empty(self.server):
+            raise DontCloseSpider

@@ -1,0 +1,120 @@
+"""A worker: the bbn spider on the shared frontier. Its start URLs (its scope) and what the
+archive knows (for a re-crawl) come from Redis, put there by `enqueue` and the writer; its
+items go to Redis (`ItemQueuePipeline`), never to SQLite."""
+from __future__ import annotations
+
+import pickle
+import time
+import warnings
+import zlib
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+
+from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
+from bbn_scraper.crawler.distributed.scheduler import worker_id
+from bbn_scraper.crawler.items import Alias, Claim, Seen, SitemapLastmods
+from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
+from bbn_scraper.crawler.spiders.bbn import BbnSpider
+
+# Items the writer applies when the round ends, as a local crawl applies them when it closes.
+DEFERRED_ITEMS = (Alias, Claim, Seen, SitemapLastmods)
+
+WORKER_SETTINGS = {
+    "SCHEDULER": "bbn_scraper.crawler.distributed.scheduler.LeasingScheduler",
+    "SCHEDULER_QUEUE_CLASS": "bbn_scraper.crawler.distributed.scheduler.LeasedQueue",
+    "DUPEFILTER_CLASS": "bbn_scraper.crawler.distributed.scheduler.UrlKeyDupeFilter",
+    "SCHEDULER_PERSIST": True,  # the frontier and the fingerprints outlive any one worker
+    "ITEM_PIPELINES": {"bbn_scraper.crawler.pipelines.ValidatePipeline": 100,
+                       "bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
+}
+
+
+class ItemQueuePipeline:
+    """Pushes every item, pickled, to the writer's list (or the round's deferred list)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(connect(crawler.settings.get("REDIS_URL"), patient=True))
+
+    def process_item(self, item):
+        key = DEFERRED if isinstance(item, DEFERRED_ITEMS) else ITEMS
+        self.client.lpush(key, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        return item
+
+
+class WorkerSpider(BbnSpider):
+    """The bbn spider with what the archive knows read from Redis (`publish_recrawl`): a
+    re-crawl skips archived articles and, after a finished crawl, walks listings as a local
+    re-crawl does."""
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, refresh=True, **kwargs)  # refresh: no archive to read
+        spider.worker_id = worker_id()
+        snapshot = connect(crawler.settings.get("REDIS_URL"), patient=True).get(RECRAWL)
+        if snapshot is None:  # the round ended before this worker started: nothing to do
+            spider.start_urls = []
+            return spider
+        known, finished, visited, sitemaps_read = pickle.loads(zlib.decompress(snapshot))
+        spider.refresh = False
+        spider.known = known
+        spider.full = not finished
+        if finished:
+            spider.visited, spider.sitemaps_read = visited, sitemaps_read
+        return spider
+
+
+def recrawl_snapshot(archive) -> bytes:
+    """What a worker needs of the archive: its known articles and, after a finished crawl,
+    the pages and sitemaps it has seen."""
+    finished = archive.crawl_finished_before()
+    state = (archive.known_urls(), finished,
+             archive.visited_keys() if finished else set(), archive.sitemap_lastmods() if finished else {})
+    return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def wait_for_round(client, wait: float) -> list[str]:
+    """The round's start URLs once the writer has opened it; [] after `wait` seconds without."""
+    deadline = time.monotonic() + wait
+    while True:
+        urls = sorted(u.decode() for u in client.smembers(START_URLS))
+        if urls and client.exists(RECRAWL):
+            return urls
+        if time.monotonic() >= deadline:
+            return []
+        time.sleep(0.2)
+
+
+def share_politeness(settings) -> None:
+    """Hand the hosts' delays to `HostLimitMiddleware`, which applies them across workers, and
+    take them (and AutoThrottle, which only adds to them) off the worker's own download slots."""
+    slots = settings.getdict("DOWNLOAD_SLOTS")
+    settings.set("BBN_HOST_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
+    settings.set("BBN_HOST_SLOTS", slots, priority="cmdline")
+    settings.set("DOWNLOAD_SLOTS", {host: {**slot, "delay": 0} for host, slot in slots.items()}, priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+    middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, "bbn_scraper.crawler.distributed.politeness.HostLimitMiddleware": 950},
+                 priority="cmdline")
+
+
+def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -> dict | None:
+    """Crawl the current round until the shared frontier is empty; None if no round opened
+    within `wait` seconds. Returns the worker's stats."""
+    start_urls = wait_for_round(connect(redis_url, patient=True), wait)
+    if not start_urls:
+        return None
+    # scrapy-redis 0.9.1 passes `spider=` to the stats collector, which Scrapy 2.19 deprecates.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+    settings = crawl_settings("", {**(overrides or {}), **WORKER_SETTINGS, "REDIS_URL": redis_url,
+                                   "REDIS_PARAMS": patience()})  # scrapy-redis's own client
+    share_politeness(settings)
+    process = StoppingCrawlerProcess(settings)
+    crawler = process.create_crawler(WorkerSpider)
+    process.crawl(crawler, start_urls=start_urls)
+    process.start()
+    return crawler.stats.get_stats()

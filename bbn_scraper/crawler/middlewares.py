@@ -1,0 +1,109 @@
+"""Crawl middlewares: retries that back off, callback errors recorded instead of raised, and
+request fingerprints by url_key. What the crawl may request is enforced in `bbn_scraper.crawler.scope`."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import CloseSpider
+
+from bbn_scraper.crawler.items import CrawlError
+from bbn_scraper.crawler.scheduler import RETRY_DELAY
+from archive.model import url_key
+
+logger = logging.getLogger(__name__)
+
+
+class CallbackErrorsMiddleware:
+    """An exception in a spider callback becomes a parse error of that page, in `errors`,
+    instead of a Scrapy "Spider error": the page's other results and the crawl go on."""
+
+    def process_spider_exception(self, response, exception):
+        if isinstance(exception, CloseSpider):
+            return None
+        logger.warning("could not process %s: %r", response.url, exception)
+        return [CrawlError(response.url, "parse", f"{type(exception).__name__}: {exception}")]
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, with a wait before each retry: RETRY_BACKOFF_BASE seconds,
+    doubled per attempt, or the server's Retry-After; never more than RETRY_BACKOFF_MAX. The
+    wait is not spent here, which would hold one of the crawl's CONCURRENT_REQUESTS and, with
+    a site answering 429 to everything, starve every other site: the retry request carries
+    its delay (`RETRY_DELAY` in meta) to `bbn_scraper.crawler.scheduler.BackoffScheduler`, which holds it."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    def process_response(self, request, response):
+        result = super().process_response(request, response)
+        if result is not response:
+            self._delay(result, retry_after(response.headers.get(b"Retry-After")))
+        return result
+
+    def process_exception(self, request, exception):
+        result = super().process_exception(request, exception)
+        if result is not None:
+            self._delay(result, None)
+        return result
+
+    def _delay(self, retry_request, server_delay: float | None) -> None:
+        attempt = retry_request.meta.get("retry_times", 1)
+        delay = server_delay if server_delay is not None else self.base * 2 ** (attempt - 1)
+        retry_request.meta[RETRY_DELAY] = min(max(delay, 0.0), self.cap)
+
+
+def retry_after(value: bytes | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, whose failure to fetch a robots.txt (a dead host, a
+    refused connection) is one warning line, not an error with a traceback: the reason is in
+    the line, and the start URL's own failure is recorded in `errors` like any other."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if not any(isinstance(f, _OneLine) for f in robots_logger.filters):
+            robots_logger.addFilter(_OneLine())
+
+
+class _OneLine(logging.Filter):
+    """Drops a record's traceback and makes its error a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.exc_info:
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class UrlKeyFingerprinter:
+    """Request fingerprints by method, url_key and body: tracking-parameter, scheme, www and
+    trailing-slash variants of a URL are one request for the dupefilter and JOBDIR."""
+
+    def fingerprint(self, request) -> bytes:
+        digest = hashlib.sha1()
+        digest.update(request.method.encode())
+        digest.update(b"\0" + url_key(request.url).encode())
+        digest.update(b"\0" + (request.body or b""))
+        return digest.digest()

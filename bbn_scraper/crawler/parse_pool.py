@@ -1,0 +1,264 @@
+"""Parsing beside the crawl: fetched pages are decoded and parsed in worker processes, so the
+crawl's largest CPU cost runs on other cores instead of blocking Scrapy's event loop. A page
+that kills the parser's process (twice: the first death may be chance) or takes longer than
+the timeout costs that page only: its worker is replaced and the pages behind it go on.
+
+Each worker is `python -P -m bbn_scraper.crawler.parse_pool` (-P: the crawl's working directory
+is not put on sys.path, so a `parsers/` or `archive.py` of the user's cannot stand in for ours), fed length-prefixed pickles over its stdin
+and answering in order on its stdout, each answer with its CPU time and peak RSS so far.
+Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
+beyond the first, at most four. Setting PARSE_TIMEOUT: seconds a worker may spend on one
+page (default 30); it cannot apply in process (nothing can stop a parse running in the event
+loop's own thread), so PARSE_PROCESSES=0 has no timeout."""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pickle
+import resource
+import struct
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.model import Article
+from bbn_scraper.parsers import parse_article, parse_page
+from bbn_scraper.parsers.document import page_text
+
+MAX_AUTO_PROCESSES = 4
+HEADER = struct.Struct("!I")
+PIPE_BYTES = 1 << 20
+PARSE_TIMEOUT = 30.0
+Parsed = tuple[Article | None, list[str]]
+
+
+class ParseFailed(Exception):
+    """The parser raised on this page, took longer than the timeout, or its process died on it twice."""
+
+
+def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+    """A fetched page's article (or None) and its links (none unless `links`: the link list
+    costs a walk of the page): what a worker does for each page."""
+    text = page_text(body, content_type)
+    return parse_page(text, url) if links else (parse_article(text, url), [])
+
+
+def auto_processes(reserved: int = 1) -> int:
+    """One worker per CPU this process may use beyond `reserved` (the crawl keeps one for
+    Scrapy), at most MAX_AUTO_PROCESSES."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(0, min(MAX_AUTO_PROCESSES, cpus - reserved))
+
+
+@dataclass
+class _Worker:
+    process: asyncio.subprocess.Process
+    pending: deque = field(default_factory=deque)  # futures, in the order of their pages
+    reader: asyncio.Task | None = None
+    ready: bool = False  # started: a page's time counts from then
+    deadline: asyncio.TimerHandle | None = None  # for the page at the head of `pending`
+    timed_out: asyncio.Future | None = None  # the page it was killed for
+    cpu_seconds: float = 0.0  # as the worker last reported them
+    peak_rss_mib: float = 0.0
+
+
+class _Requeue(Exception):
+    """The worker died on an earlier page: send this one again."""
+
+
+class _Died(Exception):
+    """The worker died while parsing this page (which is sent once more before it is blamed)."""
+
+
+class ParsePool:
+    """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process), each
+    page given `timeout` seconds of its worker's time; `command` starts a worker (default: this
+    module's `serve`)."""
+
+    def __init__(self, processes: int, timeout: float = PARSE_TIMEOUT, command: list[str] | None = None):
+        self.processes = processes
+        self.timeout = timeout
+        self.command = command or [sys.executable, "-P", "-m", __name__]
+        self.started = 0
+        self._workers: list[_Worker] = []
+        self._ended: list[_Worker] = []
+        self._starting = asyncio.Lock()  # bound to a loop only once contended
+
+    async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+        if not self.processes:
+            return parse_fetched(body, content_type, url, links)
+        frame = _frame((body, content_type, url, links))
+        deaths = 0
+        while True:
+            worker = await self._least_busy()
+            if worker.reader.done():
+                continue
+            future = asyncio.get_running_loop().create_future()
+            worker.pending.append(future)
+            self._arm(worker)
+            try:
+                worker.process.stdin.write(frame)
+                await worker.process.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the worker is gone: its reader settles the future
+            try:
+                return await future
+            except _Requeue:
+                continue
+            except _Died as died:
+                deaths += 1
+                if deaths == 2:  # not a worker killed by chance (OOM killer, a signal): this page
+                    raise ParseFailed(f"the parser's process died on this page, twice ({died})") from None
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """End every worker's input and wait for it to exit (each answers what it was sent
+        first); one still running after `timeout` seconds is killed."""
+        workers, self._workers = self._workers, []
+        self._ended += workers
+        for worker in workers:
+            worker.process.stdin.close()
+        for worker in workers:
+            try:
+                await asyncio.wait_for(worker.process.wait(), timeout)
+            except asyncio.TimeoutError:
+                worker.process.kill()
+                await worker.process.wait()
+
+    def usage(self) -> dict[str, float]:
+        """Workers started, their CPU seconds in all and the largest one's peak RSS, as they
+        reported them with their last answers."""
+        workers = self._ended + self._workers
+        return {
+            "processes_started": self.started,
+            "cpu_seconds": round(sum(w.cpu_seconds for w in workers), 2),
+            "peak_rss_mib": round(max((w.peak_rss_mib for w in workers), default=0.0), 1),
+        }
+
+    async def _least_busy(self) -> _Worker:
+        self._ended += [w for w in self._workers if w.reader.done()]
+        self._workers = [w for w in self._workers if not w.reader.done()]
+        if len(self._workers) < self.processes:
+            async with self._starting:
+                if len(self._workers) < self.processes:
+                    worker = await self._start()  # not `self._workers.append(await ...)`: the
+                    self._workers.append(worker)  # list may be replaced while this awaits
+        return min(self._workers, key=lambda w: len(w.pending))
+
+    def _arm(self, worker: _Worker) -> None:
+        """Time the page the worker is parsing now, the head of its queue (answers come in order)."""
+        if worker.ready and worker.pending and worker.deadline is None:
+            worker.deadline = asyncio.get_running_loop().call_later(
+                self.timeout, self._time_out, worker, worker.pending[0])
+
+    def _time_out(self, worker: _Worker, page: asyncio.Future) -> None:
+        """Kill the worker still parsing `page`; its reader then fails the page and requeues the rest."""
+        worker.deadline = None
+        if worker.pending and worker.pending[0] is page and worker.process.returncode is None:
+            worker.timed_out = page
+            worker.process.kill()
+
+    async def _start(self) -> _Worker:
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        # A process group of its own: a terminal's Ctrl-C goes to the crawl alone, which then
+        # ends the worker's input (a KeyboardInterrupt in the worker only printed a traceback).
+        process = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, process_group=0,
+        )
+        worker = _Worker(process)
+        worker.reader = asyncio.create_task(self._read(worker))
+        self.started += 1
+        return worker
+
+    async def _read(self, worker: _Worker) -> None:
+        """Settle the worker's futures in order from its answers; on its death the page it
+        was parsing is suspect and the pages queued behind it go to another worker."""
+        stdout = worker.process.stdout
+        try:
+            while True:
+                size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
+                kind, value, worker.cpu_seconds, worker.peak_rss_mib = pickle.loads(await stdout.readexactly(size))
+                if worker.deadline is not None:
+                    worker.deadline.cancel()
+                    worker.deadline = None
+                if kind == "ready":
+                    worker.ready = True
+                else:
+                    _settle(worker.pending.popleft(), kind, value)
+                self._arm(worker)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            code = await worker.process.wait()
+            if worker.deadline is not None:
+                worker.deadline.cancel()
+            if worker.pending:
+                culprit = worker.pending.popleft()
+                if culprit is worker.timed_out:
+                    _settle(culprit, "error", f"parse timed out after {self.timeout:g} s")
+                elif not culprit.done():
+                    culprit.set_exception(_Died(f"exit code {code}"))
+            while worker.pending:
+                future = worker.pending.popleft()
+                if not future.done():
+                    future.set_exception(_Requeue())
+
+
+def _settle(future: asyncio.Future, kind: str, value) -> None:
+    if not future.done():
+        if kind == "ok":
+            future.set_result(value)
+        else:
+            future.set_exception(ParseFailed(value))
+
+
+def _peak_rss_mib(usage) -> float:
+    """This process's own peak RSS: VmHWM where /proc has it (ru_maxrss carries the crawl's RSS
+    over the exec that started the worker)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
+
+
+def _widen(pipe) -> None:
+    """A pipe of PIPE_BYTES where Linux allows it: a page then crosses in one write instead of
+    several, each of which costs the crawl's event loop a wake-up."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass  # not a pipe, or above the system's pipe-max-size: the default then
+
+
+def _frame(value) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
+
+
+def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
+    """A worker: say it is ready, then parse each page read from stdin and answer on stdout,
+    until end of input."""
+    for pipe in (stdin, stdout):
+        _widen(pipe)
+    _answer(stdout, ("ready", None))
+    while header := stdin.read(HEADER.size):
+        page = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
+        try:
+            answer = ("ok", parse_fetched(*page))
+        except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        _answer(stdout, answer)
+
+
+def _answer(stdout, answer: tuple) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
+    stdout.flush()
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,109 @@
+"""A second opinion on the story's text from trafilatura, and the agreement of the two.
+
+Our extraction knows the page's structure (theme containers, FAQ, "More about", related boxes)
+but on a site it has never seen it may take a container with chrome inside, or the wrong one.
+trafilatura (the best open main-text extractor on the article-extraction benchmark) is run on
+the same lxml tree and the two are combined paragraph by paragraph:
+
+- our story paragraphs that trafilatura also kept stay, and so do our long prose paragraphs
+  (LONG_PARAGRAPH words or more) that it dropped: it sometimes stops early in a long story;
+- our paragraphs it did not keep (captions, galleries, sign-up boxes, "Photo: ..." lines) go;
+- when what is left covers less than COVERAGE of trafilatura's text, our container was the
+  wrong one or a fragment, and trafilatura's text is the body.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import etree
+
+from bbn_scraper.parsers.blocks import Block
+
+COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
+LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
+SHORT_PARAGRAPH = 12  # words: a shorter paragraph is kept when it occurs word for word
+SUPPORT = 0.5  # share of a longer paragraph's 4-word runs that must occur in trafilatura's text
+MAIN_SHARE = 0.5  # share of the page's paragraph words a story must hold to be taken as it is
+_SENTENCE_END = re.compile(r"[.!?:;\"”»)]$")
+_WORD = re.compile(r"\w+")
+# fast: no readability/jusText fallback; comments are never the story; recall: keep the story's
+# edges (our paragraphs and the agreement rule take care of precision).
+_OPTIONS = dict(fast=True, include_comments=False, favor_recall=True, include_tables=True, deduplicate=False)
+
+
+# Never story text: removed from our tree before trafilatura copies it (it removes them too,
+# first thing), so that its copy and its XPath pruning walk a smaller tree.
+_NEVER_TEXT = ("head", "script", "style", "noscript", "template", "svg", "iframe", "object", "embed",
+               "select", "button", "input", "textarea", "video", "audio", "canvas", "link", "meta",
+               "aside", "footer", "nav", "menu", "figure", "picture", "label", "fieldset", "map", "dialog")
+
+
+def trafilatura_text(scope: etree._Element) -> str:
+    """trafilatura's main text of the document or subtree `scope` (an lxml.html element), one
+    paragraph per line; "" when it finds none. Script, style and the like are first removed
+    from `scope`: call it when the rest of the parser is done with them."""
+    etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
+    return trafilatura.extract(scope, **_OPTIONS) or ""
+
+
+@dataclass
+class Opinion:
+    """trafilatura's text, indexed for the paragraph tests."""
+
+    lines: list[str]
+    runs: frozenset  # its 4-word runs
+    words: str  # its words joined by single spaces, with a space at each end
+
+    @classmethod
+    def of(cls, text: str, leave_out: list[str] = ()) -> Opinion:
+        """`text` without the lines that belong to `leave_out` (our FAQ and related boxes)."""
+        lines = [line for line in text.splitlines() if line.strip()]
+        if leave_out:
+            ours = cls.of("\n".join(leave_out))
+            lines = [line for line in lines if not ours.holds(line)]
+        words = _WORD.findall("\n".join(lines))
+        return cls(lines, frozenset(_runs(words)), " " + " ".join(words) + " ")
+
+    def holds(self, paragraph: str) -> bool:
+        """Whether the paragraph is in this text: word for word when short, else by its 4-word runs."""
+        words = _WORD.findall(paragraph)
+        if not words:
+            return False
+        if len(words) < SHORT_PARAGRAPH:
+            return " " + " ".join(words) + " " in self.words
+        runs = _runs(words)
+        return sum(run in self.runs for run in runs) >= SUPPORT * len(runs)
+
+
+def looks_clean(story: list[Block], root: etree._Element) -> bool:
+    """Whether a generic container's story needs no second opinion: it holds at least
+    MAIN_SHARE of the words of the page's paragraphs (it is not a fragment: an intro, one
+    live-blog entry), and every short paragraph (under SHORT_PARAGRAPH words; not a heading or
+    list item) ends like a sentence (captions, credits, gallery counters and sign-up prompts do not)."""
+    if not story or not all(
+        b.kind != "para" or len(b.text.split()) >= SHORT_PARAGRAPH or _SENTENCE_END.search(b.text) for b in story
+    ):
+        return False
+    words = sum(len(b.text.split()) for b in story)
+    page_words = sum(len(p.text_content().split()) for p in root.iter("p"))
+    return words >= MAIN_SHARE * page_words
+
+
+def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:
+    """The indexes of our paragraphs to keep, or None when trafilatura's text should be the body."""
+    if not opinion.lines:
+        return list(range(len(paragraphs)))
+    kept = [i for i, p in enumerate(paragraphs) if opinion.holds(p) or len(p.split()) >= LONG_PARAGRAPH]
+    held = set(_runs(_WORD.findall("\n".join(paragraphs[i] for i in kept))))
+    if opinion.runs and len(held & opinion.runs) < COVERAGE * len(opinion.runs):
+        return None
+    return kept
+
+
+def _runs(words: list[str]) -> list[tuple]:
+    """4-word runs, as the benchmark counts them (a text of 1-3 words is one shorter run)."""
+    if len(words) < 4:
+        return [tuple(words)] if words else []
+    return list(zip(words, words[1:], words[2:], words[3:]))

@@ -1,1 +1,0 @@
-"""The crawler: the bbn spider, its pipelines and middlewares, the parse workers and the archive writer (a Scrapy project: scrapy.cfg names crawler.settings)."""

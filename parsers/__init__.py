@@ -1,4 +1,0 @@
-"""Pure parsers: HTML + URL in, items out. Nothing here imports Scrapy or touches the network."""
-from parsers.article import PARSER_VERSION, parse_article, parse_page
-
-__all__ = ["PARSER_VERSION", "parse_article", "parse_page"]
