@@ -38,3 +38,7 @@ class DamagedArchive(ArchiveError):
 
 class NewerArchive(ArchiveError):
     """The archive was written by a newer bbn-archive: its schema has migrations this one lacks."""
+
+
+class MissingExtra(ArchiveError):
+    """A feature whose library comes with an extra of the package that is not installed."""

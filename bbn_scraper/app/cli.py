@@ -264,11 +264,14 @@ def export(db, author, tag, section, since, until, query, fmt, output):
         bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
     """
     from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
+    from archive.extras import require
 
     fmt = fmt or format_for(output)
     if fmt is None:
         raise click.BadParameter(f"{output}: an extension that names no format (give --format, or end the name"
                                  f" with {', '.join(SUFFIXES)})", param_hint="-o")
+    if fmt == "parquet":
+        require("pyarrow", "parquet", "Parquet export")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
     with Archive(db) as archive:
         total = count(archive, **selection)  # also checks the selection before the file is created
@@ -293,10 +296,13 @@ def stats(db, plot, as_json):
     Example:
         bbn-archive stats --plot months.png --db news.db
     """
+    from archive.extras import require
     from bbn_scraper.app.report import format_stats, plot_months
 
     if plot and not plot.lower().endswith(".png"):
         raise click.BadParameter(f"{plot}: the chart is a PNG file, name it FILE.png", param_hint="--plot")
+    if plot:
+        require("matplotlib", "plots", "stats --plot")
     with Archive(db) as archive:
         numbers = archive.stats()
     click.echo(_to_json(asdict(numbers)) if as_json else format_stats(numbers))

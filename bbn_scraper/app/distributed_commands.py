@@ -10,6 +10,7 @@ import sqlite3
 import click
 
 from archive.errors import ArchiveError
+from archive.extras import require
 
 REDIS_HELP = "The Redis of the crawl: redis://HOST:PORT/DB."
 
@@ -29,14 +30,14 @@ def one_line_errors(fn):
     """Redis unreachable, an archive error or an SQLite error: one line on stderr, exit status 1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        import redis
-
         try:
+            redis = require("redis", "distributed", "The distributed mode")
+            require("scrapy_redis", "distributed", "The distributed mode")
             return fn(*args, **kwargs)
+        except ArchiveError as exc:  # first: `redis` is unbound when its import failed
+            raise click.ClickException(str(exc)) from None
         except redis.exceptions.RedisError as exc:
             raise click.ClickException(f"Redis at {kwargs.get('redis_url')}: {exc}") from None
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"{kwargs.get('db', 'the archive')}: {exc}") from None
     return wrapper
