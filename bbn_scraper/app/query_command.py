@@ -8,29 +8,15 @@ import json
 import sqlite3
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import click
 
+from archive.user_sql import ReadOnlyQueries
 from bbn_scraper.app.options import clear_errors, db_option
 
-
-def connect_read_only(path: str) -> sqlite3.Connection:
-    """The archive at `path` over a read-only connection (URI mode=ro, and `PRAGMA
-    query_only` besides, ATTACH denied): no statement can change it."""
-    from bbn_scraper.app.serve import check_servable  # imported here: bbn_scraper.app.serve loads Datasette's metadata
-
-    check_servable(path)
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    conn.execute("PRAGMA query_only = 1")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    conn.set_authorizer(_no_attach)
-    return conn
-
-
-def _no_attach(action: int, *_) -> int:
-    """ATTACH would open (and could create) another file: denied."""
-    return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
+DEFAULT_TIMEOUT = 10.0  # seconds; Datasette's own limit for a page's SQL is 1 s, ours 3 s
+DEFAULT_MAX_ROWS = 1_000_000  # `export` writes whole archives; this is for questions
+MAX_VALUE_BYTES = 64 * 1024**2  # any one string or blob, while SQLite builds it
 
 
 def _value(value):
@@ -40,10 +26,17 @@ def _value(value):
     return value
 
 
-def _rows(cursor: sqlite3.Cursor) -> Iterator[dict]:
-    names = [d[0] for d in cursor.description or ()]
-    for row in cursor:
+def _dicts(names: list[str], rows: Iterator[tuple], max_rows: int) -> Iterator[dict]:
+    """The rows as dicts; `TooManyRows` after `max_rows` of them (0: no limit)."""
+    for n, row in enumerate(rows):
+        if max_rows and n == max_rows:
+            raise TooManyRows(f"more than {max_rows} rows: stopped after {max_rows} (--max-rows N to allow more,"
+                              " or bbn-archive export for whole archives)")
         yield {name: _value(v) for name, v in zip(names, row)}
+
+
+class TooManyRows(click.ClickException):
+    """The statement gives more rows than --max-rows."""
 
 
 @click.command()
@@ -54,10 +47,16 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[dict]:
 @click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="A value for :NAME in the SQL.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds the statement may run, rows included (0: no limit).")
+@click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS, show_default=True,
+              help="Stop with an error past this many rows (0: no limit).")
 @clear_errors
-def query(sql, db, fmt, params):
+def query(sql, db, fmt, params, timeout, max_rows):
     """Run one SQL statement on the archive, read-only: a statement that would change it is
-    refused in one line. Prints the rows as JSON (default), --nl or --csv.
+    refused in one line. Prints the rows as JSON (default), --nl or --csv. A statement that runs
+    past --timeout, gives more than --max-rows rows or builds a value over 64 MiB ends with an
+    error (exit status 1); the rows printed before it are well-formed.
 
     \b
     Example:
@@ -65,21 +64,26 @@ def query(sql, db, fmt, params):
     """
     if not sql.strip():
         raise click.BadParameter("an empty statement", param_hint="SQL")
-    conn = connect_read_only(db)
+    from bbn_scraper.app.serve import check_servable  # imported here: it loads Datasette's metadata
+
+    check_servable(db)
+    queries = ReadOnlyQueries(db, timeout, MAX_VALUE_BYTES)
     try:
         try:
-            cursor = conn.execute(sql, dict(params))
+            names, rows = queries.execute(sql, dict(params))
+            _write(_dicts(names, rows, max_rows), fmt, names)
         except (sqlite3.Error, sqlite3.Warning) as exc:
             if "readonly" in str(exc):
                 raise click.ClickException(f"refused: the archive is opened read-only, {sql.split()[0].upper()}"
                                            " statements cannot run here") from None
             raise click.ClickException(f"SQL error: {exc}") from None
-        _write(_rows(cursor), fmt, [d[0] for d in cursor.description or ()])
     finally:
-        conn.close()
+        queries.close()
 
 
 def _write(rows: Iterator[dict], fmt: str, names: list[str]) -> None:
+    """Stream the rows; an error while they come ends the output well-formed (a JSON array
+    closed) before it is raised."""
     out = sys.stdout
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -91,6 +95,8 @@ def _write(rows: Iterator[dict], fmt: str, names: list[str]) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
         out.write("[")
-        for n, row in enumerate(rows):
-            out.write(("," if n else "") + "\n  " + json.dumps(row, ensure_ascii=False))
-        out.write("\n]\n")
+        try:
+            for n, row in enumerate(rows):
+                out.write(("," if n else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+        finally:
+            out.write("\n]\n")

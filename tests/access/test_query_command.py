@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import json
+import time
 
 from click.testing import CliRunner
 
@@ -51,3 +52,35 @@ def test_a_write_is_refused_and_changes_nothing(sample_crawl):
     assert hashlib.sha256(sample_crawl.db.read_bytes()).hexdigest() == before
     count = run("query", "SELECT count(*) AS n FROM articles", "--db", str(sample_crawl.db))
     assert json.loads(count.stdout) == [{"n": len(sample_crawl.articles)}]
+
+
+def test_a_statement_past_its_time_limit_ends_in_one_line(sample_crawl):
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    started = time.monotonic()
+    result = run("query", endless, "--timeout", "0.5", "--db", str(sample_crawl.db))
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the statement ran past its time limit of 0.5 s (--timeout S to allow more)\n"
+
+
+def test_the_time_limit_covers_the_rows_as_they_are_read(sample_crawl):
+    rows_forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"
+    result = run("query", rows_forever, "--timeout", "0.5", "--max-rows", "0", "--nl", "--db", str(sample_crawl.db))
+    assert result.exit_code == 1
+    assert result.stderr.endswith("time limit of 0.5 s (--timeout S to allow more)\n")
+    assert result.stdout.count("\n") > 1000  # rows streamed until then
+
+
+def test_a_value_past_64_mib_ends_in_one_line(sample_crawl):
+    huge = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200) " \
+           "SELECT length(group_concat(randomblob(1000000))) FROM c"
+    result = run("query", huge, "--db", str(sample_crawl.db))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: SQL error: string or blob too big\n"
+
+
+def test_more_rows_than_max_rows_end_in_one_line_and_well_formed_json(sample_crawl):
+    result = run("query", "SELECT id FROM articles ORDER BY id", "--max-rows", "5", "--db", str(sample_crawl.db))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: more than 5 rows: stopped after 5 (--max-rows N")
+    assert len(json.loads(result.stdout)) == 5

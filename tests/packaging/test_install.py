@@ -4,7 +4,7 @@ started in a folder full of modules named like the old layout's packages stores 
 from __future__ import annotations
 
 import csv
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,13 +21,17 @@ DATA_FILES = ("bbn_scraper/app/datasette/metadata.yml", "bbn_scraper/app/dataset
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The project installed (not editable) into a folder of its own, as pip installs it."""
-    target = tmp_path_factory.mktemp("site-packages")
-    build = tmp_path_factory.mktemp("build")
+    """The project installed (not editable) into a folder of its own, as pip installs it, from
+    a copy of what a build reads (setuptools builds in the source tree)."""
+    source, target = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("site-packages")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    for package in ("bbn_scraper", "archive"):
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-cache-dir",
-         "--target", str(target), str(ROOT)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(build)})
+         "--target", str(target), str(source)],
+        capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return target
 
