@@ -89,12 +89,16 @@ SPIDER_MIDDLEWARES = {
 }
 # Crawler traps (calendars, endless pagination, relative links that grow the path) never end
 # by themselves. Links from a start URL: 50 is 50 listing pages (a listing links its next ones,
-# so more through "1 2 3 ... 10"); sitemaps take articles 3 links deep.
+# so more through "1 2 3 ... 10"); sitemaps take articles 3 links deep. Heritrix stops at 20
+# hops; walking a news site's listings needs more (PAGINATION_LIMIT bounds the pages of each).
 DEPTH_LIMIT = 50
 # Scrapy's default is 2083; real article URLs stay under 300 characters, percent-encoded
 # non-Latin slugs (6 characters a letter) under 1,000.
 URLLENGTH_LIMIT = 1024
 PATH_MAX_REPEATS = 2  # /a/b/a/b/ passes, /a/b/a/b/a/b/ is a trap (Heritrix's rule); 0: off
+# A tree of links that never repeats (/a/b/b/a/a/b/...): Heritrix's default path depth. A news
+# article's path has 3 to 6 segments (/2024/08/05/slug/); 0: off.
+PATH_MAX_SEGMENTS = 20
 PAGINATION_LIMIT = 100  # /page/N, ?page=N, ?paged=N, ?pg=N past it are not requested; 0: off
 SITE_MAX_PAGES = 100_000  # requests to one host in one crawl; later crawls skip what is archived; 0: off
 # The sitemap protocol nests one index level; 3 allows one more. Daily sitemaps for 13 years

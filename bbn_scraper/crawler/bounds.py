@@ -68,7 +68,8 @@ def page_number(url: str) -> int | None:
 
 
 class TrapMiddleware(BaseSpiderMiddleware):
-    """Refuses, and records, requests into crawler traps: a path repeating a run of segments
+    """Refuses, and records, requests into crawler traps: a path of more than PATH_MAX_SEGMENTS
+    segments (a tree of links that never repeats), a path repeating a run of segments
     more than PATH_MAX_REPEATS times, a listing page past PAGINATION_LIMIT, and any request to
     a site that has had SITE_MAX_PAGES already (recorded for the first such URL of the site,
     counted in stats `bbn/refused/site_max_pages`: a trap's frontier would fill the table).
@@ -78,6 +79,7 @@ class TrapMiddleware(BaseSpiderMiddleware):
         super().__init__(crawler)
         settings = crawler.settings
         self.stats = crawler.stats
+        self.max_segments = settings.getint("PATH_MAX_SEGMENTS")
         self.max_repeats = settings.getint("PATH_MAX_REPEATS")
         self.max_page = settings.getint("PAGINATION_LIMIT")
         self.max_pages = settings.getint("SITE_MAX_PAGES")
@@ -86,7 +88,12 @@ class TrapMiddleware(BaseSpiderMiddleware):
 
     def get_processed_request(self, request, response):
         url = request.url
-        run = repeated_run(urlsplit(url).path, self.max_repeats) if self.max_repeats else None
+        path = urlsplit(url).path
+        segments = sum(1 for segment in path.split("/") if segment)
+        if self.max_segments and segments > self.max_segments:
+            self.stats.inc_value("bbn/refused/path_segments")
+            return refused(url, f"a path of {segments} segments, over PATH_MAX_SEGMENTS {self.max_segments}")
+        run = repeated_run(path, self.max_repeats) if self.max_repeats else None
         if run is not None:
             self.stats.inc_value("bbn/refused/path_repeats")
             return refused(url, f"the path repeats {run!r} more than PATH_MAX_REPEATS {self.max_repeats} times")

@@ -15,6 +15,7 @@ import pytest
 
 from bbn_scraper.settings import (
     ARCHIVE_MAX_ALIASES, ARTICLE_MAX_FAQS, ARTICLE_MAX_HEADLINE, DEPTH_LIMIT, PAGINATION_LIMIT, PATH_MAX_REPEATS,
+    PATH_MAX_SEGMENTS,
     SITEMAP_MAX_DEPTH, URLLENGTH_LIMIT,
 )
 from tests.helpers import rows
@@ -70,7 +71,7 @@ def trap_site(site: HostileSite) -> HostileSite:
     site.link(f"/calendar/{CALENDAR_START}/")
     site.prefixes["/tag/"] = lambda h: h.send(200, listing(["a/b/"]))  # relative: /tag/a/b/a/b/...
     site.link("/tag/")
-    site.prefixes["/long/"] = lambda h: h.send(200, listing([f"part-{path_of(h).count('/')}-{'x' * 40}/"]))
+    site.prefixes["/long/"] = lambda h: h.send(200, listing([f"part-{path_of(h).count('/')}-{'x' * 90}/"]))
     site.link("/long/")
     site.prefixes["/shop/"] = lambda h: h.send(200, listing(
         [f"/shop/item-{k}/?PHPSESSID={uuid.uuid4().hex}" for k in range(3)] + [f"/shop/;jsessionid={uuid.uuid4().hex}"]))
@@ -235,3 +236,29 @@ def test_requests_stop_at_the_site_cap_and_every_fetched_article_is_archived(cap
     fetched = {site.url(p) for p in requested(site, "/2024/07/")}
     assert {a["url"] for a in rows(db, "SELECT url FROM articles")} == fetched
     assert len(errors) == 41 + 1
+
+
+MAZE_SEGMENTS = 6  # 63 pages below /maze/: a short crawl; the default (20) would allow a million
+
+
+def test_a_tree_of_links_that_never_repeats_stops_at_the_path_segment_limit(tmp_path):
+    """Every page links to two pages below itself (/maze/1a/2b/3b/4a/...): no run of segments
+    repeats, no URL grows long; only the number of segments bounds it."""
+    assert PATH_MAX_SEGMENTS == 20  # Heritrix's default
+    db = tmp_path / "archive.db"
+    with HostileSite() as site:
+        site.add_article(POPULAR)
+        site.prefixes["/maze/"] = lambda h: h.send(200, listing([f"{path_of(h).count('/')}{side}/" for side in "ab"]))
+        site.link("/maze/")
+        result = crawl(db, [site.base_url], "-s", f"PATH_MAX_SEGMENTS={MAZE_SEGMENTS}", timeout=120)
+        assert_clean(result)
+        fetched = set(requested(site, "/maze/"))
+        errors = [(e["url"].removeprefix(site.base_url.rstrip("/")), e["stage"], e["reason"])
+                  for e in rows(db, "SELECT url, stage, reason FROM errors")]
+    assert len(fetched) == 2 ** MAZE_SEGMENTS - 1
+    assert max(p.count("/") - 1 for p in fetched) == MAZE_SEGMENTS
+    refused = errors_under(errors, "/maze/")
+    assert len(refused) == 2 ** MAZE_SEGMENTS
+    assert {(stage, reason) for _, stage, reason in refused} == {
+        ("fetch", f"not followed: a path of {MAZE_SEGMENTS + 1} segments, over PATH_MAX_SEGMENTS {MAZE_SEGMENTS}")}
+    assert [a["url"] for a in rows(db, "SELECT url FROM articles")] == [site.url(POPULAR)]
