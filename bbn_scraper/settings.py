@@ -54,15 +54,23 @@ DOWNLOADER_MIDDLEWARES = {
     "bbn_scraper.crawler.scope.SafeMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "bbn_scraper.crawler.scope.SafeRedirectMiddleware": 600,
-    # Public suffixes from the list bundled with tldextract: Scrapy's downloads it.
+    # A bounded jar (COOKIE*_MAX_*, below); public suffixes from the list bundled with
+    # tldextract: Scrapy's downloads it.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "bbn_scraper.crawler.scope.OfflineCookiesMiddleware": 700,
+    "bbn_scraper.crawler.scope.BoundedCookiesMiddleware": 700,
     # The User-Agent with the operator's contact (BBN_CONTACT, sites.toml); see bbn_scraper.crawler.sites.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "bbn_scraper.crawler.sites.SiteRequestsMiddleware": 500,
     # WARC recording (WARC_DIR): closer to the downloader than HttpCompressionMiddleware (590).
     "bbn_scraper.crawler.warc.WarcRecorder": 950,
 }
+# The cookie jar, bounded as browsers bound theirs (RFC 6265: at least 4096 bytes a cookie, 50
+# a domain, 3000 in all); a request's Cookie header as servers take it (nginx and Apache answer
+# 431 past 8 KiB). A cookie past a bound is not kept, or not sent; each drop is an error row.
+COOKIE_MAX_BYTES = 4096
+COOKIES_MAX_PER_HOST = 50
+COOKIES_MAX_TOTAL = 3000
+COOKIES_MAX_HEADER_BYTES = 8192
 # WARC 1.1 files of every exchange (bbn_scraper.crawler.warc), off by default: `crawl --warc DIR`.
 WARC_DIR = None
 WARC_PREFIX = "bbn"
@@ -81,6 +89,7 @@ BBN_CONTACT = None
 # Bounds (bbn_scraper.crawler.bounds): every request refused by one is a fetch error row, not just a log line.
 SPIDER_MIDDLEWARES = {
     "bbn_scraper.crawler.middlewares.CallbackErrorsMiddleware": 10,
+    "bbn_scraper.crawler.middlewares.ResponseNotesMiddleware": 20,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "bbn_scraper.crawler.bounds.RecordedDepthMiddleware": 900,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,

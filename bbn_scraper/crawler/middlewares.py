@@ -13,6 +13,7 @@ from scrapy.exceptions import CloseSpider
 
 from bbn_scraper.crawler.items import CrawlError
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
+from bbn_scraper.crawler.scope import COOKIES_DROPPED
 from archive.model import url_key
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,27 @@ class CallbackErrorsMiddleware:
             return None
         logger.warning("could not process %s: %r", response.url, exception)
         return [CrawlError(response.url, "parse", f"{type(exception).__name__}: {exception}")]
+
+
+class ResponseNotesMiddleware:
+    """What a downloader middleware noted on a request it let through (cookies not kept or not
+    sent: `scope.COOKIES_DROPPED`) becomes a fetch error row of its URL, after the callback's
+    own results."""
+
+    def process_spider_output(self, response, result):
+        yield from result
+        yield from _notes(response)
+
+    async def process_spider_output_async(self, response, result):
+        async for item in result:
+            yield item
+        for note in _notes(response):
+            yield note
+
+
+def _notes(response) -> list[CrawlError]:
+    note = response.meta.get(COOKIES_DROPPED)
+    return [CrawlError(response.url, "fetch", note)] if note else []
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -157,14 +159,97 @@ def _shown(url: str) -> str:
 # Offline: without a cache, Scrapy's extractor downloads the list from publicsuffix.org,
 # outside the crawl's scope, and writes it under ~/.cache. tldextract bundles a snapshot.
 BUNDLED_SUFFIXES = TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True)
+COOKIES_DROPPED = "bbn_cookies_dropped"  # response.meta: why cookies were dropped (ResponseNotesMiddleware records it)
 
 
-class OfflineCookiesMiddleware(CookiesMiddleware):
-    """Scrapy's CookiesMiddleware, telling public suffixes (a cookie for all of `co.uk` is
-    refused) by the public suffix list bundled with tldextract: it replaces the module's
-    extractor, the one Scrapy's middleware consults, when the crawl builds its middlewares."""
+@dataclass(frozen=True)
+class CookieLimits:
+    """What the crawl's cookie jar keeps, as browsers bound theirs (RFC 6265, section 6.1: at
+    least 4096 bytes a cookie, 50 a domain, 3000 in all) and as servers take it (a Cookie
+    header over 8 KiB is answered 431 by nginx's and Apache's defaults)."""
+
+    cookie_bytes: int  # COOKIE_MAX_BYTES: name and value
+    per_host: int  # COOKIES_MAX_PER_HOST
+    total: int  # COOKIES_MAX_TOTAL
+    header_bytes: int  # COOKIES_MAX_HEADER_BYTES: the Cookie header of one request
+
+    @classmethod
+    def from_settings(cls, settings) -> CookieLimits:
+        return cls(settings.getint("COOKIE_MAX_BYTES"), settings.getint("COOKIES_MAX_PER_HOST"),
+                   settings.getint("COOKIES_MAX_TOTAL"), settings.getint("COOKIES_MAX_HEADER_BYTES"))
+
+
+class BoundedCookiesMiddleware(CookiesMiddleware):
+    """Scrapy's CookiesMiddleware with a bounded jar. A cookie that would pass a limit is not
+    kept (the ones a site set first stay: its session is usually among them), and a request
+    sends only the cookies that fit COOKIES_MAX_HEADER_BYTES, so a site that sets cookies
+    without end cannot make the crawl's requests too large to answer. Each drop is noted on
+    the response (`COOKIES_DROPPED`) and recorded as a fetch error row of its URL. Public
+    suffixes (a cookie for all of `co.uk` is refused) are told by the list bundled with
+    tldextract: it replaces the extractor Scrapy's middleware consults."""
+
+    limits: CookieLimits
 
     @classmethod
     def from_crawler(cls, crawler):
         use_public_suffixes(BUNDLED_SUFFIXES)
-        return super().from_crawler(crawler)
+        middleware = super().from_crawler(crawler)
+        middleware.limits = CookieLimits.from_settings(crawler.settings)
+        return middleware
+
+    def process_request(self, request, spider=None):
+        result = super().process_request(request)
+        header = request.headers.get(b"Cookie")
+        if header and len(header) > self.limits.header_bytes:
+            kept, size = [], 0
+            for pair in header.split(b"; "):
+                if size + len(pair) + 2 * bool(kept) > self.limits.header_bytes:
+                    break
+                kept.append(pair)
+                size += len(pair) + 2 * (len(kept) > 1)
+            request.headers[b"Cookie"] = b"; ".join(kept)
+            request.meta[COOKIES_DROPPED] = (f"{header.count(b'; ') + 1 - len(kept)} cookies not sent: the Cookie"
+                                             f" header would be {len(header)} bytes, over COOKIES_MAX_HEADER_BYTES"
+                                             f" {self.limits.header_bytes}")
+        return result
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_merge_cookies", False):
+            return response
+        jar = self.jars[request.meta.get("cookiejar")].jar
+        before = {_key(c) for c in jar}
+        response = super().process_response(request, response)
+        dropped = self._bound(jar, before)
+        if dropped:
+            noted = request.meta.get(COOKIES_DROPPED)
+            request.meta[COOKIES_DROPPED] = f"{noted}; {dropped}" if noted else dropped
+        return response
+
+    def _bound(self, jar, before: set) -> str | None:
+        """Clear the cookies just set that pass a limit; why, or None."""
+        limits, reasons = self.limits, Counter()
+        cookies = list(jar)
+        per_host = Counter(c.domain.lstrip(".") for c in cookies if _key(c) in before)
+        total = len(before)
+        for cookie in cookies:
+            if _key(cookie) in before:
+                continue
+            host = cookie.domain.lstrip(".")
+            if len(cookie.name) + len(cookie.value or "") > limits.cookie_bytes:
+                reasons[f"over COOKIE_MAX_BYTES {limits.cookie_bytes}"] += 1
+            elif per_host[host] >= limits.per_host:
+                reasons[f"{host} has COOKIES_MAX_PER_HOST {limits.per_host}"] += 1
+            elif total >= limits.total:
+                reasons[f"the jar has COOKIES_MAX_TOTAL {limits.total}"] += 1
+            else:
+                per_host[host] += 1
+                total += 1
+                continue
+            jar.clear(cookie.domain, cookie.path, cookie.name)
+        if not reasons:
+            return None
+        return "cookies not kept: " + ", ".join(f"{n} ({why})" for why, n in reasons.items())
+
+
+def _key(cookie) -> tuple[str, str, str]:
+    return cookie.domain, cookie.path, cookie.name
