@@ -1,4 +1,4 @@
-"""The reading room, a second Datasette plugin of bbn-archive (`bbn_scraper.app.serve.register_plugin`):
+"""The reading room, on the databases that are bbn-archives (the plugin's hooks; see __init__.py):
 
 ``/<db>/-/article/<id>``
     An article to read: headline, byline with author links, dates, section and tags as links
@@ -36,6 +36,7 @@ from archive.errors import BadQuery
 from archive.query import HITS, fts_query, search
 
 from . import reading
+from .metadata import archives
 
 PAGE_SIZE = 50
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -51,13 +52,13 @@ HEADLINE_LINKS = {"articles": "id", "articles_full": "id", "faq_pairs": "article
 PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-@hookimpl(trylast=True)  # after Datasette's own, which registers the original
-def prepare_connection(conn):
+@hookimpl(specname="prepare_connection", trylast=True)  # after Datasette's own, which registers the original
+def safe_escape_fts(conn):
     conn.create_function("escape_fts", 1, reading.safe_match, deterministic=True)
 
 
-@hookimpl
-def handle_exception(request, exception):
+@hookimpl(specname="handle_exception")
+def raw_search_as_words(request, exception):
     """A ``_searchmode=raw`` search that FTS5 cannot parse (``"``, ``NEAR(``, an unknown
     ``column:``): the same page with the text searched as words (``_searchmode=escaped``,
     whose errors, if any, are shown as usual)."""
@@ -70,22 +71,22 @@ def article_url(datasette, database: str, article_id: int) -> str:
     return f"{datasette.urls.database(database)}/-/article/{article_id}"
 
 
-@hookimpl
-def render_cell(row, value, column, table, database, datasette):
+@hookimpl(specname="render_cell")
+def headline_link(row, value, column, table, database, datasette):
     """An article table's headline: an (escaped) link to the article's reading view."""
     key = HEADLINE_LINKS.get(table)
-    if column != "headline" or key is None or value is None or key not in row.keys():
+    if column != "headline" or key is None or value is None or key not in row.keys() or database not in archives(datasette):
         return None
     return Markup('<a href="{}">{}</a>').format(article_url(datasette, database, row[key]), value)
 
 
-@hookimpl
-def extra_template_vars(datasette, database, table):
+@hookimpl(specname="extra_template_vars")
+def reading_order(datasette, database, table):
     async def table_plan(display_columns, rows):
         """The table's columns in reading order, as (index in display_columns or None, name,
         values for an added column); None to keep Datasette's order."""
         first = READER_COLUMNS.get(table)
-        if not first or not display_columns:
+        if not first or not display_columns or database not in archives(datasette):
             return None
         names = [c["name"] for c in display_columns]
         added = {}
@@ -100,7 +101,8 @@ def extra_template_vars(datasette, database, table):
         plan += [(i, n, None) for i, n in enumerate(names) if n not in first and n != "Link"]
         return plan
 
-    return {"table_plan": table_plan, "article_url": lambda i: article_url(datasette, database, i)}
+    return {"table_plan": table_plan, "article_url": lambda i: article_url(datasette, database, i),
+            "bbn_archive": database in archives(datasette)}
 
 
 async def _added_columns(datasette, database: str, ids: list[int]) -> dict[str, list]:
@@ -119,12 +121,11 @@ async def _added_columns(datasette, database: str, ids: list[int]) -> dict[str, 
 
 async def _database(datasette, request, table: str = "articles"):
     """The archive database the request names, after the viewer's permission checks (to see
-    `table` of it)."""
+    `table` of it); `NotFound` for a database that is not a bbn-archive."""
     name = request.url_vars["database"]
-    try:
-        db = datasette.get_database(name)
-    except KeyError:
-        raise NotFound(f"no database {name}")
+    if name not in archives(datasette):
+        raise NotFound(f"no archive {name}")
+    db = datasette.get_database(name)
     await datasette.ensure_permissions(request.actor, [
         ("view-table", (name, table)), ("view-database", name), "view-instance"])
     return name, db
@@ -195,8 +196,8 @@ async def search_view(datasette, request):
     }, request=request))
 
 
-@hookimpl
-def register_routes():
+@hookimpl(specname="register_routes")
+def reading_room_routes():
     return [
         (r"^/(?P<database>[^/]+)/-/article/(?P<id>[0-9]+)$", article_view),
         (r"^/(?P<database>[^/]+)/-/page/(?P<id>[0-9]+)$", page_view),
