@@ -98,6 +98,9 @@ def find_archives(datasette):
 
 @hookimpl(specname="get_metadata")
 def archives_metadata(datasette, key, database, table):
+    """The archives' metadata, computed at startup. The same dict every call (Datasette asks
+    for metadata many times a page): Datasette merges its local metadata into it, which takes
+    precedence over a plugin's anyway."""
     return _ARCHIVES.get(datasette, {}).get("metadata", {})
 
 
