@@ -23,7 +23,7 @@ from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
 from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, migrate, model_changes
-from .warc_store import WarcRef, page_body as warc_page_body, stored_path
+from .warc_store import WarcRef, stored_path
 
 if TYPE_CHECKING:
     from .stories import Stories
@@ -270,19 +270,6 @@ class Archive(ReadAPI):
             [url_key(url), url, etag, last_modified, to_iso(fetched_at) or _now(), crawl_id],
         )
 
-    def page_body(self, page_id: int) -> bytes:
-        """The decompressed body of a recorded page (read from its WARC record if it has one);
-        KeyError for an unknown id, `ArchiveError` for a missing or damaged WARC file."""
-        row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length FROM pages WHERE id = ?",
-                              [page_id]).fetchone()
-        if row is None:
-            raise KeyError(f"no page {page_id}")
-        if row[0] == "warc":
-            return warc_page_body(self.path, page_id, *row[2:])
-        if row[0] != "zlib":
-            raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
-        return zlib.decompress(row[1])
-
     def record_error(self, crawl_id: int, url: str | None, stage: str, reason: str) -> None:
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
@@ -379,16 +366,6 @@ class Archive(ReadAPI):
         row = self.db.execute("SELECT id, url FROM articles WHERE url_key = ?", [key]).fetchone()
         return row[0] if row and url_key(row[1]) == key else None
 
-    def known_article_id(self, url: str) -> int | None:
-        """The article archived under `url` or any URL sharing its url_key."""
-        key = url_key(url)
-        row = self.db.execute("SELECT id FROM articles WHERE url_key = ?", [key]).fetchone()
-        if row is None:
-            row = self.db.execute(
-                "SELECT article_id FROM article_urls WHERE url_key = ? ORDER BY id LIMIT 1", [key]
-            ).fetchone()
-        return row[0] if row else None
-
     def mark_interrupted_crawls(self) -> int:
         """Crawls still "running" while the caller holds the crawl lock were killed: say so."""
         with self.transaction():
@@ -481,14 +458,6 @@ class Archive(ReadAPI):
                 self._add_url(url, article_id, now)
                 count += 1
         return left_out
-
-    def counts(self) -> dict[str, int]:
-        tables = {
-            "articles": "articles", "authors": "authors", "tags": "tags", "faqs": "faqs",
-            "links": "links", "article_urls": "article_urls", "versions": "article_versions",
-            "pages": "pages", "errors": "errors", "crawls": "crawls",
-        }
-        return {name: self.db.table(table).count for name, table in tables.items()}
 
     # Internals of store_article
 

@@ -1,21 +1,27 @@
-"""The read API: ranked full-text search, one article with everything archived about it, and
-statistics. Functions take an `Archive`; `ReadAPI` makes them its methods."""
+"""The read API: ranked full-text search, one article with everything archived about it, a
+stored page's body, and statistics. Functions take an `Archive` or an `ArchiveReader`; `ReadAPI`
+makes them their methods. `ArchiveReader` reads over a connection opened elsewhere (Datasette's
+read-only ones): nothing checked, migrated or written."""
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import zlib
 from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, get_type_hints
 
 from dateutil import parser as dateparser
+from sqlite_utils import Database
 
-from archive.model import Article, Faq, Link
+from archive.model import Article, Faq, Link, url_key
 from archive.model.article import storage
 
 from .columns import article_columns
-from .errors import BadQuery, NotFound
-from .schema import STAGES
+from .errors import ArchiveError, BadQuery, NotFound
+from .schema import STAGES, db_path
+from .warc_store import page_body as warc_page_body
 
 if TYPE_CHECKING:
     from .db import Archive
@@ -77,6 +83,9 @@ ORDERS = {
     "rank": ("b.rank, b.article_id", "t.rank, a.id"),
     "date": ("datetime(a.published) DESC, a.id DESC", "datetime(a.published) DESC, a.id DESC"),
 }
+
+# A valid FTS5 query that matches nothing: what text without a word searches (`safe_match`).
+NO_MATCH = '""'
 
 # A user's word: a "quoted phrase" (an unbalanced quote is just a character) or a run of
 # non-space characters; either may end with * for a prefix search.
@@ -174,6 +183,15 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
+def safe_match(text: str | None) -> str:
+    """The user's text as an FTS5 query that is never a syntax error: `fts_query`'s quoted
+    terms, or a query matching nothing when the text has no word (a lone `"`, `*`, `(`)."""
+    try:
+        return fts_query(text or "")
+    except BadQuery:
+        return NO_MATCH
+
+
 def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
     """An ISO 8601 bound from an ISO date or anything python-dateutil reads. What the value
     leaves out is filled to the start of the period, or with `end` to its end: "2023" until
@@ -258,6 +276,13 @@ def search(
         )
         for row in rows
     ]
+
+
+def search_total(archive: Archive, query: str) -> int:
+    """How many articles `search(archive, query, limit=None)` finds (0 for text without a word)."""
+    weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
+    return archive.db.execute(f"SELECT count(DISTINCT article_id) FROM ({HITS.format(weights=weights)})",
+                              {"match": safe_match(query), "floor_article": 0, "floor_faq": 0}).fetchone()[0]
 
 
 def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
@@ -350,10 +375,57 @@ def crawl_errors(archive: Archive, crawl_id: int | None = None) -> tuple[int, li
 
 
 class ReadAPI:
-    """The read API as `Archive` methods: `archive.search(...)`, `.article(...)`, `.stats()`,
-    `.crawl_errors()`."""
+    """The read API as methods of `Archive` and `ArchiveReader`: `archive.search(...)`,
+    `.search_total(...)`, `.article(...)`, `.page_body(...)`, `.stats()`, `.crawl_errors()`.
+    What they read through: `db` (a sqlite-utils Database), `columns` and `path`."""
+
+    db: Database
+    path: str | None
 
     search = search
+    search_total = search_total
     article = article
     stats = stats
     crawl_errors = crawl_errors
+
+    def page_body(self, page_id: int) -> bytes:
+        """The decompressed body of a recorded page (read from its WARC record if it has one);
+        KeyError for an unknown id, `ArchiveError` for a missing or damaged WARC file."""
+        row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length FROM pages WHERE id = ?",
+                              [page_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no page {page_id}")
+        if row[0] == "warc":
+            return warc_page_body(self.path, page_id, *row[2:])
+        if row[0] != "zlib":
+            raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
+        return zlib.decompress(row[1])
+
+    def known_article_id(self, url: str) -> int | None:
+        """The article archived under `url` or any URL sharing its url_key."""
+        key = url_key(url)
+        row = self.db.execute("SELECT id FROM articles WHERE url_key = ?", [key]).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT article_id FROM article_urls WHERE url_key = ? ORDER BY id LIMIT 1", [key]
+            ).fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict[str, int]:
+        tables = {
+            "articles": "articles", "authors": "authors", "tags": "tags", "faqs": "faqs",
+            "links": "links", "article_urls": "article_urls", "versions": "article_versions",
+            "pages": "pages", "errors": "errors", "crawls": "crawls",
+        }
+        return {name: self.db.table(table).count for name, table in tables.items()}
+
+
+class ArchiveReader(ReadAPI):
+    """The read API over a connection to an archive opened elsewhere, as Datasette gives one
+    (read-only): the archive is neither checked nor migrated, nothing is written, and the
+    connection is left as it was (no pragma set) and open."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.db = Database(conn, recursive_triggers=False)
+        self.columns = article_columns()
+        self.path = db_path(self.db)

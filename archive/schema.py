@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .columns import ArticleColumns, article_columns
-from .errors import DamagedArchive, NewerArchive, NotAnArchive
+from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
@@ -365,7 +365,7 @@ def m008_scale(db: Database) -> None:
     one by month published, for the month facet."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_section ON articles(section)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_export ON articles(published IS NULL, published, id)")
-    # the month facet (bbn_scraper/app/datasette/plugin.py) groups by this expression: read in order, no sort
+    # the month facet (bbn_scraper/app/datasette/facets.py) groups by this expression: read in order, no sort
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_month ON articles(substr(published, 1, 7), published)")
     for table, key in (("authors", "author_id"), ("tags", "tag_id")):
         db.execute(f"ALTER TABLE {table} ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0")
@@ -549,3 +549,13 @@ def db_path(db: Database) -> str | None:
         if row[1] == "main":
             return row[2] or None
     return None
+
+
+def is_archive(db: Database) -> bool:
+    """Whether `db` holds a bbn-archive this version can read: tables, its migrations recorded,
+    none newer, not damaged. Reads only."""
+    try:
+        check_archive(db)
+        return bool(db.table_names())
+    except (ArchiveError, sqlite3.DatabaseError):
+        return False

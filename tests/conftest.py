@@ -8,6 +8,7 @@
 - `two_edition_crawl`: the sample site crawled at edition 1 then 2 into news.db, once per session;
   `datasette_client`: Datasette on it, in process.
 - `fault_crawl`: one crawl of the sample site in fault mode, once per session.
+- `warc_crawl`: the sample site crawled with `--warc` (bodies in WARC files), once per session.
 """
 from __future__ import annotations
 
@@ -121,3 +122,19 @@ def fault_crawl(tmp_path_factory) -> FaultCrawl:
         seconds = time.monotonic() - started
         faults = {f["name"]: f for f in fault_site.faults.manifest(fault_site.base_url)}
         yield FaultCrawl(db, result, seconds, fault_site, fault_site.manifest(), faults)
+
+
+@dataclass
+class WarcCrawl:
+    db: Path
+    warc_dir: Path
+    manifest: dict
+
+
+@pytest.fixture(scope="session")
+def warc_crawl(tmp_path_factory) -> WarcCrawl:
+    """archive.db, and beside it the folder warc/ its pages' bodies are in."""
+    folder = tmp_path_factory.mktemp("warc")
+    with SampleSite(port=0) as site:
+        crawl(folder / "archive.db", site.base_url, "--warc", str(folder / "warc"))
+        return WarcCrawl(folder / "archive.db", folder / "warc", site.manifest())

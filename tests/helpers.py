@@ -264,24 +264,32 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None
         time.sleep(0.1)
 
 
+@dataclass
+class Server:
+    """A server running in a subprocess: its base URL, and what it printed so far."""
+
+    base: str
+    out_path: Path
+    err_path: Path
+
+    def stdout(self) -> str:
+        return self.out_path.read_text()
+
+    def stderr(self) -> str:
+        return self.err_path.read_text()
+
+
 @contextmanager
-def served_archive(src_db, tmp_path, name: str = "news.db"):
-    """`bbn-archive serve` in a subprocess on 127.0.0.1 and a free port, serving a copy of
-    `src_db` named `name`; yields (base URL, path of the copy, a function returning what the
-    server printed so far)."""
-    db = tmp_path / name
-    copy_archive(src_db, db)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bbn_scraper", "serve", "--db", str(db), "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    base = f"http://127.0.0.1:{port}/"
+def server(command: list[str], port: int, folder: Path):
+    """`command` in a subprocess serving HTTP on 127.0.0.1:`port`, its stdout and stderr in
+    files of `folder`; yields a `Server` once it answers, stops it afterwards."""
+    out_path, err_path = folder / "server.out", folder / "server.err"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    running = Server(f"http://127.0.0.1:{port}/", out_path, err_path)
     try:
-        wait_for_http(f"{base}-/versions.json", proc)
-        yield base, db, log.read_text
+        wait_for_http(f"{running.base}-/versions.json", proc)
+        yield running
     finally:
         proc.terminate()
         try:
@@ -289,6 +297,28 @@ def served_archive(src_db, tmp_path, name: str = "news.db"):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def serve_command(db: Path, port: int) -> list[str]:
+    """`bbn-archive serve` on 127.0.0.1:`port`."""
+    return [sys.executable, "-m", "bbn_scraper", "serve", "--db", str(db), "--port", str(port)]
+
+
+def datasette_command(db: Path, port: int) -> list[str]:
+    """Plain `datasette DB` on 127.0.0.1:`port`: the venv's console script, no project flag."""
+    return [str(Path(sys.executable).with_name("datasette")), str(db), "--host", "127.0.0.1", "--port", str(port)]
+
+
+@contextmanager
+def served_archive(src_db, tmp_path, name: str = "news.db", command=serve_command):
+    """`bbn-archive serve` (or another `command`, such as `datasette_command`) in a subprocess
+    on 127.0.0.1 and a free port, serving a copy of `src_db` named `name`; yields (base URL,
+    path of the copy, a function returning what the server printed so far)."""
+    db = tmp_path / name
+    copy_archive(src_db, db)
+    port = free_port()
+    with server(command(db, port), port, tmp_path) as running:
+        yield running.base, db, lambda: running.stdout() + running.stderr()
 
 
 def read_terminal(master: int) -> bytes:

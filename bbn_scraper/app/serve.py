@@ -1,5 +1,8 @@
 """Browse an archive in Datasette: `build_datasette` makes the instance (tests use it in
-process through `datasette.client`), `serve` runs it with uvicorn (`bbn-archive serve`).
+process through `datasette.client`), `serve` runs it with uvicorn (`bbn-archive serve`). The
+metadata, facets, reading room and error log are the plugin's (bbn_scraper/app/datasette,
+loaded by Datasette from the `datasette` entry point, as `datasette news.db` loads it); this
+adds the project's settings, checks the file first and applies pending migrations.
 
 The archive is opened the way Datasette opens any mutable database - read-only connections
 (`?mode=ro`), never `immutable=1` - so it can be browsed while a crawl writes to it (WAL).
@@ -11,11 +14,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bbn_scraper.app.datasette import STATIC_DIR, STATIC_MOUNT, TEMPLATES_DIR, load_metadata
-from archive.errors import NotAnArchive, NotFound
+from archive.errors import ArchiveError, NotAnArchive, NotFound
 from archive.columns import article_columns
 from archive.schema import MIGRATIONS, check_archive, model_changes
 
+PLUGIN_ENTRY_POINT = "bbn_archive"  # the plugin's name under [project.entry-points.datasette]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 
@@ -71,32 +74,26 @@ def _connect_read_only(path: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
 
 
-def register_plugin() -> None:
-    """Register the bbn-archive Datasette plugins (facets; the reading room) once per process."""
+def check_plugin() -> None:
+    """`ArchiveError` unless Datasette has loaded the plugin from its entry point (bbn-archive
+    installed: `pip install -e .`); without it Datasette would serve the bare tables."""
     from datasette.plugins import pm
 
-    from bbn_scraper.app.datasette import plugin, reading_room
-
-    for module, name in ((plugin, "bbn-archive"), (reading_room, "bbn-archive-reading-room")):
-        if not pm.is_registered(module):
-            pm.register(module, name=name)
+    if not pm.has_plugin(PLUGIN_ENTRY_POINT):
+        raise ArchiveError("bbn-archive's Datasette plugin is not installed: run `make install` (or pip install -e .)")
 
 
 def build_datasette(path: str | Path, settings: dict | None = None):
-    """A Datasette instance on the archive at `path` with the project's metadata, plugin and
-    settings (`settings` overrides single settings)."""
+    """A Datasette instance on the archive at `path` with the project's plugin and settings
+    (`settings` overrides single settings)."""
     from datasette.app import Datasette
 
     check_servable(path)
     apply_pending_migrations(path)
-    register_plugin()
-    path = Path(path)
+    check_plugin()
     return Datasette(
         files=[str(path)],
-        metadata=load_metadata(path.stem),
         settings={**SETTINGS, **(settings or {})},
-        static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
-        template_dir=str(TEMPLATES_DIR),
         version_note=f"bbn-archive {_version()}",
     )
 

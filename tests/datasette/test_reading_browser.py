@@ -17,7 +17,7 @@ from archive import Archive
 from tests.datasette.cdp import HEIGHT, Browser
 from tests.datasette.test_browser import CHROMIUM, FLAGS
 from tests.helpers import rows as sql_rows
-from tests.helpers import served_archive
+from tests.helpers import datasette_command, served_archive
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed: apt-get install chromium (or set CHROMIUM=/path/to/chrome)")
@@ -128,6 +128,25 @@ def test_versions_diff(served, two_edition_crawl, browser, tmp_path):
              next(a for a in two_edition_crawl["manifest1"]["articles"] if a["path"] == article["path"])["body_paragraphs"]]
     assert added and " ".join(added[-1].split()) in browser.eval("document.querySelector('.bbn-diff').innerText")
     shoot(browser, tmp_path, "reading-versions-diff.png")
+
+
+def test_plain_datasette_shows_the_reading_room(two_edition_crawl, browser, tmp_path):
+    """`datasette news.db`, the venv's console script without a project flag: the plugin comes
+    from the entry point, with its templates and stylesheet."""
+    article = next(a for a in two_edition_crawl["manifest"]["articles"] if a["faqs"])
+    with served_archive(two_edition_crawl["db"], tmp_path, command=datasette_command) as (base, db, _out):
+        browser.open(f"{base}news/-/article/{article_id(db, article['canonical_url'])}")
+        no_error_page(browser)
+        assert browser.box("article h1")["text"] == article["headline"]
+        assert browser.box(".bbn-faq dt")["text"] == article["faqs"][0]["question"]
+        sheets = browser.eval("[...document.styleSheets].map(s => s.href)")
+        assert f"{base}-/static-plugins/bbn-archive/archive.css" in sheets, sheets
+        # archive.css applied: the section kicker in capitals, the reading column 44em wide at most
+        assert browser.eval("getComputedStyle(document.querySelector('.bbn-kicker')).textTransform") == "uppercase"
+        assert browser.eval("getComputedStyle(document.querySelector('.bbn-reading')).maxWidth") != "none"
+        shoot(browser, tmp_path, "plain-datasette-article.png")
+        browser.open(f"{base}news/articles")  # the headlines lead to the reading room
+        assert browser.eval("document.querySelector('td.col-headline a').getAttribute('href')").startswith("/news/-/article/")
 
 
 def test_stored_page_runs_no_script(tmp_path, browser):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -12,7 +14,7 @@ from click.testing import CliRunner
 
 from archive import Archive
 from bbn_scraper.app.cli import cli
-from tests.helpers import served_archive
+from tests.helpers import free_port, served_archive
 
 
 def serve(*args: str):
@@ -86,3 +88,15 @@ def test_serve_runs_datasette_on_a_live_archive(two_edition_crawl, tmp_path):
 def test_serve_help_names_its_options(flag):
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and flag in result.output
+
+
+def test_serve_without_the_plugin_installed_is_refused(two_edition_crawl):
+    """Were bbn-archive not installed (no entry point), Datasette would serve bare tables."""
+    without_plugin = ("from datasette.plugins import pm; pm.set_blocked('bbn_archive');"
+                      " from bbn_scraper.app.cli import main; main()")
+    result = subprocess.run(
+        [sys.executable, "-c", without_plugin, "serve", "--db", str(two_edition_crawl["db"]), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: bbn-archive's Datasette plugin is not installed: run `make install` (or pip install -e .)"]

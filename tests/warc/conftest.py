@@ -1,30 +1,12 @@
-"""Fixtures of the WARC tests: the sample site crawled once with WARC recording on."""
+"""Helpers and fixtures of the WARC tests (the sample site crawled with WARC recording on,
+`warc_crawl`, is in tests/conftest.py: the reading room's tests read it too)."""
 from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from bbn_scraper.sample_site.server import SampleSite
-from tests.helpers import crawl
-
-
-@dataclass
-class WarcCrawl:
-    db: Path
-    warc_dir: Path
-    manifest: dict
-
-
-@pytest.fixture(scope="session")
-def warc_crawl(tmp_path_factory) -> WarcCrawl:
-    folder = tmp_path_factory.mktemp("warc")
-    with SampleSite(port=0) as site:
-        crawl(folder / "archive.db", site.base_url, "--warc", str(folder / "warc"))
-        return WarcCrawl(folder / "archive.db", folder / "warc", site.manifest())
 
 
 def warcio_check(*paths: Path) -> subprocess.CompletedProcess:

@@ -1,30 +1,19 @@
-"""What the reading room shows, read over one of Datasette's read-only connections: an article
-with everything archived about it (`article_page`), the diff between consecutive versions
-(`version_diffs`), a stored page (`stored_page`) and FAQ search (`faq_search`). Plain
-functions of a `sqlite3.Connection`; the routes are in bbn_scraper/app/datasette/reading_room.py."""
+"""What the reading room shows, read with archive's queries over one of Datasette's read-only
+connections: an article with everything archived about it (`article_page`), the diff between
+consecutive versions (`version_diffs`) and a stored page (`stored_page`); and the snippets'
+highlighting. No SQL here; the routes are in reading_room.py."""
 from __future__ import annotations
 
 import difflib
-import json
 import sqlite3
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from archive.errors import BadQuery
-from archive.query import fts_query
+from archive.errors import NotFound
+from archive.query import ArchiveReader
+from archive.reading import archived_ids, seen_urls, stored_page as page_info, stored_pages, version_contents
 
 # Snippet markers: private-use characters no page text contains, split out by `highlight`.
 OPEN, CLOSE = "\ue000", "\ue001"
-NO_MATCH = '""'  # a valid FTS5 query that matches nothing (what text without words searches)
-
-
-def safe_match(text: str | None) -> str:
-    """The user's text as an FTS5 query that is never a syntax error: `fts_query`'s quoted
-    terms, or a query matching nothing when the text has no word (a lone `"`, `*`, `(`)."""
-    try:
-        return fts_query(text or "")
-    except BadQuery:  # no word to search for
-        return NO_MATCH
 
 
 def highlight(snippet: str | None) -> list[tuple[bool, str]]:
@@ -117,87 +106,36 @@ def version_diffs(versions: list[dict]) -> list[VersionDiff]:
     return diffs[::-1]
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def _archived_ids(conn: sqlite3.Connection, urls: list[str]) -> dict[str, int]:
-    """Which of `urls` lead to an archived article, and to which."""
-    if not urls:
-        return {}
-    marks = ", ".join("?" * len(urls))
-    return {r["url"]: r["article_id"] for r in _rows(
-        conn, f"SELECT url, article_id FROM article_urls WHERE url IN ({marks})", urls)}
+def _links(links: list, archived: dict[str, int]) -> list[dict]:
+    return [{"text": link.text, "url": link.url, "article_id": archived.get(link.url)} for link in links]
 
 
 def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
     """Everything the reading view shows of an article, None if there is no such article."""
-    found = _rows(conn, "SELECT * FROM articles WHERE id = ?", [article_id])
-    if not found:
+    reader = ArchiveReader(conn)
+    try:
+        article = reader.article(article_id)
+    except NotFound:
         return None
-    article = found[0]
-    by_id = [article_id]
-    authors = [r["name"] for r in _rows(conn, "SELECT au.name FROM article_authors x JOIN authors au"
-                                              " ON au.id = x.author_id WHERE x.article_id = ? ORDER BY x.position", by_id)]
-    tags = [r["name"] for r in _rows(conn, "SELECT t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id"
-                                           " WHERE x.article_id = ? ORDER BY x.position", by_id)]
-    faqs = _rows(conn, "SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position", by_id)
-    links = _rows(conn, "SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position", by_id)
-    urls = _rows(conn, "SELECT url, first_seen FROM article_urls WHERE article_id = ? ORDER BY id", by_id)
-    archived = _archived_ids(conn, [link["url"] for link in links])
-    for link in links:
-        link["article_id"] = archived.get(link["url"])
-    url_list = [u["url"] for u in urls] or [article["url"]]
-    marks = ", ".join("?" * len(url_list))
-    pages = _rows(conn, f"SELECT id, url, fetched_at, status, size FROM pages WHERE url IN ({marks})"
-                        " ORDER BY fetched_at DESC, id DESC", url_list)
-    earlier = _rows(conn, "SELECT version, fetched_at, superseded_at, headline, byline, body, faqs"
-                          " FROM article_versions WHERE article_id = ? ORDER BY version", by_id)
-    versions = [{**v, "faqs": json.loads(v["faqs"] or "[]")} for v in earlier]
-    for before, version in zip([None, *versions], versions):
-        version["seen"] = before["superseded_at"] if before else article["first_seen"]
-    current = {**article, "faqs": faqs, "fetched_at": article["last_seen"],
-               "seen": versions[-1]["superseded_at"] if versions else article["first_seen"]}
+    archived = archived_ids(reader, [link.url for link in article.related_links + article.related_articles])
+    earlier = version_contents(reader, article_id)
+    versions = [{**asdict(v), "seen": before.superseded_at if before else article.first_seen}
+                for before, v in zip([None, *earlier], earlier)]
+    current = {"version": article.version, "fetched_at": article.last_seen, "headline": article.headline,
+               "byline": article.byline, "body": article.body, "faqs": [asdict(f) for f in article.faqs],
+               "seen": earlier[-1].superseded_at if earlier else article.first_seen}
     return {
-        "article": article, "authors": authors, "tags": tags, "faqs": faqs,
-        "paragraphs": paragraphs(article["body"]),
-        "related": [link for link in links if link["kind"] == "related"],
-        "also_like": [link for link in links if link["kind"] == "also_like"],
-        "seen_urls": urls, "pages": pages, "versions": [*versions, current],
-        "diffs": version_diffs([*versions, current]),
+        "article": article, "authors": article.authors, "tags": article.tags, "faqs": article.faqs,
+        "paragraphs": paragraphs(article.body),
+        "related": _links(article.related_links, archived), "also_like": _links(article.related_articles, archived),
+        "seen_urls": seen_urls(reader, article_id), "pages": stored_pages(reader, article.urls or [article.url]),
+        "versions": [*versions, current], "diffs": version_diffs([*versions, current]),
     }
 
 
-def stored_page(conn: sqlite3.Connection, page_id: int) -> dict | None:
-    """A stored page (url, fetched_at, content_type, body decompressed), None if there is no
-    such page. `ValueError` for a compression this version cannot read."""
-    found = _rows(conn, "SELECT url, fetched_at, content_type, compression, body FROM pages WHERE id = ?", [page_id])
-    if not found:
-        return None
-    page = found[0]
-    if page["compression"] != "zlib":
-        raise ValueError(f"page {page_id}: unsupported compression {page['compression']!r}")
-    return {**page, "body": zlib.decompress(page["body"])}
-
-
-ORDERS = {"relevance": "rank, f.article_id, f.position", "date": "a.published DESC, f.article_id, f.position"}
-
-
-def faq_search(conn: sqlite3.Connection, text: str, order: str = "relevance",
-               limit: int = 50, offset: int = 0) -> tuple[int, list[dict]]:
-    """FAQ pairs whose question or answer contain every word of `text` (porter-stemmed): their
-    number and the page of them from `offset`, ordered by bm25 (question weighted) or by the
-    article's date, newest first; snippets marked with OPEN/CLOSE."""
-    match = safe_match(text)
-    total = conn.execute("SELECT count(*) FROM faqs_fts WHERE faqs_fts MATCH ?", [match]).fetchone()[0]
-    rows = _rows(conn, f"""
-        SELECT f.article_id, f.position, a.headline, a.published, a.section,
-               snippet(faqs_fts, 0, :open, :close, ' … ', 24) AS question,
-               snippet(faqs_fts, 1, :open, :close, ' … ', 32) AS answer,
-               bm25(faqs_fts, 2.0, 1.0) AS rank
-        FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid JOIN articles a ON a.id = f.article_id
-        WHERE faqs_fts MATCH :match ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset""",
-        {"match": match, "open": OPEN, "close": CLOSE, "limit": limit, "offset": offset})
-    return total, rows
+def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[str | None, bytes] | None:
+    """A stored page's content type and body as fetched (from its WARC record if it has one),
+    None if there is no such page; `ArchiveError` for a WARC file missing or damaged."""
+    reader = ArchiveReader(conn)
+    page = page_info(reader, page_id)
+    return None if page is None else (page.content_type, reader.page_body(page_id))

@@ -1,4 +1,4 @@
-"""The reading room, a second Datasette plugin of bbn-archive (`bbn_scraper.app.serve.register_plugin`):
+"""The reading room, on the databases that are bbn-archives (the plugin's hooks; see __init__.py):
 
 ``/<db>/-/article/<id>``
     An article to read: headline, byline with author links, dates, section and tags as links
@@ -12,7 +12,7 @@
     first with highlighted snippets; ``order=date`` for newest first.
 
 It also makes every search box safe: Datasette's ``escape_fts()`` SQL function (what
-``searchmode: escaped`` tables match with) is replaced by `reading.safe_match`, so no text gives
+``searchmode: escaped`` tables match with) is replaced by `archive.query.safe_match`, so no text gives
 an FTS5 syntax error, and a ``_searchmode=raw`` query FTS5 cannot parse is searched as words;
 and in the article tables the headline links to the reading view and
 the columns a reader wants come first (templates/_table.html asks `table_plan`).
@@ -21,7 +21,6 @@ Page text is escaped by the templates (Jinja autoescape); nothing here marks pag
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from datasette import hookimpl
@@ -29,13 +28,12 @@ from datasette.utils import path_with_added_args, path_with_replaced_args
 from datasette.utils.asgi import NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
-from sqlite_utils import Database
 
-from archive.columns import article_columns
-from archive.errors import BadQuery
-from archive.query import HITS, fts_query, search
+from archive.query import ArchiveReader, safe_match
+from archive.reading import authors_and_faq_counts, faq_search
 
 from . import reading
+from .metadata import archives
 
 PAGE_SIZE = 50
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -51,13 +49,13 @@ HEADLINE_LINKS = {"articles": "id", "articles_full": "id", "faq_pairs": "article
 PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-@hookimpl(trylast=True)  # after Datasette's own, which registers the original
-def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, reading.safe_match, deterministic=True)
+@hookimpl(specname="prepare_connection", trylast=True)  # after Datasette's own, which registers the original
+def safe_escape_fts(conn):
+    conn.create_function("escape_fts", 1, safe_match, deterministic=True)
 
 
-@hookimpl
-def handle_exception(request, exception):
+@hookimpl(specname="handle_exception")
+def raw_search_as_words(request, exception):
     """A ``_searchmode=raw`` search that FTS5 cannot parse (``"``, ``NEAR(``, an unknown
     ``column:``): the same page with the text searched as words (``_searchmode=escaped``,
     whose errors, if any, are shown as usual)."""
@@ -70,22 +68,22 @@ def article_url(datasette, database: str, article_id: int) -> str:
     return f"{datasette.urls.database(database)}/-/article/{article_id}"
 
 
-@hookimpl
-def render_cell(row, value, column, table, database, datasette):
+@hookimpl(specname="render_cell")
+def headline_link(row, value, column, table, database, datasette):
     """An article table's headline: an (escaped) link to the article's reading view."""
     key = HEADLINE_LINKS.get(table)
-    if column != "headline" or key is None or value is None or key not in row.keys():
+    if column != "headline" or key is None or value is None or key not in row.keys() or database not in archives(datasette):
         return None
     return Markup('<a href="{}">{}</a>').format(article_url(datasette, database, row[key]), value)
 
 
-@hookimpl
-def extra_template_vars(datasette, database, table):
+@hookimpl(specname="extra_template_vars")
+def reading_order(datasette, database, table):
     async def table_plan(display_columns, rows):
         """The table's columns in reading order, as (index in display_columns or None, name,
         values for an added column); None to keep Datasette's order."""
         first = READER_COLUMNS.get(table)
-        if not first or not display_columns:
+        if not first or not display_columns or database not in archives(datasette):
             return None
         names = [c["name"] for c in display_columns]
         added = {}
@@ -100,31 +98,24 @@ def extra_template_vars(datasette, database, table):
         plan += [(i, n, None) for i, n in enumerate(names) if n not in first and n != "Link"]
         return plan
 
-    return {"table_plan": table_plan, "article_url": lambda i: article_url(datasette, database, i)}
+    return {"table_plan": table_plan, "article_url": lambda i: article_url(datasette, database, i),
+            "bbn_archive": database in archives(datasette)}
 
 
 async def _added_columns(datasette, database: str, ids: list[int]) -> dict[str, list]:
     """The authors (names) and number of FAQ pairs of the articles `ids`, in that order."""
-    db = datasette.get_database(database)
-    marks = ", ".join("?" * len(ids))
-    authors = {i: [] for i in ids}
-    for row in await db.execute(
-            f"SELECT x.article_id, au.name FROM article_authors x JOIN authors au ON au.id = x.author_id"
-            f" WHERE x.article_id IN ({marks}) ORDER BY x.article_id, x.position", ids):
-        authors[row[0]].append(row[1])
-    faqs = dict((await db.execute(
-        f"SELECT article_id, count(*) FROM faqs WHERE article_id IN ({marks}) GROUP BY article_id", ids)).rows)
-    return {"authors": [authors[i] for i in ids], "faq_count": [faqs.get(i, 0) for i in ids]}
+    authors, faqs = await datasette.get_database(database).execute_fn(
+        lambda conn: authors_and_faq_counts(ArchiveReader(conn), ids))
+    return {"authors": [authors[i] for i in ids], "faq_count": [faqs[i] for i in ids]}
 
 
 async def _database(datasette, request, table: str = "articles"):
     """The archive database the request names, after the viewer's permission checks (to see
-    `table` of it)."""
+    `table` of it); `NotFound` for a database that is not a bbn-archive."""
     name = request.url_vars["database"]
-    try:
-        db = datasette.get_database(name)
-    except KeyError:
-        raise NotFound(f"no database {name}")
+    if name not in archives(datasette):
+        raise NotFound(f"no archive {name}")
+    db = datasette.get_database(name)
     await datasette.ensure_permissions(request.actor, [
         ("view-table", (name, table)), ("view-database", name), "view-instance"])
     return name, db
@@ -154,24 +145,27 @@ async def page_view(datasette, request):
     page = await db.execute_fn(lambda conn: reading.stored_page(conn, page_id))
     if page is None:
         raise NotFound(f"no stored page {page_id}")
-    return Response(page["body"], content_type=page["content_type"] or "text/html", headers={
+    content_type, body = page
+    return Response(body, content_type=content_type or "text/html", headers={
         "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer"})
 
 
 def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
     """Articles matching `text` (their text or FAQ pairs): their number and one page of them."""
-    archive = SimpleNamespace(db=Database(conn), columns=article_columns())  # all search() reads of an Archive
-    try:
-        match = fts_query(text)
-    except BadQuery:
+    reader = ArchiveReader(conn)
+    total = reader.search_total(text)
+    if not total:
         return 0, []
-    weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
-    total = conn.execute(f"SELECT count(DISTINCT article_id) FROM ({HITS.format(weights=weights)})",
-                         {"match": match, "floor_article": 0, "floor_faq": 0}).fetchone()[0]
-    hits = search(archive, text, limit=offset + PAGE_SIZE, markers=(reading.OPEN, reading.CLOSE),
-                  order="date" if order == "date" else "rank")
+    hits = reader.search(text, limit=offset + PAGE_SIZE, markers=(reading.OPEN, reading.CLOSE),
+                         order="date" if order == "date" else "rank")
     return total, hits[offset:]
+
+
+def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
+    """FAQ pairs matching `text`: their number and one page of them."""
+    return faq_search(ArchiveReader(conn), text, order="date" if order == "date" else "rank", limit=PAGE_SIZE,
+                      offset=offset, markers=(reading.OPEN, reading.CLOSE))
 
 
 async def search_view(datasette, request):
@@ -183,7 +177,7 @@ async def search_view(datasette, request):
     total, hits = 0, []
     if text.strip():
         if where == "faqs":
-            total, hits = await db.execute_fn(lambda conn: reading.faq_search(conn, text, order, PAGE_SIZE, offset))
+            total, hits = await db.execute_fn(lambda conn: _faq_hits(conn, text, order, offset))
         else:
             total, hits = await db.execute_fn(lambda conn: _article_hits(conn, text, order, offset))
     return Response.html(await datasette.render_template("bbn_search.html", {
@@ -195,8 +189,8 @@ async def search_view(datasette, request):
     }, request=request))
 
 
-@hookimpl
-def register_routes():
+@hookimpl(specname="register_routes")
+def reading_room_routes():
     return [
         (r"^/(?P<database>[^/]+)/-/article/(?P<id>[0-9]+)$", article_view),
         (r"^/(?P<database>[^/]+)/-/page/(?P<id>[0-9]+)$", page_view),

@@ -152,13 +152,13 @@ class MonthFacet(_CountsFacet):
         return results, timed_out
 
 
-@hookimpl
-def register_facet_classes():
+@hookimpl(specname="register_facet_classes")
+def m2m_and_month_facets():
     return [M2MFacet, MonthFacet]
 
 
-@hookimpl
-def filters_from_request(request, database, table, datasette):
+@hookimpl(specname="filters_from_request")
+def m2m_filter(request, database, table, datasette):
     """``?_m2m_<through table>=<label>``: only rows linked to the row of the other table with
     that label (the filter the m2m facet's links add)."""
     args = [(key, value) for key in request.args if key.startswith(M2M_ARG)
