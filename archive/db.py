@@ -389,6 +389,10 @@ class Archive(ReadAPI):
             ).fetchone()
         return row[0] if row else None
 
+    def keep_last_seen(self, article_id: int, last_seen: str, crawl_id: int) -> None:
+        """Put back the article's last sighting (a reparse stored it, and is no visit)."""
+        self.db.execute("UPDATE articles SET last_seen = ?, crawl_id = ? WHERE id = ?", [last_seen, crawl_id, article_id])
+
     def mark_interrupted_crawls(self) -> int:
         """Crawls still "running" while the caller holds the crawl lock were killed: say so."""
         with self.transaction():

@@ -10,7 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from bbn_scraper.crawler.items import CrawlError
+from archive.items import CrawlError
 
 
 class ProgressLine:

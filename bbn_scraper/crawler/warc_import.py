@@ -33,7 +33,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from archive import Archive, NotFound
-from bbn_scraper.crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
+from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.scope import REDIRECT_STATUSES, Scope
 from bbn_scraper.crawler.spiders.bbn import HTML_TYPES, BbnSpider

@@ -2,7 +2,6 @@
 item delivered twice. Nothing is lost, nothing is stored twice."""
 from __future__ import annotations
 
-import pickle
 import signal
 import socket
 import time
@@ -10,7 +9,8 @@ from datetime import datetime, timezone
 
 from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
 from bbn_scraper.crawler.distributed.ingest import Ingest
-from bbn_scraper.crawler.items import CrawlError, FetchedArticle, FetchedPage
+from archive.item_codec import encode
+from archive.items import CrawlError, FetchedArticle, FetchedPage
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import BASE, make_article, rows
 
@@ -74,7 +74,7 @@ def test_a_batch_delivered_again_after_its_commit_is_not_stored_twice(redis_serv
     client.sadd(START_URLS, f"{BASE}/")
     now = datetime.now(timezone.utc)
     url = f"{BASE}/news/uk-politics-66812345"
-    batch = [pickle.dumps(item) for item in (
+    batch = [encode(item) for item in (
         FetchedPage(url, 200, "text/html", b"<html>page</html>", now),
         FetchedArticle(make_article(url), url, now),
         CrawlError(f"{BASE}/gone", "fetch", "HTTP 404"),

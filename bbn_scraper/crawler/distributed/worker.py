@@ -12,7 +12,8 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 
 from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
 from bbn_scraper.crawler.distributed.scheduler import worker_id
-from bbn_scraper.crawler.items import Alias, Claim, Seen, SitemapLastmods
+from archive.item_codec import encode
+from archive.items import Alias, Claim, Seen, SitemapLastmods
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.spiders.bbn import BbnSpider
 
@@ -24,13 +25,13 @@ WORKER_SETTINGS = {
     "SCHEDULER_QUEUE_CLASS": "bbn_scraper.crawler.distributed.scheduler.LeasedQueue",
     "DUPEFILTER_CLASS": "bbn_scraper.crawler.distributed.scheduler.UrlKeyDupeFilter",
     "SCHEDULER_PERSIST": True,  # the frontier and the fingerprints outlive any one worker
-    "ITEM_PIPELINES": {"bbn_scraper.crawler.pipelines.ValidatePipeline": 100,
-                       "bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
+    "ITEM_PIPELINES": {"bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
 }
 
 
 class ItemQueuePipeline:
-    """Pushes every item, pickled, to the writer's list (or the round's deferred list)."""
+    """Pushes every item, as JSON (`archive.item_codec`), to the writer's list (or the round's
+    deferred list); the writer's store judges and stores it."""
 
     def __init__(self, client):
         self.client = client
@@ -41,7 +42,7 @@ class ItemQueuePipeline:
 
     def process_item(self, item):
         key = DEFERRED if isinstance(item, DEFERRED_ITEMS) else ITEMS
-        self.client.lpush(key, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        self.client.lpush(key, encode(item))
         return item
 
 
