@@ -96,6 +96,7 @@ def _value(hint, value):
         return datetime.fromisoformat(value)
     if hint is bytes:
         return base64.b64decode(value, validate=True)
-    if hint in (str, int, bool) and not (isinstance(value, hint) and (hint is bool or not isinstance(value, bool))):
+    if hint in (str, int, bool) and value is not None and not (
+            isinstance(value, hint) and (hint is bool or not isinstance(value, bool))):
         raise TypeError(f"{value!r} is not of type {hint.__name__}")
     return value

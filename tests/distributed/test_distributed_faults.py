@@ -2,6 +2,7 @@
 item delivered twice. Nothing is lost, nothing is stored twice."""
 from __future__ import annotations
 
+import pickle
 import signal
 import socket
 import time
@@ -9,6 +10,7 @@ from datetime import datetime, timezone
 
 from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
 from bbn_scraper.crawler.distributed.ingest import Ingest
+from archive.crawl_store import CrawlStore
 from archive.item_codec import encode
 from archive.items import CrawlError, FetchedArticle, FetchedPage
 from tests.distributed.compare import local_base, state_on
@@ -102,3 +104,32 @@ def test_redis_restarted_mid_crawl_from_its_aof_loses_no_request_and_no_item(clu
     cluster.server.start()  # the same port and directory: the AOF is replayed
     cluster.wait(writer, *crew)
     assert_local_archive(cluster, sample_site, sample_crawl)
+
+
+def test_an_entry_that_is_no_item_is_an_error_row_and_the_rest_is_stored(redis_server, tmp_path, monkeypatch):
+    """A pickle an older version's worker left (its classes in `crawler.items`), or any other
+    bytes, neither blocks the writer nor is run: an error row says what it was, and it is gone."""
+    stored = []
+    store = CrawlStore.store
+    monkeypatch.setattr(CrawlStore, "store", lambda self, item: (stored.append(type(item).__name__), store(self, item)))
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    now = datetime.now(timezone.utc)
+    url = f"{BASE}/news/uk-politics-66812345"
+    old = pickle.dumps(CrawlError(f"{BASE}/old", "fetch", "HTTP 500"), protocol=0)
+    old = old.replace(b"archive.items\n", b"bbn_scraper.crawler.items\n")
+    client.rpush(PROCESSING, encode(FetchedPage(url, 200, "text/html", b"<html>page</html>", now)), old, b"junk",
+                 encode(FetchedArticle(make_article(url), url, now)))
+    db = str(tmp_path / "news.db")
+    for _ in (1, 2):  # the second start finds nothing left behind
+        ingest = Ingest(client, db, once=True)
+        ingest.stopping = True
+        ingest.run()
+        assert not client.llen(PROCESSING)
+    assert stored == ["FetchedPage", "FetchedArticle"]  # through the crawl's store, the entries between refused
+    assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 1}]
+    refusals = rows(db, "SELECT url, stage, reason FROM errors ORDER BY id")
+    assert [(e["url"], e["stage"]) for e in refusals] == [(None, "store"), (None, "store")]
+    assert all("no item of this version was dropped" in e["reason"] and "Run workers of this version" in e["reason"]
+               for e in refusals), refusals
+    assert "a pickle of an older bbn-archive?" in refusals[0]["reason"]
