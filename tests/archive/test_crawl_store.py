@@ -161,3 +161,4 @@ def test_where_a_warc_record_is_stays_on_the_recording_machine():
 def test_anything_else_is_refused_without_running_it(data):
     with pytest.raises(UndecodableItem):
         decode(data)
+

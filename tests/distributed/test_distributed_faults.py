@@ -2,14 +2,19 @@
 item delivered twice. Nothing is lost, nothing is stored twice."""
 from __future__ import annotations
 
+import json
 import pickle
 import signal
 import socket
 import time
+import zlib
 from datetime import datetime, timezone
+
+import pytest
 
 from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
 from bbn_scraper.crawler.distributed.ingest import Ingest
+from bbn_scraper.crawler.distributed.worker import read_snapshot, recrawl_snapshot
 from archive.crawl_store import CrawlStore
 from archive.item_codec import encode
 from archive.items import CrawlError, FetchedArticle, FetchedPage
@@ -133,3 +138,15 @@ def test_an_entry_that_is_no_item_is_an_error_row_and_the_rest_is_stored(redis_s
     assert all("no item of this version was dropped" in e["reason"] and "Run workers of this version" in e["reason"]
                for e in refusals), refusals
     assert "a pickle of an older bbn-archive?" in refusals[0]["reason"]
+
+
+def test_the_workers_snapshot_of_the_archive_is_json_and_reads_back(empty_archive, crawl_id):
+    url = f"{BASE}/news/one"
+    empty_archive.store_article(make_article(url), crawl_id=crawl_id, fetched_url=url)
+    empty_archive.finish_crawl(crawl_id, "finished", {})
+    data = recrawl_snapshot(empty_archive)
+    assert json.loads(zlib.decompress(data))["finished"] is True
+    assert read_snapshot(data) == (empty_archive.known_urls(), True, empty_archive.visited_keys(),
+                                   empty_archive.sitemap_lastmods())
+    with pytest.raises(ValueError, match="run ingest and the workers from one bbn-archive version"):
+        read_snapshot(zlib.compress(pickle.dumps(({}, True, set(), {}))))
