@@ -110,6 +110,33 @@ class TrapMiddleware(BaseSpiderMiddleware):
         return request
 
 
+class SitemapBudget:
+    """The sitemaps a crawl requests: each URL once, none nested past SITEMAP_MAX_DEPTH, at most
+    SITEMAP_MAX_COUNT from one site (0: no cap)."""
+
+    def __init__(self, max_count: int = 0, max_depth: int = 0):
+        self.max_count, self.max_depth = max_count, max_depth
+        self.per_site: Counter = Counter()  # site -> sitemaps requested
+        self.seen: set[str] = set()  # sitemap URLs requested or refused
+
+    def first_time(self, url: str) -> bool:
+        """Whether the sitemap is met for the first time (an index may list itself or an ancestor)."""
+        if url in self.seen:
+            return False
+        self.seen.add(url)
+        return True
+
+    def refusal(self, url: str, depth: int) -> tuple[str, str] | None:
+        """(stat name, reason) of a sitemap not to request; None, and it is counted, if it may be."""
+        site = site_of(url)
+        if self.max_depth and depth > self.max_depth:
+            return "sitemap_depth", f"sitemap nested {depth} deep, past SITEMAP_MAX_DEPTH {self.max_depth}"
+        if self.max_count and self.per_site[site] >= self.max_count:
+            return "sitemap_count", f"SITEMAP_MAX_COUNT {self.max_count} sitemaps requested from {site} already"
+        self.per_site[site] += 1
+        return None
+
+
 def store_limits(settings) -> StoreLimits:
     """The store's caps from the crawl's settings: ARCHIVE_MAX_ARTICLES, ARCHIVE_MAX_ALIASES and
     the ARTICLE_MAX_* field limits."""
