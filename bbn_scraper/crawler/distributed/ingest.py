@@ -19,12 +19,12 @@ from archive import Archive
 from archive.crawl_store import CrawlStore, invalid
 from archive.delivery import article_sighted, error_recorded, page_recorded
 from archive.item_codec import UndecodableItem, decode, encode
+from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
 )
 from bbn_scraper.crawler.distributed.scheduler import frontier_empty
 from bbn_scraper.crawler.distributed.worker import DEFERRED_ITEMS, recrawl_snapshot
-from archive.items import CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.bounds import store_limits
 from bbn_scraper.crawler.run import crawl_settings
 from bbn_scraper.crawler.sites import SiteMap
@@ -125,10 +125,18 @@ class Ingest:
                     self.client.lpush(DEFERRED, encode(item))  # applied when the round ends
                 elif not (again and self._stored_before(item)):
                     store.store(item)
+            self._defer_aliases()
         if store.failure:
             raise IngestFailed(store.failure)
         self.client.delete(PROCESSING)
         self.stored += len(batch)
+
+    def _defer_aliases(self) -> None:
+        """The aliases the store made of second pages of an article go to the round's deferred
+        list, as the workers' own aliases do: a writer restarted mid-round keeps them."""
+        for url, canonical_url in self.store.aliases.items():
+            self.client.lpush(DEFERRED, encode(Alias(url, canonical_url)))
+        self.store.aliases.clear()
 
     def _decode(self, data: bytes):
         """The item; None, and an error row saying what it was and what to do, for an entry

@@ -348,9 +348,9 @@ class BbnSpider(scrapy.Spider):
         its index's, recorded once the sitemap is read to its end."""
         if not self.sitemap_budget.first_time(url):
             return  # an index that lists itself or an ancestor
-        refusal = self.sitemap_budget.refusal(url, depth)
-        if refusal:
-            stat, reason = refusal
+        over = self.sitemap_budget.refusal(url, depth)
+        if over:
+            stat, reason = over
             self.crawler.stats.inc_value(f"bbn/refused/{stat}")
             yield refused(url, reason)
         else:
