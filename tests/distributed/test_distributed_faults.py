@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
+from bbn_scraper.crawler.distributed import CRAWL_ID, DEFERRED, DUPEFILTER, LEASES, PROCESSING, START_URLS
 from bbn_scraper.crawler.distributed.ingest import Ingest
 from bbn_scraper.crawler.distributed.worker import read_snapshot, recrawl_snapshot
 from archive.crawl_store import CrawlStore
-from archive.item_codec import encode
-from archive.items import CrawlError, FetchedArticle, FetchedPage
+from archive.item_codec import decode, encode
+from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import BASE, make_article, rows
 
@@ -150,3 +150,18 @@ def test_the_workers_snapshot_of_the_archive_is_json_and_reads_back(empty_archiv
                                    empty_archive.sitemap_lastmods())
     with pytest.raises(ValueError, match="run ingest and the workers from one bbn-archive version"):
         read_snapshot(zlib.compress(pickle.dumps(({}, True, set(), {}))))
+
+
+def test_a_second_page_of_an_article_waits_in_redis_as_an_alias(redis_server, tmp_path):
+    """The store makes it an alias; the alias waits with the round's deferred items, so a writer
+    restarted before the round ends still applies it."""
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    now = datetime.now(timezone.utc)
+    url, copy = f"{BASE}/news/uk-politics-66812345", f"{BASE}/news/uk-politics-66812345?utm_source=x"
+    client.rpush(PROCESSING, encode(FetchedArticle(make_article(url), url, now)),
+                 encode(FetchedArticle(make_article(url), copy, now)))
+    ingest = Ingest(client, str(tmp_path / "news.db"), once=True)
+    ingest.stopping = True
+    ingest.run()
+    assert [decode(data) for data in client.lrange(DEFERRED, 0, -1)] == [Alias(copy, url)]
