@@ -90,6 +90,7 @@ class CrawlStore:
         self.counts: Counter = Counter()
         self.failure: str | None = None
         self.new_articles = 0  # ARCHIVE_MAX_ARTICLES caps them exactly; the progress line shows them
+        self.errors = 0  # error rows recorded (the progress line shows them)
         self.stored_keys: set[str] = set()  # url_keys of the canonicals stored in this crawl
         self.aliases: dict[str, str] = {}  # alias URL -> canonical URL
         self.claims: dict[str, list[Claim]] = {}  # url_key claimed -> the pages waiting for its article
@@ -126,14 +127,18 @@ class CrawlStore:
             self.failure = f"{reason}; the crawl stopped, what was committed before is intact"
             self._stop("store_failed")
         try:
-            self.archive.record_error(self.crawl_id, url, "store", reason)
+            self._record_error(url, "store", reason)
         except sqlite3.Error:
             pass  # the archive takes nothing more: the log and the CLI say it
 
     def record_failure(self, url: str | None, exc: Exception) -> None:
         logger.warning("could not store %s: %r", url, exc)
         self.counts["bbn/error_store"] += 1
-        self.archive.record_error(self.crawl_id, url, "store", f"{type(exc).__name__}: {exc}")
+        self._record_error(url, "store", f"{type(exc).__name__}: {exc}")
+
+    def _record_error(self, url: str | None, stage: str, reason: str) -> None:
+        self.archive.record_error(self.crawl_id, url, stage, reason)
+        self.errors += 1
 
     def _stop(self, reason: str) -> None:
         if self.on_stop is not None:
@@ -212,7 +217,7 @@ class CrawlStore:
             self.claims.setdefault(url_key(claim.article.canonical_url), []).append(claim)
 
     def _error(self, error: CrawlError) -> None:
-        self.archive.record_error(self.crawl_id, error.url, error.stage, error.reason)
+        self._record_error(error.url, error.stage, error.reason)
         self.counts[f"bbn/error_{error.stage}"] += 1
         self._count_site(error.url, f"error_{error.stage}")
 
@@ -286,9 +291,8 @@ class CrawlStore:
             left_out = archive.add_aliases(article_id, urls, limit)
             if left_out:
                 self.counts["bbn/refused/aliases"] += len(left_out)
-                archive.record_error(self.crawl_id, canonical_url, "store",
-                                     f"{len(left_out)} aliases not recorded: the article has ARCHIVE_MAX_ALIASES"
-                                     f" {limit} URLs (first left out: {left_out[0]})")
+                self._record_error(canonical_url, "store", f"{len(left_out)} aliases not recorded: the article has"
+                                                           f" ARCHIVE_MAX_ALIASES {limit} URLs (first left out: {left_out[0]})")
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
         unplaced_lastmods = archive.record_lastmods(self.lastmods)

@@ -60,6 +60,11 @@ class StorePipeline:
         """New articles stored so far (the progress line shows them)."""
         return self.store.new_articles if self.store is not None else 0
 
+    @property
+    def errors(self) -> int:
+        """Error rows recorded so far (the progress line shows them)."""
+        return self.store.errors if self.store is not None else 0
+
     def open_spider(self):
         archive = self.resources.enter_context(Archive(self.path, create=True, check_same_thread=False))
         self.resources.enter_context(archive.crawl_lock())

@@ -65,6 +65,7 @@ def test_a_crawls_items_are_stored_and_settled_without_scrapy(empty_archive):
     assert store.counts["bbn/article_new"] == 2 and store.counts["bbn/duplicate_article"] == 1
     assert store.counts["bbn/invalid_article"] == 1 and store.counts["bbn/site/bbn/pages"] == 1
     assert store.counts["bbn/error_parse"] == 2 and store.counts["bbn/error_fetch"] == 1
+    assert store.errors == 3  # the rows recorded: what the progress line shows
     assert empty_archive.sitemap_lastmods() == {f"{BASE}/sitemap-1.xml": "2024-05-01"}
 
 
