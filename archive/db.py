@@ -366,6 +366,10 @@ class Archive(ReadAPI):
         row = self.db.execute("SELECT id, url FROM articles WHERE url_key = ?", [key]).fetchone()
         return row[0] if row and url_key(row[1]) == key else None
 
+    def keep_last_seen(self, article_id: int, last_seen: str, crawl_id: int) -> None:
+        """Put back the article's last sighting (a reparse stored it, and is no visit)."""
+        self.db.execute("UPDATE articles SET last_seen = ?, crawl_id = ? WHERE id = ?", [last_seen, crawl_id, article_id])
+
     def mark_interrupted_crawls(self) -> int:
         """Crawls still "running" while the caller holds the crawl lock were killed: say so."""
         with self.transaction():

@@ -374,6 +374,44 @@ def crawl_errors(archive: Archive, crawl_id: int | None = None) -> tuple[int, li
         "SELECT url, stage, reason, at FROM errors WHERE crawl_id = ? ORDER BY id", [crawl_id])]
 
 
+def crawl_row(archive: Archive, crawl_id: int | None = None) -> dict | None:
+    """The crawls row (the latest by default), stats still JSON text; None if there is none."""
+    rows = list(archive.db.query(
+        "SELECT * FROM crawls WHERE id = coalesce(?, (SELECT max(id) FROM crawls))", [crawl_id]))
+    return rows[0] if rows else None
+
+
+def crawl_start_urls(archive: Archive) -> list[list[str]]:
+    """Each crawl's start URLs, oldest crawl first."""
+    return [json.loads(urls) for (urls,) in archive.db.execute("SELECT start_urls FROM crawls ORDER BY id")]
+
+
+# One page per article: the latest successful fetch of its own URL, else of an alias (AMP copy,
+# tracking link). page_key is url_key, registered on the connection.
+ARTICLE_PAGES = """
+WITH owners AS (
+  SELECT url_key AS key, id AS article_id FROM articles
+  UNION SELECT url_key, article_id FROM article_urls
+),
+candidates AS (
+  SELECT p.id, p.url, p.content_type, p.fetched_at, a.last_seen, a.crawl_id,
+    row_number() OVER (PARTITION BY a.id
+      ORDER BY page_key(p.url) IN (a.url_key, page_key(a.url)) DESC, p.fetched_at DESC, p.id DESC) AS n
+  FROM pages p JOIN owners o ON o.key = page_key(p.url) JOIN articles a ON a.id = o.article_id
+  WHERE p.status IS NULL OR p.status < 400
+)
+SELECT id, url, content_type, last_seen, crawl_id FROM candidates
+WHERE n = 1 AND (:since IS NULL OR datetime(fetched_at) >= datetime(:since))
+ORDER BY id"""
+
+
+def reparse_pages(archive: Archive, since: str | None = None) -> list[dict]:
+    """The page each article is parsed again from (`ARTICLE_PAGES`), fetched since `since` (a
+    `date_bound`) if given: its id, url, content_type, and its article's last_seen and crawl_id."""
+    archive.db.register_function(url_key, deterministic=True, name="page_key")
+    return list(archive.db.query(ARTICLE_PAGES, {"since": since}))
+
+
 class ReadAPI:
     """The read API as methods of `Archive` and `ArchiveReader`: `archive.search(...)`,
     `.search_total(...)`, `.article(...)`, `.page_body(...)`, `.stats()`, `.crawl_errors()`.
@@ -387,6 +425,8 @@ class ReadAPI:
     article = article
     stats = stats
     crawl_errors = crawl_errors
+    crawl_row = crawl_row
+    crawl_start_urls = crawl_start_urls
 
     def page_body(self, page_id: int) -> bytes:
         """The decompressed body of a recorded page (read from its WARC record if it has one);

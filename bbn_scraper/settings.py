@@ -126,11 +126,8 @@ REQUEST_FINGERPRINTER_CLASS = "bbn_scraper.crawler.middlewares.UrlKeyFingerprint
 # 140-176 -> 240-269 pages/s, 9-11 -> 7 ms CPU per page).
 CONCURRENT_ITEMS = 8
 
-ITEM_PIPELINES = {
-    "bbn_scraper.crawler.pipelines.ValidatePipeline": 100,
-    "bbn_scraper.crawler.pipelines.DeduplicatePipeline": 200,
-    "bbn_scraper.crawler.pipelines.StorePipeline": 300,
-}
+# One pipeline: the archive's store judges, deduplicates, cuts and stores (archive.crawl_store).
+ITEM_PIPELINES = {"bbn_scraper.crawler.pipelines.StorePipeline": 300}
 ARCHIVE_DB = "archive.db"
 # Processes that parse fetched pages beside the crawl (bbn_scraper.crawler.parse_pool); 0 parses in the
 # crawl's own process. None: one per CPU beyond the first, at most four.

@@ -136,7 +136,7 @@ def synthesise(synth: Synth, start: int, count: int) -> list[tuple[Article, byte
 
 
 def store(archive: Archive, crawl_id: int, items: list, batch: int | None) -> float:
-    """Store synthesised (article, raw page, fetched_at) items as the crawl's StorePipeline does
+    """Store synthesised (article, raw page, fetched_at) items as the crawl's store (archive.crawl_store) does
     (record_page, then store_article); `batch` items per outer transaction, or one transaction
     per call when None. Returns the seconds it took."""
     started = time.perf_counter()

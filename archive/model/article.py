@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import MISSING, Field, asdict, dataclass, field
+from dataclasses import MISSING, Field, asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from .urls import normalize_url
 
 # What an article must have to be archived.
 REQUIRED = ("headline", "body")
@@ -99,6 +101,22 @@ class Article:
     def missing_fields(self) -> list[str]:
         """The fields an article must have (REQUIRED: headline and body) that this one lacks."""
         return [name for name in REQUIRED if not getattr(self, name)]
+
+
+def not_an_article(article: Article | None) -> str | None:
+    """Why a parse's result is no article to archive ("not an article": the parser found none;
+    "no headline and no body": it lacks what REQUIRED names), or None when it is one. The one
+    decision of the crawl, the store and reparse."""
+    if article is None:
+        return "not an article"
+    missing = article.missing_fields()
+    return f"no {' and no '.join(missing)}" if missing else None
+
+
+def own_identity(article: Article, page_url: str, reason: str) -> Article:
+    """`article` under the URL it was fetched from, the refused claim in its warnings."""
+    return replace(article, canonical_url=normalize_url(page_url), canonical_source="url",
+                   warnings=[*article.warnings, reason])
 
 
 def content_hash(article: Article) -> str:

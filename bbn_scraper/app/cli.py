@@ -130,7 +130,7 @@ def demo(db, port):
 
     _check_not_locked(db)
     with Archive(db) as archive:
-        fresh = not archive.db["articles"].count
+        fresh = not archive.counts()["articles"]
         earlier = _demo_port(archive)
     if earlier is not None and earlier != port:
         click.echo(f"serving the sample site on port {earlier}, as when {db} was first crawled", err=True)
@@ -155,8 +155,8 @@ def demo(db, port):
 
 def _demo_port(archive: Archive) -> int | None:
     """The port of the sample site an earlier demo crawled into this archive, if any."""
-    for (start_urls,) in archive.db.execute("SELECT start_urls FROM crawls ORDER BY id"):
-        for url in json.loads(start_urls):
+    for start_urls in archive.crawl_start_urls():
+        for url in start_urls:
             host, _, port = urlsplit(url).netloc.partition(":")
             if host == "127.0.0.1" and port.isdigit():
                 return int(port)

@@ -12,12 +12,9 @@ from archive.query import ArchiveStats, ArticleDetail, SearchResult
 
 def crawl_summary(archive: Archive, crawl_id: int | None = None) -> str:
     """What the crawl (the latest by default) did, and what the archive now holds."""
-    row = archive.db.execute(
-        "SELECT * FROM crawls WHERE id = coalesce(?, (SELECT max(id) FROM crawls))", [crawl_id]
-    ).fetchone()
-    if row is None:
+    crawl = archive.crawl_row(crawl_id)
+    if crawl is None:
         return "no crawl recorded yet"
-    crawl = dict(zip([d[0] for d in archive.db.execute("SELECT * FROM crawls LIMIT 0").description], row))
     stats = json.loads(crawl.get("stats") or "{}")
     counts = archive.counts()
     seconds = stats.get("seconds", "?")

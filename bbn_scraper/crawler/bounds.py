@@ -1,6 +1,7 @@
 """Bounds on what a crawl requests and stores, each a setting (bbn_scraper.settings). A request
 past a bound is not made and becomes a fetch error of its URL (`not followed: ...`); a field
-past a bound is cut and becomes a parse error (`truncated: ...`): none is dropped silently.
+past a bound is cut by the store (`archive.crawl_store`) and becomes a parse error
+(`truncated: ...`): none is dropped silently.
 Scrapy's DepthMiddleware and UrlLengthMiddleware only log what they drop; the subclasses here
 record it."""
 from __future__ import annotations
@@ -13,9 +14,9 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
-from bbn_scraper.crawler.items import CrawlError
+from archive.crawl_store import StoreLimits
+from archive.items import CrawlError
 from bbn_scraper.crawler.sites import SiteMap
-from archive.model import Article
 
 # /page/N (WordPress, Ghost), ?page=N, ?paged=N, ?pg=N: the Nth page of a listing.
 PAGE_NUMBER = re.compile(r"/page/(\d+)(?:/|$)|[?&](?:page|paged|pg)=(\d+)(?:&|$)", re.IGNORECASE)
@@ -116,28 +117,37 @@ class TrapMiddleware(BaseSpiderMiddleware):
         return request
 
 
-class FieldLimits:
-    """Caps on an article's fields at store time: ARTICLE_MAX_HEADLINE and ARTICLE_MAX_BYLINE
-    characters, ARTICLE_MAX_FAQS pairs (0: no cap)."""
+class SitemapBudget:
+    """The sitemaps a crawl requests: each URL once, none nested past SITEMAP_MAX_DEPTH, at most
+    SITEMAP_MAX_COUNT from one site (0: no cap)."""
 
-    def __init__(self, settings):
-        self.headline = settings.getint("ARTICLE_MAX_HEADLINE")
-        self.byline = settings.getint("ARTICLE_MAX_BYLINE")
-        self.faqs = settings.getint("ARTICLE_MAX_FAQS")
+    def __init__(self, max_count: int = 0, max_depth: int = 0):
+        self.max_count, self.max_depth = max_count, max_depth
+        self.per_site: Counter = Counter()  # site -> sitemaps requested
+        self.seen: set[str] = set()  # sitemap URLs requested or refused
 
-    def apply(self, article: Article) -> list[str]:
-        """Cut `article`'s fields to the caps, in place; a warning on the article and the
-        returned reason say what was cut."""
-        cuts = []
-        for name, limit, setting in (("headline", self.headline, "ARTICLE_MAX_HEADLINE"),
-                                     ("byline", self.byline, "ARTICLE_MAX_BYLINE")):
-            value = getattr(article, name)
-            if limit and value and len(value) > limit:
-                setattr(article, name, value[:limit - 1].rstrip() + "…")
-                cuts.append(f"{name} of {len(value)} characters cut to {limit} ({setting})")
-        if self.faqs and len(article.faqs) > self.faqs:
-            cuts.append(f"{len(article.faqs)} FAQ pairs cut to {self.faqs} (ARTICLE_MAX_FAQS)")
-            del article.faqs[self.faqs:]
-        for cut in cuts:
-            article.warnings.append(f"truncated: {cut}")
-        return [f"truncated: {cut}" for cut in cuts]
+    def first_time(self, url: str) -> bool:
+        """Whether the sitemap is met for the first time (an index may list itself or an ancestor)."""
+        if url in self.seen:
+            return False
+        self.seen.add(url)
+        return True
+
+    def refusal(self, url: str, depth: int) -> tuple[str, str] | None:
+        """(stat name, reason) of a sitemap not to request; None, and it is counted, if it may be."""
+        site = site_of(url)
+        if self.max_depth and depth > self.max_depth:
+            return "sitemap_depth", f"sitemap nested {depth} deep, past SITEMAP_MAX_DEPTH {self.max_depth}"
+        if self.max_count and self.per_site[site] >= self.max_count:
+            return "sitemap_count", f"SITEMAP_MAX_COUNT {self.max_count} sitemaps requested from {site} already"
+        self.per_site[site] += 1
+        return None
+
+
+def store_limits(settings) -> StoreLimits:
+    """The store's caps from the crawl's settings: ARCHIVE_MAX_ARTICLES, ARCHIVE_MAX_ALIASES and
+    the ARTICLE_MAX_* field limits."""
+    return StoreLimits(max_articles=settings.getint("ARCHIVE_MAX_ARTICLES"),
+                       max_aliases=settings.getint("ARCHIVE_MAX_ALIASES"),
+                       headline=settings.getint("ARTICLE_MAX_HEADLINE"), byline=settings.getint("ARTICLE_MAX_BYLINE"),
+                       faqs=settings.getint("ARTICLE_MAX_FAQS"))

@@ -3,12 +3,10 @@ public suffix list bundled with tldextract), and one that can be an article (not
 or a listing). A refused claim leaves the page its own URL; `refusal` says why."""
 from __future__ import annotations
 
-import dataclasses
 import re
 from urllib.parse import urlsplit
 
 from bbn_scraper.crawler.scope import BUNDLED_SUFFIXES, is_ip_address
-from archive.model import Article, normalize_url
 
 # Paths of listings, not articles: the WordPress (and most CMSs') archive and author pages.
 LISTING = re.compile(r"/(?:category|tag|tags|author|page/\d+)(?:/|$)", re.IGNORECASE)
@@ -36,9 +34,3 @@ def refusal(canonical_url: str, page_url: str) -> str | None:
     if listing_shape(canonical_url):
         return f"canonical {canonical_url} refused: a home page or listing, not an article"
     return None
-
-
-def own_identity(article: Article, page_url: str, reason: str) -> Article:
-    """`article` under the URL it was fetched from, the refused claim in its warnings."""
-    return dataclasses.replace(article, canonical_url=normalize_url(page_url), canonical_source="url",
-                               warnings=[*article.warnings, reason])

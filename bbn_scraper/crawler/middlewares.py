@@ -11,7 +11,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CloseSpider
 
-from bbn_scraper.crawler.items import CrawlError
+from archive.items import CrawlError
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
 from bbn_scraper.crawler.scope import COOKIES_DROPPED
 from archive.model import url_key

@@ -10,15 +10,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from bbn_scraper.crawler.items import CrawlError
-
 
 class ProgressLine:
     def __init__(self, crawler, stream=None):
         self.crawler = crawler
         self.stream = stream or sys.stderr
         self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 1.0)
-        self.errors = 0
         self.started = time.monotonic()
         self.loop: LoopingCall | None = None
 
@@ -28,7 +25,6 @@ class ProgressLine:
             raise NotConfigured
         progress = cls(crawler)
         crawler.signals.connect(progress.opened, signal=signals.spider_opened)
-        crawler.signals.connect(progress.scraped, signal=signals.item_scraped)
         crawler.signals.connect(progress.closed, signal=signals.spider_closed)
         return progress
 
@@ -36,10 +32,6 @@ class ProgressLine:
         self.started = time.monotonic()
         self.loop = LoopingCall(self.show)
         self.loop.start(self.interval, now=False)
-
-    def scraped(self, item, response, spider) -> None:
-        if isinstance(item, CrawlError):
-            self.errors += 1
 
     def closed(self, spider, reason) -> None:
         if self.loop is not None and self.loop.running:
@@ -49,17 +41,18 @@ class ProgressLine:
     def line(self) -> str:
         pages = self.crawler.stats.get_value("downloader/response_count", 0)
         seconds = max(time.monotonic() - self.started, 1e-6)
-        return (f"{pages} pages, {self._new_articles()} new articles, {self.errors} errors,"
+        return (f"{pages} pages, {self._store('new_articles')} new articles, {self._store('errors')} errors,"
                 f" {pages / seconds:.1f} pages/s")
 
     def show(self, end: str = "") -> None:
         self.stream.write(f"\r\x1b[K{self.line()}{end}")
         self.stream.flush()
 
-    def _new_articles(self) -> int:
-        """As the store pipeline counted them (on its writer thread: an int read is safe)."""
+    def _store(self, count: str) -> int:
+        """New articles or error rows, as the store counted them (on its writer thread: an int
+        read is safe)."""
         scraper = getattr(self.crawler.engine, "scraper", None)
         for pipeline in getattr(getattr(scraper, "itemproc", None), "middlewares", ()):
-            if hasattr(pipeline, "new_articles"):
-                return pipeline.new_articles
+            if hasattr(pipeline, count):
+                return getattr(pipeline, count)
         return 0

@@ -15,7 +15,7 @@ a write that fails is counted and recorded in the archive's errors, and the craw
 The WARC files are then the raw store (archive.warc_store): each recorded response's request
 carries, in meta[WARC_META], a `Location` future that the recording thread resolves to where
 its response record is (a revisit: the record it refers to), or to None (not written, or a
-Content-Encoding warcio cannot undo); the store pipeline keeps that place instead of the body."""
+Content-Encoding warcio cannot undo); the store keeps that place instead of the body."""
 from __future__ import annotations
 
 import asyncio
@@ -59,6 +59,15 @@ class Location(Future):
 
     def __reduce__(self):
         return type(None), ()
+
+    def __call__(self, timeout: float = 600) -> WarcRef | None:
+        """On the archive writer's thread (`FetchedPage.warc`): the record's place once the
+        recording thread has written it; None when it was not written, or not in time."""
+        try:
+            return self.result(timeout)
+        except TimeoutError:
+            logger.warning("a WARC record not written after %s s: its body is kept in the archive", timeout)
+            return None
 
 
 def payload_digest(payload: bytes) -> str:
@@ -261,20 +270,6 @@ class WarcRecorder:
                    "date": date, "status": status, "file": file, "offset": offset, "length": length}
         self.last[url] = capture
         return capture, WarcRef(file, offset, length, digest, url) if readable else None
-
-
-def warc_ref(page, timeout: float = 600) -> WarcRef | None:
-    """On the archive writer's thread: where the recorded response of `page` (a FetchedPage)
-    is, once the recording thread has written it; None, and the body is kept in `pages`, when
-    it was not recorded, not written in time, or the location is another URL's (a redirect's)."""
-    if page.warc is None:
-        return None
-    try:
-        ref = page.warc.result(timeout)
-    except TimeoutError:
-        logger.warning("WARC record of %s not written after %s s: body kept in the archive", page.url, timeout)
-        return None
-    return ref if ref is not None and ref.url == page.url else None
 
 
 def folder_problem(folder: str | Path) -> str | None:

@@ -6,9 +6,10 @@ spider with its requests made from the files' response records instead of discov
 and `WarcResponses`, the first downloader middleware, answers each from its record. So every
 page goes the crawl's own way from there: Scrapy's response types and HTTP-error handling, the
 spider's article-or-not decision, identity refusals and claims (`parse_html_page`), the parse
-pool, and the validate -> deduplicate -> store pipelines, which settle claims and aliases when
-the import closes and record it as a crawl row with its stats. Calling the pipelines directly
-would have meant copying the spider's decisions; answering from the files keeps one path.
+pool, and the crawl's store (`StorePipeline` over `archive.crawl_store.CrawlStore`), which
+judges, deduplicates and stores, settles claims and aliases when the import closes and records
+it as a crawl row with its stats. Calling the store directly would have meant copying the
+spider's decisions; answering from the files keeps one path.
 
 What a crawl would not parse is counted in `bbn/warc/*` stats and skipped: records that are no
 response (request, metadata, warcinfo, resource, revisit: a revisit's payload is the one of an
@@ -33,7 +34,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from archive import Archive, NotFound
-from bbn_scraper.crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
+from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.scope import REDIRECT_STATUSES, Scope
 from bbn_scraper.crawler.spiders.bbn import HTML_TYPES, BbnSpider

@@ -106,3 +106,14 @@ def test_reparse_cuts_fields_as_a_crawl_does(sample_crawl, sample_archive_copy):
         errors = [r["reason"] for r in archive.db.query("SELECT reason FROM errors WHERE crawl_id = ?", [result.crawl_id])]
     assert len(headline) <= 1000 and headline.endswith("…")
     assert errors == ["truncated: headline of 2699 characters cut to 1000 (ARTICLE_MAX_HEADLINE)"]
+
+
+def test_reparse_stores_through_the_crawls_store(sample_crawl, sample_archive_copy, monkeypatch):
+    from archive.crawl_store import CrawlStore
+
+    reparsed, original = [], CrawlStore.reparsed
+    monkeypatch.setattr(CrawlStore, "reparsed", lambda self, page, article: (reparsed.append(page["url"]),
+                                                                             original(self, page, article))[1])
+    with Archive(sample_archive_copy) as archive:
+        result = reparse(archive, processes=0)
+    assert len(reparsed) == result.parsed == len(sample_crawl.articles)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-import pickle
 import time
 
 from click.testing import CliRunner
 
 from bbn_scraper.app.cli import cli
 from bbn_scraper.crawler.distributed import HEARTBEAT, ITEMS, LEASES, RATE, REQUESTS, START_URLS, WORKERS
-from bbn_scraper.crawler.items import CrawlError
+from archive.item_codec import encode
+from archive.items import CrawlError
 from tests.helpers import free_port
 
 
@@ -25,7 +25,7 @@ def test_status_shows_queues_workers_items_and_rate(redis_server):
     client.hset(LEASES, b"c", "host:1 0")
     client.sadd(WORKERS, "host:1", "host:2")
     client.set(HEARTBEAT % "host:1", 1, ex=5)
-    client.lpush(ITEMS, pickle.dumps(CrawlError("http://127.0.0.1:9/x", "fetch", "HTTP 404")))
+    client.lpush(ITEMS, encode(CrawlError("http://127.0.0.1:9/x", "fetch", "HTTP 404")))
     client.zadd(RATE % "127.0.0.1", {"t1": time.time(), "t2": time.time(), "old": time.time() - 600})
     result = run("status", "--redis", url, "--json")
     assert result.exit_code == 0, result.output

@@ -2,15 +2,22 @@
 item delivered twice. Nothing is lost, nothing is stored twice."""
 from __future__ import annotations
 
+import json
 import pickle
 import signal
 import socket
 import time
+import zlib
 from datetime import datetime, timezone
 
-from bbn_scraper.crawler.distributed import CRAWL_ID, DUPEFILTER, LEASES, PROCESSING, START_URLS
+import pytest
+
+from bbn_scraper.crawler.distributed import CRAWL_ID, DEFERRED, DUPEFILTER, LEASES, PROCESSING, START_URLS
 from bbn_scraper.crawler.distributed.ingest import Ingest
-from bbn_scraper.crawler.items import CrawlError, FetchedArticle, FetchedPage
+from bbn_scraper.crawler.distributed.worker import read_snapshot, recrawl_snapshot
+from archive.crawl_store import CrawlStore
+from archive.item_codec import decode, encode
+from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import BASE, make_article, rows
 
@@ -74,7 +81,7 @@ def test_a_batch_delivered_again_after_its_commit_is_not_stored_twice(redis_serv
     client.sadd(START_URLS, f"{BASE}/")
     now = datetime.now(timezone.utc)
     url = f"{BASE}/news/uk-politics-66812345"
-    batch = [pickle.dumps(item) for item in (
+    batch = [encode(item) for item in (
         FetchedPage(url, 200, "text/html", b"<html>page</html>", now),
         FetchedArticle(make_article(url), url, now),
         CrawlError(f"{BASE}/gone", "fetch", "HTTP 404"),
@@ -102,3 +109,59 @@ def test_redis_restarted_mid_crawl_from_its_aof_loses_no_request_and_no_item(clu
     cluster.server.start()  # the same port and directory: the AOF is replayed
     cluster.wait(writer, *crew)
     assert_local_archive(cluster, sample_site, sample_crawl)
+
+
+def test_an_entry_that_is_no_item_is_an_error_row_and_the_rest_is_stored(redis_server, tmp_path, monkeypatch):
+    """A pickle an older version's worker left (its classes in `crawler.items`), or any other
+    bytes, neither blocks the writer nor is run: an error row says what it was, and it is gone."""
+    stored = []
+    store = CrawlStore.store
+    monkeypatch.setattr(CrawlStore, "store", lambda self, item: (stored.append(type(item).__name__), store(self, item)))
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    now = datetime.now(timezone.utc)
+    url = f"{BASE}/news/uk-politics-66812345"
+    old = pickle.dumps(CrawlError(f"{BASE}/old", "fetch", "HTTP 500"), protocol=0)
+    old = old.replace(b"archive.items\n", b"crawler.items\n")
+    client.rpush(PROCESSING, encode(FetchedPage(url, 200, "text/html", b"<html>page</html>", now)), old, b"junk",
+                 encode(FetchedArticle(make_article(url), url, now)))
+    db = str(tmp_path / "news.db")
+    for _ in (1, 2):  # the second start finds nothing left behind
+        ingest = Ingest(client, db, once=True)
+        ingest.stopping = True
+        ingest.run()
+        assert not client.llen(PROCESSING)
+    assert stored == ["FetchedPage", "FetchedArticle"]  # through the crawl's store, the entries between refused
+    assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 1}]
+    refusals = rows(db, "SELECT url, stage, reason FROM errors ORDER BY id")
+    assert [(e["url"], e["stage"]) for e in refusals] == [(None, "store"), (None, "store")]
+    assert all("no item of this version was dropped" in e["reason"] and "Run workers of this version" in e["reason"]
+               for e in refusals), refusals
+    assert "a pickle of an older bbn-archive?" in refusals[0]["reason"]
+
+
+def test_the_workers_snapshot_of_the_archive_is_json_and_reads_back(empty_archive, crawl_id):
+    url = f"{BASE}/news/one"
+    empty_archive.store_article(make_article(url), crawl_id=crawl_id, fetched_url=url)
+    empty_archive.finish_crawl(crawl_id, "finished", {})
+    data = recrawl_snapshot(empty_archive)
+    assert json.loads(zlib.decompress(data))["finished"] is True
+    assert read_snapshot(data) == (empty_archive.known_urls(), True, empty_archive.visited_keys(),
+                                   empty_archive.sitemap_lastmods())
+    with pytest.raises(ValueError, match="run ingest and the workers from one bbn-archive version"):
+        read_snapshot(zlib.compress(pickle.dumps(({}, True, set(), {}))))
+
+
+def test_a_second_page_of_an_article_waits_in_redis_as_an_alias(redis_server, tmp_path):
+    """The store makes it an alias; the alias waits with the round's deferred items, so a writer
+    restarted before the round ends still applies it."""
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    now = datetime.now(timezone.utc)
+    url, copy = f"{BASE}/news/uk-politics-66812345", f"{BASE}/news/uk-politics-66812345?utm_source=x"
+    client.rpush(PROCESSING, encode(FetchedArticle(make_article(url), url, now)),
+                 encode(FetchedArticle(make_article(url), copy, now)))
+    ingest = Ingest(client, str(tmp_path / "news.db"), once=True)
+    ingest.stopping = True
+    ingest.run()
+    assert [decode(data) for data in client.lrange(DEFERRED, 0, -1)] == [Alias(copy, url)]

@@ -17,8 +17,8 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from archive.verify import verify_archive
-from bbn_scraper.crawler.items import Alias, Claim
-from bbn_scraper.crawler.pipelines import DeduplicatePipeline, StorePipeline, ValidatePipeline
+from archive.items import Alias, Claim
+from bbn_scraper.crawler.pipelines import StorePipeline
 from bbn_scraper.crawler.spiders.bbn import PERMALINK, BbnSpider
 from tests.fixture_pages import fixture_pages
 from tests.helpers import rows
@@ -63,7 +63,7 @@ class Crawler:
 
 
 class Chain:
-    """the spider's parse_html_page -> ValidatePipeline -> DeduplicatePipeline -> StorePipeline, as in a crawl."""
+    """the spider's parse_html_page -> StorePipeline (its CrawlStore judges, deduplicates and stores), as in a crawl."""
 
     def __init__(self, db: Path):
         self.db = db
@@ -71,20 +71,17 @@ class Chain:
         hosts = sorted({f"https://{urlsplit(url).hostname}/" for _, url in PAGES.values()})
         self.spider = self.crawler.spider = BbnSpider(start_urls=hosts)
         self.spider.crawler = self.crawler
-        self.pipelines = [ValidatePipeline(self.crawler), DeduplicatePipeline(self.crawler), StorePipeline(self.crawler)]
-        self.store = self.pipelines[-1]
+        self.store = StorePipeline(self.crawler)
 
     def process(self, body: bytes, url: str) -> None:
         """One fetched page through the chain; asserts where it ended."""
         before = self._counts()
-        self.pipelines[1].seen.clear()  # every page is a crawl of its own: no alias by dedup
+        self.store.store.stored_keys.clear()  # every page is a crawl of its own: no alias by dedup
         response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"}, request=Request(url))
         aliased = False
         for result in asyncio.run(_collect(self.spider.parse_html_page(response))):
             if isinstance(result, Request):
                 continue
-            for pipeline in self.pipelines[:-1]:
-                result = pipeline.process_item(result)
             result = asyncio.run(self.store.process_item(result))  # it awaits room in the writer's queue
             aliased = aliased or isinstance(result, (Alias, Claim))  # a claim is settled when the crawl closes
         self.store.flush()

@@ -1,29 +1,34 @@
 """The one writer of a distributed crawl: pops the workers' items from Redis and stores them with
-the local crawl's store code (`StorePipeline`), one transaction per batch. A batch is moved
+the local crawl's store (`archive.crawl_store.CrawlStore`), one transaction per batch. A batch is moved
 to a processing list (LMOVE) before it is stored and removed from there only after its commit:
 a writer killed mid-batch finds it there when it starts again. Items of a batch met again
 (committed, the writer killed before it removed them) are recognised by their rows and skipped.
 When the round is over (every worker gone, the frontier, leases and items empty) the round is
-settled as a local crawl is when it closes: claims, aliases, sightings, lastmods, the crawl row."""
+settled as a local crawl is when it closes: claims, aliases, sightings, lastmods, the crawl row.
+An entry that is no item of this version (`archive.item_codec`: another version's, a pickle)
+is a store error row saying so, and dropped: it cannot block the writer."""
 from __future__ import annotations
 
+import copy
 import logging
-import pickle
 import signal
 import time
-from types import SimpleNamespace
+from contextlib import ExitStack
 
-from scrapy.statscollectors import MemoryStatsCollector
-
+from archive import Archive
+from archive.crawl_store import CrawlStore, invalid
 from archive.delivery import article_sighted, error_recorded, page_recorded
+from archive.item_codec import UndecodableItem, decode, encode
+from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
 )
 from bbn_scraper.crawler.distributed.scheduler import frontier_empty
 from bbn_scraper.crawler.distributed.worker import DEFERRED_ITEMS, recrawl_snapshot
-from bbn_scraper.crawler.items import CrawlError, FetchedArticle, FetchedPage
-from bbn_scraper.crawler.pipelines import DeduplicatePipeline, StorePipeline
+from bbn_scraper.crawler.bounds import store_limits
 from bbn_scraper.crawler.run import crawl_settings
+from bbn_scraper.crawler.sites import SiteMap
+from bbn_scraper.parsers import PARSER_VERSION
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # items per transaction
@@ -38,21 +43,25 @@ class Ingest:
     """`run()` stores items until the round ends (`once`) or SIGTERM/SIGINT."""
 
     def __init__(self, client, db: str, once: bool = False, overrides: dict | None = None):
-        self.client, self.once = client, once
+        self.client, self.once, self.db = client, once, db
         settings = crawl_settings(db, overrides)
-        crawler = SimpleNamespace(settings=settings, spider=None, engine=None)
-        crawler.stats = MemoryStatsCollector(crawler)
-        self.crawler = crawler
-        self.store = StorePipeline(crawler)
-        self.dedup = DeduplicatePipeline(crawler)
+        self.limits = store_limits(settings)
+        sites = SiteMap.from_settings(settings)  # sites.toml: counts per site too
+        self.site_of = sites.name if sites else None
+        self.store: CrawlStore | None = None
+        self.started = 0.0
         self.stopping = False
         self.stored = 0
 
     def run(self) -> int:
         """Returns the number of items stored."""
         previous = {signum: signal.signal(signum, self._stop) for signum in (signal.SIGTERM, signal.SIGINT)}
-        self.store.open_archive()
+        resources = ExitStack()
         try:
+            archive = resources.enter_context(Archive(self.db, create=True))
+            resources.enter_context(archive.crawl_lock())
+            archive.mark_interrupted_crawls()
+            self.store = CrawlStore(archive, self.limits, PARSER_VERSION, site_of=self.site_of)
             if self.client.llen(PROCESSING):
                 self._round()
                 self._store_batch(self.client.lrange(PROCESSING, 0, -1), again=True)
@@ -66,7 +75,7 @@ class Ingest:
                     if self.once:
                         break
         finally:
-            self.store.resources.close()
+            resources.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         return self.stored
@@ -83,8 +92,8 @@ class Ingest:
             store.crawl_id = int(crawl_id)
         elif client.scard(START_URLS):
             urls = sorted(u.decode() for u in client.smembers(START_URLS))
-            store.crawl_id = store.archive.start_crawl(urls, {"distributed": True})
-            store.started = time.monotonic()
+            store.start(urls, {"distributed": True})
+            self.started = time.monotonic()
             client.set(RECRAWL, recrawl_snapshot(store.archive))
             client.set(CRAWL_ID, store.crawl_id)
         else:
@@ -109,15 +118,37 @@ class Ingest:
         store = self.store
         with store.archive.transaction():
             for data in batch:
-                item = self.dedup.process_item(pickle.loads(data))  # a second page of an article: an alias
+                item = self._decode(data)
+                if item is None:
+                    continue
                 if isinstance(item, DEFERRED_ITEMS):
-                    self.client.lpush(DEFERRED, pickle.dumps(item))  # applied when the round ends
+                    self.client.lpush(DEFERRED, encode(item))  # applied when the round ends
                 elif not (again and self._stored_before(item)):
-                    store.store_item(item)
+                    store.store(item)
+            self._defer_aliases()
         if store.failure:
             raise IngestFailed(store.failure)
         self.client.delete(PROCESSING)
         self.stored += len(batch)
+
+    def _defer_aliases(self) -> None:
+        """The aliases the store made of second pages of an article go to the round's deferred
+        list, as the workers' own aliases do: a writer restarted mid-round keeps them."""
+        for url, canonical_url in self.store.aliases.items():
+            self.client.lpush(DEFERRED, encode(Alias(url, canonical_url)))
+        self.store.aliases.clear()
+
+    def _decode(self, data: bytes):
+        """The item; None, and an error row saying what it was and what to do, for an entry
+        that is not one of this version's items."""
+        try:
+            return decode(data)
+        except UndecodableItem as exc:
+            reason = (f"an entry of {len(data)} bytes in Redis that is no item of this version was dropped: {exc}."
+                      " Run workers of this version; what the entry held is fetched again by the next crawl")
+            logger.error("%s", reason)
+            self.store.failed(None, "store", reason)
+            return None
 
     def _stored_before(self, item) -> bool:
         archive, crawl_id = self.store.archive, self.store.crawl_id
@@ -126,6 +157,11 @@ class Ingest:
         if isinstance(item, CrawlError):
             return error_recorded(archive, crawl_id, item.url, item.stage, item.reason)
         if isinstance(item, FetchedArticle):
+            article = copy.deepcopy(item.article)
+            self.limits.cut(article)  # as the store cut it before it found the article invalid
+            why = invalid(article)
+            if why:
+                return error_recorded(archive, crawl_id, item.fetched_url, "parse", why)
             return article_sighted(archive, crawl_id, item.fetched_url)
         return False
 
@@ -141,14 +177,16 @@ class Ingest:
         store = self.store
         with store.archive.transaction():
             for data in self.client.lrange(DEFERRED, 0, -1):
-                store.store_item(pickle.loads(data))
+                item = self._decode(data)
+                if item is not None:
+                    store.store(item)
             store.settle()
         stats = {key: value for key, value in store.counts.items()}
-        stats["seconds"] = round(time.monotonic() - store.started, 2) if store.started else None
+        stats["seconds"] = round(time.monotonic() - self.started, 2) if self.started else None
         store.archive.finish_crawl(store.crawl_id, "finished", stats)
         self.client.delete(*ROUND_KEYS)
         logger.info("round of crawl %s finished: %d items stored", store.crawl_id, self.stored)
         store.counts.clear()
         store.crawl_id = None
-        self.dedup.seen.clear()
+        store.stored_keys.clear()
 

@@ -3,16 +3,18 @@ archive knows (for a re-crawl) come from Redis, put there by `enqueue` and the w
 items go to Redis (`ItemQueuePipeline`), never to SQLite."""
 from __future__ import annotations
 
-import pickle
+import json
 import time
 import warnings
 import zlib
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 
+from archive import KnownArticle
+from archive.item_codec import encode
+from archive.items import Alias, Claim, Seen, SitemapLastmods
 from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
 from bbn_scraper.crawler.distributed.scheduler import worker_id
-from bbn_scraper.crawler.items import Alias, Claim, Seen, SitemapLastmods
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.spiders.bbn import BbnSpider
 
@@ -24,13 +26,13 @@ WORKER_SETTINGS = {
     "SCHEDULER_QUEUE_CLASS": "bbn_scraper.crawler.distributed.scheduler.LeasedQueue",
     "DUPEFILTER_CLASS": "bbn_scraper.crawler.distributed.scheduler.UrlKeyDupeFilter",
     "SCHEDULER_PERSIST": True,  # the frontier and the fingerprints outlive any one worker
-    "ITEM_PIPELINES": {"bbn_scraper.crawler.pipelines.ValidatePipeline": 100,
-                       "bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
+    "ITEM_PIPELINES": {"bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
 }
 
 
 class ItemQueuePipeline:
-    """Pushes every item, pickled, to the writer's list (or the round's deferred list)."""
+    """Pushes every item, as JSON (`archive.item_codec`), to the writer's list (or the round's
+    deferred list); the writer's store judges and stores it."""
 
     def __init__(self, client):
         self.client = client
@@ -41,7 +43,7 @@ class ItemQueuePipeline:
 
     def process_item(self, item):
         key = DEFERRED if isinstance(item, DEFERRED_ITEMS) else ITEMS
-        self.client.lpush(key, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        self.client.lpush(key, encode(item))
         return item
 
 
@@ -58,7 +60,7 @@ class WorkerSpider(BbnSpider):
         if snapshot is None:  # the round ended before this worker started: nothing to do
             spider.start_urls = []
             return spider
-        known, finished, visited, sitemaps_read = pickle.loads(zlib.decompress(snapshot))
+        known, finished, visited, sitemaps_read = read_snapshot(snapshot)
         spider.refresh = False
         spider.known = known
         spider.full = not finished
@@ -68,12 +70,25 @@ class WorkerSpider(BbnSpider):
 
 
 def recrawl_snapshot(archive) -> bytes:
-    """What a worker needs of the archive: its known articles and, after a finished crawl,
-    the pages and sitemaps it has seen."""
+    """What a worker needs of the archive, as compressed JSON: its known articles and, after a
+    finished crawl, the pages and sitemaps it has seen."""
     finished = archive.crawl_finished_before()
-    state = (archive.known_urls(), finished,
-             archive.visited_keys() if finished else set(), archive.sitemap_lastmods() if finished else {})
-    return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    state = {"known": archive.known_urls(), "finished": finished,
+             "visited": sorted(archive.visited_keys()) if finished else [],
+             "sitemaps_read": archive.sitemap_lastmods() if finished else {}}
+    return zlib.compress(json.dumps(state).encode())
+
+
+def read_snapshot(data: bytes) -> tuple[dict[str, KnownArticle], bool, set[str], dict[str, str]]:
+    """`recrawl_snapshot`'s known articles, whether a crawl finished before, visited url_keys
+    and sitemaps read."""
+    try:
+        state = json.loads(zlib.decompress(data))
+        known = {key: KnownArticle(*fields) for key, fields in state["known"].items()}
+        return known, bool(state["finished"]), set(state["visited"]), dict(state["sitemaps_read"])
+    except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"the round's snapshot in Redis ({RECRAWL}) is not this version's ({exc}):"
+                         " run ingest and the workers from one bbn-archive version") from exc
 
 
 def wait_for_round(client, wait: float) -> list[str]:

@@ -3,7 +3,6 @@ feed, and hands each article page to the parser. Thin: parsing and storing live 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -15,15 +14,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive import KnownArticle, known_urls, recrawl_state
-from bbn_scraper.crawler.bounds import FieldLimits, refused, site_of
+from bbn_scraper.crawler.bounds import SitemapBudget, refused
 from bbn_scraper.crawler.downloader import CrawlStopped
-from bbn_scraper.crawler.identity import own_identity, refusal
-from bbn_scraper.crawler.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from bbn_scraper.crawler.identity import refusal
+from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from bbn_scraper.crawler.pagination import is_page_of, listed, next_pages
 from bbn_scraper.crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from bbn_scraper.crawler.revisit import DEFAULT_POLICY, RevisitPolicy
 from bbn_scraper.parsers.dates import parse_date
-from archive.model import normalize_url, url_key
+from archive.model import normalize_url, not_an_article, own_identity, url_key
 from bbn_scraper.crawler.scope import Refused, Scope
 from bbn_scraper.crawler.sitemaps import CheckedSitemap
 from bbn_scraper.crawler.sites import SiteMap
@@ -82,20 +81,15 @@ class BbnSpider(scrapy.Spider):
         self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
         self.visited: set[str] = set()  # url_keys of pages earlier crawls fetched or failed
         self.sitemaps_read: dict[str, str] = {}  # child sitemap -> its index's lastmod when last read
-        self.sitemaps: Counter = Counter()  # site -> sitemaps requested
-        self.sitemaps_seen: set[str] = set()  # sitemap URLs requested or refused
-        self.max_sitemaps = self.max_sitemap_depth = 0
-        self.field_limits: FieldLimits | None = None
-        self.articles = 0
+        self.sitemap_budget = SitemapBudget()
         self.failed_starts: set[str] = set()  # url_keys of start URLs whose request failed
         self.parser = ParsePool(0)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_sitemaps = crawler.settings.getint("SITEMAP_MAX_COUNT")
-        spider.max_sitemap_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH")
-        spider.field_limits = FieldLimits(crawler.settings)
+        spider.sitemap_budget = SitemapBudget(crawler.settings.getint("SITEMAP_MAX_COUNT"),
+                                              crawler.settings.getint("SITEMAP_MAX_DEPTH"))
         sites = SiteMap.from_settings(crawler.settings)
         if sites:  # sites.toml: each site's allowed_hosts are in scope too
             spider.scope = Scope(spider.start_urls + sites.host_urls())
@@ -216,13 +210,10 @@ class BbnSpider(scrapy.Spider):
                     for result in self._follow(url):
                         yield result
         if article is None:
-            self._not_an_article(response, "not an article")
+            self._not_an_article(response, not_an_article(article))
             if PERMALINK.search(urlsplit(response.url).path):
                 yield CrawlError(response.url, "parse", "page at an article address is not an article")
             return
-        if self.field_limits:
-            for reason in self.field_limits.apply(article):
-                yield CrawlError(response.url, "parse", reason)
         claimed = article.canonical_url
         if url_key(claimed) != url_key(response.url):
             known = self.not_articles.get(url_key(claimed))
@@ -235,16 +226,15 @@ class BbnSpider(scrapy.Spider):
                 self._not_an_article(response, f"it names {claimed} as its canonical")
             if not reason and claimed in self.scope:
                 # A copy (AMP, alias): the article is archived from its canonical page, fetched
-                # for it; the store pipeline makes this page an alias once that page is archived,
+                # for it; the store makes this page an alias once that page is archived,
                 # or archives it under its own URL if no article is archived from there.
                 yield Claim(article, response.url, fetched_at)
                 for result in self._follow(claimed):
                     yield result
                 return
-        elif article.missing_fields():
-            self._not_an_article(response, f"no {' and no '.join(article.missing_fields())}")
-        yield FetchedArticle(article, response.url, fetched_at)
-        self.articles += 1  # ARCHIVE_MAX_ARTICLES is applied at the store (StorePipeline)
+        elif not_an_article(article):  # yielded still: the store records why it is not archived
+            self._not_an_article(response, not_an_article(article))
+        yield FetchedArticle(article, response.url, fetched_at)  # ARCHIVE_MAX_ARTICLES: applied at the store
 
     def errback(self, failure):
         """Every failed request is a fetch error of the URL first requested (before any
@@ -356,18 +346,14 @@ class BbnSpider(scrapy.Spider):
         """The request for a sitemap `depth` deep (1: listed in robots.txt), unless it is one
         too deep (SITEMAP_MAX_DEPTH) or too many for its site (SITEMAP_MAX_COUNT). `lastmod`:
         its index's, recorded once the sitemap is read to its end."""
-        if url in self.sitemaps_seen:
+        if not self.sitemap_budget.first_time(url):
             return  # an index that lists itself or an ancestor
-        self.sitemaps_seen.add(url)
-        site = site_of(url)
-        if self.max_sitemap_depth and depth > self.max_sitemap_depth:
-            self.crawler.stats.inc_value("bbn/refused/sitemap_depth")
-            yield refused(url, f"sitemap nested {depth} deep, past SITEMAP_MAX_DEPTH {self.max_sitemap_depth}")
-        elif self.max_sitemaps and self.sitemaps[site] >= self.max_sitemaps:
-            self.crawler.stats.inc_value("bbn/refused/sitemap_count")
-            yield refused(url, f"SITEMAP_MAX_COUNT {self.max_sitemaps} sitemaps requested from {site} already")
+        over = self.sitemap_budget.refusal(url, depth)
+        if over:
+            stat, reason = over
+            self.crawler.stats.inc_value(f"bbn/refused/{stat}")
+            yield refused(url, reason)
         else:
-            self.sitemaps[site] += 1
             request = self._request(url, self.parse_sitemap, priority=5)
             request.meta.update(sitemap_depth=depth, sitemap_url=url, index_lastmod=lastmod)
             yield request

@@ -1,11 +1,16 @@
-"""The items a crawl produces besides the article itself: plain dataclasses, data only."""
+"""What a crawl produces, for `archive.crawl_store.CrawlStore` to store: plain dataclasses,
+data only (the Scrapy crawl, a distributed crawl's workers and the WARC import make them)."""
 from __future__ import annotations
 
-from concurrent.futures import Future
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from archive.model import Article
+from .model import Article
+
+if TYPE_CHECKING:
+    from .warc_store import WarcRef
 
 
 @dataclass
@@ -22,7 +27,8 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     unchanged: bool = False
-    warc: Future | None = None  # where its WARC response record is (bbn_scraper.crawler.warc.Location)
+    # Called on the store's thread: where its WARC response record is, or None (the body is kept).
+    warc: Callable[[], WarcRef | None] | None = None
 
 
 @dataclass

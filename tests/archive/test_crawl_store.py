@@ -1,0 +1,165 @@
+"""archive.crawl_store.CrawlStore without Scrapy: a crawl's items stored, judged, cut,
+deduplicated, capped and settled; every failure an error row; the items as JSON for Redis."""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from archive.crawl_store import CrawlStore, StoreLimits
+from archive.item_codec import UndecodableItem, decode, encode
+from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from archive.model import Faq, Link, url_key
+from tests.helpers import BASE, make_article
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+
+
+def errors(archive, crawl_id) -> list[tuple]:
+    return [(e["url"], e["stage"], e["reason"]) for e in archive.db.query(
+        "SELECT url, stage, reason FROM errors WHERE crawl_id = ? ORDER BY id", [crawl_id])]
+
+
+def article_urls(archive) -> dict[str, list[str]]:
+    return {a["url"]: [u["url"] for u in archive.db.query(
+        "SELECT url FROM article_urls WHERE article_id = ? ORDER BY url", [a["id"]])]
+        for a in archive.db.query("SELECT id, url FROM articles ORDER BY id")}
+
+
+def test_a_crawls_items_are_stored_and_settled_without_scrapy(empty_archive):
+    stops = []
+    store = CrawlStore(empty_archive, StoreLimits(max_aliases=5), "test-1", site_of=lambda url: "bbn", on_stop=stops.append)
+    crawl_id = store.start([f"{BASE}/"])
+    one, two, amp = f"{BASE}/news/one", f"{BASE}/news/two", f"{BASE}/news/one/amp"
+    lonely, never = f"{BASE}/news/lonely-copy", f"{BASE}/news/never-fetched"
+    items = [
+        FetchedPage(one, 200, "text/html", b"<html>one</html>", NOW),
+        FetchedArticle(make_article(one), one, NOW),
+        FetchedArticle(make_article(f"{one}?utm_source=x", canonical_url=one), f"{one}?utm_source=x", NOW),  # a second page
+        Claim(make_article(amp, canonical_url=one), amp, NOW),
+        Claim(make_article(lonely, canonical_url=never, body="Another story."), lonely, NOW),
+        FetchedArticle(make_article(two, body=""), two, NOW),  # no body: not an article
+        CrawlError(f"{BASE}/gone", "fetch", "HTTP 404"),
+        Alias(f"{BASE}/news/one#top", one),
+        SitemapLastmods({one: "2024-05-01"}),
+        SitemapRead(f"{BASE}/sitemap-1.xml", "2024-05-01"),
+        Seen(12345),  # an article the archive does not hold: touching it is harmless
+    ]
+    for item in items:
+        store.store(item)
+    store.settle({url_key(never): "HTTP 404"})
+    empty_archive.finish_crawl(crawl_id, "finished", dict(store.counts))
+
+    assert stops == []
+    assert errors(empty_archive, crawl_id) == [
+        (two, "parse", "no body ()"),
+        (f"{BASE}/gone", "fetch", "HTTP 404"),
+        (lonely, "parse", f"canonical {never} refused: HTTP 404"),
+    ]
+    urls = article_urls(empty_archive)
+    assert set(urls) == {one, lonely}
+    assert {f"{one}?utm_source=x", amp, f"{BASE}/news/one#top"} <= set(urls[one])
+    assert store.counts["bbn/article_new"] == 2 and store.counts["bbn/duplicate_article"] == 1
+    assert store.counts["bbn/invalid_article"] == 1 and store.counts["bbn/site/bbn/pages"] == 1
+    assert store.counts["bbn/error_parse"] == 2 and store.counts["bbn/error_fetch"] == 1
+    assert store.errors == 3  # the rows recorded: what the progress line shows
+    assert empty_archive.sitemap_lastmods() == {f"{BASE}/sitemap-1.xml": "2024-05-01"}
+
+
+def test_fields_are_cut_to_the_limits_each_cut_an_error_row(empty_archive):
+    store = CrawlStore(empty_archive, StoreLimits(headline=20, byline=10, faqs=1))
+    crawl_id = store.start([f"{BASE}/"])
+    url = f"{BASE}/news/long"
+    article = make_article(url, headline="A headline of many many words", byline="Somebody With A Long Name",
+                           faqs=[Faq("Q1?", "A1"), Faq("Q2?", "A2")])
+    store.store(FetchedArticle(article, url, NOW))
+    [row] = empty_archive.db.query("SELECT headline, byline FROM articles")
+    assert row == {"headline": "A headline of many…", "byline": "Somebody…"}
+    assert [reason for _, _, reason in errors(empty_archive, crawl_id)] == [
+        "truncated: headline of 29 characters cut to 20 (ARTICLE_MAX_HEADLINE)",
+        "truncated: byline of 25 characters cut to 10 (ARTICLE_MAX_BYLINE)",
+        "truncated: 2 FAQ pairs cut to 1 (ARTICLE_MAX_FAQS)",
+    ]
+
+
+def test_the_article_cap_refuses_new_articles_and_stops_the_crawl_once(empty_archive):
+    stops = []
+    store = CrawlStore(empty_archive, StoreLimits(max_articles=2), on_stop=stops.append)
+    store.start([f"{BASE}/"])
+    for n in range(4):
+        url = f"{BASE}/news/story-{n}"
+        store.store(FetchedArticle(make_article(url, body=f"Story {n} body."), url, NOW))
+    assert empty_archive.counts()["articles"] == 2
+    assert stops == ["article cap of 2 reached"]
+    assert store.counts["bbn/refused/max_articles"] == 2
+
+
+def test_an_item_that_cannot_be_stored_is_an_error_row(empty_archive):
+    store = CrawlStore(empty_archive)
+    crawl_id = store.start([f"{BASE}/"])
+    store.store(FetchedPage(f"{BASE}/x", 200, "text/html", "not bytes", NOW))  # type: ignore[arg-type]
+    store.store(object())
+    [(url, stage, reason), (none, stage2, unknown)] = errors(empty_archive, crawl_id)
+    assert (url, stage, none, stage2) == (f"{BASE}/x", "store", None, "store")
+    assert unknown == "TypeError: unknown item type object"
+
+
+def test_a_reparsed_page_keeps_its_sighting_and_is_judged_as_in_a_crawl(empty_archive):
+    crawl = CrawlStore(empty_archive)
+    first = crawl.start([f"{BASE}/"])
+    url = f"{BASE}/news/one"
+    crawl.store(FetchedArticle(make_article(url), url, NOW))
+    [seen] = empty_archive.db.query("SELECT id, last_seen, crawl_id FROM articles")
+    store = CrawlStore(empty_archive, StoreLimits(headline=10), "test-2")
+    again = store.start(["reparse"])
+    page = {"id": 1, "url": url, "last_seen": seen["last_seen"], "crawl_id": first}
+    assert store.reparsed(page, make_article(url, body="A changed body.")) == "changed"
+    assert store.reparsed(page, None) == "failed"
+    assert store.reparsed(page, make_article(url, body="")) == "failed"
+    assert list(empty_archive.db.query("SELECT id, last_seen, crawl_id FROM articles")) == [seen]
+    assert [reason for _, _, reason in errors(empty_archive, again)] == [
+        "truncated: headline of 33 characters cut to 10 (ARTICLE_MAX_HEADLINE)",
+        "page 1 is not an article for parser test-2",
+        "truncated: headline of 33 characters cut to 10 (ARTICLE_MAX_HEADLINE)",
+        "page 1: no body (truncated: headline of 33 characters cut to 10 (ARTICLE_MAX_HEADLINE))",
+    ]
+
+
+def test_the_store_imports_without_scrapy_twisted_or_the_crawler():
+    code = ("import sys, archive.crawl_store, archive.item_codec;"
+            " print(sorted({m.partition('.')[0] for m in sys.modules} & {'scrapy', 'twisted', 'bbn_scraper'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("item", [
+    FetchedPage(f"{BASE}/a", 200, "text/html", b"\x00\xff<html>", NOW, '"etag"', None),
+    FetchedPage(f"{BASE}/a", 304, "text/html", b"", NOW, unchanged=True),
+    FetchedArticle(make_article(f"{BASE}/a", published=NOW, faqs=[Faq("Q?", "A")],
+                                related_links=[Link("More", f"{BASE}/b")], warnings=["w"]), f"{BASE}/a", NOW),
+    Claim(make_article(f"{BASE}/a/amp", canonical_url=f"{BASE}/a"), f"{BASE}/a/amp", NOW),
+    Alias(f"{BASE}/a?utm_source=x", f"{BASE}/a"), Seen(7), CrawlError(None, "store", "why"),
+    SitemapLastmods({f"{BASE}/a": "2024-05-01"}), SitemapRead(f"{BASE}/sitemap.xml", "2024-05-01"),
+], ids=lambda item: type(item).__name__)
+def test_every_item_crosses_redis_as_json_and_back(item):
+    data = encode(item)
+    assert data.startswith(b'{"type":') and decode(data) == item
+
+
+def test_where_a_warc_record_is_stays_on_the_recording_machine():
+    page = FetchedPage(f"{BASE}/a", 200, "text/html", b"<html>", NOW, warc=lambda: None)
+    assert decode(encode(page)).warc is None
+
+
+@pytest.mark.parametrize("data", [
+    pickle.dumps(Seen(7), protocol=0).replace(b"archive.items\n", b"crawler.items\n"),
+    b"", b"[1]", b'{"type": "Os", "fields": {}}', b'{"type": "Seen", "fields": {"article_id": "7"}}',
+    b'{"type": "Seen", "fields": {"article_id": 7, "extra": 1}}',
+])
+def test_anything_else_is_refused_without_running_it(data):
+    with pytest.raises(UndecodableItem):
+        decode(data)
+
