@@ -296,9 +296,13 @@ class CrawlStore:
         if self.seen:
             archive.touch_many(sorted(self.seen), self.crawl_id)
         unplaced_lastmods = archive.record_lastmods(self.lastmods)
+        self.seen.clear()  # applied: a later settle (a distributed crawl's next round) starts afresh
         if state is not None:
             state["pending_aliases"] = pending
             state["pending_lastmods"] = unplaced_lastmods
+            self.aliases, self.lastmods = {}, {}
+        else:  # kept for the next settle: their article may be archived by then
+            self.aliases, self.lastmods = pending, unplaced_lastmods
 
     # Reparse
 

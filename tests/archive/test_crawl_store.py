@@ -163,3 +163,21 @@ def test_anything_else_is_refused_without_running_it(data):
     with pytest.raises(UndecodableItem):
         decode(data)
 
+
+
+def test_a_second_settle_does_not_apply_the_first_ones_sightings_again(empty_archive):
+    """ingest settles each round of a distributed crawl with one store: what a round applied is
+    not applied again under the next round's crawl."""
+    store = CrawlStore(empty_archive, StoreLimits(), "test-1")
+    first = store.start([f"{BASE}/"])
+    one = f"{BASE}/news/one"
+    store.store(FetchedArticle(make_article(one), one, NOW))
+    store.settle()
+    second = store.start([f"{BASE}/"])
+    store.store(Seen(empty_archive.known_article_id(one)))
+    store.settle()
+    third = store.start([f"{BASE}/"])
+    store.settle()
+    assert [r["crawl_id"] for r in empty_archive.db.query("SELECT crawl_id FROM articles")] == [second]
+    assert (first, second, third) == (1, 2, 3)
+    assert store.seen == set() and store.aliases == {} and store.lastmods == {}
