@@ -14,12 +14,12 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .db import Archive
 from .errors import IdentityRefused
 from .items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
-from .model import Article, not_an_article, own_identity, url_key
+from .model import Article, not_an_article, own_identity, url_key, without_credentials
 
 logger = logging.getLogger(__name__)
 # SQLite errors that say the archive takes no more writes, rather than that one item is bad.
@@ -65,6 +65,34 @@ def invalid(article: Article) -> str | None:
     warnings), or None."""
     why = not_an_article(article)
     return f"{why} ({'; '.join(article.warnings)})" if why else None
+
+
+URL_FIELDS = ("url", "fetched_url", "canonical_url")
+
+
+def without_credentials_in(item):
+    """The item with userinfo removed from every URL it holds (its own, its article's and their
+    links, a sitemap's entries), and how many URLs had some."""
+    removed = 0
+
+    def clean(url):
+        nonlocal removed
+        if not isinstance(url, str):
+            return url
+        stripped = without_credentials(url)
+        removed += stripped != url
+        return stripped
+
+    changes = {name: clean(getattr(item, name)) for name in URL_FIELDS if hasattr(item, name)}
+    article = getattr(item, "article", None)
+    if isinstance(article, Article):
+        changes["article"] = replace(
+            article, **{name: clean(getattr(article, name)) for name in URL_FIELDS if hasattr(article, name)},
+            related_links=[replace(link, url=clean(link.url)) for link in article.related_links],
+            related_articles=[replace(link, url=clean(link.url)) for link in article.related_articles])
+    if isinstance(item, SitemapLastmods):
+        changes["lastmods"] = {clean(url): lastmod for url, lastmod in item.lastmods.items()}
+    return (replace(item, **changes) if removed else item), removed
 
 
 def item_url(item) -> str | None:
@@ -148,6 +176,11 @@ class CrawlStore:
         kind = self._kinds.get(type(item))
         if kind is None:
             raise TypeError(f"unknown item type {type(item).__name__}")
+        item, removed = without_credentials_in(item)
+        if removed:
+            self.counts["bbn/credentials_removed"] += removed
+            self._record_error(item_url(item), "store", f"credentials (user:password@) removed from {removed}"
+                                                        " URL(s) of this page before they were stored")
         kind(item)
 
     # One method per item kind

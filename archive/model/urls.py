@@ -48,6 +48,18 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+def without_credentials(url: str) -> str:
+    """`url` without its userinfo (`http://user:secret@host/` -> `http://host/`): a password in
+    a link or a WARC's Target-URI is never requested, stored or exported. Anything else as is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 @lru_cache(maxsize=65536)
 def url_key(url: str) -> str:
     """The identity of a page for deduplication: `normalize_url` without scheme, without a
