@@ -38,7 +38,8 @@ def crawl(db, base_url: str, *args: str, check: bool = True) -> subprocess.Compl
         capture_output=True, text=True, timeout=300,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"crawl failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        errors = rows(db, "SELECT url, stage, reason FROM errors") if Path(db).exists() else []
+        raise AssertionError(f"crawl failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\nerrors: {errors}")
     return result
 
 
