@@ -6,6 +6,7 @@ import time
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEFERRED, DUPEFILTER, HEARTBEAT, ITEMS, LEASES, PROCESSING, RATE, REQUESTS, START_URLS, WORKERS,
 )
+from bbn_scraper.crawler.distributed.dead_letters import summary
 
 RATE_WINDOW = 60  # seconds of request starts kept per host
 
@@ -16,7 +17,8 @@ def enqueue(client, urls: list[str]) -> int:
 
 
 def status(client) -> dict:
-    """Queue lengths, workers seen (alive or not), items waiting, requests per minute by host."""
+    """Queue lengths, workers seen (alive or not), items waiting, dead letters (`dead_letters.summary`),
+    requests per minute by host."""
     workers = sorted(w.decode() for w in client.smembers(WORKERS))
     now = time.time()
     rates = {}
@@ -34,5 +36,6 @@ def status(client) -> dict:
         "items_waiting": client.llen(ITEMS),
         "items_in_batch": client.llen(PROCESSING),
         "items_deferred": client.llen(DEFERRED),
+        "dead_letters": summary(client),
         "requests_per_minute": rates,
     }
