@@ -148,3 +148,20 @@ def test_the_dead_letter_list_keeps_the_newest_and_counts_them_all(redis_server)
     assert (state["newest"]["source"], state["newest"]["reason"]) == (ITEMS, f"reason {KEPT + 4}")
     client.lpush(DEAD_LETTERS, b"\x80junk")
     assert "not a dead letter of this version" in status(redis_server.url)
+
+
+def test_members_of_the_start_urls_that_are_none_are_dead_letters_and_the_round_opens_without_them(redis_server, tmp_path):
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/", b"\xff\xfe", "ftp://127.0.0.1/")
+    assert json.loads(status(redis_server.url, "--json"))["round"]["start_urls"] == [f"{BASE}/"]
+    client.rpush(PROCESSING, encode(CrawlError(f"{BASE}/a", "fetch", "HTTP 500")))
+    db = str(tmp_path / "news.db")
+    ingest = Ingest(client, db, once=True)
+    ingest.stopping = True
+    assert ingest.run() == 1
+    assert rows(db, "SELECT start_urls FROM crawls") == [{"start_urls": json.dumps([f"{BASE}/"])}]
+    assert client.smembers(START_URLS) == {f"{BASE}/".encode()}
+    assert sorted(letter["source"] for letter in letters(client)) == [START_URLS] * 2
+    refused = rows(db, "SELECT stage, reason FROM errors WHERE url IS NULL ORDER BY reason")
+    assert [e["stage"] for e in refused] == ["fetch", "fetch"]
+    assert "is not an http or https URL" in refused[0]["reason"] and "not UTF-8" in refused[1]["reason"]

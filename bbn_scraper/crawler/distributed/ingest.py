@@ -24,6 +24,7 @@ from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
 )
+from bbn_scraper.crawler.distributed.control import start_urls
 from bbn_scraper.crawler.distributed.dead_letters import dead_letter
 from bbn_scraper.crawler.distributed.scheduler import frontier_empty
 from bbn_scraper.crawler.distributed.worker import DEFERRED_ITEMS, recrawl_snapshot
@@ -94,14 +95,30 @@ class Ingest:
         if crawl_id is not None:
             store.crawl_id = int(crawl_id)
         elif client.scard(START_URLS):
-            urls = sorted(u.decode() for u in client.smembers(START_URLS))
-            store.start(urls, {"distributed": True})
-            self.started = time.monotonic()
-            client.set(RECRAWL, recrawl_snapshot(store.archive))
-            client.set(CRAWL_ID, store.crawl_id)
-        else:
-            return None
+            urls, bad = start_urls(client)
+            if urls:
+                store.start(urls, {"distributed": True})
+                self.started = time.monotonic()
+                client.set(RECRAWL, recrawl_snapshot(store.archive))
+                client.set(CRAWL_ID, store.crawl_id)
+            self._drop_start_urls(bad)
         return store.crawl_id
+
+    def _drop_start_urls(self, bad: dict[bytes, str]) -> None:
+        """Members of START_URLS that are no start URL: dead letters, and error rows of the
+        round opened (none opens without a start URL)."""
+        if not bad:
+            return
+        for member, why in bad.items():
+            reason = f"an entry of {len(member)} bytes in Redis that is no start URL was dropped: {why}"
+            logger.error("%s", reason)
+            if self.store.crawl_id is not None:
+                self.store.failed(None, "fetch", reason)
+            self.rejected.append((START_URLS, member, reason))
+        with self.client.pipeline() as pipe:
+            pipe.srem(START_URLS, *bad)
+            self._send_rejected(pipe)
+            pipe.execute()
 
     def _take(self) -> list[bytes]:
         first = self.client.blmove(ITEMS, PROCESSING, POLL, "RIGHT", "LEFT")

@@ -13,7 +13,8 @@ from archive import KnownArticle
 from archive.item_codec import encode
 from archive.items import Alias, Claim, CrawlError, Seen, SitemapLastmods
 from archive.wire import NotARecord, dumps, loads
-from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
+from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, connect, patience
+from bbn_scraper.crawler.distributed.control import start_urls
 from bbn_scraper.crawler.distributed.dead_letters import dead_letter
 from bbn_scraper.crawler.distributed.scheduler import worker_id
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
@@ -118,7 +119,7 @@ def wait_for_round(client, wait: float) -> list[str]:
     """The round's start URLs once the writer has opened it; [] after `wait` seconds without."""
     deadline = time.monotonic() + wait
     while True:
-        urls = sorted(u.decode() for u in client.smembers(START_URLS))
+        urls = start_urls(client)[0]
         if urls and client.exists(RECRAWL):
             return urls
         if time.monotonic() >= deadline:
@@ -145,8 +146,8 @@ def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -
     within `wait` seconds, `RoundRefused` if its snapshot is not this version's. Returns the
     worker's stats."""
     client = connect(redis_url, patient=True)
-    start_urls = wait_for_round(client, wait)
-    if not start_urls:
+    urls = wait_for_round(client, wait)
+    if not urls:
         return None
     snapshot = round_snapshot(client)
     # scrapy-redis 0.9.1 passes `spider=` to the stats collector, which Scrapy 2.19 deprecates.
@@ -156,6 +157,6 @@ def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -
     share_politeness(settings)
     process = StoppingCrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)
-    process.crawl(crawler, start_urls=start_urls, snapshot=snapshot)
+    process.crawl(crawler, start_urls=urls, snapshot=snapshot)
     process.start()
     return crawler.stats.get_stats()
