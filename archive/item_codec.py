@@ -1,18 +1,18 @@
-"""The crawl's items (`archive.items`) as JSON, for a queue between machines (a distributed
-crawl's Redis lists): a type tag and the dataclass's fields, datetimes in ISO 8601, bytes in
-base64. Never pickle: what crosses a machine boundary is data, not code to run. Where a WARC
-record is (`FetchedPage.warc`) is the recording machine's and is not sent."""
+"""The crawl's items (`archive.items`) as JSON records (`archive.wire`), for a queue between
+machines (a distributed crawl's Redis lists): a type tag, the version and the dataclass's fields,
+datetimes in ISO 8601, bytes in base64. Where a WARC record is (`FetchedPage.warc`) is the
+recording machine's and is not sent."""
 from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import types
 import typing
 from datetime import datetime
 from functools import cache
 
 from . import items
+from .wire import NotARecord, dumps, loads
 from .model import Article, Faq, Link
 
 TYPES = {cls.__name__: cls for cls in (items.FetchedPage, items.FetchedArticle, items.Claim, items.Alias,
@@ -21,7 +21,7 @@ NOT_SENT = {"warc"}
 _NAMES = {"Article": Article, "Faq": Faq, "Link": Link, "WarcRef": object}
 
 
-class UndecodableItem(ValueError):
+class UndecodableItem(NotARecord):
     """Bytes that are not an item this version writes (another version's, a pickle, junk)."""
 
 
@@ -30,19 +30,16 @@ def encode(item) -> bytes:
     if TYPES.get(name) is not type(item):
         raise TypeError(f"not a crawl item: {name}")
     fields = {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item) if f.name not in NOT_SENT}
-    return json.dumps({"type": name, "fields": fields}, ensure_ascii=False, separators=(",", ":")).encode()
+    return dumps(name, {"fields": fields})
 
 
 def decode(data: bytes):
     """The item `encode` made; `UndecodableItem` saying why for anything else."""
     try:
-        message = json.loads(data)
-        cls = TYPES[message["type"]]
-        return _build(cls, message["fields"])
-    except UndecodableItem:
-        raise
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UndecodableItem(f"not JSON ({data[:2]!r}...: a pickle of an older bbn-archive?)") from exc
+        message = loads(data, TYPES)
+        return _build(TYPES[message["type"]], message["fields"])
+    except NotARecord as exc:
+        raise UndecodableItem(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise UndecodableItem(f"not an item of this version ({type(exc).__name__}: {exc})") from exc
 

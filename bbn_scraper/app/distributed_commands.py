@@ -65,7 +65,7 @@ def worker(redis_url, local, wait, sites_file, extra):
     Example:
         bbn-archive worker --redis redis://crawl-db:6379/0 --wait 3600
     """
-    from bbn_scraper.crawler.distributed.worker import run_worker
+    from bbn_scraper.crawler.distributed.worker import RoundRefused, run_worker
     from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_setting
 
     _client(redis_url)
@@ -82,7 +82,10 @@ def worker(redis_url, local, wait, sites_file, extra):
             overrides.update(site_overrides(load(sites_file)))
         except SitesError as exc:
             raise click.BadParameter(str(exc), param_hint="--sites") from None
-    stats = run_worker(redis_url, overrides, wait)
+    try:
+        stats = run_worker(redis_url, overrides, wait)
+    except RoundRefused as exc:
+        raise click.ClickException(f"{exc} (a dead letter now: bbn-archive status)") from None
     if stats is None:
         raise click.ClickException(f"no round opened within {wait:g} s: enqueue start URLs and run ingest")
     click.echo(f"worker done: {stats.get('downloader/response_count', 0)} pages fetched", err=True)
@@ -152,7 +155,8 @@ def ingest(redis_url, db, once):
 @click.option("--json", "as_json", is_flag=True, help="Print the status as a JSON object.")
 @one_line_errors
 def status(redis_url, as_json):
-    """Queue lengths, workers seen, items waiting and requests per minute by host."""
+    """Queue lengths, workers seen, items waiting, dead letters and requests per minute by host."""
+    from bbn_scraper.crawler.distributed import DEAD_LETTERS
     from bbn_scraper.crawler.distributed.control import status as read
 
     state = read(_client(redis_url))
@@ -166,6 +170,9 @@ def status(redis_url, as_json):
     click.echo(f"workers: {alive} alive of {len(state['workers'])} seen this round")
     click.echo(f"items: {state['items_waiting']} waiting, {state['items_in_batch']} in the writer's batch,"
                f" {state['items_deferred']} deferred to the round's end")
+    dead = state["dead_letters"]
+    click.echo(f"dead letters: {dead['count']} ({dead['kept']} kept in {DEAD_LETTERS})"
+               + (f", the newest from {dead['newest']['source']}: {dead['newest']['reason']}" if dead["newest"] else ""))
     for host, rate in sorted(state["requests_per_minute"].items()):
         click.echo(f"  {host}: {rate} requests in the last minute")
 

@@ -164,6 +164,14 @@ def test_anything_else_is_refused_without_running_it(data):
         decode(data)
 
 
+def test_an_item_of_another_version_is_refused_saying_so():
+    data = encode(Seen(7)).replace(b'"version":1,', b'"version":2,')
+    with pytest.raises(UndecodableItem, match="a record of version 2, this bbn-archive reads version 1"):
+        decode(data)
+    with pytest.raises(UndecodableItem, match="without a version field"):
+        decode(data.replace(b'"version":2,', b""))
+
+
 
 def test_a_second_settle_does_not_apply_the_first_ones_sightings_again(empty_archive):
     """ingest settles each round of a distributed crawl with one store: what a round applied is

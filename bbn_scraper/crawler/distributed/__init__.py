@@ -1,6 +1,8 @@
 """Distributed crawling on scrapy-redis: any number of workers share one frontier in Redis
 (scrapy-redis's scheduler, queue and dupefilter, fingerprints by url_key), push their items to
 Redis, and one writer (`ingest`) stores them in the archive with the crawl's own store code.
+Requests, items and the round's snapshot cross Redis as JSON records (`archive.wire`), never
+pickles; an entry that is none of them is a dead letter (`dead_letters`).
 
 A round: `enqueue` adds start URLs; workers crawl them until the frontier is empty and no
 request is leased anywhere; the writer stores every item, then settles the round (claims,
@@ -24,6 +26,8 @@ PROCESSING = "bbn:items:processing"  # items the writer took and has not committ
 DEFERRED = "bbn:deferred"  # aliases, sightings, lastmods and claims: applied when the round ends
 CRAWL_ID = "bbn:crawl_id"  # the archive's crawl row of the round
 RATE = "bbn:rate:%s"  # per host: sorted set of recent request starts (for `status`)
+DEAD_LETTERS = "bbn:dead_letters"  # entries that are none of our records, the newest kept (dead_letters.py)
+DEAD_LETTERS_COUNT = "bbn:dead_letters:count"  # how many there have been, kept or not
 ROUND_KEYS = (START_URLS, DUPEFILTER, RECRAWL, DEFERRED, CRAWL_ID, WORKERS)
 
 

@@ -5,8 +5,9 @@ a writer killed mid-batch finds it there when it starts again. Items of a batch 
 (committed, the writer killed before it removed them) are recognised by their rows and skipped.
 When the round is over (every worker gone, the frontier, leases and items empty) the round is
 settled as a local crawl is when it closes: claims, aliases, sightings, lastmods, the crawl row.
-An entry that is no item of this version (`archive.item_codec`: another version's, a pickle)
-is a store error row saying so, and dropped: it cannot block the writer."""
+An entry that is no item of this version (`archive.item_codec`: another version's, a pickle,
+junk, a wrong object) is a store error row saying so and a dead letter, and is not counted as
+stored: it cannot block the writer, and nothing in it is run."""
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,10 @@ from archive.delivery import article_sighted, error_recorded, page_recorded
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
-    CRAWL_ID, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
+    CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
 )
+from bbn_scraper.crawler.distributed.control import start_urls
+from bbn_scraper.crawler.distributed.dead_letters import dead_letter
 from bbn_scraper.crawler.distributed.scheduler import frontier_empty
 from bbn_scraper.crawler.distributed.worker import DEFERRED_ITEMS, recrawl_snapshot
 from bbn_scraper.crawler.bounds import store_limits
@@ -52,6 +55,7 @@ class Ingest:
         self.started = 0.0
         self.stopping = False
         self.stored = 0
+        self.rejected: list[tuple[str, bytes, str]] = []  # (source, entry, reason): dead letters to send
 
     def run(self) -> int:
         """Returns the number of items stored."""
@@ -91,14 +95,30 @@ class Ingest:
         if crawl_id is not None:
             store.crawl_id = int(crawl_id)
         elif client.scard(START_URLS):
-            urls = sorted(u.decode() for u in client.smembers(START_URLS))
-            store.start(urls, {"distributed": True})
-            self.started = time.monotonic()
-            client.set(RECRAWL, recrawl_snapshot(store.archive))
-            client.set(CRAWL_ID, store.crawl_id)
-        else:
-            return None
+            urls, bad = start_urls(client)
+            if urls:
+                store.start(urls, {"distributed": True})
+                self.started = time.monotonic()
+                client.set(RECRAWL, recrawl_snapshot(store.archive))
+                client.set(CRAWL_ID, store.crawl_id)
+            self._drop_start_urls(bad)
         return store.crawl_id
+
+    def _drop_start_urls(self, bad: dict[bytes, str]) -> None:
+        """Members of START_URLS that are no start URL: dead letters, and error rows of the
+        round opened (none opens without a start URL)."""
+        if not bad:
+            return
+        for member, why in bad.items():
+            reason = f"an entry of {len(member)} bytes in Redis that is no start URL was dropped: {why}"
+            logger.error("%s", reason)
+            if self.store.crawl_id is not None:
+                self.store.failed(None, "fetch", reason)
+            self.rejected.append((START_URLS, member, reason))
+        with self.client.pipeline() as pipe:
+            pipe.srem(START_URLS, *bad)
+            self._send_rejected(pipe)
+            pipe.execute()
 
     def _take(self) -> list[bytes]:
         first = self.client.blmove(ITEMS, PROCESSING, POLL, "RIGHT", "LEFT")
@@ -113,14 +133,17 @@ class Ingest:
         return batch
 
     def _store_batch(self, batch: list[bytes], again: bool = False) -> None:
-        """Store the batch in one transaction, then drop it from the processing list.
-        `again`: the batch a killed writer left, some of it maybe committed."""
+        """Store the batch in one transaction, then drop it from the processing list and send
+        its dead letters (MULTI/EXEC). `again`: the batch a killed writer left, some of it maybe
+        committed."""
         store = self.store
+        stored = 0
         with store.archive.transaction():
             for data in batch:
-                item = self._decode(data)
+                item = self._decode(data, ITEMS, again)
                 if item is None:
                     continue
+                stored += 1
                 if isinstance(item, DEFERRED_ITEMS):
                     self.client.lpush(DEFERRED, encode(item))  # applied when the round ends
                 elif not (again and self._stored_before(item)):
@@ -128,8 +151,10 @@ class Ingest:
             self._defer_aliases()
         if store.failure:
             raise IngestFailed(store.failure)
-        self.client.delete(PROCESSING)
-        self.stored += len(batch)
+        with self.client.pipeline() as pipe:
+            self._send_rejected(pipe)
+            pipe.delete(PROCESSING).execute()
+        self.stored += stored
 
     def _defer_aliases(self) -> None:
         """The aliases the store made of second pages of an article go to the round's deferred
@@ -138,17 +163,26 @@ class Ingest:
             self.client.lpush(DEFERRED, encode(Alias(url, canonical_url)))
         self.store.aliases.clear()
 
-    def _decode(self, data: bytes):
-        """The item; None, and an error row saying what it was and what to do, for an entry
-        that is not one of this version's items."""
+    def _decode(self, data: bytes, source: str, again: bool = False):
+        """The item; None, an error row saying what it was and what to do, and a dead letter
+        to send, for an entry that is not one of this version's items. `again`: the error row
+        may be in the archive already."""
         try:
             return decode(data)
         except UndecodableItem as exc:
-            reason = (f"an entry of {len(data)} bytes in Redis that is no item of this version was dropped: {exc}."
+            reason = (f"an entry of {len(data)} bytes in Redis that is no item of this version was dropped"
+                      f" (nothing in it was run; kept in {DEAD_LETTERS}): {exc}."
                       " Run workers of this version; what the entry held is fetched again by the next crawl")
             logger.error("%s", reason)
-            self.store.failed(None, "store", reason)
+            if not (again and error_recorded(self.store.archive, self.store.crawl_id, None, "store", reason)):
+                self.store.failed(None, "store", reason)
+            self.rejected.append((source, data, reason))
             return None
+
+    def _send_rejected(self, pipe) -> None:
+        for source, data, reason in self.rejected:
+            dead_letter(pipe, source, data, reason)
+        self.rejected.clear()
 
     def _stored_before(self, item) -> bool:
         archive, crawl_id = self.store.archive, self.store.crawl_id
@@ -177,14 +211,16 @@ class Ingest:
         store = self.store
         with store.archive.transaction():
             for data in self.client.lrange(DEFERRED, 0, -1):
-                item = self._decode(data)
+                item = self._decode(data, DEFERRED)
                 if item is not None:
                     store.store(item)
             store.settle()
         stats = {key: value for key, value in store.counts.items()}
         stats["seconds"] = round(time.monotonic() - self.started, 2) if self.started else None
         store.archive.finish_crawl(store.crawl_id, "finished", stats)
-        self.client.delete(*ROUND_KEYS)
+        with self.client.pipeline() as pipe:
+            self._send_rejected(pipe)
+            pipe.delete(*ROUND_KEYS).execute()
         logger.info("round of crawl %s finished: %d items stored", store.crawl_id, self.stored)
         store.counts.clear()
         store.crawl_id = None

@@ -3,7 +3,9 @@ recorded as leased by this worker, in the same Lua script as the pop, until the 
 finished with it (downloaded, its callback's items pushed and its new requests queued). Each
 worker keeps a heartbeat key alive; any worker that sees a lease whose worker's heartbeat has
 expired (a worker killed, a machine gone) puts the request back in the queue. A retry held for
-its back-off is a lease too. The dupefilter's fingerprints are the project's (url_key)."""
+its back-off is a lease too. The dupefilter's fingerprints are the project's (url_key).
+Requests are queued as JSON records (`request_codec`); a queued entry that is none (a pickle,
+junk, another version's) is a dead letter and an error row, and the worker goes on."""
 from __future__ import annotations
 
 import logging
@@ -16,8 +18,11 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from archive.item_codec import encode as encode_item
+from archive.items import CrawlError
 from bbn_scraper.crawler.compat import decode_request, encode_request, engine_in_progress, wake_engine
-from bbn_scraper.crawler.distributed import HEARTBEAT, LEASES, REQUESTS, WORKERS
+from bbn_scraper.crawler.distributed import HEARTBEAT, ITEMS, LEASES, REQUESTS, WORKERS
+from bbn_scraper.crawler.distributed.dead_letters import dead_letter
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
 
 logger = logging.getLogger(__name__)
@@ -64,15 +69,33 @@ def frontier_empty(client) -> bool:
 
 
 class LeasedQueue(PriorityQueue):
-    """scrapy-redis's priority queue; `pop` leases what it pops to the spider's worker."""
+    """scrapy-redis's priority queue; `pop` leases what it pops to the spider's worker, and
+    passes over (`reject`) what is no request."""
 
     def pop(self, timeout=0):
-        data = self.server.eval(_POP, 2, self.key, LEASES, self.spider.worker_id)
-        if data is None:
-            return None
-        request = decode_request(self, data)
-        request.meta[LEASE] = data
-        return request
+        while True:
+            data = self.server.eval(_POP, 2, self.key, LEASES, self.spider.worker_id)
+            if data is None:
+                return None
+            try:
+                request = decode_request(self, data)
+            except (ValueError, TypeError) as exc:  # request_codec's NotARecord, or Scrapy refusing its fields
+                self.reject(data, exc)
+                continue
+            request.meta[LEASE] = data
+            return request
+
+    def reject(self, data: bytes, exc: Exception) -> None:
+        """Move a popped entry that is no request from its lease to the dead letters, with an
+        error item for the writer to record, at once (MULTI/EXEC)."""
+        reason = (f"a queued entry of {len(data)} bytes that is no request of this version was dropped"
+                  f" (nothing in it was run): {exc}")
+        logger.error("%s", reason)
+        with self.server.pipeline() as pipe:
+            pipe.hdel(LEASES, data)
+            dead_letter(pipe, self.key, data, reason)
+            pipe.lpush(ITEMS, encode_item(CrawlError(None, "fetch", reason)))
+            pipe.execute()
 
     def encode(self, request) -> bytes:
         return encode_request(self, request)

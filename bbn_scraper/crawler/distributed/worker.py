@@ -3,7 +3,6 @@ archive knows (for a re-crawl) come from Redis, put there by `enqueue` and the w
 items go to Redis (`ItemQueuePipeline`), never to SQLite."""
 from __future__ import annotations
 
-import json
 import time
 import warnings
 import zlib
@@ -12,8 +11,11 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 
 from archive import KnownArticle
 from archive.item_codec import encode
-from archive.items import Alias, Claim, Seen, SitemapLastmods
-from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, START_URLS, connect, patience
+from archive.items import Alias, Claim, CrawlError, Seen, SitemapLastmods
+from archive.wire import NotARecord, dumps, loads
+from bbn_scraper.crawler.distributed import DEFERRED, ITEMS, RECRAWL, connect, patience
+from bbn_scraper.crawler.distributed.control import start_urls
+from bbn_scraper.crawler.distributed.dead_letters import dead_letter
 from bbn_scraper.crawler.distributed.scheduler import worker_id
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.spiders.bbn import BbnSpider
@@ -21,10 +23,12 @@ from bbn_scraper.crawler.spiders.bbn import BbnSpider
 # Items the writer applies when the round ends, as a local crawl applies them when it closes.
 DEFERRED_ITEMS = (Alias, Claim, Seen, SitemapLastmods)
 
+SNAPSHOT = "RecrawlSnapshot"  # the wire record's type
 WORKER_SETTINGS = {
     "SCHEDULER": "bbn_scraper.crawler.distributed.scheduler.LeasingScheduler",
     "SCHEDULER_QUEUE_CLASS": "bbn_scraper.crawler.distributed.scheduler.LeasedQueue",
     "DUPEFILTER_CLASS": "bbn_scraper.crawler.distributed.scheduler.UrlKeyDupeFilter",
+    "SCHEDULER_SERIALIZER": "bbn_scraper.crawler.distributed.request_codec",  # JSON, not scrapy-redis's pickle
     "SCHEDULER_PERSIST": True,  # the frontier and the fingerprints outlive any one worker
     "ITEM_PIPELINES": {"bbn_scraper.crawler.distributed.worker.ItemQueuePipeline": 300},
 }
@@ -48,19 +52,18 @@ class ItemQueuePipeline:
 
 
 class WorkerSpider(BbnSpider):
-    """The bbn spider with what the archive knows read from Redis (`publish_recrawl`): a
+    """The bbn spider with what the archive knows (`round_snapshot`, given as `snapshot`): a
     re-crawl skips archived articles and, after a finished crawl, walks listings as a local
     re-crawl does."""
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
+    def from_crawler(cls, crawler, *args, snapshot=None, **kwargs):
         spider = super().from_crawler(crawler, *args, refresh=True, **kwargs)  # refresh: no archive to read
         spider.worker_id = worker_id()
-        snapshot = connect(crawler.settings.get("REDIS_URL"), patient=True).get(RECRAWL)
         if snapshot is None:  # the round ended before this worker started: nothing to do
             spider.start_urls = []
             return spider
-        known, finished, visited, sitemaps_read = read_snapshot(snapshot)
+        known, finished, visited, sitemaps_read = snapshot
         spider.refresh = False
         spider.known = known
         spider.full = not finished
@@ -70,32 +73,53 @@ class WorkerSpider(BbnSpider):
 
 
 def recrawl_snapshot(archive) -> bytes:
-    """What a worker needs of the archive, as compressed JSON: its known articles and, after a
-    finished crawl, the pages and sitemaps it has seen."""
+    """What a worker needs of the archive, as a compressed JSON record: its known articles and,
+    after a finished crawl, the pages and sitemaps it has seen."""
     finished = archive.crawl_finished_before()
     state = {"known": archive.known_urls(), "finished": finished,
              "visited": sorted(archive.visited_keys()) if finished else [],
              "sitemaps_read": archive.sitemap_lastmods() if finished else {}}
-    return zlib.compress(json.dumps(state).encode())
+    return zlib.compress(dumps(SNAPSHOT, state))
 
 
 def read_snapshot(data: bytes) -> tuple[dict[str, KnownArticle], bool, set[str], dict[str, str]]:
     """`recrawl_snapshot`'s known articles, whether a crawl finished before, visited url_keys
-    and sitemaps read."""
+    and sitemaps read; `NotARecord` saying why for anything else."""
     try:
-        state = json.loads(zlib.decompress(data))
+        state = loads(zlib.decompress(data), {SNAPSHOT})
         known = {key: KnownArticle(*fields) for key, fields in state["known"].items()}
         return known, bool(state["finished"]), set(state["visited"]), dict(state["sitemaps_read"])
     except (zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"the round's snapshot in Redis ({RECRAWL}) is not this version's ({exc}):"
+        raise NotARecord(f"the round's snapshot in Redis ({RECRAWL}) is not this version's ({exc}):"
                          " run ingest and the workers from one bbn-archive version") from exc
+
+
+class RoundRefused(Exception):
+    """The round's snapshot is not one this worker reads: it is a dead letter, and the worker
+    does not crawl."""
+
+
+def round_snapshot(client):
+    """`read_snapshot` of the round's snapshot, None if the round is over; a snapshot this worker
+    cannot read is copied to the dead letters with an error item, and `RoundRefused`."""
+    data = client.get(RECRAWL)
+    if data is None:
+        return None
+    try:
+        return read_snapshot(data)
+    except NotARecord as exc:
+        with client.pipeline() as pipe:
+            dead_letter(pipe, RECRAWL, data, str(exc))
+            pipe.lpush(ITEMS, encode(CrawlError(None, "fetch", f"a worker did not crawl: {exc}")))
+            pipe.execute()
+        raise RoundRefused(str(exc)) from exc
 
 
 def wait_for_round(client, wait: float) -> list[str]:
     """The round's start URLs once the writer has opened it; [] after `wait` seconds without."""
     deadline = time.monotonic() + wait
     while True:
-        urls = sorted(u.decode() for u in client.smembers(START_URLS))
+        urls = start_urls(client)[0]
         if urls and client.exists(RECRAWL):
             return urls
         if time.monotonic() >= deadline:
@@ -119,10 +143,13 @@ def share_politeness(settings) -> None:
 
 def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -> dict | None:
     """Crawl the current round until the shared frontier is empty; None if no round opened
-    within `wait` seconds. Returns the worker's stats."""
-    start_urls = wait_for_round(connect(redis_url, patient=True), wait)
-    if not start_urls:
+    within `wait` seconds, `RoundRefused` if its snapshot is not this version's. Returns the
+    worker's stats."""
+    client = connect(redis_url, patient=True)
+    urls = wait_for_round(client, wait)
+    if not urls:
         return None
+    snapshot = round_snapshot(client)
     # scrapy-redis 0.9.1 passes `spider=` to the stats collector, which Scrapy 2.19 deprecates.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     settings = crawl_settings("", {**(overrides or {}), **WORKER_SETTINGS, "REDIS_URL": redis_url,
@@ -130,6 +157,6 @@ def run_worker(redis_url: str, overrides: dict | None = None, wait: float = 0) -
     share_politeness(settings)
     process = StoppingCrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)
-    process.crawl(crawler, start_urls=start_urls)
+    process.crawl(crawler, start_urls=urls, snapshot=snapshot)
     process.start()
     return crawler.stats.get_stats()
