@@ -35,6 +35,12 @@ def crawl(db, urls: list[str], *settings: str, audit_log: Path | None = None, en
     workers too), as a terminal's Ctrl-C sends it."""
     runner = ["-m", "tests.hostile.audited", str(audit_log)] if audit_log else ["-m", "bbn_scraper"]
     command = [sys.executable, *runner, "crawl", *urls, "--db", str(db), "--local", *BASE_SETTINGS, *settings]
+    return run(command, timeout, env, interrupt_when)
+
+
+def run(command: list[str], timeout: float = 120, env: dict | None = None,
+        interrupt_when: Callable[[], bool] | None = None) -> Crawl:
+    """`command` in a child process of its own group, measured as `crawl` says."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, text=True,
@@ -60,7 +66,7 @@ def _wait(process: subprocess.Popen, timeout: float, interrupt_when: Callable[[]
             process.send_signal(signal.SIGKILL)
             os.wait4(process.pid, 0)
             process.returncode = -9
-            raise AssertionError(f"the crawl took more than {timeout} s: killed")
+            raise AssertionError(f"{' '.join(process.args[1:4])} took more than {timeout} s: killed")
         time.sleep(0.05)
 
 

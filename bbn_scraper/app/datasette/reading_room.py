@@ -34,6 +34,7 @@ from archive.reading import authors_and_faq_counts, faq_search
 
 from . import reading
 from .metadata import archives
+from .stored_page import StoredPageResponse
 
 PAGE_SIZE = 50
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -142,13 +143,12 @@ async def article_view(datasette, request):
 async def page_view(datasette, request):
     name, db = await _database(datasette, request, "pages")
     page_id = int(request.url_vars["id"])
-    page = await db.execute_fn(lambda conn: reading.stored_page(conn, page_id))
-    if page is None:
+    found = await db.execute_fn(lambda conn: reading.stored_page(conn, page_id))
+    if found is None:
         raise NotFound(f"no stored page {page_id}")
-    content_type, body = page
-    return Response(body, content_type=content_type or "text/html", headers={
-        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer"})
+    page, chunks = found
+    return StoredPageResponse(page, chunks, {
+        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
 
 def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
