@@ -39,13 +39,37 @@ class Limits(NamedTuple):
         return self.body + self.header_bytes
 
 
+class BlankLines(TooLarge):
+    """Blank lines without end between records, from `offset` (of an uncompressed file)."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
 class _BoundedReader(DecompressingBufferedReader):
-    """warcio's reader with lines cut at `line_bytes` (a line without end is read in pieces)."""
+    """warcio's reader with lines cut at `line_bytes` (a line without end is read in pieces),
+    and `BlankLines` past `blank_lines` blank lines in a row beyond the two that end a record
+    (warcio reads them one by one)."""
 
     line_bytes = DOWNLOAD_MAX_HEADER_BYTES
+    blank_lines = DOWNLOAD_MAX_HEADERS
+    _blanks = _junk = 0
 
     def readline(self, length=None):
-        return super().readline(self.line_bytes if length is None or length > self.line_bytes else length)
+        position = self.stream.tell() - self.rem_length()
+        line = super().readline(self.line_bytes if length is None or length > self.line_bytes else length)
+        self._blanks = self._blanks + 1 if line and not line.strip() else 0
+        if self._blanks == 3:
+            self._junk = position
+        if self._blanks > self.blank_lines + 2:
+            self._blanks = 0
+            raise BlankLines(f"more than {self.blank_lines} blank lines in a row", self._junk)
+        return line
+
+    def read(self, length=None):
+        self._blanks = 0
+        return super().read(length)
 
 
 class _StrictReader(_BoundedReader):
@@ -155,7 +179,8 @@ def _each(records, path: str, limits: Limits):
         except StopIteration:
             return
         except Exception as exc:  # noqa: BLE001 - warcio, zlib and the HTTP parser raise many types
-            yield records.offset, None, _unreadable(path, records.offset, None, exc)
+            offset = exc.offset if isinstance(exc, BlankLines) else records.offset
+            yield offset, None, _unreadable(path, offset, None, exc)
             return
         offset, url = records.offset, record.rec_headers.get_header("WARC-Target-URI")
         try:

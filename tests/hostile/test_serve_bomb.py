@@ -21,8 +21,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive
+from bbn_scraper.app.datasette import reading, reading_room
 from bbn_scraper.settings import DOWNLOAD_MAXSIZE
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import DatasetteClient, free_port, wait_for_http
 from tests.hostile.bombs import MIB, gzip_bomb, zlib_bomb
 from tests.hostile.hostile_crawl import UNHANDLED, run, vm_hwm_mb
 
@@ -143,3 +144,26 @@ def test_export_warc_streams_a_huge_page(tmp_path):
                 sizes[record.rec_headers.get_header("WARC-Target-URI")] = size
     assert sizes[PAGE_URL] == mib * MIB + len(HEAD)
     assert os.path.getsize(out) < 8 * mib * MIB // 1024
+
+
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+VIEWS = {"-/page/1": (reading, "stored_page"), "-/article/1": (reading, "article_page"),
+         "-/search?q=page": (reading_room, "_article_hits")}
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_every_reading_room_view_stops_at_the_time_limit(tmp_path, monkeypatch, view):
+    """A view whose reading never ends (a query without end in its place) is a 400 page
+    saying so once sql_time_limit_ms is over, as Datasette's own queries are."""
+    from bbn_scraper.app.serve import build_datasette
+
+    monkeypatch.setattr(*VIEWS[view], lambda conn, *args: conn.execute(ENDLESS).fetchone())
+    db = huge_archive(tmp_path, 1)[0]
+    client = DatasetteClient(build_datasette(db, {"sql_time_limit_ms": 200}), "archive")
+    try:
+        started = time.monotonic()
+        response = client.get("/archive/" + view, status=400)
+        assert time.monotonic() - started < 5
+        assert "time limit (200 ms)" in response.text
+    finally:
+        client.close()
