@@ -44,10 +44,19 @@ def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
 
 
 def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
-    decoder = brotli.Decompressor()
+    """As `_zlib`: a body that is no brotli from its start is passed on as it is."""
+    decoder, first = brotli.Decompressor(), True
     while not decoder.is_finished():
         data = read(CHUNK) if decoder.can_accept_more_data() else b""
-        out = decoder.process(data, output_buffer_limit=CHUNK)
+        try:
+            out = decoder.process(data, output_buffer_limit=CHUNK)
+        except brotli.error:
+            if not first:
+                raise
+            yield data
+            yield from iter(lambda: read(CHUNK), b"")
+            return
+        first = False
         if out:
             yield out
         elif not data and decoder.can_accept_more_data():

@@ -30,7 +30,7 @@ from .decoding import ChunkReader
 from .errors import NotFound
 from .export import _selection
 from .verify import Check
-from .warc_store import open_record, read_record, resolve
+from .warc_store import drain, open_record, read_record, resolve
 
 RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
 # The pages of the selected articles: fetched from their own URL or one of their aliases.
@@ -200,7 +200,7 @@ def check_warc(path: str | Path) -> Check:
             for record in iterator:
                 records += 1
                 uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
-                record.content_stream().read()
+                drain(record)  # in chunks: digests are checked as it is read
                 start = iterator.get_record_offset()
                 end = start + iterator.get_record_length()
                 where = f"record {records} at offset {start}"

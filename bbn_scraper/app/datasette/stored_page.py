@@ -5,6 +5,7 @@ a reader of the largest page costs the server a chunk of memory, and other reque
 none of it. A page that stops decoding midway ends there, the error logged in one line."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 from archive.decoding import MAX_BODY
@@ -35,13 +36,14 @@ class StoredPageResponse:
     async def asgi_send(self, send) -> None:
         headers = {**self.headers, "content-type": self.content_type}
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [[k.encode("latin-1"), v.encode("latin-1")] for k, v in headers.items()]})
+                    "headers": [[k.encode("latin-1"), v.encode("latin-1", "replace")] for k, v in headers.items()]})
         sent = 0
         try:
             for chunk in self.chunks:
                 if sent + len(chunk) > self.limit:
                     chunk = chunk[:self.limit - sent] + self.notice(sent + len(chunk))
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0)  # the other requests' turn
                 sent += len(chunk)
                 if sent > self.limit:
                     break
