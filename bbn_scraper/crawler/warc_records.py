@@ -40,31 +40,33 @@ class Limits(NamedTuple):
 
 
 class BlankLines(TooLarge):
-    """Blank lines without end between records, from `offset` (of an uncompressed file)."""
+    """Blank lines without end between records, from `offset` (None in a gzip member: the
+    record's own)."""
 
-    def __init__(self, message: str, offset: int):
+    def __init__(self, message: str, offset: int | None):
         super().__init__(message)
         self.offset = offset
 
 
 class _BoundedReader(DecompressingBufferedReader):
-    """warcio's reader with lines cut at `line_bytes` (a line without end is read in pieces),
-    and `BlankLines` past `blank_lines` blank lines in a row beyond the two that end a record
-    (warcio reads them one by one)."""
+    """warcio's reader with lines cut at `limits.header_bytes` (a line without end is read in
+    pieces), and `BlankLines` past `limits.header_lines` blank lines in a row beyond the two that
+    end a record (warcio reads them one by one)."""
 
-    line_bytes = DOWNLOAD_MAX_HEADER_BYTES
-    blank_lines = DOWNLOAD_MAX_HEADERS
+    limits = Limits()
     _blanks = _junk = 0
 
     def readline(self, length=None):
+        cap = self.limits.header_bytes
         position = self.stream.tell() - self.rem_length()
-        line = super().readline(self.line_bytes if length is None or length > self.line_bytes else length)
+        line = super().readline(cap if length is None or length > cap else length)
         self._blanks = self._blanks + 1 if line and not line.strip() else 0
         if self._blanks == 3:
             self._junk = position
-        if self._blanks > self.blank_lines + 2:
+        if self._blanks > self.limits.header_lines + 2:
             self._blanks = 0
-            raise BlankLines(f"more than {self.blank_lines} blank lines in a row", self._junk)
+            raise BlankLines(f"more than {self.limits.header_lines} blank lines in a row",
+                             None if self.decompressor else self._junk)
         return line
 
     def read(self, length=None):
@@ -116,6 +118,7 @@ class _Records(ArchiveIterator):
     def __init__(self, fh, strict: bool, limits: Limits):
         super().__init__(fh, check_digests=True)
         self.reader = (_StrictReader if strict else _BoundedReader)(self.fh, block_size=self.reader.block_size)
+        self.reader.limits = limits
         loader = self.loader
         loader.warc_parser = _BoundedParser(loader.warc_parser, limits, "WARC")
         loader.http_parser = _BoundedParser(loader.http_parser, limits, "HTTP")
@@ -162,11 +165,11 @@ def read_warc(path: str, limits: Limits = Limits()) -> Iterator[Capture | Skippe
         while start is not None:
             fh.seek(start)
             records = _Records(fh, magic == GZIP_MAGIC, limits)
-            start = None
+            begun, start = start, None
             for offset, url, result in _each(records, path, limits):
                 yield result
                 if isinstance(result, Unreadable):
-                    start = _next_record(fh, offset + 1, magic)
+                    start = _next_record(fh, max(offset, begun) + 1, magic)  # always onwards
                     break
 
 
@@ -179,7 +182,7 @@ def _each(records, path: str, limits: Limits):
         except StopIteration:
             return
         except Exception as exc:  # noqa: BLE001 - warcio, zlib and the HTTP parser raise many types
-            offset = exc.offset if isinstance(exc, BlankLines) else records.offset
+            offset = exc.offset if isinstance(exc, BlankLines) and exc.offset is not None else records.offset
             yield offset, None, _unreadable(path, offset, None, exc)
             return
         offset, url = records.offset, record.rec_headers.get_header("WARC-Target-URI")

@@ -79,6 +79,14 @@ def blank_lines(writer: WARCWriter) -> None:
     writer.out.write(gzip_bomb(b"", GIB, b"", b"\r\n" * (MIB // 2)))
 
 
+def member_blank_lines(writer: WARCWriter) -> None:
+    """A record whose gzip member goes on with 1 GiB of blank lines after it."""
+    record = (b"WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000025>\r\n"
+              b"WARC-Date: 2024-01-02T00:00:00Z\r\nWARC-Target-URI: " + BOMB.encode() + b"\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok\r\n\r\n")
+    writer.out.write(gzip_bomb(record, GIB, b"", b"\r\n" * (MIB // 2)))
+
+
 def plain_blank_lines(writer: WARCWriter) -> None:
     """256 MiB of blank lines between two records of an uncompressed WARC (warcio reads them one
     by one: minutes)."""
@@ -93,6 +101,7 @@ BOMBS = {  # name -> (writer of the bomb record, the reason recorded)
     "http-header-lines": (http_header_lines, "more than 100 HTTP header lines"),
     "warc-header-line": (warc_header_line, "WARC headers over 65536 bytes"),
     "blank-lines": (blank_lines, "unreadable WARC record"),
+    "member-blank-lines": (member_blank_lines, "more than 100 blank lines in a row"),
     "plain-blank-lines": (plain_blank_lines, "more than 100 blank lines in a row"),
 }
 
