@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import date, datetime, time
+from io import BytesIO
 from typing import TYPE_CHECKING, get_type_hints
 
 from dateutil import parser as dateparser
@@ -19,9 +20,10 @@ from archive.model import Article, Faq, Link, url_key
 from archive.model.article import storage
 
 from .columns import article_columns
+from .decoding import MAX_BODY, decoded, read_at_most
 from .errors import ArchiveError, BadQuery, NotFound
 from .schema import STAGES, db_path
-from .warc_store import page_body as warc_page_body
+from .warc_store import page_chunks as warc_page_chunks
 
 if TYPE_CHECKING:
     from .db import Archive
@@ -428,18 +430,23 @@ class ReadAPI:
     crawl_row = crawl_row
     crawl_start_urls = crawl_start_urls
 
-    def page_body(self, page_id: int) -> bytes:
-        """The decompressed body of a recorded page (read from its WARC record if it has one);
-        KeyError for an unknown id, `ArchiveError` for a missing or damaged WARC file."""
+    def page_chunks(self, page_id: int) -> Iterator[bytes]:
+        """The decompressed body of a recorded page in chunks (archive.decoding), its stored form
+        read now (the row, or its WARC record), decoded as they are taken; KeyError for an unknown
+        id, `ArchiveError` for a missing or damaged WARC file."""
         row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length FROM pages WHERE id = ?",
                               [page_id]).fetchone()
         if row is None:
             raise KeyError(f"no page {page_id}")
         if row[0] == "warc":
-            return warc_page_body(self.path, page_id, *row[2:])
+            return warc_page_chunks(self.path, page_id, *row[2:])
         if row[0] != "zlib":
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
-        return zlib.decompress(row[1])
+        return decoded(BytesIO(row[1]).read, "deflate")
+
+    def page_body(self, page_id: int, limit: int = MAX_BODY) -> bytes:
+        """The decompressed body of a recorded page, as `page_chunks`; `TooLarge` over `limit` bytes."""
+        return read_at_most(self.page_chunks(page_id), limit, f"page {page_id}")
 
     def known_article_id(self, url: str) -> int | None:
         """The article archived under `url` or any URL sharing its url_key."""

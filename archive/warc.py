@@ -1,6 +1,6 @@
 """WARC from the archive and checks of WARC files, with warcio.
 
-`write_warc` makes WARC 1.1 of the archive's pages. A page recorded by a crawl with WARC on
+`write_warc` makes WARC 1.1 of the archive's pages, each body streamed (archive.decoding). A page recorded by a crawl with WARC on
 (archive.warc_store) is its recorded response record and the request record after it, copied
 byte for byte. Any other page keeps its status, Content-Type and decoded body, not the
 exchange's headers or request: its rebuilt response record says so in WARC-Bbn-Reconstructed. A page whose body equals the
@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.client import responses
-from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,10 +26,11 @@ from warcio.warcwriter import WARCWriter
 from archive.model import url_key
 
 from .db import Archive
+from .decoding import ChunkReader
 from .errors import NotFound
 from .export import _selection
 from .verify import Check
-from .warc_store import read_record, record_body, resolve
+from .warc_store import drain, open_record, read_record, resolve
 
 RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
 # The pages of the selected articles: fetched from their own URL or one of their aliases.
@@ -74,8 +74,13 @@ def warc_date(iso: str) -> str:
     return datetime_to_iso_date(when, use_micros=bool(when.microsecond))
 
 
-def _digest(body: bytes) -> str:
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+def _digest_and_size(chunks) -> tuple[str, int]:
+    """The payload digest (WARC-Payload-Digest) and length of a body given in chunks."""
+    sha1, size = hashlib.sha1(), 0
+    for chunk in chunks:
+        sha1.update(chunk)
+        size += len(chunk)
+    return "sha1:" + base64.b32encode(sha1.digest()).decode("ascii"), size
 
 
 def selected_page_ids(archive: Archive, selection: dict | None) -> list[int] | None:
@@ -102,13 +107,13 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
             result.responses += 1
             result.pages += 1
             continue
-        body = archive.page_body(page_id)
+        digest, size = _digest_and_size(archive.page_chunks(page_id))
+        body = ChunkReader(lambda page_id=page_id: archive.page_chunks(page_id))
         status = status or 200
         headers = [("Content-Type", content_type)] if content_type else []
         http = StatusAndHeaders(f"{status} {responses.get(status, '')}".strip(),
-                                headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+                                headers + [("Content-Length", str(size))], protocol="HTTP/1.1")
         fields = {"WARC-Date": warc_date(fetched_at), "WARC-Bbn-Reconstructed": RECONSTRUCTED}
-        digest = _digest(body)
         earlier = copied.get(tuple(ref[:2])) if ref[0] is not None else last.get(url)
         if earlier is not None and (ref[0] is not None or earlier[0] == digest):
             digest = earlier[0]
@@ -116,8 +121,8 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
             record.rec_headers.add_header("WARC-Refers-To", earlier[1])
             result.revisits += 1
         else:
-            record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
-                                               warc_headers_dict=fields)
+            record = writer.create_warc_record(url, "response", payload=body, length=size, http_headers=http,
+                                               warc_headers_dict={**fields, "WARC-Payload-Digest": digest})
             last[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), fields["WARC-Date"])
             result.responses += 1
         writer.write_record(record)
@@ -131,7 +136,7 @@ def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offse
     `out`; its (payload digest, record id, date), as `write_warc`'s `last` keeps them."""
     path = resolve(warc_file, archive_path)
     raw = read_record(path, offset, length)
-    record = record_body(raw, f"page {page_id} ({path} at {offset})")[1]
+    record = open_record(raw, f"page {page_id} ({path} at {offset})")
     out.write(raw)
     record_id = record.rec_headers.get_header("WARC-Record-ID")
     with open(path, "rb") as stream:
@@ -195,7 +200,7 @@ def check_warc(path: str | Path) -> Check:
             for record in iterator:
                 records += 1
                 uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
-                record.content_stream().read()
+                drain(record)  # in chunks: digests are checked as it is read
                 start = iterator.get_record_offset()
                 end = start + iterator.get_record_length()
                 where = f"record {records} at offset {start}"

@@ -10,13 +10,17 @@ from __future__ import annotations
 import hashlib
 import os
 import zlib
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
+import brotli
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
+from .decoding import CHUNK, decoded
 from .errors import ArchiveError
 
 
@@ -66,24 +70,47 @@ def read_record(path: Path, offset: int, length: int) -> bytes:
     return raw
 
 
-def record_body(raw: bytes, where: str, check: bool = False):
-    """(body with Content-Encoding undone, record) of the single record `raw`; with `check`,
-    `ArchiveError` when its block or payload digest does not match."""
+def open_record(raw: bytes, where: str, check: bool = False):
+    """The single record `raw`, its headers read, its body not yet (`body_chunks`); with
+    `check`, its digests are checked as it is read (`drain`)."""
     try:
-        record = next(iter(ArchiveIterator(BytesIO(raw), check_digests=check)))
-        body = record.content_stream().read()
+        return next(iter(ArchiveIterator(BytesIO(raw), check_digests=check)))
     except (StopIteration, ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
-        why = str(exc).splitlines()[0][:80] if str(exc) else ""
-        raise ArchiveError(f"{where}: not a readable WARC record, damaged or altered ({type(exc).__name__}: {why})") from None
-    if check and record.digest_checker.problems:
-        raise ArchiveError(f"{where}: {'; '.join(record.digest_checker.problems)}")
-    return body, record
+        raise _unreadable(where, exc) from None
 
 
-def page_body(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int) -> bytes:
-    """The body of a page stored as a WARC record, as the crawl's parser saw it."""
+def _unreadable(where: str, exc: Exception) -> ArchiveError:
+    why = str(exc).splitlines()[0][:80] if str(exc) else ""
+    return ArchiveError(f"{where}: not a readable WARC record, damaged or altered ({type(exc).__name__}: {why})")
+
+
+def body_chunks(record, where: str) -> Iterator[bytes]:
+    """The record's HTTP body with its transfer and content encodings undone, in chunks
+    (archive.decoding); `ArchiveError` for one that does not decode."""
+    stream = record.raw_stream
+    encoding = None
+    if record.http_headers:
+        encoding = record.http_headers.get_header("content-encoding")
+        if (record.http_headers.get_header("transfer-encoding") or "").lower() == "chunked":
+            stream = ChunkedDataReader(stream, decomp_type=None)
+    try:
+        yield from decoded(stream.read, encoding)
+    except (EOFError, OSError, ValueError, zlib.error, brotli.error) as exc:
+        raise _unreadable(where, exc) from None
+
+
+def drain(record) -> None:
+    """Read the rest of the record, in chunks, for its digests."""
+    while record.raw_stream.read(CHUNK):
+        pass
+
+
+def page_chunks(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int) -> Iterator[bytes]:
+    """The body of a page stored as a WARC record, as the crawl's parser saw it, in chunks:
+    the record is read now, decoded as the chunks are taken."""
     path = resolve(warc_file, archive_path)
-    return record_body(read_record(path, offset, length), f"page {page_id} ({path} at {offset})")[0]
+    where = f"page {page_id} ({path} at {offset})"
+    return body_chunks(open_record(read_record(path, offset, length), where), where)
 
 
 def check_page(archive_path: str | None, page: tuple) -> str | None:
@@ -92,12 +119,18 @@ def check_page(archive_path: str | None, page: tuple) -> str | None:
     page_id, warc_file, offset, length, digest, sha256 = page
     path = resolve(warc_file, archive_path)
     where = f"page {page_id} ({warc_file} at {offset})"
+    body = hashlib.sha256()
     try:
-        body, record = record_body(read_record(path, offset, length), where, check=True)
+        record = open_record(read_record(path, offset, length), where, check=True)
+        for chunk in body_chunks(record, where):
+            body.update(chunk)
+        drain(record)
     except ArchiveError as exc:
         return str(exc)
+    if record.digest_checker.problems:
+        return f"{where}: {'; '.join(record.digest_checker.problems)}"
     if record.rec_headers.get_header("WARC-Payload-Digest") != digest:
         return f"{where}: payload digest {record.rec_headers.get_header('WARC-Payload-Digest')}, indexed as {digest}"
-    if hashlib.sha256(body).hexdigest() != sha256:
+    if body.hexdigest() != sha256:
         return f"{where}: body does not match the page's sha256"
     return None

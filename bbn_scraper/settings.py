@@ -1,5 +1,7 @@
 """Scrapy settings of the bbn spider: polite by default. Override with -s NAME=VALUE."""
 
+from archive.decoding import MAX_BODY
+
 BOT_NAME = "bbn_scraper"
 SPIDER_MODULES = ["bbn_scraper.crawler.spiders"]
 NEWSPIDER_MODULE = "bbn_scraper.crawler.spiders"
@@ -16,7 +18,7 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 # Nothing a news page needs is this large; larger responses are failed and recorded.
-DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_MAXSIZE = MAX_BODY  # 16 MiB; also what import-warc, reparse and the reading room take of a page
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Response headers are bounded as they arrive (bbn_scraper.crawler.download_handler): DOWNLOAD_MAXSIZE
 # covers bodies only. Chromium refuses headers over 256 KiB and nginx, by default, passes on

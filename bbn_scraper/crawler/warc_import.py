@@ -19,8 +19,9 @@ has a record of its own), 304s, and captures of a page already in the archive wi
 body (a second import of a file adds no article, version, URL or page). A capture of a URL
 already taken is skipped too, as a crawl requests each URL once. Other statuses (404, 5xx) are
 fetch errors, as in a crawl, each time the file is imported; such a capture does not take its
-URL, since a successful retry may follow it. An unreadable record is a fetch error naming its
-file and offset."""
+URL, since a successful retry may follow it. An unreadable record, or one over a crawl's
+limits (DOWNLOAD_MAXSIZE of body decoded, its header limits), is a fetch error naming its file
+and offset."""
 from __future__ import annotations
 
 import dataclasses
@@ -38,7 +39,7 @@ from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.scope import REDIRECT_STATUSES, Scope
 from bbn_scraper.crawler.spiders.bbn import HTML_TYPES, BbnSpider
-from bbn_scraper.crawler.warc_records import Capture, Skipped, Unreadable, read_warc
+from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Skipped, Unreadable, read_warc
 from archive.model import normalize_url, url_key
 from bbn_scraper.parsers.dates import parse_date
 
@@ -98,8 +99,11 @@ class WarcImportSpider(BbnSpider):
         await super().closed(reason)
 
     async def start(self):
+        settings = self.crawler.settings
+        limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
+                        settings.getint("DOWNLOAD_MAX_HEADERS"))
         for path in self.files:
-            for record in read_warc(path):
+            for record in read_warc(path, limits):
                 for result in self._request_for(record):
                     if isinstance(result, scrapy.Request) and self.crawler.engine.needs_backout():
                         # Scrapy reads start() on while the pages wait: memory would grow with the file.
@@ -111,6 +115,11 @@ class WarcImportSpider(BbnSpider):
         As in a crawl, a tracking-decorated URL is requested clean, and is an alias of it."""
         stats = self.crawler.stats
         stats.inc_value("bbn/warc/records")
+        if isinstance(record, Oversized):
+            stats.inc_value("bbn/warc/too_large")
+            yield CrawlError(record.url or Path(record.path).as_uri(), "fetch",
+                             f"WARC record in {record.path} at offset {record.offset} not imported: {record.reason}")
+            return
         if isinstance(record, Unreadable):
             stats.inc_value("bbn/warc/unreadable")
             yield CrawlError(record.url or Path(record.path).as_uri(), "fetch",

@@ -1,15 +1,22 @@
 """The captures in WARC files (.warc or .warc.gz, from any tool), streamed with warcio's
-ArchiveIterator: one record in memory at a time, however large the file. A record that cannot
-be read (a damaged header, a truncated or altered body, by its digests) is reported with its
-file and offset, and reading goes on at the next record found after it."""
+ArchiveIterator: one record in memory at a time, however large the file, and no record larger
+than a crawl takes (`Limits`: its WARC and HTTP header lines, its block, its body decoded with
+archive.decoding), whatever it expands to. A record that cannot be read (a damaged header, a
+truncated or altered body, by its digests) or is over the limits is reported with its file and
+offset, and reading goes on at the next record found after it."""
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
+
+from archive.decoding import MAX_BODY, TooLarge, read_at_most
+from archive.warc_store import body_chunks, drain
+from bbn_scraper.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
 
 GZIP_MAGIC = b"\x1f\x8b\x08"  # every record of a .warc.gz is a gzip member of its own
 WARC_MAGIC = b"\r\n\r\nWARC/1."  # an uncompressed record starts after the blank lines ending the last
@@ -19,7 +26,55 @@ REASON_CHARS = 300  # of an error's message in the errors table (zlib and warcio
 DECODED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
-class _StrictReader(DecompressingBufferedReader):
+class Limits(NamedTuple):
+    """What an import takes of a record, as a crawl takes of a response (its settings): the
+    body decoded (DOWNLOAD_MAXSIZE), the header lines of the WARC record and of the HTTP
+    response each (DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS), the record's block (both)."""
+    body: int = MAX_BODY
+    header_bytes: int = DOWNLOAD_MAX_HEADER_BYTES
+    header_lines: int = DOWNLOAD_MAX_HEADERS
+
+    @property
+    def block(self) -> int:
+        return self.body + self.header_bytes
+
+
+class BlankLines(TooLarge):
+    """Blank lines without end between records, from `offset` (None in a gzip member: the
+    record's own)."""
+
+    def __init__(self, message: str, offset: int | None):
+        super().__init__(message)
+        self.offset = offset
+
+
+class _BoundedReader(DecompressingBufferedReader):
+    """warcio's reader with lines cut at `limits.header_bytes` (a line without end is read in
+    pieces), and `BlankLines` past `limits.header_lines` blank lines in a row beyond the two that
+    end a record (warcio reads them one by one)."""
+
+    limits = Limits()
+    _blanks = _junk = 0
+
+    def readline(self, length=None):
+        cap = self.limits.header_bytes
+        position = self.stream.tell() - self.rem_length()
+        line = super().readline(cap if length is None or length > cap else length)
+        self._blanks = self._blanks + 1 if line and not line.strip() else 0
+        if self._blanks == 3:
+            self._junk = position
+        if self._blanks > self.limits.header_lines + 2:
+            self._blanks = 0
+            raise BlankLines(f"more than {self.limits.header_lines} blank lines in a row",
+                             None if self.decompressor else self._junk)
+        return line
+
+    def read(self, length=None):
+        self._blanks = 0
+        return super().read(length)
+
+
+class _StrictReader(_BoundedReader):
     """warcio's reader of a .warc.gz, raising on a damaged gzip member: warcio's own writes the
     zlib error to stderr and reads on as if the member had ended, or, in a member's first
     block, reads the compressed bytes as if they were a plain WARC."""
@@ -28,13 +83,46 @@ class _StrictReader(DecompressingBufferedReader):
         return self.decompressor.decompress(data) if self.decompressor and data else data
 
 
-class _Records(ArchiveIterator):
-    """warcio's ArchiveIterator, digests checked, a .warc.gz (`strict`) read by `_StrictReader`."""
+class _CountedLines:
+    """A stream whose header lines are counted as a parser reads them: `TooLarge` past the limits."""
 
-    def __init__(self, fh, strict: bool):
+    def __init__(self, stream, limits: Limits, what: str):
+        self.stream, self.limits, self.what = stream, limits, what
+        self.size = self.lines = 0
+
+    def readline(self, length=None):
+        line = self.stream.readline()
+        self.size += len(line)
+        self.lines += 1
+        if self.size > self.limits.header_bytes:
+            raise TooLarge(f"{self.what} headers over {self.limits.header_bytes} bytes")
+        if self.lines > self.limits.header_lines + 1:  # the status line, then the headers
+            raise TooLarge(f"more than {self.limits.header_lines} {self.what} header lines")
+        return line
+
+
+class _BoundedParser:
+    """A warcio header parser reading through `_CountedLines`."""
+
+    def __init__(self, parser, limits: Limits, what: str):
+        self.parser, self.limits, self.what = parser, limits, what
+
+    def parse(self, stream, full_statusline=None):
+        return self.parser.parse(_CountedLines(stream, self.limits, self.what), full_statusline)
+
+
+class _Records(ArchiveIterator):
+    """warcio's ArchiveIterator, digests checked, lines and headers bounded by `limits`, a .warc.gz
+    (`strict`) read by `_StrictReader`."""
+
+    def __init__(self, fh, strict: bool, limits: Limits):
         super().__init__(fh, check_digests=True)
-        if strict:
-            self.reader = _StrictReader(self.fh, block_size=self.reader.block_size)
+        self.reader = (_StrictReader if strict else _BoundedReader)(self.fh, block_size=self.reader.block_size)
+        self.reader.limits = limits
+        loader = self.loader
+        loader.warc_parser = _BoundedParser(loader.warc_parser, limits, "WARC")
+        loader.http_parser = _BoundedParser(loader.http_parser, limits, "HTTP")
+        loader.http_req_parser = _BoundedParser(loader.http_req_parser, limits, "HTTP")
 
 
 @dataclass(frozen=True)
@@ -65,23 +153,27 @@ class Unreadable:
     reason: str
 
 
-def read_warc(path: str) -> Iterator[Capture | Skipped | Unreadable]:
+class Oversized(Unreadable):
+    """A record over the `Limits`: not read further."""
+
+
+def read_warc(path: str, limits: Limits = Limits()) -> Iterator[Capture | Skipped | Unreadable]:
     """Every record of the WARC file at `path`, in file order."""
     with open(path, "rb") as fh:
         magic = GZIP_MAGIC if fh.read(3) == GZIP_MAGIC else WARC_MAGIC
         start: int | None = 0
         while start is not None:
             fh.seek(start)
-            records = _Records(fh, strict=magic == GZIP_MAGIC)
-            start = None
-            for offset, url, result in _each(records, path):
+            records = _Records(fh, magic == GZIP_MAGIC, limits)
+            begun, start = start, None
+            for offset, url, result in _each(records, path, limits):
                 yield result
                 if isinstance(result, Unreadable):
-                    start = _next_record(fh, offset + 1, magic)
+                    start = _next_record(fh, max(offset, begun) + 1, magic)  # always onwards
                     break
 
 
-def _each(records, path: str):
+def _each(records, path: str, limits: Limits):
     """(offset, URL, what it is) for each record; the first unreadable one ends it."""
     advance = iter(records)
     while True:
@@ -90,29 +182,37 @@ def _each(records, path: str):
         except StopIteration:
             return
         except Exception as exc:  # noqa: BLE001 - warcio, zlib and the HTTP parser raise many types
-            yield records.offset, None, Unreadable(path, records.offset, None, _why(exc))
+            offset = exc.offset if isinstance(exc, BlankLines) and exc.offset is not None else records.offset
+            yield offset, None, _unreadable(path, offset, None, exc)
             return
         offset, url = records.offset, record.rec_headers.get_header("WARC-Target-URI")
         try:
-            result = _read(record, path, offset)
+            result = _read(record, path, offset, limits)
         except Exception as exc:  # noqa: BLE001
-            result = Unreadable(path, offset, url, _why(exc))
+            result = _unreadable(path, offset, url, exc)
         yield offset, url, result
         if isinstance(result, Unreadable):
             return
 
 
-def _why(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:REASON_CHARS]
+def _unreadable(path: str, offset: int, url: str | None, exc: Exception) -> Unreadable:
+    if isinstance(exc, TooLarge):
+        return Oversized(path, offset, url, str(exc)[:REASON_CHARS])
+    return Unreadable(path, offset, url, f"{type(exc).__name__}: {exc}"[:REASON_CHARS])
 
 
-def _read(record, path: str, offset: int) -> Capture | Skipped | Unreadable:
+def _read(record, path: str, offset: int, limits: Limits) -> Capture | Skipped | Unreadable:
     kind = record.rec_type
     url = record.rec_headers.get_header("WARC-Target-URI")
-    if record.rec_headers.get_header("Content-Length") is None:
+    length = record.rec_headers.get_header("Content-Length")
+    if length is None:
         return Unreadable(path, offset, url, "no Content-Length: the record's header is truncated or damaged")
-    body = record.content_stream().read() if kind == "response" and record.http_headers else b""
-    record.raw_stream.read()  # digests are checked as the stream is read
+    if int(length) > limits.block:
+        raise TooLarge(f"record of {length} bytes, over {limits.block} (DOWNLOAD_MAXSIZE and DOWNLOAD_MAX_HEADER_BYTES)")
+    body = b""
+    if kind == "response" and record.http_headers:
+        body = read_at_most(body_chunks(record, f"{path} at {offset}"), limits.body, "decoded body")
+    drain(record)  # digests are checked as the stream is read
     missing = getattr(record.raw_stream, "limit", 0)  # warcio's LimitReader: bytes of Content-Length not read
     if missing > 0:
         return Unreadable(path, offset, url, f"truncated: the record ends {missing} bytes short of its Content-Length")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import difflib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from archive.errors import NotFound
 from archive.query import ArchiveReader
-from archive.reading import archived_ids, seen_urls, stored_page as page_info, stored_pages, version_contents
+from archive.reading import StoredPage, archived_ids, seen_urls, stored_page as page_info, stored_pages, version_contents
 
 # Snippet markers: private-use characters no page text contains, split out by `highlight`.
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -133,9 +134,10 @@ def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
     }
 
 
-def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[str | None, bytes] | None:
-    """A stored page's content type and body as fetched (from its WARC record if it has one),
-    None if there is no such page; `ArchiveError` for a WARC file missing or damaged."""
+def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[StoredPage, Iterator[bytes]] | None:
+    """A stored page and its body as fetched, in chunks (from its WARC record if it has one):
+    the stored form is read now, over `conn`, decoded as the chunks are taken; None if there is
+    no such page; `ArchiveError` for a WARC file missing or damaged."""
     reader = ArchiveReader(conn)
     page = page_info(reader, page_id)
-    return None if page is None else (page.content_type, reader.page_body(page_id))
+    return None if page is None else (page, reader.page_chunks(page_id))

@@ -5,11 +5,13 @@
     to their facets, body paragraphs, FAQ pairs, related links, every URL it was seen under,
     its versions with the diff between consecutive ones, and its stored pages.
 ``/<db>/-/page/<id>``
-    A stored page as it was fetched, served with ``Content-Security-Policy: sandbox`` (no
-    script runs, nothing is loaded from elsewhere).
+    A stored page as it was fetched, streamed, at most 16 MiB of it (stored_page.py), served
+    with ``Content-Security-Policy: sandbox`` (no script runs, nothing is loaded from elsewhere).
 ``/<db>/-/search?q=...&in=articles|faqs&order=relevance|date``
     Article search (text and FAQ pairs, bm25 with the headline weighted) or FAQ search, best
     first with highlighted snippets; ``order=date`` for newest first.
+
+Each view's reading stops at ``sql_time_limit_ms``, as Datasette's own queries do.
 
 It also makes every search box safe: Datasette's ``escape_fts()`` SQL function (what
 ``searchmode: escaped`` tables match with) is replaced by `archive.query.safe_match`, so no text gives
@@ -21,10 +23,11 @@ Page text is escaped by the templates (Jinja autoescape); nothing here marks pag
 """
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette.utils import path_with_added_args, path_with_replaced_args
+from datasette.utils import path_with_added_args, path_with_replaced_args, sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
@@ -34,6 +37,7 @@ from archive.reading import authors_and_faq_counts, faq_search
 
 from . import reading
 from .metadata import archives
+from .stored_page import StoredPageResponse
 
 PAGE_SIZE = 50
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -102,10 +106,28 @@ def reading_order(datasette, database, table):
             "bbn_archive": database in archives(datasette)}
 
 
+async def _read(datasette, db, fn):
+    """`fn(conn)` on one of Datasette's read connections, stopped at sql_time_limit_ms as
+    Datasette's own queries are: a view that takes longer is a 400 page saying so."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def bounded(conn):
+        with sqlite_timelimit(conn, limit):
+            return fn(conn)
+
+    try:
+        return await db.execute_fn(bounded)
+    except sqlite3.OperationalError as exc:
+        if str(exc) != "interrupted":
+            raise
+        raise DatasetteError(f"This view took longer than the server's time limit ({limit} ms).",
+                             title="Time limit exceeded", status=400) from None
+
+
 async def _added_columns(datasette, database: str, ids: list[int]) -> dict[str, list]:
     """The authors (names) and number of FAQ pairs of the articles `ids`, in that order."""
-    authors, faqs = await datasette.get_database(database).execute_fn(
-        lambda conn: authors_and_faq_counts(ArchiveReader(conn), ids))
+    authors, faqs = await _read(datasette, datasette.get_database(database),
+                                lambda conn: authors_and_faq_counts(ArchiveReader(conn), ids))
     return {"authors": [authors[i] for i in ids], "faq_count": [faqs[i] for i in ids]}
 
 
@@ -124,7 +146,7 @@ async def _database(datasette, request, table: str = "articles"):
 async def article_view(datasette, request):
     name, db = await _database(datasette, request)
     article_id = int(request.url_vars["id"])
-    data = await db.execute_fn(lambda conn: reading.article_page(conn, article_id))
+    data = await _read(datasette, db, lambda conn: reading.article_page(conn, article_id))
     if data is None:
         raise NotFound(f"no article with id {article_id}")
     table = datasette.urls.table(name, "articles")
@@ -142,13 +164,12 @@ async def article_view(datasette, request):
 async def page_view(datasette, request):
     name, db = await _database(datasette, request, "pages")
     page_id = int(request.url_vars["id"])
-    page = await db.execute_fn(lambda conn: reading.stored_page(conn, page_id))
-    if page is None:
+    found = await _read(datasette, db, lambda conn: reading.stored_page(conn, page_id))
+    if found is None:
         raise NotFound(f"no stored page {page_id}")
-    content_type, body = page
-    return Response(body, content_type=content_type or "text/html", headers={
-        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer"})
+    page, chunks = found
+    return StoredPageResponse(page, chunks, {
+        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
 
 def _article_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
@@ -177,9 +198,9 @@ async def search_view(datasette, request):
     total, hits = 0, []
     if text.strip():
         if where == "faqs":
-            total, hits = await db.execute_fn(lambda conn: _faq_hits(conn, text, order, offset))
+            total, hits = await _read(datasette, db, lambda conn: _faq_hits(conn, text, order, offset))
         else:
-            total, hits = await db.execute_fn(lambda conn: _article_hits(conn, text, order, offset))
+            total, hits = await _read(datasette, db, lambda conn: _article_hits(conn, text, order, offset))
     return Response.html(await datasette.render_template("bbn_search.html", {
         "database": name, "q": text, "where": where, "order": order, "total": total, "hits": hits,
         "offset": offset, "page_size": PAGE_SIZE, "highlight": reading.highlight,

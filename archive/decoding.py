@@ -1,0 +1,115 @@
+"""Bounded decoding of what comes in: an HTTP body's Content-Encoding undone as a stream, in
+chunks of at most CHUNK bytes whatever the ratio of the data (a gzip of zeros expands 1,000
+times, brotli far more), so a reader holds no more of a body than it keeps. The import, the
+stored pages and the reading room decode through it."""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+
+import brotli
+
+from .errors import ArchiveError
+
+CHUNK = 1 << 16
+# Content-Encoding -> zlib's wbits (deflate: zlib-wrapped, or raw as some servers send it).
+ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+MAX_BODY = 16 * 1024 * 1024  # the crawl's DOWNLOAD_MAXSIZE: no page a reader takes is larger
+
+
+class TooLarge(ArchiveError):
+    """More bytes than the limit a reader takes."""
+
+
+def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
+    """A body that does not start as its encoding says is passed on as it is (as warcio and
+    browsers do); deflate may be raw."""
+    decoder, data, first = zlib.decompressobj(wbits), read(CHUNK), True
+    while data and not decoder.eof:
+        try:
+            out = decoder.decompress(data, CHUNK)
+        except zlib.error:
+            if not first:
+                raise
+            if wbits == 15:
+                decoder, wbits = zlib.decompressobj(-15), -15
+                continue
+            yield data
+            yield from iter(lambda: read(CHUNK), b"")
+            return
+        first = False
+        if out:
+            yield out
+        data = decoder.unconsumed_tail or read(CHUNK)
+
+
+def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """As `_zlib`: a body that is no brotli from its start is passed on as it is."""
+    decoder, first = brotli.Decompressor(), True
+    while not decoder.is_finished():
+        data = read(CHUNK) if decoder.can_accept_more_data() else b""
+        try:
+            out = decoder.process(data, output_buffer_limit=CHUNK)
+        except brotli.error:
+            if not first:
+                raise
+            yield data
+            yield from iter(lambda: read(CHUNK), b"")
+            return
+        first = False
+        if out:
+            yield out
+        elif not data and decoder.can_accept_more_data():
+            raise brotli.error("brotli stream cut short")
+
+
+def decoded(read: Callable[[int], bytes], encoding: str | None) -> Iterator[bytes]:
+    """The bytes `read(n)` gives, the Content-Encoding `encoding` (gzip, deflate, br) undone,
+    in chunks of at most CHUNK bytes; another encoding, or none, as they are."""
+    encoding = (encoding or "").strip().lower()
+    if encoding in ZLIB_WBITS:
+        return _zlib(read, ZLIB_WBITS[encoding])
+    if encoding == "br":
+        return _brotli(read)
+    return iter(lambda: read(CHUNK), b"")
+
+
+def read_at_most(chunks: Iterator[bytes], limit: int, what: str = "body") -> bytes:
+    """The joined `chunks`; `TooLarge` as soon as they pass `limit` bytes."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{what} over {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class ChunkReader:
+    """A file object reading `chunks()` (called again to seek back to the start): a stream
+    warcio's writer can digest, rewind and copy without holding it."""
+
+    def __init__(self, chunks: Callable[[], Iterator[bytes]]):
+        self._chunks, self._left, self._pos = chunks, chunks(), 0
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._left, b"")
+            if not chunk:
+                break
+            self._buffer += chunk
+        size = len(self._buffer) if size < 0 else size
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        self._pos += len(out)
+        return out
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if (pos, whence) != (self._pos, 0):
+            if (pos, whence) != (0, 0):
+                raise OSError("a decoded stream seeks back to its start only")
+            self._left, self._pos, self._buffer = self._chunks(), 0, b""
+        return self._pos
