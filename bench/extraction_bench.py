@@ -10,7 +10,9 @@ the anchors beside parse_article, in one run, on one core:
   trafilatura's bare_extraction and newspaper4k;
 - speed on the 181 pages: parse_article against `trafilatura.extract(with_metadata=True)`,
   CPU time, rounds interleaved, median (parse_speed.py);
-- robustness: pages of either set on which parse_article returns None or raises.
+- robustness: pages of either set on which parse_article returns None or raises;
+- title, authors, date, body and topics on news-metadata (128 pages), scored by its eval.py,
+  for parse_article, trafilatura and newspaper4k, overall and per language (news_metadata.py).
 
     python bench/extraction_bench.py [--rounds 5] [--data DIR] [--no-newspaper]
 
@@ -38,6 +40,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
+import news_metadata  # noqa: E402
 import parse_speed  # noqa: E402
 
 from bbn_scraper.parsers import parse_article  # noqa: E402
@@ -213,6 +216,8 @@ def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print
         log(f"  speed, real pages: parse_article {1000 / rates['ours']:.1f} ms, trafilatura "
             f"{1000 / rates['trafilatura']:.1f} ms per page ({time.perf_counter() - started:.0f} s)")
         result["failures"] = {name: failures(load(data / name)) for name in (BODY_SET, DATE_SET)}
+        if (data / news_metadata.SET / "eval.py").exists():
+            result["metadata"] = news_metadata.run(data, newspaper=newspaper, log=log)
     finally:
         if pinned:
             os.sched_setaffinity(0, pinned)
@@ -281,6 +286,8 @@ def rows(result: dict, tests: dict | None = None) -> list[tuple[str, str, str, s
         bad = len(f["none"]) + len(f["raised"])
         out.append((f"   parse_article on the {f['pages']} pages of {name}: None / raised",
                     f"{len(f['none'])} / {len(f['raised'])}", "0 / 0", _ok(bad == GOALS["failures"])))
+    if "metadata" in result:
+        out += news_metadata.rows(result["metadata"])
     return out
 
 
