@@ -22,7 +22,7 @@ from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 ARTICLE_FIELDS = fields(Article)
 

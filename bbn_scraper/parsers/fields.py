@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from archive.model import Article
 
+from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
 from bbn_scraper.parsers.names import ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name
@@ -119,18 +120,22 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
     if people:
         return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")
     author = md.first("author", "article:author", "twitter:creator")
-    if author and not author.startswith(("http://", "https://", "@")) and is_person(author, keys):
+    if author and not author.startswith(("http://", "https://", "@")) and "@" not in author and any(
+            c.isalpha() for c in author) and is_person(author, keys):
         return Noted(clean(author), "byline from meta author", "meta")
     return Noted(None, "no byline found")
 
 
 @extracts
-def authors(page: Page, md: Metadata, article: Article) -> list[str]:
-    """One name per author, from the byline, else from JSON-LD; never the site's own name."""
+def authors(page: Page, md: Metadata, article: Article) -> Noted:
+    """One name per author, chosen among JSON-LD, the printed byline and the author metas
+    (bbn_scraper.parsers.authors); an organisation credited is named in a warning, never an author."""
     keys = _site_keys(md, article)
-    if article.byline:
-        return [name for name in split_authors(article.byline) if is_person(name, keys)]
-    return _ld_authors(md, keys)
+    ld, meta = json_ld_candidates(md, keys, _resolve), meta_candidates(md, keys)
+    names, source = choose(ld, meta, byline_candidates(article.byline, keys))
+    organisations = ld.organisations or meta.organisations
+    note = f"authors: no person named; the page credits {', '.join(organisations)}" if organisations and not names else None
+    return Noted(names, note, source)
 
 
 @extracts

@@ -164,6 +164,19 @@ WORDS: dict[str, Words] = {
         conjunction=("(?-i:i)", "(?-i:oraz)"),
         credit=("fot\\.", "zdjęcia:"),
     ),
+    "nordic": Words(  # Danish, Norwegian, Swedish
+        faq=("ofte stilte spørsmål", "ofte stillede spørgsmål", "vanliga frågor"),
+        about=("om",),
+        more_about=("mere? om",),
+        related=("les også", "læs også", "läs också", "relaterte saker", "relaterede artikler", "relaterade artiklar"),
+        end=("kommentarer",),
+        share=("del artikkelen:?", "del artiklen:?", "dela artikeln:?"),
+        boilerplate=("annonse", "annonce", "annons"),
+        read_also=("les også", "læs også", "läs också"),
+        byline=("skrevet av", "skrevet af", "skriven av", "av", "af"),
+        conjunction=("(?-i:og)", "(?-i:och)"),
+        credit=("foto:", "bilde:", "billede:", "bild:"),
+    ),
 }
 
 KINDS = tuple(f.name for f in fields(Words))
