@@ -28,11 +28,22 @@ _GLUED_PREFIX = re.compile(r"(?:^|(?<=[a-z\s]))(?:By|Von|Por|Par|Door|Av|Af)(?=[
 # "MitchellAssistant", "Mackenzie14:00": a name glued to what follows (not "McCarthy", "DeWitt").
 _GLUED_WORD = re.compile(r"(?<=[a-zà-ÿ]{4})(?=[A-ZÀ-Þ][a-zà-ÿ])|(?<=[^\W\d_])(?=\d)")
 _DIGIT = re.compile(r"\d")
+_DIGIT_WORD = re.compile(r"(?<!\w)\d")  # a word that opens with a digit: a date, a time, an id
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:[a-z]{2,6})\b", re.IGNORECASE)
 _PART_SEPARATORS = re.compile(r"\s*(?:[|/·•–—]|\s-\s|:\s)\s*")
 _ORG_WORDS = re.compile(
     r"\b(?:news|nachrichten|redaktion|redaction|rédaction|redacción|redazione|staff|desk|agency|agencies|agentur\w*|agencia|"
     r"press|presse|online|newsroom|team|media|wire|reuters|afp|dpa|apa|ap|epa|ansa|efe)\b", re.IGNORECASE)
+
+
+# Yoast's twitter:labelN / twitter:dataN pairs ("Written by" / the name), in the languages it speaks.
+_WRITTEN_BY = re.compile(r"^(?:written by|verfasst von|geschrieben von|écrit par|escrito por|scritto da|geschreven door|"
+                         r"napisane przez|skrevet av|skrevet af|skriven av)$", re.IGNORECASE)
+# A label printed before the author's name, in its own element: "<strong>Autorin/Autor</strong> Name".
+_AUTHOR_LABEL = re.compile(r"^(?:authors?|autor(?:in)?(?:/autor(?:in)?)?|autorin/autor|auteur(?:e|s)?|autore|autori|"
+                           r"redakteur(?:in)?|author\(s\)|written by|text|texte|texto|tekst|forfatter|författare)\s*:?$",
+                           re.IGNORECASE)
+_LABEL_TAGS = ("strong", "b", "dt", "th")
 
 
 class Candidates(NamedTuple):
@@ -65,8 +76,13 @@ def json_ld_candidates(md: Metadata, site_keys: frozenset[str], resolve) -> Cand
 def meta_candidates(md: Metadata, site_keys: frozenset[str]) -> Candidates:
     """The first author meta that names someone: people, else the organisation it names."""
     organisations: list[str] = []
-    for name in AUTHOR_METAS:
-        values = [v.strip() for v in md.meta.get(name, ()) if v and v.strip()]
+    for name in (*AUTHOR_METAS, "twitter:misc:written by", "yoast"):
+        if name == "yoast":
+            values = [md.first(f"twitter:data{n}") or "" for n in range(1, 5)
+                      if _WRITTEN_BY.match(md.first(f"twitter:label{n}") or "")]
+        else:
+            values = md.meta.get(name, ())
+        values = [v.strip() for v in values if v and v.strip()]
         if not values:
             continue
         if name.startswith(("dc.", "dcterms.")):
@@ -75,6 +91,22 @@ def meta_candidates(md: Metadata, site_keys: frozenset[str]) -> Candidates:
         if people:
             return Candidates(_unique(people), _unique(organisations))
     return Candidates([], _unique(organisations))
+
+
+def labelled_author(root) -> str | None:
+    """The name printed after an author label in its own element ("<strong>Autor</strong> Jane
+    Doe", "<dt>Author</dt><dd>Jane Doe</dd>"), the first such on the page."""
+    for el in root.iter(_LABEL_TAGS):
+        text = (el.text or "").strip()
+        if not text or len(text) > 24 or len(el) or not _AUTHOR_LABEL.match(text):
+            continue
+        value = clean(el.tail)
+        if not value:
+            nxt = el.getnext()
+            value = clean("".join(nxt.itertext())) if nxt is not None else ""
+        if value and len(value) <= 100:
+            return value
+    return None
 
 
 def byline_candidates(byline: str | None, site_keys: frozenset[str]) -> list[str]:
@@ -111,7 +143,7 @@ def person_names(text: str, site_keys: frozenset[str], organisations: list[str],
         if _DOMAIN.search(part) or (_ORG_WORDS.search(part) and len(part.split()) <= (1 if printed else 4) and not declared):
             organisations.append(part)
             continue
-        if _DIGIT.search(part) or not _name_like(part):
+        if (_DIGIT.search(part) and not declared) or not _name_like(part):
             continue
         names.append(part)
     if printed and any(not n.isupper() for n in names):
@@ -135,12 +167,13 @@ def choose(ld: Candidates, meta: Candidates, printed: list[str]) -> tuple[list[s
 
 
 def _cut_at_digits(part: str) -> str:
-    """"Amanda Krause 2024-02-14" -> "Amanda Krause"; a part that opens with digits is dropped."""
-    m = _DIGIT.search(part)
+    """"Amanda Krause 2024-02-14" -> "Amanda Krause": cut at the first word that opens with a
+    digit, with the month names and "Posted"/"Updated" words before it; a part that opens with
+    one is dropped."""
+    m = _DIGIT_WORD.search(part)
     if not m:
         return part
-    head = part[: m.start()]
-    words = head.split()
+    words = part[: m.start()].split()
     while words and (words[-1].rstrip(".,").lower() in _MONTHS or not words[-1].strip(".,|:-")):
         words.pop()
     return " ".join(words)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from archive.model import Article
 
-from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, meta_candidates
+from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, labelled_author, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
 from bbn_scraper.parsers.names import ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name
@@ -116,6 +116,9 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
                 if people and all(p in text for p in people) and len(people) >= _name_count(text):
                     return Noted(_join_names(people), "byline from JSON-LD author, found in a 'By' line", "json-ld")
                 return Noted(text, "byline found by its prefix ('By', 'Von', 'par', ...)", "text")
+    labelled = labelled_author(page.root)
+    if labelled and looks_like_names(labelled) and is_person(labelled, keys):
+        return Noted(labelled, "byline found after an author label", "label")
     people = _ld_authors(md, keys)
     if people:
         return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")

@@ -103,7 +103,7 @@ AMP = Theme(
 GENERIC = Theme(
     "generic WordPress and HTML",
     headline=("h1.entry-title", "h1.post-title", "h1.article-title", "article h1", "h1"),
-    byline=(".entry-meta .byline", ".post-meta .byline", ".byline", ".author-name", ".meta-author"),
+    byline=(".entry-meta .byline", ".post-meta .byline", ".byline", ".author-name", ".authorname", ".meta-author"),
     author_links=("a[rel~=author]", ".author.vcard a", "[itemprop=author] [itemprop=name]"),
     published=(
         "time.entry-date.published", "time.published", "time.entry-date", "time[itemprop=datePublished]",
