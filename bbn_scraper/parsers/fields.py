@@ -17,7 +17,9 @@ from archive.model import Article
 from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, labelled_author, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
-from bbn_scraper.parsers.names import ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name
+from bbn_scraper.parsers.names import (
+    ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name, visually_hidden,
+)
 from bbn_scraper.parsers.page import Matcher, Page
 from bbn_scraper.parsers.themes import selector
 from bbn_scraper.parsers.text import BYLINE_PREFIX, clean, element_text, split_authors, strip_byline_prefix
@@ -68,6 +70,9 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
     keys = {key(n) for n in names}
     why = "no <h1>"
     for el in page.iselect(selector("headline")):
+        if visually_hidden(el):
+            why = "the <h1> is hidden (screen readers only)"
+            continue
         text = element_text(el)
         if text and (key(text) in keys or in_site_header(el)):
             why = "the <h1> is the site's name"

@@ -98,6 +98,31 @@ def in_site_header(el: etree._Element) -> bool:
     return False
 
 
+# Class tokens of text shown to screen readers only (WordPress, Bootstrap, Tailwind, Naver...).
+_HIDDEN_TOKENS = frozenset({
+    "sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden", "visuallyhidden", "is_blind", "blind",
+    "a11y-hidden", "hidden-text", "offscreen", "element-invisible", "u-visually-hidden", "hide-text", "hidden",
+})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|clip\s*:\s*rect\(\s*0|left\s*:\s*-\d{3,}px", re.I)
+
+
+def visually_hidden(el: etree._Element) -> bool:
+    """Whether the element, or an ancestor, is hidden from sight (a screen-reader-only heading,
+    a hidden attribute, an inline style that hides it)."""
+    node = el
+    while node is not None and node.tag not in ("body", "html"):
+        if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+            return True
+        cls = node.get("class")
+        if cls and not _HIDDEN_TOKENS.isdisjoint(cls.lower().split()):
+            return True
+        style = node.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        node = node.getparent()
+    return False
+
+
 def strip_site_name(title: str, names: list[str]) -> str | None:
     """`title` without a site name after or before a separator ("Story | Site", "Site - Story"),
     or None when it holds none of `names`."""
