@@ -22,6 +22,7 @@ from bbn_scraper.parsers.names import (
 )
 from bbn_scraper.parsers.page import Matcher, Page
 from bbn_scraper.parsers.themes import selector
+from bbn_scraper.parsers.topics import topic_values
 from bbn_scraper.parsers.text import BYLINE_PREFIX, clean, element_text, split_authors, strip_byline_prefix
 from bbn_scraper.parsers.urls import absolute_url
 from bbn_scraper.parsers.words import openers
@@ -225,14 +226,14 @@ def tags(page: Page, md: Metadata, article: Article) -> Noted:
         values, source = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))], "json-ld"
     if not any(values):
         values, source = [element_text(a) for a in page.first_group(selector("tags")) if not _is_category_link(a)], "theme"
-    return Noted(list(dict.fromkeys(v for v in values if v)), source=source)
+    return Noted(topic_values([v for v in values if v]), source=source)
 
 
 @extracts
 def keywords(page: Page, md: Metadata, article: Article) -> list[str]:
     """The news_keywords meta (Google News), else the keywords meta: comma-separated, each once."""
     value = md.first("news_keywords", "keywords") or ""
-    return list(dict.fromkeys(k for k in (clean(part) for part in value.split(",")) if k))
+    return topic_values([part for part in value.split(",") if part.strip()])
 
 
 @extracts
