@@ -74,7 +74,7 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         if visually_hidden(el):
             why = "the <h1> is hidden (screen readers only)"
             continue
-        text = element_text(el)
+        text = _with_kicker(el)
         if text and (key(text) in keys or in_site_header(el)):
             why = "the <h1> is the site's name"
             names.append(text)  # "Blog Name: Post title" in <title>
@@ -88,6 +88,30 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         title = clean(md.title)
         return Noted(strip_site_name(title, names) or _TITLE_SUFFIX.sub("", title), "headline from <title>", "title")
     return Noted(None, "no headline found")
+
+
+_KICKER = re.compile(r"kicker|topline|overline|eyebrow|dachzeile|roofline|supertitle|pretitle|overtitle|flag", re.I)
+_ENDS_LIKE_A_LABEL = re.compile(r"[:|–—-]\s*$")
+
+
+def _with_kicker(el) -> str:
+    """The headline's text; a kicker printed inside it in its own element ("<span
+    class=kicker>Nationale Demo</span><span>Der 9. Juli naht</span>") is set off by a colon
+    rather than glued to the headline."""
+    text = element_text(el)
+    if len(el) < 2 or (el.text or "").strip():
+        return text
+    first = next((child for child in el if isinstance(child.tag, str)), None)
+    if first is None:
+        return text
+    kicker = element_text(first)
+    marked = _KICKER.search(f"{first.get('class') or ''} {first.get('id') or ''}")
+    if not (kicker and marked and text.startswith(kicker)) or (first.tail or "").strip() or _ENDS_LIKE_A_LABEL.search(kicker):
+        return text
+    rest = text[len(kicker):].strip()
+    if rest and (rest[0].isalnum() or rest[0] in "\"'„“«"):  # not already set off (": ", "|")
+        return f"{kicker}: {rest}"
+    return text
 
 
 @extracts
