@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from lxml import etree
+
 from archive.model import Article
 
 from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, labelled_author, meta_candidates
@@ -183,7 +185,7 @@ def published(page: Page, md: Metadata, article: Article) -> Noted:
             return Noted(day, "published day from the URL: metadata's UTC time is the next morning", "url")
         return Noted(exact, source=source)
     month_first = _month_first(md.lang)
-    for el in [el for el in page.select(DATED) if not _in_comments(el)]:
+    for el in [el for el in page.select(DATED) if not _in_comments(el) and not _in_teaser(el)]:
         if (d := find_text_date(element_text(el), month_first)) is not None:
             return Noted(d, "published date read from visible text", "text")
     if in_url is not None:
@@ -197,7 +199,7 @@ def _exact_published(page: Page, md: Metadata) -> tuple[datetime | None, str | N
     """The publication time the page states for machines: JSON-LD (the article's node, else any
     node's datePublished), a publication meta, a marked <time>. When the page's first marked
     <time> gives the same instant in its local zone, that spelling wins."""
-    times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
+    times = (el for el in page.iselect(selector("published")) if not _in_comments(el) and not _in_teaser(el))
     marked = next((d for d in (parse_date(_marked_date(el)) for el in times) if d), None)
     ld_value = md.article_node.get("datePublished") or next(
         (n["datePublished"] for n in md.nodes if isinstance(n.get("datePublished"), str)), None)
@@ -311,6 +313,21 @@ def _in_comments(el) -> bool:
         if _COMMENT_THREAD(node):
             return True
         node = node.getparent()
+    return False
+
+
+_TEASER_HEADING = etree.XPath("boolean(.//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4])")
+
+
+def _in_teaser(el) -> bool:
+    """Whether the element belongs to another story's teaser (its date is that story's): it
+    sits in an <article> or <li> that holds a linked heading and not the page's <h1>."""
+    for node in el.iterancestors():
+        tag = node.tag
+        if tag in ("article", "li"):
+            return node.find(".//h1") is None and _TEASER_HEADING(node)
+        if tag in ("body", "main"):
+            return False
     return False
 
 
