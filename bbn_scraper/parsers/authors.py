@@ -30,7 +30,7 @@ _GLUED_WORD = re.compile(r"(?<=[a-zà-ÿ]{4})(?=[A-ZÀ-Þ][a-zà-ÿ])|(?<=[^\W\d
 _DIGIT = re.compile(r"\d")
 _DIGIT_WORD = re.compile(r"(?<!\w)\d")  # a word that opens with a digit: a date, a time, an id
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:[a-z]{2,6})\b", re.IGNORECASE)
-_PART_SEPARATORS = re.compile(r"\s*(?:[|/·•–—]|\s-\s|:\s)\s*")
+_PART_SEPARATORS = re.compile(r"\s*(?:[|/·•–—、，・]|\s-\s|:\s)\s*")
 _ORG_WORDS = re.compile(
     r"\b(?:news|nachrichten|redaktion|redaction|rédaction|redacción|redazione|staff|desk|agency|agencies|agentur\w*|agencia|"
     r"press|presse|online|newsroom|team|media|wire|reuters|afp|dpa|apa|ap|epa|ansa|efe)\b", re.IGNORECASE)
@@ -44,6 +44,12 @@ _AUTHOR_LABEL = re.compile(r"^(?:authors?|autor(?:in)?(?:/autor(?:in)?)?|autorin
                            r"redakteur(?:in)?|author\(s\)|written by|text|texte|texto|tekst|forfatter|författare)\s*:?$",
                            re.IGNORECASE)
 _LABEL_TAGS = ("strong", "b", "dt", "th")
+# A credit line of a Chinese, Japanese or Korean page in one element: "(责编：牛镛、岳弘彬)",
+# "记者 张三", "작성자: 홍길동"; or a Korean "홍길동 기자" (reporter) line.
+_CJK_CREDIT = re.compile(r"^[(（\[【]?\s*(?:作者|记者|記者|撰文|文|责编|责任编辑|責任編輯|编辑|編集|筆者|글|작성자)(?:\s*[：:|｜]\s*|\s+)"
+                         r"(?P<names>[^()（）\[\]【】:：]{1,40}?)\s*[)）\]】]?$")
+_KOREAN_REPORTER = re.compile(r"^(?P<names>[가-힣]{2,4}(?:\s*[,·]\s*[가-힣]{2,4})*)\s*(?:기자|특파원)(?:\s+\S+@\S+)?$")
+_CREDIT_OPENERS = tuple("(（[【作记記撰文责責编編筆글작")
 
 
 class Candidates(NamedTuple):
@@ -106,6 +112,20 @@ def labelled_author(root) -> str | None:
             value = clean("".join(nxt.itertext())) if nxt is not None else ""
         if value and len(value) <= 100:
             return value
+    return None
+
+
+def cjk_credit(root) -> str | None:
+    """The names of the first credit line of a Chinese, Japanese or Korean page (an element
+    of its own, 60 characters at most): "牛镛、岳弘彬" of "(责编：牛镛、岳弘彬)"."""
+    for el in root.iter("div", "p", "span", "em", "address"):
+        text = (el.text or "").strip()
+        if not text or len(el) or len(text) > 60:
+            continue
+        m = (_CJK_CREDIT.match(text) if text.startswith(_CREDIT_OPENERS) else None) or (
+            _KOREAN_REPORTER.match(text) if "\uac00" <= text[0] <= "\ud7af" else None)
+        if m and _unspaced_script(m.group("names")):
+            return m.group("names").strip()
     return None
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from archive.model import Article
 
-from bbn_scraper.parsers.authors import byline_candidates, choose, json_ld_candidates, labelled_author, meta_candidates
+from bbn_scraper.parsers.authors import byline_candidates, choose, cjk_credit, json_ld_candidates, labelled_author, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
 from bbn_scraper.parsers.names import (
@@ -154,6 +154,8 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
     people = _ld_authors(md, keys)
     if people:
         return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")
+    if _unspaced_language(md.lang) and (credit := cjk_credit(page.root)):
+        return Noted(credit, "byline from a credit line (责编, 记者, 기자...)", "credit")
     author = md.first("author", "article:author", "twitter:creator")
     if author and not author.startswith(("http://", "https://", "@")) and "@" not in author and any(
             c.isalpha() for c in author) and is_person(author, keys):
@@ -329,6 +331,11 @@ def _in_teaser(el) -> bool:
         if tag in ("body", "main"):
             return False
     return False
+
+
+def _unspaced_language(lang: str | None) -> bool:
+    """Whether the page's language is Chinese, Japanese or Korean (None: unknown, also looked at)."""
+    return not lang or lang.lower()[:2] in ("zh", "ja", "ko")
 
 
 def _in_menu(el) -> bool:
