@@ -152,6 +152,8 @@ def person_names(text: str, site_keys: frozenset[str], organisations: list[str],
     names: list[str] = []
     for part in parts:
         part = _cut_at_digits(clean(part)).strip(" ,.;:-")
+        if printed:
+            part = _cut_at_chrome(part).strip(" ,.;:-")
         part = _said_twice(part)
         if not part:
             continue
@@ -184,6 +186,18 @@ def choose(ld: Candidates, meta: Candidates, printed: list[str]) -> tuple[list[s
     if meta.people:
         return meta.people, "meta"
     return [], None
+
+
+def _cut_at_chrome(part: str) -> str:
+    """"Dana Whitfield Biography", "Jane Doe See full bio", "Jane Doe on Deadspin": the name
+    before the first word of the byline's chrome (a profile link, a comment count, a follow
+    button, "on"/"for"/"at" and the outlet after it)."""
+    words = part.split()
+    for i, word in enumerate(words):
+        w = word.lower().strip(".,:;|")
+        if i and w in _CHROME_WORDS:
+            return " ".join(words[:i])
+    return part
 
 
 def _cut_at_digits(part: str) -> str:
@@ -239,6 +253,11 @@ def _unique(names: list[str]) -> list[str]:
     return [n for k, n in seen.items() if k]
 
 
+_CHROME_WORDS = frozenset({
+    "biography", "bio", "profile", "comments", "comment", "follow", "email", "e-mail", "contact", "twitter", "facebook",
+    "instagram", "linkedin", "see", "more", "share", "posted", "updated", "published", "read", "view", "all",
+    "articles", "stories", "kommentare", "profil", "folgen", "mehr", "on", "for", "at",
+})
 _PARTICLES = frozenset({
     "von", "van", "der", "den", "dem", "de", "del", "della", "di", "da", "do", "dos", "das", "du", "la", "le",
     "ten", "ter", "bin", "al", "el", "zu", "af", "av", "ibn", "ben", "y", "e",
