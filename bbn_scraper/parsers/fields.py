@@ -76,6 +76,9 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         if visually_hidden(el):
             why = "the <h1> is hidden (screen readers only)"
             continue
+        if _in_caption(el):
+            why = "the <h1> is a photo's caption"
+            continue
         text = _with_kicker(el)
         if text and (key(text) in keys or in_site_header(el)):
             why = "the <h1> is the site's name"
@@ -90,6 +93,12 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         title = clean(md.title)
         return Noted(strip_site_name(title, names) or _TITLE_SUFFIX.sub("", title), "headline from <title>", "title")
     return Noted(None, "no headline found")
+
+
+def _in_caption(el) -> bool:
+    """Whether the heading is inside a figure or its caption (a photo's title, not the story's)."""
+    return any(node.tag in ("figure", "figcaption") or "caption" in (node.get("class") or "").lower()
+               for node in el.iterancestors() if isinstance(node.tag, str))
 
 
 _KICKER = re.compile(r"kicker|topline|overline|eyebrow|dachzeile|roofline|supertitle|pretitle|overtitle|flag", re.I)

@@ -123,9 +123,27 @@ def visually_hidden(el: etree._Element) -> bool:
     return False
 
 
+_LAST_SEPARATOR = re.compile(r"\s[|–—-]\s")
+
+
 def strip_site_name(title: str, names: list[str]) -> str | None:
     """`title` without a site name after or before a separator ("Story | Site", "Site - Story"),
-    or None when it holds none of `names`."""
+    or None when it holds none of `names`; the last part after " | " or " - " is the site's
+    name too when it reads as one of them without spaces, case or a leading "The" ("Story |
+    The Daily Planet" at dailyplanet.com)."""
+    stripped = _strip_site_name(title, names)
+    if stripped is not None:
+        return stripped
+    separators = list(_LAST_SEPARATOR.finditer(title))
+    if separators:
+        head, tail = title[: separators[-1].start()], title[separators[-1].end():]
+        k = key(re.sub(r"^the\s+", "", tail.strip(), flags=re.I))
+        if k and head.strip() and any(k == key(n) or k == key(n).removeprefix("the") for n in names):
+            return head.strip()
+    return None
+
+
+def _strip_site_name(title: str, names: list[str]) -> str | None:
     folded = title.lower()
     if len(folded) != len(title):
         return None
