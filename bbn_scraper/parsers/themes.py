@@ -115,7 +115,10 @@ GENERIC = Theme(
         ".published-date", ".publish-date", ".article-date", ".display-date", ".pubdate", "[itemprop=datePublished]",
     ),
     section=(".cat-links a", "a[rel~=category]"),
-    tags=(".tags-links a", "a[rel~=tag]"),
+    tags=(
+        ".tags-links a", "a[rel~=tag]", ".article-tags a", ".story-tags a", ".post-tags a", ".entry-tags a", ".tag-list a",
+        ".tags-list a", ".article-topics a", ".story-topics a", "ul.tags a", "div.tags a",
+    ),
     comments=(
         ".comment-count", ".comments-link", ".comment-link", ".comments-title", "#comments h2", 'a[href*="#comments"]',
         'a[href*="#respond"]',
