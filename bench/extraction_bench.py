@@ -10,7 +10,9 @@ the anchors beside parse_article, in one run, on one core:
   trafilatura's bare_extraction and newspaper4k;
 - speed on the 181 pages: parse_article against `trafilatura.extract(with_metadata=True)`,
   CPU time, rounds interleaved, median (parse_speed.py);
-- robustness: pages of either set on which parse_article returns None or raises.
+- robustness: pages of either set on which parse_article returns None or raises;
+- title, authors, date, body and topics on news-metadata (128 pages), scored by its eval.py,
+  for parse_article, trafilatura and newspaper4k, overall and per language (news_metadata.py).
 
     python bench/extraction_bench.py [--rounds 5] [--data DIR] [--no-newspaper]
 
@@ -38,6 +40,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
+import news_metadata  # noqa: E402
 import parse_speed  # noqa: E402
 
 from bbn_scraper.parsers import parse_article  # noqa: E402
@@ -179,15 +182,24 @@ def date_contenders(newspaper: bool) -> dict[str, Extractor]:
 # ----------------------------------------------------------------------------- the section
 
 def failures(pages: list) -> dict:
-    """Pages on which parse_article returns None or raises (ids of each, for the report)."""
-    none, raised = [], []
+    """Pages on which parse_article returns None or raises (ids of each, for the report), and
+    those of the None pages that declare themselves one article (og:type article, a JSON-LD
+    article, a single-post body class): issue 23's "declared articles never None"."""
+    from bbn_scraper.parsers.document import load_tree
+    from bbn_scraper.parsers.listing import page_kind
+    from bbn_scraper.parsers.metadata import read_metadata
+
+    none, raised, declared = [], [], []
     for page_id, url, html, _ in pages:
         try:
             if parse_article(html, url) is None:
                 none.append(page_id)
+                root, _ = load_tree(html)
+                if root is not None and page_kind(root, read_metadata(root), url).declared:
+                    declared.append(page_id)
         except Exception:  # noqa: BLE001 - counted, that is the point
             raised.append(page_id)
-    return {"pages": len(pages), "none": none, "raised": raised}
+    return {"pages": len(pages), "none": none, "raised": raised, "declared_none": declared}
 
 
 def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print) -> dict:
@@ -213,6 +225,8 @@ def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print
         log(f"  speed, real pages: parse_article {1000 / rates['ours']:.1f} ms, trafilatura "
             f"{1000 / rates['trafilatura']:.1f} ms per page ({time.perf_counter() - started:.0f} s)")
         result["failures"] = {name: failures(load(data / name)) for name in (BODY_SET, DATE_SET)}
+        if (data / news_metadata.SET / "eval.py").exists():
+            result["metadata"] = news_metadata.run(data, newspaper=newspaper, log=log)
     finally:
         if pinned:
             os.sched_setaffinity(0, pinned)
@@ -281,6 +295,12 @@ def rows(result: dict, tests: dict | None = None) -> list[tuple[str, str, str, s
         bad = len(f["none"]) + len(f["raised"])
         out.append((f"   parse_article on the {f['pages']} pages of {name}: None / raised",
                     f"{len(f['none'])} / {len(f['raised'])}", "0 / 0", _ok(bad == GOALS["failures"])))
+        if "declared_none" in f:
+            out.append((f"   … of which declared articles (og:type article, JSON-LD article, body class) returned None",
+                        f"{len(f['declared_none'])}" + (f" ({', '.join(i[:8] for i in f['declared_none'])})" if f["declared_none"] else ""),
+                        "0", _ok(not f["declared_none"])))
+    if "metadata" in result:
+        out += news_metadata.rows(result["metadata"])
     return out
 
 

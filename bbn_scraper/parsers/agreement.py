@@ -9,7 +9,11 @@ the same lxml tree and the two are combined paragraph by paragraph:
   (LONG_PARAGRAPH words or more) that it dropped: it sometimes stops early in a long story;
 - our paragraphs it did not keep (captions, galleries, sign-up boxes, "Photo: ..." lines) go;
 - when what is left covers less than COVERAGE of trafilatura's text, our container was the
-  wrong one or a fragment, and trafilatura's text is the body.
+  wrong one or a fragment, and trafilatura's text is the body;
+- so do our paragraphs in a container of the same kind (tag and class) as one that holds a
+  paragraph it kept, when the story comes in several such containers (split around ad slots);
+- unless trafilatura's text is a navigation menu (most of its text in lines of a few words):
+  then it is no opinion, and our paragraphs stay.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to b
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
 SHORT_PARAGRAPH = 12  # words: a shorter paragraph is kept when it occurs word for word
 SUPPORT = 0.5  # share of a longer paragraph's 4-word runs that must occur in trafilatura's text
+MENU_LINE, MENU_SHARE = 30, 0.5  # most characters in lines of 30 or fewer: a menu, not a story
 MAIN_SHARE = 0.5  # share of the page's paragraph words a story must hold to be taken as it is
 _SENTENCE_END = re.compile(r"[.!?:;\"”»)]$")
 _WORD = re.compile(r"\w+")
@@ -66,6 +71,13 @@ class Opinion:
         words = _WORD.findall("\n".join(lines))
         return cls(lines, frozenset(_runs(words)), " " + " ".join(words) + " ")
 
+    def is_menu(self) -> bool:
+        """Whether the text is a navigation menu rather than a story: most of its characters
+        stand in lines of MENU_LINE characters or fewer ("News", "Business & Economy", ...;
+        characters, not words, so that Chinese and Japanese count alike)."""
+        sizes = [len(line.strip()) for line in self.lines]
+        return sum(n for n in sizes if n <= MENU_LINE) > MENU_SHARE * sum(sizes)
+
     def holds(self, paragraph: str) -> bool:
         """Whether the paragraph is in this text: word for word when short, else by its 4-word runs."""
         words = _WORD.findall(paragraph)
@@ -91,15 +103,36 @@ def looks_clean(story: list[Block], root: etree._Element) -> bool:
     return words >= MAIN_SHARE * page_words
 
 
-def agree(paragraphs: list[str], opinion: Opinion) -> list[int] | None:
-    """The indexes of our paragraphs to keep, or None when trafilatura's text should be the body."""
-    if not opinion.lines:
+def agree(paragraphs: list[str], opinion: Opinion, containers: list | None = None) -> list[int] | None:
+    """The indexes of our paragraphs to keep, or None when trafilatura's text should be the body.
+    `containers`, when given, is each paragraph's parent element (see `_split_story`)."""
+    if not opinion.lines or opinion.is_menu():
         return list(range(len(paragraphs)))
-    kept = [i for i, p in enumerate(paragraphs) if opinion.holds(p) or len(p.split()) >= LONG_PARAGRAPH]
+    held = [opinion.holds(p) for p in paragraphs]
+    split = _split_story(paragraphs, held, containers or [])
+    kept = [i for i, p in enumerate(paragraphs) if held[i] or len(p.split()) >= LONG_PARAGRAPH or i in split]
     held = set(_runs(_WORD.findall("\n".join(paragraphs[i] for i in kept))))
     if opinion.runs and len(held & opinion.runs) < COVERAGE * len(opinion.runs):
         return None
     return kept
+
+
+def _split_story(paragraphs: list[str], held: list[bool], containers: list) -> set[int]:
+    """A story split around ad slots into several containers of one kind (the same tag and
+    class: "article__content", "article__content", ...): trafilatura often keeps the first
+    only. Paragraphs of SHORT_PARAGRAPH words or more in any container of a kind it kept a
+    paragraph of, when that kind comes as two containers or more, are story."""
+    if len(containers) != len(paragraphs):
+        return set()
+    def kind(el):
+        return (el.tag, el.get("class")) if el is not None and el.get("class") else None
+    kinds = [kind(el) for el in containers]
+    counts: dict = {}
+    for el, k in zip(containers, kinds):
+        if k is not None:
+            counts.setdefault(k, set()).add(el)
+    trusted = {k for k, h in zip(kinds, held) if h and k is not None and len(counts[k]) >= 2}
+    return {i for i, (k, p) in enumerate(zip(kinds, paragraphs)) if k in trusted and len(p.split()) >= SHORT_PARAGRAPH}
 
 
 def _runs(words: list[str]) -> list[tuple]:

@@ -22,7 +22,7 @@ from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 ARTICLE_FIELDS = fields(Article)
 
@@ -131,7 +131,7 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
             boxes = [f.question + "\n" + f.answer for f in article.faqs]
             boxes += [link.text for link in article.related_links + article.related_articles if link.text]
             opinion = Opinion.of(second, boxes)
-            kept = agree([b.text for b in story], opinion)
+            kept = agree([b.text for b in story], opinion, [_parent(b) for b in story])
             if kept is None:
                 story, source = text_blocks(opinion.lines), "trafilatura"
             elif len(kept) < len(story):
@@ -160,3 +160,8 @@ def _contained(article: Article, name: str, step: Callable[[], None]) -> None:
         step()
     except Exception as exc:  # noqa: BLE001 - one field's failure must not lose the others
         article.warnings.append(f"{name}: extraction failed ({type(exc).__name__}: {exc})")
+
+
+def _parent(block: Block) -> etree._Element | None:
+    """The element that holds a block (None for loose text)."""
+    return block.element.getparent() if block.element is not None else None

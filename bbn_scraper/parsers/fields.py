@@ -12,13 +12,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from lxml import etree
+
 from archive.model import Article
 
+from bbn_scraper.parsers.authors import byline_candidates, choose, cjk_credit, json_ld_candidates, labelled_author, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
 from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
-from bbn_scraper.parsers.names import ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name
+from bbn_scraper.parsers.names import (
+    ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name, visually_hidden,
+)
 from bbn_scraper.parsers.page import Matcher, Page
 from bbn_scraper.parsers.themes import selector
+from bbn_scraper.parsers.topics import topic_values
 from bbn_scraper.parsers.text import BYLINE_PREFIX, clean, element_text, split_authors, strip_byline_prefix
 from bbn_scraper.parsers.urls import absolute_url
 from bbn_scraper.parsers.words import openers
@@ -67,7 +73,13 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
     keys = {key(n) for n in names}
     why = "no <h1>"
     for el in page.iselect(selector("headline")):
-        text = element_text(el)
+        if visually_hidden(el):
+            why = "the <h1> is hidden (screen readers only)"
+            continue
+        if _in_caption(el):
+            why = "the <h1> is a photo's caption"
+            continue
+        text = _with_kicker(el)
         if text and (key(text) in keys or in_site_header(el)):
             why = "the <h1> is the site's name"
             names.append(text)  # "Blog Name: Post title" in <title>
@@ -81,6 +93,36 @@ def headline(page: Page, md: Metadata, article: Article) -> Noted:
         title = clean(md.title)
         return Noted(strip_site_name(title, names) or _TITLE_SUFFIX.sub("", title), "headline from <title>", "title")
     return Noted(None, "no headline found")
+
+
+def _in_caption(el) -> bool:
+    """Whether the heading is inside a figure or its caption (a photo's title, not the story's)."""
+    return any(node.tag in ("figure", "figcaption") or "caption" in (node.get("class") or "").lower()
+               for node in el.iterancestors() if isinstance(node.tag, str))
+
+
+_KICKER = re.compile(r"kicker|topline|overline|eyebrow|dachzeile|roofline|supertitle|pretitle|overtitle|flag", re.I)
+_ENDS_LIKE_A_LABEL = re.compile(r"[:|–—-]\s*$")
+
+
+def _with_kicker(el) -> str:
+    """The headline's text; a kicker printed inside it in its own element ("<span
+    class=kicker>Nationale Demo</span><span>Der 9. Juli naht</span>") is set off by a colon
+    rather than glued to the headline."""
+    text = element_text(el)
+    if len(el) < 2 or (el.text or "").strip():
+        return text
+    first = next((child for child in el if isinstance(child.tag, str)), None)
+    if first is None:
+        return text
+    kicker = element_text(first)
+    marked = _KICKER.search(f"{first.get('class') or ''} {first.get('id') or ''}")
+    if not (kicker and marked and text.startswith(kicker)) or (first.tail or "").strip() or _ENDS_LIKE_A_LABEL.search(kicker):
+        return text
+    rest = text[len(kicker):].strip()
+    if rest and (rest[0].isalnum() or rest[0] in "\"'„“«"):  # not already set off (": ", "|")
+        return f"{kicker}: {rest}"
+    return text
 
 
 @extracts
@@ -115,22 +157,31 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
                 if people and all(p in text for p in people) and len(people) >= _name_count(text):
                     return Noted(_join_names(people), "byline from JSON-LD author, found in a 'By' line", "json-ld")
                 return Noted(text, "byline found by its prefix ('By', 'Von', 'par', ...)", "text")
+    labelled = labelled_author(page.root)
+    if labelled and looks_like_names(labelled) and is_person(labelled, keys):
+        return Noted(labelled, "byline found after an author label", "label")
     people = _ld_authors(md, keys)
     if people:
         return Noted(_join_names(people), "byline from JSON-LD author", "json-ld")
+    if _unspaced_language(md.lang) and (credit := cjk_credit(page.root)):
+        return Noted(credit, "byline from a credit line (责编, 记者, 기자...)", "credit")
     author = md.first("author", "article:author", "twitter:creator")
-    if author and not author.startswith(("http://", "https://", "@")) and is_person(author, keys):
+    if author and not author.startswith(("http://", "https://", "@")) and "@" not in author and any(
+            c.isalpha() for c in author) and is_person(author, keys):
         return Noted(clean(author), "byline from meta author", "meta")
     return Noted(None, "no byline found")
 
 
 @extracts
-def authors(page: Page, md: Metadata, article: Article) -> list[str]:
-    """One name per author, from the byline, else from JSON-LD; never the site's own name."""
+def authors(page: Page, md: Metadata, article: Article) -> Noted:
+    """One name per author, chosen among JSON-LD, the printed byline and the author metas
+    (bbn_scraper.parsers.authors); an organisation credited is named in a warning, never an author."""
     keys = _site_keys(md, article)
-    if article.byline:
-        return [name for name in split_authors(article.byline) if is_person(name, keys)]
-    return _ld_authors(md, keys)
+    ld, meta = json_ld_candidates(md, keys, _resolve), meta_candidates(md, keys)
+    names, source = choose(ld, meta, byline_candidates(article.byline, keys))
+    organisations = ld.organisations or meta.organisations
+    note = f"authors: no person named; the page credits {', '.join(organisations)}" if organisations and not names else None
+    return Noted(names, note, source)
 
 
 @extracts
@@ -145,7 +196,7 @@ def published(page: Page, md: Metadata, article: Article) -> Noted:
             return Noted(day, "published day from the URL: metadata's UTC time is the next morning", "url")
         return Noted(exact, source=source)
     month_first = _month_first(md.lang)
-    for el in [el for el in page.select(DATED) if not _in_comments(el)]:
+    for el in [el for el in page.select(DATED) if not _in_comments(el) and not _in_teaser(el)]:
         if (d := find_text_date(element_text(el), month_first)) is not None:
             return Noted(d, "published date read from visible text", "text")
     if in_url is not None:
@@ -159,7 +210,7 @@ def _exact_published(page: Page, md: Metadata) -> tuple[datetime | None, str | N
     """The publication time the page states for machines: JSON-LD (the article's node, else any
     node's datePublished), a publication meta, a marked <time>. When the page's first marked
     <time> gives the same instant in its local zone, that spelling wins."""
-    times = (el for el in page.iselect(selector("published")) if not _in_comments(el))
+    times = (el for el in page.iselect(selector("published")) if not _in_comments(el) and not _in_teaser(el))
     marked = next((d for d in (parse_date(_marked_date(el)) for el in times) if d), None)
     ld_value = md.article_node.get("datePublished") or next(
         (n["datePublished"] for n in md.nodes if isinstance(n.get("datePublished"), str)), None)
@@ -212,14 +263,14 @@ def tags(page: Page, md: Metadata, article: Article) -> Noted:
         values, source = [clean(k) for k in (keywords.split(",") if isinstance(keywords, str) else ld_names(keywords))], "json-ld"
     if not any(values):
         values, source = [element_text(a) for a in page.first_group(selector("tags")) if not _is_category_link(a)], "theme"
-    return Noted(list(dict.fromkeys(v for v in values if v)), source=source)
+    return Noted(topic_values([v for v in values if v]), source=source)
 
 
 @extracts
 def keywords(page: Page, md: Metadata, article: Article) -> list[str]:
     """The news_keywords meta (Google News), else the keywords meta: comma-separated, each once."""
     value = md.first("news_keywords", "keywords") or ""
-    return list(dict.fromkeys(k for k in (clean(part) for part in value.split(",")) if k))
+    return topic_values([part for part in value.split(",") if part.strip()])
 
 
 @extracts
@@ -274,6 +325,26 @@ def _in_comments(el) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+_TEASER_HEADING = etree.XPath("boolean(.//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4])")
+
+
+def _in_teaser(el) -> bool:
+    """Whether the element belongs to another story's teaser (its date is that story's): it
+    sits in an <article> or <li> that holds a linked heading and not the page's <h1>."""
+    for node in el.iterancestors():
+        tag = node.tag
+        if tag in ("article", "li"):
+            return node.find(".//h1") is None and _TEASER_HEADING(node)
+        if tag in ("body", "main"):
+            return False
+    return False
+
+
+def _unspaced_language(lang: str | None) -> bool:
+    """Whether the page's language is Chinese, Japanese or Korean (None: unknown, also looked at)."""
+    return not lang or lang.lower()[:2] in ("zh", "ja", "ko")
 
 
 def _in_menu(el) -> bool:

@@ -51,6 +51,7 @@ _READ_MORE = re.compile(
 # Linked headings beside an element's paragraphs: the excerpts of a list of teasers.
 _LINKED_HEADINGS = etree.XPath("count(h2[.//a] | h3[.//a] | h4[.//a] | a[h2 or h3 or h4])")
 
+STORY_SLUG_WORDS = 5  # "/archive/council-approves-new-school-budget": a story's slug, not an archive's name
 SETTLED = 3  # declarations this strong, with nothing against them, need no look at the layout
 CLOSE = 3  # a sum nearer zero than this is a close call
 
@@ -128,9 +129,9 @@ def _url_clue(url: str) -> tuple[str, int] | None:
         return "url search", -3
     if path.strip("/") == "" and not parts.query:
         return "url home", -3
-    if _LISTING_PATH.search(path):
-        return "url archive", -3
     slug = path.rstrip("/").rsplit("/", 1)[-1]
+    if _LISTING_PATH.search(path) and len(_SLUG_WORD.findall(slug)) < STORY_SLUG_WORDS:
+        return "url archive", -3
     if ("-" in slug or "_" in slug) and len(_SLUG_WORD.findall(slug)) >= 4 or _ARTICLE_ID.search(path) \
             or _ID_QUERY.search(parts.query):
         return "url permalink", 1
@@ -157,10 +158,11 @@ def _layout(root: etree._Element, md: Metadata) -> list[tuple[str, int]]:
             teasers += 1
     clues = []
     long_h1s = list(dict.fromkeys(h for h in h1s if len(h) >= 15))  # responsive themes repeat the h1
-    if len(long_h1s) >= 3:
+    titled = next((h for h in long_h1s if _in_title(h, md)), None)
+    if titled is not None and (titled == long_h1s[0] or len(long_h1s) >= 3):
+        clues.append(("h1 = title", 2))  # widgets' h1s beside the story's own are no listing
+    elif len(long_h1s) >= 3:
         clues.append((f"{len(long_h1s)} h1", -2))
-    elif long_h1s and _in_title(long_h1s[0], md):
-        clues.append(("h1 = title", 2))
     story = 0
     if chars:
         container = max(chars, key=chars.get)

@@ -73,9 +73,19 @@ def read_metadata(root: etree._Element) -> Metadata:
     return md
 
 
+def _unwrapped(text: str) -> str:
+    """A JSON-LD block without the comment or CDATA wrapper some CMSs put around it
+    ("<!-- ... -->", "<![CDATA[ ... ]]>", "//<![CDATA[ ... //]]>")."""
+    text = text.strip()
+    for head, tail in (("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("/*<![CDATA[*/", "/*]]>*/"), ("<![CDATA[", "]]>")):
+        if text.startswith(head) and text.endswith(tail):
+            text = text[len(head): len(text) - len(tail)].strip()
+    return text
+
+
 def _add_json_ld(md: Metadata, text: str) -> None:
     try:
-        data = json.loads(text.strip().removeprefix("<!--").removesuffix("-->"))
+        data = json.loads(_unwrapped(text))
     except (ValueError, RecursionError):
         md.warnings.append("unreadable JSON-LD block ignored")
         return

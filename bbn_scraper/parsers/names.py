@@ -98,9 +98,52 @@ def in_site_header(el: etree._Element) -> bool:
     return False
 
 
+# Class tokens of text shown to screen readers only (WordPress, Bootstrap, Tailwind, Naver...).
+_HIDDEN_TOKENS = frozenset({
+    "sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden", "visuallyhidden", "is_blind", "blind",
+    "a11y-hidden", "hidden-text", "offscreen", "element-invisible", "u-visually-hidden", "hide-text", "hidden",
+})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|clip\s*:\s*rect\(\s*0|left\s*:\s*-\d{3,}px", re.I)
+
+
+def visually_hidden(el: etree._Element) -> bool:
+    """Whether the element, or an ancestor, is hidden from sight (a screen-reader-only heading,
+    a hidden attribute, an inline style that hides it)."""
+    node = el
+    while node is not None and node.tag not in ("body", "html"):
+        if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+            return True
+        cls = node.get("class")
+        if cls and not _HIDDEN_TOKENS.isdisjoint(cls.lower().split()):
+            return True
+        style = node.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        node = node.getparent()
+    return False
+
+
+_LAST_SEPARATOR = re.compile(r"\s[|–—-]\s")
+
+
 def strip_site_name(title: str, names: list[str]) -> str | None:
     """`title` without a site name after or before a separator ("Story | Site", "Site - Story"),
-    or None when it holds none of `names`."""
+    or None when it holds none of `names`; the last part after " | " or " - " is the site's
+    name too when it reads as one of them without spaces, case or a leading "The" ("Story |
+    The Daily Planet" at dailyplanet.com)."""
+    stripped = _strip_site_name(title, names)
+    if stripped is not None:
+        return stripped
+    separators = list(_LAST_SEPARATOR.finditer(title))
+    if separators:
+        head, tail = title[: separators[-1].start()], title[separators[-1].end():]
+        k = key(re.sub(r"^the\s+", "", tail.strip(), flags=re.I))
+        if k and head.strip() and any(k == key(n) or k == key(n).removeprefix("the") for n in names):
+            return head.strip()
+    return None
+
+
+def _strip_site_name(title: str, names: list[str]) -> str | None:
     folded = title.lower()
     if len(folded) != len(title):
         return None

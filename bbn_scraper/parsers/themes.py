@@ -103,7 +103,7 @@ AMP = Theme(
 GENERIC = Theme(
     "generic WordPress and HTML",
     headline=("h1.entry-title", "h1.post-title", "h1.article-title", "article h1", "h1"),
-    byline=(".entry-meta .byline", ".post-meta .byline", ".byline", ".author-name", ".meta-author"),
+    byline=(".entry-meta .byline", ".post-meta .byline", ".byline", ".author-name", ".authorname", ".meta-author"),
     author_links=("a[rel~=author]", ".author.vcard a", "[itemprop=author] [itemprop=name]"),
     published=(
         "time.entry-date.published", "time.published", "time.entry-date", "time[itemprop=datePublished]",
@@ -115,7 +115,10 @@ GENERIC = Theme(
         ".published-date", ".publish-date", ".article-date", ".display-date", ".pubdate", "[itemprop=datePublished]",
     ),
     section=(".cat-links a", "a[rel~=category]"),
-    tags=(".tags-links a", "a[rel~=tag]"),
+    tags=(
+        ".tags-links a", "a[rel~=tag]", ".article-tags a", ".story-tags a", ".post-tags a", ".entry-tags a", ".tag-list a",
+        ".tags-list a", ".article-topics a", ".story-topics a", "ul.tags a", "div.tags a",
+    ),
     comments=(
         ".comment-count", ".comments-link", ".comment-link", ".comments-title", "#comments h2", 'a[href*="#comments"]',
         'a[href*="#respond"]',

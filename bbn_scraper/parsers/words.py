@@ -45,6 +45,8 @@ WORDS: dict[str, Words] = {
         boilerplate=(
             "advertisements?", "sponsored(?: content)?", "share this(?: article| story| post)?", "click to share.*",
             "story continues below(?: advertisement)?", "continue reading below", "read more", "scroll to continue",
+            "continue reading the main story", "(?:article|story) continues (?:below|after (?:the )?(?:ad|advertisement))",
+            "advertisement[ -–—]+(?:scroll|continue) (?:down )?to continue(?: reading)?",
         ),
         read_also=("read (?:also|more|next)", "also read", "see also", "related"),
         byline=("(?:written|posted|reported|words|story) by", "by", "author:"),
@@ -62,7 +64,8 @@ WORDS: dict[str, Words] = {
         ),
         end=("kommentare?", r"\d+ kommentare?\b.*", "kommentar schreiben"),
         share=("jetzt teilen", "artikel teilen", "teilen:?"),
-        boilerplate=("werbung", "anzeige", "jetzt teilen", "artikel teilen", "teilen", "weiterlesen", "mehr lesen"),
+        boilerplate=("werbung", "anzeige", "jetzt teilen", "artikel teilen", "teilen", "weiterlesen", "mehr lesen",
+                     "weiter nach der werbung", "artikel wird nach der anzeige fortgesetzt", "lesen sie nach der anzeige weiter"),
         read_also=("lesen sie auch", "lies auch", "auch interessant", "mehr zum thema"),
         byline=("(?:ein beitrag|ein artikel|geschrieben) von", "von(?! (?:der|dem|den)\\b)", "text:", "autor(?:in)?:"),
         conjunction=("(?-i:und)",),
@@ -163,6 +166,19 @@ WORDS: dict[str, Words] = {
         byline=("autor:", "przez"),
         conjunction=("(?-i:i)", "(?-i:oraz)"),
         credit=("fot\\.", "zdjęcia:"),
+    ),
+    "nordic": Words(  # Danish, Norwegian, Swedish
+        faq=("ofte stilte spørsmål", "ofte stillede spørgsmål", "vanliga frågor"),
+        about=("om",),
+        more_about=("mere? om",),
+        related=("les også", "læs også", "läs också", "relaterte saker", "relaterede artikler", "relaterade artiklar"),
+        end=("kommentarer",),
+        share=("del artikkelen:?", "del artiklen:?", "dela artikeln:?"),
+        boilerplate=("annonse", "annonce", "annons"),
+        read_also=("les også", "læs også", "läs också"),
+        byline=("skrevet av", "skrevet af", "skriven av", "av", "af"),
+        conjunction=("(?-i:og)", "(?-i:och)"),
+        credit=("foto:", "bilde:", "billede:", "bild:"),
     ),
 }
 
