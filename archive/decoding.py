@@ -21,6 +21,12 @@ class TooLarge(ArchiveError):
     """More bytes than the limit a reader takes."""
 
 
+def _as_is(first: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """`first`, then the rest of the body undecoded: it is not in the encoding it claims."""
+    yield first
+    yield from iter(lambda: read(CHUNK), b"")
+
+
 def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
     """A body that does not start as its encoding says is passed on as it is (as warcio and
     browsers do); deflate may be raw."""
@@ -34,8 +40,7 @@ def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
             if wbits == 15:
                 decoder, wbits = zlib.decompressobj(-15), -15
                 continue
-            yield data
-            yield from iter(lambda: read(CHUNK), b"")
+            yield from _as_is(data, read)
             return
         first = False
         if out:
@@ -53,8 +58,7 @@ def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
         except brotli.error:
             if not first:
                 raise
-            yield data
-            yield from iter(lambda: read(CHUNK), b"")
+            yield from _as_is(data, read)
             return
         first = False
         if out:

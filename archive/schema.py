@@ -543,6 +543,12 @@ def _name(db: Database) -> str:
     return db_path(db) or ":memory:"
 
 
+def connect_read_only(path: str | Path) -> sqlite3.Connection:
+    """The SQLite file at `path` opened read-only the way Datasette opens a mutable database
+    (URI mode=ro, never immutable=1): readable while a crawl writes to it."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
 def db_path(db: Database) -> str | None:
     """The file behind the main database, None when it lives in memory."""
     for row in db.execute("PRAGMA database_list").fetchall():

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ArchiveError
+from .schema import connect_read_only
 
 PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between looks at the clock (well under a millisecond)
 
@@ -25,7 +26,7 @@ class ReadOnlyQueries:
 
     def __init__(self, path: str | Path, timeout: float, max_value_bytes: int):
         self.timeout = timeout
-        self.conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        self.conn = connect_read_only(path)
         self.conn.execute("PRAGMA query_only = 1")
         self.conn.execute("PRAGMA busy_timeout = 30000")
         self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)

@@ -24,6 +24,21 @@ from archive import copy_archive  # noqa: F401 - the tests' archive copy
 from archive.model import Article, Faq, Link
 from bbn_scraper.sample_site import SampleSite
 
+def hiding(modules) -> str:
+    """Python source that makes `modules` (top-level names) fail to import, as if they were not
+    installed, by a finder ahead of all others: the prelude of a `python -c` script."""
+    return f"""import sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {tuple(modules)!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden)", name=name)
+        return None
+
+sys.meta_path.insert(0, Refuse())
+"""
+
+
 # --- Crawls and archive snapshots -------------------------------------------------------------
 
 # Timestamps and ids that differ between any two runs.

@@ -11,22 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import hiding
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bbn_scraper", "archive")
 HIDDEN = ("scrapy", "twisted", "datasette")
 
-# Imports `package` and each of its modules with HIDDEN refused by a finder ahead of all others,
-# as if they were not installed; prints the hidden packages that got imported all the same.
+# Imports `package` and each of its modules with HIDDEN refused (`hiding`), as if they were not
+# installed; prints the hidden packages that got imported all the same.
 WITHOUT_SCRAPY = """
-import importlib, pkgutil, sys
-
-class Refuse:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in {hidden!r}:
-            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden)", name=name)
-        return None
-
-sys.meta_path.insert(0, Refuse())
+import importlib, pkgutil
 package = importlib.import_module({package!r})
 for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
     importlib.import_module(module.name)
@@ -35,7 +29,8 @@ print(sorted(m for m in sys.modules if m.partition(".")[0] in {hidden!r}))
 
 
 def import_without_scrapy(package: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", WITHOUT_SCRAPY.format(package=package, hidden=HIDDEN)],
+    script = hiding(HIDDEN) + WITHOUT_SCRAPY.format(package=package, hidden=HIDDEN)
+    return subprocess.run([sys.executable, "-c", script],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 

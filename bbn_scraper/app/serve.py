@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from archive.errors import ArchiveError, NotAnArchive, NotFound
 from archive.columns import article_columns
-from archive.schema import MIGRATIONS, check_archive, model_changes
+from archive.schema import MIGRATIONS, check_archive, connect_read_only, model_changes
 
 PLUGIN_ENTRY_POINT = "bbn_archive"  # the plugin's name under [project.entry-points.datasette]
 DEFAULT_HOST = "127.0.0.1"
@@ -42,7 +42,7 @@ def check_servable(path: str | Path) -> None:
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"{path} does not exist")
-    conn = _connect_read_only(path)
+    conn = connect_read_only(path)
     try:
         db = Database(conn)
         check_archive(db)
@@ -57,7 +57,7 @@ def check_servable(path: str | Path) -> None:
 def apply_pending_migrations(path: str | Path) -> None:
     """Bring an archive written by an older bbn-archive up to the current schema (the views
     and article columns the metadata describes), as every other command does on opening it."""
-    conn = _connect_read_only(path)
+    conn = connect_read_only(path)
     try:
         db = Database(conn)
         pending = MIGRATIONS.pending(db) or model_changes(db, article_columns())
@@ -68,10 +68,6 @@ def apply_pending_migrations(path: str | Path) -> None:
 
         with Archive(path):
             pass
-
-
-def _connect_read_only(path: str | Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
 
 
 def check_plugin() -> None:

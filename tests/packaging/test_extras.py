@@ -7,14 +7,10 @@ import sys
 
 import pytest
 
-# Runs the CLI with `hidden` refused by a finder ahead of all others, as if not installed.
-WITHOUT = """
-import sys
-class Refuse:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in {hidden!r}:
-            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
-sys.meta_path.insert(0, Refuse())
+from tests.helpers import hiding
+
+# The CLI, run after `hiding` the modules of an extra.
+CLI = """
 from bbn_scraper.app.cli import main
 sys.argv[0] = "bbn-archive"
 main()
@@ -23,7 +19,7 @@ EXTRAS = ("pyarrow", "matplotlib", "redis", "scrapy_redis")
 
 
 def cli_without(hidden, *args, cwd):
-    return subprocess.run([sys.executable, "-P", "-c", WITHOUT.format(hidden=hidden), *args],
+    return subprocess.run([sys.executable, "-P", "-c", hiding(hidden) + CLI, *args],
                           capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
