@@ -4,6 +4,10 @@ finished with it (downloaded, its callback's items pushed and its new requests q
 worker keeps a heartbeat key alive; any worker that sees a lease whose worker's heartbeat has
 expired (a worker killed, a machine gone) puts the request back in the queue. A retry held for
 its back-off is a lease too. The dupefilter's fingerprints are the project's (url_key).
+A request is marked seen and queued in one Lua script, never one without the other: a worker
+killed between the two, or a command retried after a Redis restart lost its reply, would
+otherwise leave a URL seen by every worker and fetched by none. A lease of this worker that
+it does not hold (a pop whose reply was lost) goes back to the queue at the next tick.
 Requests are queued as JSON records (`request_codec`); a queued entry that is none (a pickle,
 junk, another version's) is a dead letter and an error row, and the worker goes on."""
 from __future__ import annotations
@@ -36,6 +40,12 @@ if #popped == 0 then return nil end
 redis.call('zrem', KEYS[1], popped[1])
 redis.call('hset', KEYS[2], popped[1], ARGV[1] .. ' ' .. popped[2])
 return popped[1]
+"""
+# Mark the request seen (unless ARGV[1] is empty: dont_filter) and queue it, or neither.
+_QUEUE_UNSEEN = """
+if ARGV[1] ~= '' and redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 # Every lease whose worker has no heartbeat goes back to the queue, with its priority.
 _REQUEUE = """
@@ -144,13 +154,23 @@ class LeasingScheduler(Scheduler):
     def enqueue_request(self, request):
         request.meta.pop(LEASE, None)  # a retry or redirect is a request of its own
         delay = request.meta.pop(RETRY_DELAY, 0)
+        data, score = self.queue.encode(request), -request.priority
         if delay <= 0:
-            return super().enqueue_request(request)
+            return self._queue_unseen(request, data, score)
         from twisted.internet import reactor
 
-        data, score = self.queue.encode(request), -request.priority
         self.server.hset(LEASES, data, f"{self.worker} {score}")
         self.held[data] = (reactor.callLater(delay, self._release_held, data, score), score)
+        return True
+
+    def _queue_unseen(self, request, data: bytes, score: float) -> bool:
+        """scrapy-redis's `enqueue_request` with its SADD and ZADD made one command."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.server.eval(_QUEUE_UNSEEN, 2, self.df.key, self.queue.key, fingerprint, score, data):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self):
@@ -188,6 +208,7 @@ class LeasingScheduler(Scheduler):
         try:
             self._beat()
             self._release_finished(engine_in_progress(self.crawler.engine))
+            self._requeue_orphans()
             if requeue_dead(self.server):
                 logger.warning("requeued the requests of a worker whose heartbeat stopped")
             if self.server.zcard(REQUESTS):
@@ -201,6 +222,15 @@ class LeasingScheduler(Scheduler):
             self.server.hdel(LEASES, *done)
             for data in done:
                 del self.leased[data]
+
+    def _requeue_orphans(self) -> None:
+        """Back to the queue: leases under this worker's name that it does not hold (the reply
+        of a pop lost in a Redis outage, the pop retried)."""
+        owner, known = f"{self.worker} ".encode(), self.leased.keys() | self.held.keys()
+        for data, holder in self.server.hgetall(LEASES).items():
+            if data not in known and holder.startswith(owner):
+                with self.server.pipeline() as pipe:
+                    pipe.hdel(LEASES, data).zadd(REQUESTS, {data: float(holder[len(owner):])}).execute()
 
     def _wake(self) -> None:
         """Ask the engine for requests now, not at its next 5-second heartbeat: another worker
