@@ -19,7 +19,7 @@ from bbn_scraper.app.cli import cli
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEAD_LETTERS, DEAD_LETTERS_COUNT, ITEMS, PROCESSING, RECRAWL, REQUESTS, START_URLS,
 )
-from bbn_scraper.crawler.distributed.dead_letters import KEPT, dead_letter
+from bbn_scraper.crawler.distributed.dead_letters import KEPT, KEPT_BYTES, dead_letter
 from bbn_scraper.crawler.distributed.ingest import Ingest
 from bbn_scraper.crawler.distributed.request_codec import dumps as request_record
 from tests.distributed.test_distributed_faults import assert_local_archive, wait_until
@@ -148,6 +148,17 @@ def test_the_dead_letter_list_keeps_the_newest_and_counts_them_all(redis_server)
     assert (state["newest"]["source"], state["newest"]["reason"]) == (ITEMS, f"reason {KEPT + 4}")
     client.lpush(DEAD_LETTERS, b"\x80junk")
     assert "not a dead letter of this version" in status(redis_server.url)
+
+
+def test_a_dead_letter_keeps_the_head_of_a_huge_entry_and_its_size(redis_server):
+    client = redis_server.client()
+    huge = b"\x80junk" + bytes(8 * 1024 * 1024)
+    with client.pipeline() as pipe:
+        dead_letter(pipe, ITEMS, huge, "not an item")
+        pipe.execute()
+    [letter] = letters(client)
+    assert base64.b64decode(letter["entry"]) == huge[:KEPT_BYTES] and letter["entry_bytes"] == len(huge)
+    assert client.memory_usage(DEAD_LETTERS) < 2 * KEPT_BYTES
 
 
 def test_members_of_the_start_urls_that_are_none_are_dead_letters_and_the_round_opens_without_them(redis_server, tmp_path):

@@ -1,7 +1,8 @@
 """The dead-letter list: each entry taken from Redis that is none of our records (a pickle, junk,
 another version's record, a wrong object), kept as it was found (base64) with where it came from,
-why and when; only the newest `KEPT`, `DEAD_LETTERS_COUNT` counting them all. Nothing in an entry
-is run. Each is an error row too: the writer records the ones it finds, a worker pushes an error
+why and when; only the newest `KEPT`, `DEAD_LETTERS_COUNT` counting them all, and of each entry
+its first `KEPT_BYTES` with its whole size (the list stays under about 90 MB, whatever was pushed
+to Redis). Nothing in an entry is run. Each is an error row too: the writer records the ones it finds, a worker pushes an error
 item for the ones it finds."""
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from archive.wire import NotARecord, dumps, loads
 from bbn_scraper.crawler.distributed import DEAD_LETTERS, DEAD_LETTERS_COUNT
 
 KEPT = 1000
+KEPT_BYTES = 64 * 1024  # of each entry: enough to see what it was
 
 
 def dead_letter(pipe, source: str, data: bytes, reason: str) -> None:
     """Add to `pipe` (a Redis pipeline) the dead letter of `data`, taken from the key `source`."""
     letter = {"source": source, "reason": reason, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "entry": base64.b64encode(data).decode("ascii")}
+              "entry": base64.b64encode(data[:KEPT_BYTES]).decode("ascii"), "entry_bytes": len(data)}
     pipe.lpush(DEAD_LETTERS, dumps("DeadLetter", letter))
     pipe.ltrim(DEAD_LETTERS, 0, KEPT - 1)
     pipe.incr(DEAD_LETTERS_COUNT)
