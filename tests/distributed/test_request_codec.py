@@ -24,13 +24,15 @@ def spider():
 def test_a_request_of_the_spider_crosses_whole(spider):
     request = spider._request(f"{BASE}/news/one", spider.parse_sitemap, priority=5)
     request.headers[b"If-None-Match"] = b'"\xff-etag"'
-    request.meta.update(sitemap_depth=2, redirect_urls=[f"{BASE}/old"], **{WARC_META: object()})
+    request.meta.update(sitemap_depth=2, redirect_urls=[f"{BASE}/old"], **{WARC_META: object()},
+                        download_timeout=180, download_slot="127.0.0.1", proxy="http://127.0.0.1:3128")
     data = dumps(request.to_dict(spider=spider))
     assert json.loads(data)["version"] == VERSION
     again = request_from_dict(loads(data), spider=spider)
     assert (again.url, again.callback, again.errback, again.priority) == (request.url, spider.parse_sitemap, spider.errback, 5)
     assert again.headers[b"If-None-Match"] == b'"\xff-etag"' and again.body == request.body
-    assert again.meta == {"sitemap_depth": 2, "redirect_urls": [f"{BASE}/old"]}  # the WARC future stays here
+    # the WARC future stays here; the download controls are set again by the worker that fetches it
+    assert again.meta == {"sitemap_depth": 2, "redirect_urls": [f"{BASE}/old"]}
 
 
 def test_the_callbacks_read_back_are_the_spiders():
@@ -56,6 +58,8 @@ def record(**changes) -> bytes:
     (record(errback="__class__"), "errback is '__class__'"),
     (record(priority=True), "priority is True"),
     (record(meta=[]), "meta is []"),
+    (record(meta={"proxy": "http://attacker.example:8080"}), "meta sets 'proxy'"),
+    (record(meta={"depth": 1, "download_maxsize": 0}), "meta sets 'download_maxsize'"),
     (record(body="not base64!"), "not base64"),
     (record(headers={"X": "eQ=="}), "not base64"),
 ])

@@ -3,7 +3,11 @@
 `request_from_dict`. Header values and the body are bytes, sent in base64 (header names in
 Latin-1, which maps every byte); callbacks go by name, as Scrapy's own queues keep them, and
 only the bbn spider's callbacks are read back. Where a WARC record will be (meta[WARC_META],
-a future of the recording machine) is not sent, as it is not pickled for a JOBDIR queue."""
+a future of the recording machine) is not sent, as it is not pickled for a JOBDIR queue.
+Meta keys that say where or how much to download (a proxy, a size or time limit, a bind
+address, robots.txt or status handling) are not sent either: each worker's own settings and
+middlewares set them again, and a record that carries one (written by someone else, who could
+otherwise route or unbound the workers' downloads) is refused."""
 from __future__ import annotations
 
 import base64
@@ -14,7 +18,13 @@ from bbn_scraper.crawler.warc import WARC_META
 KIND = "Request"
 CALLBACKS = frozenset({"parse_html_page", "parse_robots", "parse_feed", "parse_sitemap"})  # BbnSpider's
 ERRBACKS = frozenset({"errback"})
-NOT_SENT = {WARC_META}
+# Set again at each download from the worker's own settings and environment.
+DOWNLOAD_CONTROLS = frozenset({
+    "proxy", "_auth_proxy", "_scheme_proxy", "bindaddress", "download_timeout", "download_maxsize",
+    "download_warnsize", "download_fail_on_dataloss", "download_slot", "download_latency",
+    "dont_obey_robotstxt", "handle_httpstatus_all", "max_retry_times", "dont_proxy", "ftp_user", "ftp_password",
+})
+NOT_SENT = {WARC_META, *DOWNLOAD_CONTROLS}
 # Every field of `Request.to_dict` but the callbacks, with the JSON type it crosses as.
 FIELDS = {"url": str, "method": str, "headers": dict, "body": str, "cookies": (dict, list), "meta": dict,
           "encoding": str, "flags": list, "cb_kwargs": dict, "dont_filter": bool, "priority": int}
@@ -40,6 +50,9 @@ def loads(data: bytes) -> dict:
     for name, allowed in (("callback", CALLBACKS), ("errback", ERRBACKS)):
         if message.get(name) is not None and message[name] not in allowed:
             raise NotARecord(f"a request whose {name} is {message[name]!r}, no callback of the bbn spider")
+    controls = sorted(DOWNLOAD_CONTROLS & set(message["meta"]))
+    if controls:
+        raise NotARecord(f"a request whose meta sets {controls[0]!r}, which only a worker's own settings set")
     unknown = set(message) - set(FIELDS) - {"callback", "errback"}
     if unknown:
         raise NotARecord(f"a request with a field {sorted(unknown)[0]!r}")
