@@ -124,15 +124,15 @@ def news_files(files: HttpFiles, since: datetime, until: datetime, sleep=time.sl
 
 
 def listed_files(files: HttpFiles, paths: str, sleep=time.sleep) -> tuple[list[str], list[str]]:
-    """([the path list's URL, or nothing for a local file], the URLs of its WARC files): `paths`
-    is a local file, or a path or URL under the base URL."""
+    """([the path list's URL], the URLs of its WARC files): `paths` is a local file (its file://
+    URL), or a path or URL under the base URL."""
     local = Path(paths)
     if local.is_file():
         try:
             data = local.read_bytes()
         except OSError as exc:
             raise ListError(f"{paths}: {exc.strerror or exc}") from None
-        return [], [files.url(p) for p in parse_path_list(data, paths)]
+        return [local.resolve().as_uri()], [files.url(p) for p in parse_path_list(data, paths)]
     url = files.url(paths)
     return [url], [files.url(p) for p in parse_path_list(files.read_all(url, MAX_LIST_BYTES, sleep), url)]
 
@@ -273,10 +273,11 @@ class CommonCrawlSpider(WarcImportSpider):
                  checkpoint_bytes: int = CHECKPOINT_BYTES, **kwargs):
         super().__init__(files=[], **kwargs)
         self.warc_urls, self.http, self.want, self.checkpoint_bytes = warc_urls, files, want, checkpoint_bytes
-        self.start_urls = list(lists) or list(warc_urls)
+        self.start_urls = list(lists)
 
     async def records(self, limits: Limits):
         stats = self.crawler.stats
+        stats.set_value("bbn/import_kind", "commoncrawl")  # in the crawl row's stats
         stats.set_value(STAT + "files_listed", len(self.warc_urls))
         for url in self.warc_urls:
             position = BackfillFiles(self.archive).position(url) if self.archive is not None else FilePosition(url, 0, False, 0, 0)

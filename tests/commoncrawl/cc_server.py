@@ -56,6 +56,7 @@ class CommonCrawlServer:
     files: dict[str, bytes]  # path under BASE_PATH -> bytes
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     log: list[tuple[str, str | None]] = field(default_factory=list)  # (request path, Range header)
+    agents: set[str] = field(default_factory=set)  # the User-Agent headers seen
 
     def __post_init__(self):
         server = self
@@ -66,6 +67,7 @@ class CommonCrawlServer:
 
             def do_GET(self):
                 server.log.append((self.path, self.headers.get("Range")))
+                server.agents.add(self.headers.get("User-Agent", ""))
                 path = self.path[len(BASE_PATH):] if self.path.startswith(BASE_PATH) else None
                 data = server.files.get(path) if path is not None else None
                 if data is None:

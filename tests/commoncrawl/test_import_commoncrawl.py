@@ -125,6 +125,9 @@ def test_a_month_keeps_the_hosts_asked_for_and_goes_on_past_failures(tree, tmp_p
     assert stats["bbn/commoncrawl/files_truncated"] == 1
     # nothing outside the base URL; the rerun reads the list, and no file again
     assert all(path.startswith(BASE_PATH) for path, _ in server.log)
+    assert server.agents == {"bbn-archive/0.1 (+https://github.com/bbn-archive/bbn-archive; news archiving for research;"
+                             " contact: tests@example.org)"}
+    assert stats["bbn/import_kind"] == "commoncrawl"
     assert server.log[len(first_log):] == [(BASE_PATH + MONTH_LIST, None)]
     assert "6 done before" in again.stdout and sorted(article_urls(db)) == sorted(kept)
     assert [r["done"] for r in rows(db, "SELECT done FROM backfill_files")] == [1] * 6
@@ -199,3 +202,26 @@ def test_an_unreachable_list_is_one_line(tmp_path):
         result = CliRunner().invoke(cli, ["import-commoncrawl", "--month", "2024-03", "--host", "a.com", "--contact",
                                           "x@y.z", "--base-url", server.base_url, "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 1 and "HTTP 404" in result.output and "Traceback" not in result.output
+
+
+def test_a_sites_file_a_url_pattern_and_a_language_from_a_local_path_list(tree, tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_text('contact = "desk@example.org"\n[[site]]\nname = "Beta"\nstart_urls = ["https://beta.org/"]\n')
+    listed = tmp_path / "warc.paths"
+    listed.write_text(f"{GZ}\n{CUT}\n")
+    files = {GZ: tree["files"][GZ], CUT: warc_file(pages("beta.org", 2, start=50) + [
+        (url, article_html(url, f"Beta german report {n} on harbour works", lang="de"))
+        for n in range(2) for url in [f"https://beta.org/news/beta-story-german-{n}"]])}
+    db = tmp_path / "cc.db"
+    with CommonCrawlServer(files) as server:
+        result = subprocess.run([sys.executable, "-m", "bbn_scraper", "import-commoncrawl", "--paths", str(listed),
+                                 "--sites", str(sites), "--url-pattern", r"/news/beta-story", "--language", "en",
+                                 "--base-url", server.base_url, "--processes", "0", "--db", str(db)],
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    expected = {url for url, _ in pages("beta.org", 3) + pages("beta.org", 2, start=50)}
+    assert sorted(article_urls(db)) == sorted(expected)  # not /news/undecodable, not the German pages
+    assert all("contact: desk@example.org" in agent for agent in server.agents)
+    crawl = rows(db, "SELECT start_urls, stats FROM crawls")[0]
+    assert json.loads(crawl["start_urls"]) == [listed.resolve().as_uri()]
+    assert json.loads(crawl["stats"])["bbn/site/Beta/article_new"] == len(expected)
