@@ -28,6 +28,7 @@ class FetchPolicy:
     backoff: float = 1.0  # seconds before the first retry, doubled on each following one
     max_wait: float = 120.0  # the longest wait before a retry, Retry-After included
     timeout: float = 60.0  # seconds to connect, and without a byte while reading
+    max_bytes: int = 8 << 30  # of one file read (Common Crawl's are about 1 GB): past it, `TooLong`
 
     def wait(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait before retry number `attempt` (1, 2...): the server's Retry-After
@@ -53,6 +54,10 @@ class Cut(Retry):
     """The body stopped before its end: read again from the last record boundary."""
 
 
+class TooLong(DownloadFailed):
+    """A body over `FetchPolicy.max_bytes`."""
+
+
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # urllib then raises the 3xx as an HTTPError
@@ -61,8 +66,8 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 class Body:
     """A response body, read in pieces: `Cut` when it ends early or the connection fails."""
 
-    def __init__(self, response, url: str, length: int | None):
-        self.response, self.url, self.length = response, url, length
+    def __init__(self, response, url: str, length: int | None, max_bytes: int):
+        self.response, self.url, self.length, self.max_bytes = response, url, length, max_bytes
         self.received = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -71,6 +76,8 @@ class Body:
         except (OSError, HTTPException) as exc:
             raise Cut(f"{self.url}: connection failed after {self.received} bytes ({type(exc).__name__}: {exc})") from None
         self.received += len(data)
+        if self.received > self.max_bytes:
+            raise TooLong(f"{self.url}: over {self.max_bytes} bytes read")
         if not data and size != 0 and self.length is not None and self.received < self.length:
             raise Cut(f"{self.url}: the download stopped after {self.received} of {self.length} bytes")
         return data
@@ -123,7 +130,7 @@ class HttpFiles:
             response.close()
             raise DownloadFailed(f"{url}: the server answered {response.status} to a Range request from byte {offset}")
         length = response.headers.get("Content-Length")
-        return Body(response, url, int(length) if length and length.isdigit() else None)
+        return Body(response, url, int(length) if length and length.isdigit() else None, self.policy.max_bytes)
 
     def read_all(self, url: str, limit: int, sleep=time.sleep) -> bytes:
         """The whole file at `url`, at most `limit` bytes, retried as the policy says

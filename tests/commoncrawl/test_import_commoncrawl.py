@@ -225,3 +225,23 @@ def test_a_sites_file_a_url_pattern_and_a_language_from_a_local_path_list(tree, 
     crawl = rows(db, "SELECT start_urls, stats FROM crawls")[0]
     assert json.loads(crawl["start_urls"]) == [listed.resolve().as_uri()]
     assert json.loads(crawl["stats"])["bbn/site/Beta/article_new"] == len(expected)
+
+
+def test_reading_is_bounded_and_a_file_read_to_its_end_is_done(tree):
+    from archive.backfill import FilePosition
+    from bbn_scraper.crawler.commoncrawl import FileRead, read_file
+    from bbn_scraper.crawler.record_filter import RecordFilter
+    from bbn_scraper.crawler.warc_records import Limits, Unreadable
+
+    want = RecordFilter.build(domains=["alpha.com"])
+    data = tree["files"][GZ]
+    with CommonCrawlServer({GZ: data}) as server:
+        url = server.base_url + GZ
+        small = HttpFiles(server.base_url, FetchPolicy("test", max_bytes=1000))
+        results = list(read_file(small, FileRead(FilePosition(url, 0, False, 0, 0)), want, Limits()))
+        at_end = list(read_file(HttpFiles(server.base_url, FetchPolicy("test")),
+                                FileRead(FilePosition(url, len(data), False, 7, 3)), want, Limits()))
+    (unreadable,) = [r for r in results if isinstance(r, Unreadable)]
+    assert "over 1000 bytes" in unreadable.reason and results[-1].done
+    assert at_end == [FilePosition(url, len(data), True, 7, 3)]  # 416: nothing more to read
+    assert server.requests_of(GZ)[-1] == f"bytes={len(data)}-"
