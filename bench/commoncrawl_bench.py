@@ -19,7 +19,6 @@ import io
 import json
 import random
 import sqlite3
-import subprocess
 import sys
 import threading
 import zlib

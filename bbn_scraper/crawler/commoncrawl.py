@@ -50,7 +50,6 @@ from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Unreada
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 NEWS_LIST = "crawl-data/CC-NEWS/{year:04d}/{month:02d}/warc.paths.gz"
 NEWS_FILE_TIME = re.compile(r"CC-NEWS-(\d{14})-\d+\.warc(?:\.gz)?$")
-FIRST_NEWS_MONTH = date(2016, 8, 1)  # CC-NEWS began in August 2016
 MAX_LIST_BYTES = 16 << 20  # a path list, compressed (CC-NEWS: a few KB a month; a CC-MAIN crawl: under 1 MB)
 MAX_LIST_DECODED = 256 << 20
 MAX_PATH_CHARS = 1000
@@ -129,9 +128,12 @@ def listed_files(files: HttpFiles, paths: str, sleep=time.sleep) -> tuple[list[s
     local = Path(paths)
     if local.is_file():
         try:
-            data = local.read_bytes()
+            with open(local, "rb") as file:
+                data = file.read(MAX_LIST_BYTES + 1)
         except OSError as exc:
             raise ListError(f"{paths}: {exc.strerror or exc}") from None
+        if len(data) > MAX_LIST_BYTES:
+            raise ListError(f"{paths}: over {MAX_LIST_BYTES} bytes: not a path list")
         return [local.resolve().as_uri()], [files.url(p) for p in parse_path_list(data, paths)]
     url = files.url(paths)
     return [url], [files.url(p) for p in parse_path_list(files.read_all(url, MAX_LIST_BYTES, sleep), url)]
@@ -167,17 +169,9 @@ def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limi
     while True:
         try:
             body = files.open(url, read.position.offset)
-        except DownloadFailed as exc:
-            yield _failed(read.position, str(exc))
-            return
-        except Retry as exc:
-            body, retry = None, exc
-        else:
-            retry = None
             if body is None:  # 416: the file ends at the offset (its last record read, the file not marked done)
                 yield dataclasses.replace(read.position, done=True)
                 return
-        if body is not None:
             try:
                 for result in _records(body, read, want, limits):
                     if isinstance(result, FilePosition):
@@ -186,18 +180,19 @@ def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limi
                             continue
                         saved_bytes, saved_at = read.bytes, time.monotonic()
                     yield result
-                yield dataclasses.replace(read.position, done=True)
-                return
-            except Cut as exc:
-                retry = exc
             finally:
                 body.close()
-        attempt += 1
-        if attempt > files.policy.retries:
-            yield _failed(read.position, f"{retry} (after {attempt} attempts)")
+            yield dataclasses.replace(read.position, done=True)
             return
-        yield Pause(files.policy.wait(attempt, retry.retry_after))
-
+        except DownloadFailed as exc:
+            yield _failed(read.position, str(exc))
+            return
+        except Retry as exc:  # Cut among them: again from the last record read whole
+            attempt += 1
+            if attempt > files.policy.retries:
+                yield _failed(read.position, f"{exc} (after {attempt} attempts)")
+                return
+            yield Pause(files.policy.wait(attempt, exc.retry_after))
 
 def _failed(position: FilePosition, reason: str) -> CrawlError:
     return CrawlError(position.url, "fetch", f"download of {position.url} failed at offset {position.offset}:"
