@@ -457,6 +457,21 @@ END;
 """)
 
 
+@MIGRATIONS()
+def m011_backfill_files(db: Database) -> None:
+    """What a Common Crawl backfill has read, per WARC file (archive.backfill)."""
+    db.executescript("""
+CREATE TABLE backfill_files (
+    url TEXT PRIMARY KEY,
+    offset INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    records INTEGER NOT NULL DEFAULT 0,
+    kept INTEGER NOT NULL DEFAULT 0,
+    crawl_id INTEGER,  -- the import that saved it last (no foreign key: the row outlives a crawl's)
+    updated TEXT NOT NULL
+);
+""")
+
 def migrate(db: Database) -> None:
     """Apply the pending migrations; an archive from before stories (m007 among them) then has
     its articles clustered, with the schema as it is now."""

@@ -4,7 +4,7 @@
                         [--crawl-articles 5000] [--rss-sizes 1000,2500]
                         [--archive-articles 100000] [--store-articles 2000] [--reparse-pages 5000]
                         [--warc-articles 1000] [--warc-mb 1024]
-                        [--million-articles 1000000] [--million-minutes M]
+                        [--million-articles 1000000] [--million-minutes M] [--cc-mb 1024]
                         [--no-real-corpus] [-s NAME=VALUE ...]
 
 Sections (each in the module named):
@@ -32,6 +32,9 @@ Sections (each in the module named):
    bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
    vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
    the next run continues).
+11. commoncrawl (commoncrawl_bench.py): import-commoncrawl's records/s and MB/s with a host
+   filter keeping 1% of the records of a --cc-mb MiB CC-NEWS-like WARC served from 127.0.0.1,
+   against downloading and decompressing the same file (same run).
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -272,6 +275,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import million_bench
 
         rows += million_bench.rows(results["million"])
+    if results.get("commoncrawl"):
+        import commoncrawl_bench
+
+        rows += commoncrawl_bench.rows(results["commoncrawl"])
     return rows
 
 
@@ -295,7 +302,7 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million, commoncrawl")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
@@ -304,6 +311,7 @@ def main() -> None:
     parser.add_argument("--reparse-pages", type=int, default=5000, help="reparse the newest N pages (0: all)")
     parser.add_argument("--warc-articles", type=int, default=1000, help="size of the site crawled with --warc (section 6)")
     parser.add_argument("--warc-mb", type=int, default=1024, help="size of the WARC that import-warc is measured on")
+    parser.add_argument("--cc-mb", type=int, default=1024, help="size of the WARC import-commoncrawl filters (section 11)")
     parser.add_argument("--million-articles", type=int, default=1_000_000, help="size of section 10's archive")
     parser.add_argument("--million-minutes", type=float, help="build section 10's archive for at most this long this run")
     parser.add_argument("--no-real-corpus", dest="real_corpus", action="store_false",
@@ -318,6 +326,7 @@ def main() -> None:
         args.million_articles = 5000
         args.real_corpus = False
         args.warc_mb = 20
+        args.cc_mb = 20
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     command = "python bench/run.py" + "".join(f" {shlex.quote(a)}" for a in sys.argv[1:])
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -353,6 +362,11 @@ def main() -> None:
     if "million" not in skip:
         log(f"10. a {args.million_articles:,}-article archive ...")
         results["million"] = million_section(args.million_articles, args.million_minutes)
+    if "commoncrawl" not in skip:
+        import commoncrawl_bench
+
+        log(f"11. import-commoncrawl's host filter on a {args.cc_mb:,} MiB WARC served from 127.0.0.1 ...")
+        results["commoncrawl"] = commoncrawl_bench.run(args.cc_mb, log=log)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

@@ -429,8 +429,9 @@ from bbn_scraper.app.extract_command import extract  # noqa: E402
 from bbn_scraper.app import warc_commands  # noqa: E402
 from bbn_scraper.app.query_command import query  # noqa: E402
 from bbn_scraper.app.warc_import import import_warc  # noqa: E402
+from bbn_scraper.app.commoncrawl_command import import_commoncrawl  # noqa: E402
 
-for _command in (query, extract, import_warc, *distributed_commands.COMMANDS,
+for _command in (query, extract, import_warc, import_commoncrawl, *distributed_commands.COMMANDS,
                  *warc_commands.COMMANDS, stories_command.stories):
     cli.add_command(_command)
 

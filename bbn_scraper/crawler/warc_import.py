@@ -102,13 +102,19 @@ class WarcImportSpider(BbnSpider):
         settings = self.crawler.settings
         limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
                         settings.getint("DOWNLOAD_MAX_HEADERS"))
+        async for record in self.records(limits):
+            for result in self._request_for(record):
+                if isinstance(result, scrapy.Request) and self.crawler.engine.needs_backout():
+                    # Scrapy reads start() on while the pages wait: memory would grow with the file.
+                    await self.crawler.signals.wait_for(signals.scheduler_empty)
+                yield result
+
+    async def records(self, limits: Limits):
+        """The records to import, in order: those of `files`. A subclass may read them from
+        elsewhere, and await between them (the Common Crawl backfill: bbn_scraper.crawler.commoncrawl)."""
         for path in self.files:
             for record in read_warc(path, limits):
-                for result in self._request_for(record):
-                    if isinstance(result, scrapy.Request) and self.crawler.engine.needs_backout():
-                        # Scrapy reads start() on while the pages wait: memory would grow with the file.
-                        await self.crawler.signals.wait_for(signals.scheduler_empty)
-                    yield result
+                yield record
 
     def _request_for(self, record):
         """The request a record answers, or the error it is; nothing for a record skipped (counted).

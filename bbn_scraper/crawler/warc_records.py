@@ -160,17 +160,23 @@ class Oversized(Unreadable):
 def read_warc(path: str, limits: Limits = Limits()) -> Iterator[Capture | Skipped | Unreadable]:
     """Every record of the WARC file at `path`, in file order."""
     with open(path, "rb") as fh:
-        magic = GZIP_MAGIC if fh.read(3) == GZIP_MAGIC else WARC_MAGIC
-        start: int | None = 0
-        while start is not None:
-            fh.seek(start)
-            records = _Records(fh, magic == GZIP_MAGIC, limits)
-            begun, start = start, None
-            for offset, url, result in _each(records, path, limits):
-                yield result
-                if isinstance(result, Unreadable):
-                    start = _next_record(fh, max(offset, begun) + 1, magic)  # always onwards
-                    break
+        yield from read_warc_file(fh, path, limits)
+
+
+def read_warc_file(fh, path: str, limits: Limits = Limits()) -> Iterator[Capture | Skipped | Unreadable]:
+    """Every record of the seekable WARC file `fh` (named `path` in what it yields), in file order."""
+    fh.seek(0)
+    magic = GZIP_MAGIC if fh.read(3) == GZIP_MAGIC else WARC_MAGIC
+    start: int | None = 0
+    while start is not None:
+        fh.seek(start)
+        records = _Records(fh, magic == GZIP_MAGIC, limits)
+        begun, start = start, None
+        for offset, url, result in _each(records, path, limits):
+            yield result
+            if isinstance(result, Unreadable):
+                start = _next_record(fh, max(offset, begun) + 1, magic)  # always onwards
+                break
 
 
 def _each(records, path: str, limits: Limits):

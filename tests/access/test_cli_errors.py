@@ -136,6 +136,16 @@ BAD_ARGUMENTS = {
         (["{missing}", "--db", "{missing}"], 2, "does not exist"),
         (["{page}", "--db", "{notdb}"], 1, "is not a SQLite database"),
     ],
+    "import-commoncrawl": [
+        ([], 2, "give one of --month"),
+        (["--month", "2024-03", "--host", "a.com", "--db", "{missing}"], 2, "--contact"),
+        (["--month", "2024-03", "--domain", "co.uk", "--contact", "x@y.z", "--db", "{missing}"], 2,
+         "not a registrable domain"),
+        (["--since", "2024-03-xx", "--host", "a.com", "--contact", "x@y.z", "--db", "{missing}"], 2, "not a date"),
+        (["--month", "2024-03", "--host", "a.com", "--contact", "x@y.z", "--base-url", "ftp://x/", "--db", "{missing}"],
+         2, "--base-url"),
+        (["--month", "2024-03", "--host", "a.com", "--contact", "x@y.z", "--db", "{notdb}"], 1, "is not a SQLite database"),
+    ],
     "stories": [
         (["--min-sites", "0", "--db", "{db}"], 2, "--min-sites"),
         (["--threshold", "2", "--db", "{db}"], 2, "--threshold"),

@@ -1,0 +1,347 @@
+"""`import-commoncrawl`: an archive backfilled from Common Crawl's news collection (CC-NEWS) or
+any Common Crawl WARC collection, read over HTTP(S), the sites asked for only.
+
+Which files: CC-NEWS lists its WARC files per month (`crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz`),
+each named by when it was written (CC-NEWS-YYYYMMDDHHMMSS-NNNNN.warc.gz), so a date range reads
+the lists of its months and keeps the files written in it; any other collection is read from a
+path list given. Each file is streamed (`bbn_scraper.crawler.http_files`: one connection, the
+operator's User-Agent, retried with back-off, never outside the base URL) and read record by
+record with warcio: a record whose WARC-Target-URI the filter refuses
+(`bbn_scraper.crawler.record_filter`) is skipped as its gzip member is read through, its HTTP
+headers and payload never parsed or decoded; a record kept is read whole (within the crawl's
+limits) and parsed by `bbn_scraper.crawler.warc_records`, as a record of a local file.
+
+The import is `import-warc`'s (`bbn_scraper.crawler.warc_import.WarcImportSpider`): the kept
+records go its way (parse, deduplicate, store, stories), a crawl row of their own; only where the
+records come from differs (`CommonCrawlSpider.records`). What has been read is kept in the
+archive per file (`archive.backfill`): the offset past the last record fully handled, saved in
+the archive writer's transaction once every page before it was stored, and whether the file is
+done. A run that was stopped or killed continues a file at its offset with a Range request (each
+record is a gzip member of its own) and reads no file that is done again.
+
+A download that fails after its retries is an error row (the file's URL and the offset reached),
+and the run goes on with the next file; a later run tries the file again. A file that ends inside
+a record (truncated) is an error row with its offset, and done: reading it again would not help."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import re
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.backfill import BackfillFiles, FilePosition
+from archive.items import CrawlError
+from bbn_scraper.crawler.compat import engine_idle_but_start
+from bbn_scraper.crawler.http_files import Cut, DownloadFailed, HttpFiles, Retry
+from bbn_scraper.crawler.progress import ProgressLine
+from bbn_scraper.crawler.record_filter import RecordFilter
+from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
+from bbn_scraper.crawler.warc_import import IMPORT_SETTINGS, WarcImportSpider
+from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Unreadable, read_warc_file
+
+DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
+NEWS_LIST = "crawl-data/CC-NEWS/{year:04d}/{month:02d}/warc.paths.gz"
+NEWS_FILE_TIME = re.compile(r"CC-NEWS-(\d{14})-\d+\.warc(?:\.gz)?$")
+MAX_LIST_BYTES = 16 << 20  # a path list, compressed (CC-NEWS: a few KB a month; a CC-MAIN crawl: under 1 MB)
+MAX_LIST_DECODED = 256 << 20
+MAX_PATH_CHARS = 1000
+CHECKPOINT_BYTES = 32 << 20  # of a file read between two saved positions, at most
+CHECKPOINT_SECONDS = 30.0
+IDLE_POLL = 0.02  # seconds between looks at whether the pages before a position are stored
+STAT = "bbn/commoncrawl/"
+
+
+class ListError(ValueError):
+    """A path list that cannot be had or read (one line)."""
+
+
+# Which files
+
+
+def news_months(since: date, until: date) -> list[tuple[int, int]]:
+    """(year, month) of every month from `since` to `until`, both included."""
+    months, year, month = [], since.year, since.month
+    while (year, month) <= (until.year, until.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def news_file_in(path: str, since: datetime, until: datetime) -> bool:
+    """Whether a CC-NEWS file was written in [since, until) by the time in its name (a file not
+    named so is kept: the month's list holds it)."""
+    found = NEWS_FILE_TIME.search(path)
+    if found is None:
+        return True
+    written = datetime.strptime(found.group(1), "%Y%m%d%H%M%S")
+    return since <= written < until
+
+
+def parse_path_list(data: bytes, source: str) -> list[str]:
+    """The paths of a path list (gzip or plain text, one a line); ListError when it is not one."""
+    if data[:2] == b"\x1f\x8b":
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = decoder.decompress(data, MAX_LIST_DECODED)
+        except zlib.error as exc:
+            raise ListError(f"{source}: not a readable gzip file ({exc})") from None
+        if decoder.unconsumed_tail:
+            raise ListError(f"{source}: over {MAX_LIST_DECODED} bytes once decompressed")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ListError(f"{source}: not a text file of paths") from None
+    paths = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    bad = next((p for p in paths if len(p) > MAX_PATH_CHARS or any(c.isspace() for c in p)), None)
+    if bad is not None:
+        raise ListError(f"{source}: {bad[:80]!r} is not a path")
+    return paths
+
+
+def news_files(files: HttpFiles, since: datetime, until: datetime, sleep=time.sleep) -> tuple[list[str], list[str]]:
+    """(the path lists read, the URLs of the CC-NEWS files written in [since, until))."""
+    lists, urls = [], []
+    for year, month in news_months(since.date(), until.date()):
+        if (year, month) == (until.year, until.month) and until == datetime(year, month, 1):
+            continue  # until is exclusive: a range ending at a month's first instant reads nothing of it
+        url = files.url(NEWS_LIST.format(year=year, month=month))
+        lists.append(url)
+        try:
+            data = files.read_all(url, MAX_LIST_BYTES, sleep)
+        except DownloadFailed as exc:
+            raise ListError(f"the path list of {year:04d}-{month:02d}: {exc}") from None
+        urls += [files.url(p) for p in parse_path_list(data, url) if news_file_in(p, since, until)]
+    return lists, urls
+
+
+def listed_files(files: HttpFiles, paths: str, sleep=time.sleep) -> tuple[list[str], list[str]]:
+    """([the path list's URL], the URLs of its WARC files): `paths` is a local file (its file://
+    URL), or a path or URL under the base URL."""
+    local = Path(paths)
+    if local.is_file():
+        try:
+            with open(local, "rb") as file:
+                data = file.read(MAX_LIST_BYTES + 1)
+        except OSError as exc:
+            raise ListError(f"{paths}: {exc.strerror or exc}") from None
+        if len(data) > MAX_LIST_BYTES:
+            raise ListError(f"{paths}: over {MAX_LIST_BYTES} bytes: not a path list")
+        return [local.resolve().as_uri()], [files.url(p) for p in parse_path_list(data, paths)]
+    url = files.url(paths)
+    return [url], [files.url(p) for p in parse_path_list(files.read_all(url, MAX_LIST_BYTES, sleep), url)]
+
+
+# Reading one file
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Wait this long before the next attempt (the spider waits without blocking the crawl)."""
+    seconds: float
+
+
+@dataclass
+class FileRead:
+    """Where the reading of one file is, and what it has seen (`position`: past the last
+    record fully read)."""
+    position: FilePosition
+    records: int = 0  # in this run
+    kept: int = 0
+    bytes: int = 0
+
+
+def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limits,
+              checkpoint_bytes: int = CHECKPOINT_BYTES) -> Iterator[object]:
+    """The kept records of a WARC file from `read.position` on: a `Capture`, `Skipped` or
+    `Unreadable` of warc_records for each record kept; a `FilePosition` every `checkpoint_bytes`
+    or CHECKPOINT_SECONDS and at the end (done); a `Pause` before each retry; a `CrawlError` for
+    a download that failed after its retries (the file not done: a later run tries it again)."""
+    url, attempt = read.position.url, 0
+    saved_bytes, saved_at = read.bytes, time.monotonic()
+    while True:
+        try:
+            body = files.open(url, read.position.offset)
+            if body is None:  # 416: the file ends at the offset (its last record read, the file not marked done)
+                yield dataclasses.replace(read.position, done=True)
+                return
+            try:
+                for result in _records(body, read, want, limits):
+                    if isinstance(result, FilePosition):
+                        attempt = 0  # a record read whole: the connection works
+                        if read.bytes - saved_bytes < checkpoint_bytes and time.monotonic() - saved_at < CHECKPOINT_SECONDS:
+                            continue
+                        saved_bytes, saved_at = read.bytes, time.monotonic()
+                    yield result
+            finally:
+                body.close()
+            yield dataclasses.replace(read.position, done=True)
+            return
+        except DownloadFailed as exc:
+            yield _failed(read.position, str(exc))
+            return
+        except Retry as exc:  # Cut among them: again from the last record read whole
+            attempt += 1
+            if attempt > files.policy.retries:
+                yield _failed(read.position, f"{exc} (after {attempt} attempts)")
+                return
+            yield Pause(files.policy.wait(attempt, exc.retry_after))
+
+def _failed(position: FilePosition, reason: str) -> CrawlError:
+    return CrawlError(position.url, "fetch", f"download of {position.url} failed at offset {position.offset}:"
+                                             f" {reason}; a later run tries it again")
+
+
+def _records(body, read: FileRead, want: RecordFilter, limits: Limits) -> Iterator[object]:
+    """The records of `body` (the file read from `read.position.offset`, a record boundary),
+    `read` moved past each, and then a `FilePosition`; what is kept before it. `Cut` goes up.
+    A damaged record, or a file ending inside one, is `Unreadable` and ends the file."""
+    base, url, before = read.position.offset, read.position.url, read.bytes
+    records = ArchiveIterator(body, no_record_parse=True)
+    iterator = iter(records)
+    while True:
+        offset = base + records.offset
+        try:
+            record = next(iterator)
+            target = record.rec_headers.get_header("WARC-Target-URI") or ""
+            result = _kept(record, url, offset, target, want, limits) if _wanted(record, target, want) else None
+            records.read_to_end()
+        except StopIteration:
+            return
+        except Cut:
+            raise
+        except Exception as exc:  # noqa: BLE001 - warcio and zlib raise many types on a damaged file
+            yield Unreadable(url, offset, None, f"{type(exc).__name__}: {exc}; the rest of the file is not read"[:300])
+            return
+        missing = getattr(record.raw_stream, "limit", 0)  # warcio's LimitReader: bytes of Content-Length not read
+        if missing > 0:
+            yield Unreadable(url, offset, target or None, f"truncated: the file ends {missing} bytes short of the"
+                                                          " record's Content-Length")
+            return
+        read.bytes = before + body.received
+        read.records += 1
+        kept = result is not None and (not isinstance(result, Capture) or want.wants_page(result.body))
+        if kept:
+            read.kept += 1
+            yield result
+        read.position = dataclasses.replace(read.position, offset=base + records.offset,
+                                            records=read.position.records + 1, kept=read.position.kept + kept)
+        yield read.position
+
+
+def _wanted(record, target: str, want: RecordFilter) -> bool:
+    """From the record's WARC headers alone."""
+    if record.rec_type != "response" or not want.wants_url(target):
+        return False
+    return want.wants_language_header(record.rec_headers.get_header("WARC-Identified-Content-Language")) is not False
+
+
+def _kept(record, url: str, offset: int, target: str, want: RecordFilter, limits: Limits):
+    """The record read whole and parsed as warc_records parses a record of a local file."""
+    length = int(record.rec_headers.get_header("Content-Length") or 0)
+    if length > limits.block:
+        return Oversized(url, offset, target, f"record of {length} bytes, over {limits.block}"
+                                              " (DOWNLOAD_MAXSIZE and DOWNLOAD_MAX_HEADER_BYTES)")
+    block = b"".join(iter(lambda: record.raw_stream.read(length), b""))  # short only when truncated
+    data = record.rec_headers.to_bytes() + block + b"\r\n\r\n"
+    result = next(read_warc_file(io.BytesIO(data), url, limits))
+    return dataclasses.replace(result, offset=offset) if isinstance(result, (Capture, Unreadable)) else result
+
+
+# The import
+
+
+class CommonCrawlSpider(WarcImportSpider):
+    """`import-warc`'s spider reading `warc_urls` over HTTP (`files`), keeping what `want` keeps;
+    `lists`: the path lists they come from (the crawl row's start URLs)."""
+
+    name = "bbn-commoncrawl"
+
+    def __init__(self, warc_urls: list[str], files: HttpFiles, want: RecordFilter, lists: list[str],
+                 checkpoint_bytes: int = CHECKPOINT_BYTES, **kwargs):
+        super().__init__(files=[], **kwargs)
+        self.warc_urls, self.http, self.want, self.checkpoint_bytes = warc_urls, files, want, checkpoint_bytes
+        self.start_urls = list(lists)
+
+    async def records(self, limits: Limits):
+        stats = self.crawler.stats
+        stats.set_value("bbn/import_kind", "commoncrawl")  # in the crawl row's stats
+        stats.set_value(STAT + "files_listed", len(self.warc_urls))
+        for url in self.warc_urls:
+            position = BackfillFiles(self.archive).position(url) if self.archive is not None else FilePosition(url, 0, False, 0, 0)
+            if position.done:
+                stats.inc_value(STAT + "files_done_before")
+                continue
+            stats.inc_value(STAT + "files_resumed" if position.offset else STAT + "files_started")
+            read = FileRead(position)
+            before = (read.records, read.kept, read.bytes)
+            for result in read_file(self.http, read, self.want, limits, self.checkpoint_bytes):
+                stats.inc_value(STAT + "records_read", read.records - before[0])
+                stats.inc_value(STAT + "records_kept", read.kept - before[1])
+                stats.inc_value(STAT + "bytes", read.bytes - before[2])
+                before = (read.records, read.kept, read.bytes)
+                if isinstance(result, Pause):
+                    stats.inc_value(STAT + "retries")
+                    await asyncio.sleep(result.seconds)
+                elif isinstance(result, FilePosition):
+                    await self._save(result)
+                    if result.done:
+                        stats.inc_value(STAT + "files_done")
+                else:
+                    if isinstance(result, CrawlError):
+                        stats.inc_value(STAT + "files_failed")
+                    elif isinstance(result, Unreadable) and result.reason.startswith("truncated"):
+                        stats.inc_value(STAT + "files_truncated")
+                    yield result
+
+    def _request_for(self, record):
+        if isinstance(record, CrawlError):  # a download that failed
+            yield record
+            return
+        yield from super()._request_for(record)
+
+    async def _save(self, position: FilePosition) -> None:
+        """Save `position` in the archive writer's transaction, once the pages of every record
+        before it are stored (nothing in the crawl's scheduler, downloader or pipelines): it
+        never runs ahead of the archive."""
+        engine = self.crawler.engine
+        while not engine_idle_but_start(engine):
+            await asyncio.sleep(IDLE_POLL)
+        # The StorePipeline (imported here it would install Twisted's default reactor, not Scrapy's).
+        pipeline = next(p for p in engine.scraper.itemproc.middlewares if hasattr(p, "writer") and hasattr(p, "store"))
+        store = pipeline.store
+        await pipeline.writer.put(lambda: BackfillFiles(store.archive).save(position, store.crawl_id))
+
+
+class BackfillProgress(ProgressLine):
+    """The crawl's progress line, for a backfill: files, records read and kept, articles,
+    errors, MB/s."""
+
+    def line(self) -> str:
+        stats = self.crawler.stats
+        seconds = max(time.monotonic() - self.started, 1e-6)
+        done = stats.get_value(STAT + "files_done", 0) + stats.get_value(STAT + "files_done_before", 0)
+        return (f"{done}/{stats.get_value(STAT + 'files_listed', 0)} files,"
+                f" {stats.get_value(STAT + 'records_read', 0)} records read,"
+                f" {stats.get_value(STAT + 'records_kept', 0)} kept, {self._store('new_articles')} new articles,"
+                f" {self._store('errors')} errors, {stats.get_value(STAT + 'bytes', 0) / seconds / 1e6:.1f} MB/s")
+
+
+def run_backfill(warc_urls: list[str], files: HttpFiles, want: RecordFilter, lists: list[str], db: str,
+                 overrides: dict | None = None, checkpoint_bytes: int = CHECKPOINT_BYTES) -> dict:
+    """Import the kept records of `warc_urls` into the archive at `db`; the import's stats."""
+    extensions = {"bbn_scraper.crawler.progress.ProgressLine": None, "bbn_scraper.crawler.commoncrawl.BackfillProgress": 1100}
+    settings = crawl_settings(db, {**IMPORT_SETTINGS, "EXTENSIONS": extensions, **(overrides or {})})
+    process = StoppingCrawlerProcess(settings)
+    crawler = process.create_crawler(CommonCrawlSpider)
+    process.crawl(crawler, warc_urls=list(warc_urls), files=files, want=want, lists=list(lists),
+                  checkpoint_bytes=checkpoint_bytes)
+    process.start()
+    return crawler.stats.get_stats()
