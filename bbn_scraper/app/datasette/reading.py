@@ -1,14 +1,19 @@
 """What the reading room shows, read with archive's queries over one of Datasette's read-only
 connections: an article with everything archived about it (`article_page`), the diff between
-consecutive versions (`version_diffs`) and a stored page (`stored_page`); and the snippets'
-highlighting. No SQL here; the routes are in reading_room.py."""
+consecutive versions (`version_diffs`), a story's copies against its earliest (`story_page`)
+and a stored page (`stored_page`); the snippets' highlighting and dates for humans
+(`human_date`, `time_tag`). No SQL here; the routes are in reading_room.py."""
 from __future__ import annotations
 
 import difflib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 
+from markupsafe import Markup
+
+from archive.browse import Story, StoryArticle, story, story_of
 from archive.errors import NotFound
 from archive.query import ArchiveReader
 from archive.reading import StoredPage, archived_ids, seen_urls, stored_page as page_info, stored_pages, version_contents
@@ -26,6 +31,27 @@ def highlight(snippet: str | None) -> list[tuple[bool, str]]:
             pieces.append((matched, part))
         matched = not matched
     return pieces
+
+
+def human_date(value: str | None) -> str:
+    """An ISO 8601 date as a reader writes it: "6 Dec 2026, 17:02" (in the time zone it was
+    recorded in), "21 Sep 2023" for a date alone; other text as it is."""
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            return f"{date.fromisoformat(value):%-d %b %Y}"
+        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
+    except ValueError:
+        return value
+
+
+def time_tag(value: str | None) -> Markup:
+    """A <time> element showing `human_date(value)`, the exact timestamp in its datetime and
+    title (on hover); escaped."""
+    if not value:
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(value, value, human_date(value))
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -131,7 +157,43 @@ def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
         "related": _links(article.related_links, archived), "also_like": _links(article.related_articles, archived),
         "seen_urls": seen_urls(reader, article_id), "pages": stored_pages(reader, article.urls or [article.url]),
         "versions": [*versions, current], "diffs": version_diffs([*versions, current]),
+        "story": story_of(reader, article_id),
     }
+
+
+@dataclass
+class Copy:
+    """One article of a story and what its body adds to and drops from the earliest's
+    (`changes`: difflib's stretches of paragraphs; empty for the earliest itself)."""
+
+    article: StoryArticle
+    changes: list[Change]
+    added: int
+    dropped: int
+    kept: int
+
+
+def compare_copies(articles: list[StoryArticle]) -> list[Copy]:
+    """Each article of a story (earliest first) against the earliest, paragraph by paragraph."""
+    if not articles:
+        return []
+    first = paragraphs(articles[0].body)
+    copies = []
+    for i, article in enumerate(articles):
+        changes = text_changes(first, paragraphs(article.body)) if i else []
+        added = sum(len(c.added) for c in changes)
+        dropped = sum(len(c.removed) for c in changes)
+        copies.append(Copy(article, changes, added, dropped, len(first) - dropped))
+    return copies
+
+
+def story_page(conn: sqlite3.Connection, story_id: int) -> tuple[Story, list[Copy], list[str]] | None:
+    """A story, its articles compared with the earliest, the earliest's paragraphs; None if
+    there is no such story."""
+    found = story(ArchiveReader(conn), story_id)
+    if found is None:
+        return None
+    return found, compare_copies(found.articles), paragraphs(found.articles[0].body if found.articles else "")
 
 
 def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[StoredPage, Iterator[bytes]] | None:
