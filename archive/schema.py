@@ -489,6 +489,7 @@ def m011_reading_room(db: Database) -> None:
 CREATE TABLE section_counts (section TEXT PRIMARY KEY, article_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE site_counts (site TEXT PRIMARY KEY, article_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE INDEX idx_authors_article_count ON authors(article_count);
+CREATE INDEX idx_stories_shared_sites ON stories(sites, size, id) WHERE sites > 1;
 CREATE INDEX idx_stories_shared_size ON stories(size, id) WHERE sites > 1;
 CREATE INDEX idx_stories_shared_first_seen ON stories(first_seen, id) WHERE sites > 1;
 """)

@@ -1,6 +1,7 @@
 """What the reading room shows, read with archive's queries over one of Datasette's read-only
 connections: an article with everything archived about it (`article_page`), the diff between
-consecutive versions (`version_diffs`), a story's copies against its earliest (`story_page`)
+consecutive versions (`version_diffs`), a story's copies against its earliest (`story_page`,
+`compare_with`)
 and a stored page (`stored_page`); the snippets' highlighting and dates for humans
 (`human_date`, `time_tag`). No SQL here; the routes are in reading_room.py."""
 from __future__ import annotations
@@ -163,28 +164,48 @@ def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
 
 @dataclass
 class Copy:
-    """One article of a story and what its body adds to and drops from the earliest's
-    (`changes`: difflib's stretches of paragraphs; empty for the earliest itself)."""
+    """One article of a story read against the earliest: its paragraphs in its own order,
+    each (kind, Change) with kind "kept" (as in the earliest, wherever it stands there),
+    "reworded" (similar to one of the earliest's: its words diffed) or "added"; and the
+    earliest's paragraphs it does not carry (`dropped`)."""
 
     article: StoryArticle
-    changes: list[Change]
-    added: int
-    dropped: int
-    kept: int
+    paragraphs: list[tuple[str, Change]]
+    dropped: list[str]
+
+    def count(self, kind: str) -> int:
+        return sum(k == kind for k, _ in self.paragraphs)
 
 
-def compare_copies(articles: list[StoryArticle]) -> list[Copy]:
-    """Each article of a story (earliest first) against the earliest, paragraph by paragraph."""
-    if not articles:
-        return []
-    first = paragraphs(articles[0].body)
-    copies = []
-    for i, article in enumerate(articles):
-        changes = text_changes(first, paragraphs(article.body)) if i else []
-        added = sum(len(c.added) for c in changes)
-        dropped = sum(len(c.removed) for c in changes)
-        copies.append(Copy(article, changes, added, dropped, len(first) - dropped))
-    return copies
+def _close(old: str, new: str) -> bool:
+    """`_similar`, with difflib's cheap upper bounds tried first."""
+    matcher = difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False)
+    return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
+
+
+def compare_with(first: list[str], article: StoryArticle) -> Copy:
+    """`article`'s paragraphs against the earliest copy's (`first`): each of the earliest's
+    paragraphs is matched at most once, an identical one before a similar one."""
+    ours = paragraphs(article.body)
+    unused = list(range(len(first)))
+    exact = {}
+    for j, paragraph in enumerate(ours):
+        i = next((i for i in unused if first[i] == paragraph), None)
+        if i is not None:
+            exact[j] = i
+            unused.remove(i)
+    shown = []
+    for j, paragraph in enumerate(ours):
+        if j in exact:
+            shown.append(("kept", Change([paragraph], [paragraph])))
+            continue
+        i = next((i for i in unused if _close(first[i], paragraph)), None)
+        if i is None:
+            shown.append(("added", Change([], [paragraph])))
+        else:
+            unused.remove(i)
+            shown.append(("reworded", Change([first[i]], [paragraph], word_diff(first[i], paragraph))))
+    return Copy(article, shown, [first[i] for i in unused])
 
 
 def story_page(conn: sqlite3.Connection, story_id: int) -> tuple[Story, list[Copy], list[str]] | None:
@@ -193,7 +214,8 @@ def story_page(conn: sqlite3.Connection, story_id: int) -> tuple[Story, list[Cop
     found = story(ArchiveReader(conn), story_id)
     if found is None:
         return None
-    return found, compare_copies(found.articles), paragraphs(found.articles[0].body if found.articles else "")
+    first = paragraphs(found.articles[0].body if found.articles else "")
+    return found, [compare_with(first, a) for a in found.articles[1:]], first
 
 
 def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[StoredPage, Iterator[bytes]] | None:
