@@ -9,7 +9,7 @@
 The text is split into tokens here and every term is written quoted, so nothing the user types
 reaches FTS5 as syntax: ``NEAR(``, ``column:``, ``^``, ``AND``, ``NOT``, parentheses, a lone
 ``*`` and an unbalanced quote are text (an unbalanced quote is dropped, the words after it
-searched). A term without a letter or digit is dropped; text left with no term to require is a
+searched), a NUL is a space. A term without a letter or digit is dropped; text left with no term to require is a
 `BadQuery` (exclusions alone cannot be searched: FTS5 has no "everything but")."""
 from __future__ import annotations
 
@@ -44,10 +44,11 @@ class ParsedQuery:
 
     def fts(self) -> str:
         """The FTS5 query: every group required, any of a group's terms, none of the excluded."""
-        groups = [" OR ".join(t.fts() for t in group) for group in self.required]
-        query = " AND ".join(f"({g})" if len(group) > 1 else g for g, group in zip(groups, self.required))
+        parts = [" OR ".join(t.fts() for t in group) for group in self.required]
+        parts = [f"({part})" if len(group) > 1 else part for part, group in zip(parts, self.required)]
+        query = " AND ".join(parts)
         if self.excluded:
-            query = f"({query}) NOT ({' OR '.join(t.fts() for t in self.excluded)})"
+            query = f"{query if len(parts) == 1 else f'({query})'} NOT ({' OR '.join(t.fts() for t in self.excluded)})"
         return query
 
 
@@ -67,7 +68,7 @@ def parse(text: str) -> ParsedQuery:
     required: list[list[Term]] = []
     excluded: list[Term] = []
     join_next = False  # an OR was read: the next required term joins the last group
-    for minus, phrase, star, word in _TOKEN.findall(text or ""):
+    for minus, phrase, star, word in _TOKEN.findall((text or "").replace("\x00", " ")):
         if not minus and word == "OR" and not phrase:
             join_next = bool(required)
             continue
