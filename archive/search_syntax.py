@@ -42,6 +42,13 @@ class ParsedQuery:
     required: list[list[Term]]
     excluded: list[Term]
 
+    def check(self) -> ParsedQuery:
+        """Itself; `BadQuery` when it has no term to require."""
+        if not self.required:
+            raise BadQuery("empty query: give at least one word to search for"
+                           + (" (a -word only leaves articles out)" if self.excluded else ""))
+        return self
+
     def fts(self) -> str:
         """The FTS5 query: every group required, any of a group's terms, none of the excluded."""
         parts = [" OR ".join(t.fts() for t in group) for group in self.required]
@@ -63,8 +70,7 @@ def _term(phrase: str | None, star: str, word: str | None) -> Term | None:
 
 
 def parse(text: str) -> ParsedQuery:
-    """The user's search text as terms (see the module's docstring); `BadQuery` when no term is
-    left to require."""
+    """The user's search text as terms (see the module's docstring), maybe none."""
     required: list[list[Term]] = []
     excluded: list[Term] = []
     join_next = False  # an OR was read: the next required term joins the last group
@@ -82,12 +88,9 @@ def parse(text: str) -> ParsedQuery:
         else:
             required.append([term])
         join_next = False
-    if not required:
-        raise BadQuery("empty query: give at least one word to search for"
-                       + (" (a -word only leaves articles out)" if excluded else ""))
     return ParsedQuery(required, excluded)
 
 
 def fts_query(text: str) -> str:
     """The user's search text as an FTS5 query (`parse`); `BadQuery` when no word is left."""
-    return parse(text).fts()
+    return parse(text).check().fts()

@@ -50,6 +50,7 @@ from markupsafe import Markup
 from archive.browse import STORY_ORDERS, front_page, shared_stories, shared_story_count
 from archive.errors import BadQuery
 from archive.query import ArchiveReader, safe_match
+from archive.search_syntax import parse
 from archive.reading import authors_and_faq_counts, faq_search
 from archive.stories import site_of
 
@@ -194,6 +195,8 @@ def _article_hits(conn, text: str, order: str, offset: int, limit: int, filters:
     """Articles matching `text` (their text or FAQ pairs) and `filters`: their number (up to
     TOTAL_CAP + 1) and `limit` of them from `offset`."""
     reader = ArchiveReader(conn)
+    if (query := parse(text)).excluded:
+        query.check()  # BadQuery for -words alone (text without any word finds nothing, as always)
     total = reader.search_total(text, cap=TOTAL_CAP + 1, **filters)
     if not total or offset >= total:
         return total, []
