@@ -56,6 +56,10 @@ SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
 FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match AND faqs_fts.rowid >= :floor_faq"""
 # The lowest rowid of the RANK_WINDOW newest hits in one index, when it has more hits.
 FLOOR = "SELECT rowid FROM {table} WHERE {table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
+WINDOW_GROWTH = 8
+# A filtered count looks at the COUNT_WINDOW newest hits of each index at most (each hit costs an
+# article row read): ~0.2 s on a million articles; beyond, the count is a lower bound.
+COUNT_WINDOW = 20_000
 SNIPPETS = {
     kind: f"SELECT snippet({table}, -1, :open, :close, '…', :tokens) FROM {table}"
           f" WHERE {table} MATCH :match AND rowid = :hit"
@@ -234,8 +238,9 @@ def search(
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
     "floods" finds "flood"), best first (`order="date"`: newest first); the snippet wraps
     matches in `markers`. Ranked with a `limit`, a query with more than `window` hits in an
-    index is ranked among its `window` most recently archived hits there (all of them when the
-    filters leave fewer than `limit` results in that window); `window=None` ranks every hit."""
+    index is ranked among its `window` most recently archived hits there (when the filters leave
+    fewer than `limit` results in that window, among WINDOW_GROWTH times as many, and so on up
+    to every hit); `window=None` ranks every hit."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until, site)
@@ -249,14 +254,13 @@ def search(
     # no filter and ranked: no article row read per hit (on a large archive, each one a page from disk)
     join = "JOIN articles a ON a.id = b.article_id" if filtered or order != "rank" else ""
     sql = SEARCH.format(where=where, weights=weights, join=join, top_order=top_order, order=order_by)
-    floors = {"floor_article": 0, "floor_faq": 0}
-    if limit is not None and window and order == "rank":  # all results, or by date: every hit
-        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
-            row = archive.db.execute(FLOOR.format(table=table), {"match": params["match"], "offset": window - 1}).fetchone()
-            floors[name] = row[0] if row else 0
-    rows = list(archive.db.query(sql, {**params, **floors}))
-    if len(rows) < params["limit"] and any(floors.values()):  # the filters left too few in the window
-        rows = list(archive.db.query(sql, {**params, "floor_article": 0, "floor_faq": 0}))
+    ranked_window = window if limit is not None and order == "rank" else None  # all results, or by date: every hit
+    while True:
+        floors = _floors(archive, params["match"], ranked_window)
+        rows = list(archive.db.query(sql, {**params, **floors}))
+        if len(rows) >= params["limit"] or not any(floors.values()):
+            break
+        ranked_window *= WINDOW_GROWTH  # the filters left too few in the window: a larger one
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
@@ -268,18 +272,33 @@ def search(
     ]
 
 
-def search_total(archive: Archive, query: str, *, cap: int | None = None, **filters) -> int:
+def _floors(archive: Archive, match: str, window: int | None) -> dict[str, int]:
+    """The lowest rowid of the `window` newest hits of each FTS index (0: it has no more)."""
+    floors = {"floor_article": 0, "floor_faq": 0}
+    if window:
+        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
+            row = archive.db.execute(FLOOR.format(table=table), {"match": match, "offset": window - 1}).fetchone()
+            floors[name] = row[0] if row else 0
+    return floors
+
+
+def search_total(archive: Archive, query: str, *, cap: int | None = None, window: int | None = COUNT_WINDOW,
+                 **filters) -> tuple[int, bool]:
     """How many articles `search(archive, query, limit=None, **filters)` finds (0 for text
-    without a word), counted up to `cap` when given (a common word on a million articles
-    has hundreds of thousands: counting them all would take seconds)."""
+    without a word), and whether that is exact: counted up to `cap` when given (a common word
+    on a million articles has hundreds of thousands), and with filters among the `window`
+    newest hits of each index (None: every hit) - a lower bound when there are more."""
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     where, params = article_filter(**filters)
+    match = safe_match(query)
+    floors = _floors(archive, match, window if params else None)
     join = "JOIN articles a ON a.id = h.article_id" if params else ""
-    return archive.db.execute(
+    count = archive.db.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT h.article_id FROM ({HITS.format(weights=weights)}) h {join}"
         f" WHERE {where} LIMIT :cap)",
-        {**params, "match": safe_match(query), "floor_article": 0, "floor_faq": 0, "cap": -1 if cap is None else cap},
+        {**params, **floors, "match": match, "cap": -1 if cap is None else cap},
     ).fetchone()[0]
+    return count, not any(floors.values()) and (cap is None or count < cap)
 
 
 def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:

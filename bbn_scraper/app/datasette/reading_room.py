@@ -191,24 +191,26 @@ async def page_view(datasette, request):
 
 
 def _article_hits(conn, text: str, order: str, offset: int, limit: int, filters: dict,
-                  markers: tuple[str, str]) -> tuple[int, list]:
+                  markers: tuple[str, str]) -> tuple[int, bool, list]:
     """Articles matching `text` (their text or FAQ pairs) and `filters`: their number (up to
-    TOTAL_CAP + 1) and `limit` of them from `offset`."""
+    TOTAL_CAP; a lower bound when not exact) and `limit` of them from `offset`."""
     reader = ArchiveReader(conn)
     if (query := parse(text)).excluded:
         query.check()  # BadQuery for -words alone (text without any word finds nothing, as always)
-    total = reader.search_total(text, cap=TOTAL_CAP + 1, **filters)
-    if not total or offset >= total:
-        return total, []
+    total, exact = reader.search_total(text, cap=TOTAL_CAP + 1, **filters)
+    total, exact = min(total, TOTAL_CAP), exact and total <= TOTAL_CAP
+    if not total or (exact and offset >= total):
+        return total, exact, []
     hits = reader.search(text, limit=offset + limit, markers=markers,
                          order="date" if order == "date" else "rank", **filters)
-    return total, hits[offset:]
+    return total, exact, hits[offset:]
 
 
-def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, list]:
-    """FAQ pairs matching `text`: their number and one page of them."""
-    return faq_search(ArchiveReader(conn), text, order="date" if order == "date" else "rank", limit=PAGE_SIZE,
-                      offset=offset, markers=(reading.OPEN, reading.CLOSE))
+def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, bool, list]:
+    """FAQ pairs matching `text`: their number (exact) and one page of them."""
+    total, hits = faq_search(ArchiveReader(conn), text, order="date" if order == "date" else "rank", limit=PAGE_SIZE,
+                             offset=offset, markers=(reading.OPEN, reading.CLOSE))
+    return total, True, hits
 
 
 def _number(request, name: str, default: int, most: int) -> int:
@@ -242,23 +244,27 @@ async def search_view(datasette, request):
     offset = _number(request, "offset", 0, MAX_OFFSET)
     limit = _number(request, "limit", 100, MAX_EXPORT_ROWS) if fmt else PAGE_SIZE
     filters = {key: value for key in FILTERS if (value := request.args.get(key, "").strip())}
-    total, hits, problem = 0, [], None
+    total, exact, hits, problem = 0, True, [], None
     try:
         if text.strip() and where == "faqs":
-            total, hits = await _read(datasette, db, lambda conn: _faq_hits(conn, text, order, offset))
+            total, exact, hits = await _read(datasette, db, lambda conn: _faq_hits(conn, text, order, offset))
         elif text.strip():
             markers = ("", "") if fmt else (reading.OPEN, reading.CLOSE)
-            total, hits = await _read(datasette, db, lambda conn: _article_hits(
+            total, exact, hits = await _read(datasette, db, lambda conn: _article_hits(
                 conn, text, order, offset, max(limit, 1), filters, markers))
     except BadQuery as exc:
         problem = str(exc)
+    more = len(hits) >= limit and offset + limit <= MAX_OFFSET and (
+        not exact or offset + len(hits) < total)
     if fmt:
-        return _search_data(datasette, request, name, fmt, text, order, offset, limit, filters, total, hits, problem)
+        return _search_data(request, [_hit_record(datasette, request, name, hit) for hit in hits[:limit]], {
+            "q": text, "order": order, "filters": filters, "offset": offset, "limit": limit, "total": total,
+            "total_is_lower_bound": not exact, "error": problem}, fmt, more)
     choices = await _read(datasette, db, lambda conn: front_page(ArchiveReader(conn), top=200))
     return Response.html(await datasette.render_template("bbn_search.html", {
         "database": name, "q": text, "where": where, "order": order, "total": total, "hits": hits,
         "offset": offset, "page_size": PAGE_SIZE, "highlight": reading.highlight, "filters": filters,
-        "problem": problem, "total_cap": TOTAL_CAP, "max_offset": MAX_OFFSET, "site_of": site_of,
+        "problem": problem, "exact": exact, "more": more, "site_of": site_of,
         "sections": [s for s, _ in choices.sections], "sites": [s for s, _ in choices.sites],
         "article_url": lambda i: article_url(datasette, name, i),
         "with_args": lambda **args: path_with_added_args(request, args),
@@ -269,23 +275,19 @@ async def search_view(datasette, request):
     }, request=request))
 
 
-def _search_data(datasette, request, name, fmt, text, order, offset, limit, filters, total, hits, problem):
-    """The results of an article search as JSON (with the query, its count and the next
+def _search_data(request, records: list[dict], about: dict, fmt: str, more: bool) -> Response:
+    """The results of an article search as JSON (`about` the search, its count and the next
     page's URL) or CSV (``_dl=1``: as a download, else shown as text, as Datasette does)."""
-    records = [_hit_record(datasette, request, name, hit) for hit in hits[:limit]]
+    status = 400 if about["error"] else 200
     if fmt == "csv":
-        if problem:
-            return Response.text(f"error: {problem}\n", status=400)
+        if about["error"]:
+            return Response.text(f"error: {about['error']}\n", status=status)
         headers = {"content-disposition": 'attachment; filename="search.csv"'} if request.args.get("_dl") else {}
         return Response(_results_csv(records), status=200, headers=headers,
                         content_type="text/csv; charset=utf-8" if headers else "text/plain; charset=utf-8")
-    more = offset + len(records) < min(total, TOTAL_CAP) and offset + limit <= MAX_OFFSET
-    return Response.json({
-        "q": text, "order": order, "filters": filters, "offset": offset, "limit": limit,
-        "total": min(total, TOTAL_CAP), "total_is_lower_bound": total > TOTAL_CAP, "error": problem,
-        "results": records,
-        "next": path_with_replaced_args(request, {"offset": str(offset + limit)}) if more else None,
-    }, status=400 if problem else 200)
+    after = str(about["offset"] + about["limit"])
+    return Response.json({**about, "results": records,
+                          "next": path_with_replaced_args(request, {"offset": after}) if more else None}, status=status)
 
 
 async def front_view(datasette, request):
