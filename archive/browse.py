@@ -103,8 +103,16 @@ def _story_line(row: dict) -> StoryLine:
     return StoryLine(row["id"], row["headline"], row["site_list"].split(), row["size"], row["first_seen"])
 
 
-def _counts(archive: ReadAPI, sql: str, limit: int) -> list[tuple[str, int]]:
-    return [tuple(row) for row in archive.db.execute(sql, [limit]).fetchall()]
+def section_counts(archive: ReadAPI, limit: int) -> list[tuple[str, int]]:
+    """The `limit` sections with most articles, and their counts (summary table section_counts)."""
+    return [tuple(row) for row in archive.db.execute(
+        "SELECT section, article_count FROM section_counts ORDER BY article_count DESC LIMIT ?", [limit])]
+
+
+def site_counts(archive: ReadAPI, limit: int) -> list[tuple[str, int]]:
+    """The `limit` sites with most articles, and their counts (summary table site_counts)."""
+    return [tuple(row) for row in archive.db.execute(
+        "SELECT site, article_count FROM site_counts ORDER BY article_count DESC LIMIT ?", [limit])]
 
 
 def latest_articles(archive: ReadAPI, limit: int = 12) -> list[ArticleLine]:
@@ -137,11 +145,10 @@ def front_page(archive: ReadAPI, top: int = 12) -> FrontPage:
     """Everything the front page shows, `top` of each list."""
     return FrontPage(
         latest=latest_articles(archive, top),
-        sections=_counts(archive, "SELECT section, article_count FROM section_counts"
-                                  " ORDER BY article_count DESC LIMIT ?", top),
-        sites=_counts(archive, "SELECT site, article_count FROM site_counts ORDER BY article_count DESC LIMIT ?", top),
-        authors=_counts(archive, "SELECT name, article_count FROM authors WHERE article_count > 0"
-                                 " ORDER BY article_count DESC LIMIT ?", top),
+        sections=section_counts(archive, top),
+        sites=site_counts(archive, top),
+        authors=[tuple(row) for row in archive.db.execute(
+            "SELECT name, article_count FROM authors WHERE article_count > 0 ORDER BY article_count DESC LIMIT ?", [top])],
         stories=shared_stories(archive, "sites", limit=8),
         crawls=[CrawlLine(**row) for row in archive.db.query(
             "SELECT id, started, finished, status, pages, articles_new, articles_updated, errors FROM crawls"

@@ -47,7 +47,7 @@ from datasette.views.index import IndexView
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-from archive.browse import STORY_ORDERS, front_page, shared_stories, shared_story_count
+from archive.browse import STORY_ORDERS, front_page, section_counts, shared_stories, shared_story_count, site_counts
 from archive.errors import BadQuery
 from archive.query import ArchiveReader, safe_match
 from archive.search_syntax import parse
@@ -61,7 +61,8 @@ from .stored_page import StoredPageResponse
 PAGE_SIZE = 50
 MAX_OFFSET = 5000  # how deep search pages go (ranking a page costs its offset)
 MAX_EXPORT_ROWS = 1000  # the most rows one /-/search.json or .csv request returns
-TOTAL_CAP = 10_000  # search counts its matches up to this ("10,000+")
+TOTAL_CAP = 10_000  # search counts its matches up to this ("At least 10,000")
+CHOICES = 300  # the sections and sites the search form offers, most articles first
 FILTERS = ("section", "author", "site", "since", "until")
 CSV_COLUMNS = ("id", "headline", "published", "section", "site", "authors", "url", "article_url", "snippet")
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -242,7 +243,7 @@ async def search_view(datasette, request):
     where = "faqs" if request.args.get("in") == "faqs" and not fmt else "articles"
     order = "date" if request.args.get("order") == "date" else "relevance"
     offset = _number(request, "offset", 0, MAX_OFFSET)
-    limit = _number(request, "limit", 100, MAX_EXPORT_ROWS) if fmt else PAGE_SIZE
+    limit = max(1, _number(request, "limit", 100, MAX_EXPORT_ROWS)) if fmt else PAGE_SIZE
     filters = {key: value for key in FILTERS if (value := request.args.get(key, "").strip())}
     total, exact, hits, problem = 0, True, [], None
     try:
@@ -251,7 +252,7 @@ async def search_view(datasette, request):
         elif text.strip():
             markers = ("", "") if fmt else (reading.OPEN, reading.CLOSE)
             total, exact, hits = await _read(datasette, db, lambda conn: _article_hits(
-                conn, text, order, offset, max(limit, 1), filters, markers))
+                conn, text, order, offset, limit, filters, markers))
     except BadQuery as exc:
         problem = str(exc)
     more = len(hits) >= limit and offset + limit <= MAX_OFFSET and (
@@ -260,12 +261,13 @@ async def search_view(datasette, request):
         return _search_data(request, [_hit_record(datasette, request, name, hit) for hit in hits[:limit]], {
             "q": text, "order": order, "filters": filters, "offset": offset, "limit": limit, "total": total,
             "total_is_lower_bound": not exact, "error": problem}, fmt, more)
-    choices = await _read(datasette, db, lambda conn: front_page(ArchiveReader(conn), top=200))
+    sections, sites = await _read(datasette, db, lambda conn: (
+        section_counts(ArchiveReader(conn), CHOICES), site_counts(ArchiveReader(conn), CHOICES)))
     return Response.html(await datasette.render_template("bbn_search.html", {
         "database": name, "q": text, "where": where, "order": order, "total": total, "hits": hits,
         "offset": offset, "page_size": PAGE_SIZE, "highlight": reading.highlight, "filters": filters,
         "problem": problem, "exact": exact, "more": more, "site_of": site_of,
-        "sections": [s for s, _ in choices.sections], "sites": [s for s, _ in choices.sites],
+        "sections": [s for s, _ in sections], "sites": [s for s, _ in sites],
         "article_url": lambda i: article_url(datasette, name, i),
         "with_args": lambda **args: path_with_added_args(request, args),
         "data_url": lambda ext: f"{datasette.urls.database(name)}/-/search.{ext}?"
