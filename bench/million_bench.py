@@ -561,7 +561,7 @@ def rows(m: dict) -> list[tuple[str, str, str, str]]:
                     f"{page['seconds']:.2f} s (HTTP {page['status']}{', timed out: ' + ', '.join(timed_out) if timed_out else ''})",
                     "< 1 s, no facet timed out", ok(page["seconds"] < GOALS["page_s"] and not timed_out and page["status"] == 200)))
     for name, page in m.get("reading_room", {}).items():
-        out.append((f"   reading room: {name} `{page['url'][:90]}`", f"{page['seconds']:.2f} s (HTTP {page['status']})",
+        out.append((f"   reading room: {name} `{page['url'][:90]}`", f"{page['seconds'] * 1000:,.0f} ms (HTTP {page['status']})",
                     "< 1 s", ok(page["seconds"] < GOALS["page_s"] and page["status"] == 200)))
     for fmt, e in m["export"].items():
         out.append((f"   `{e['command']}`", f"{e['rate']:,.0f} articles/s ({e['seconds']:.0f} s, {e['bytes'] / 1e9:.1f} GB)", "", ""))
