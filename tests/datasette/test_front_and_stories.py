@@ -95,6 +95,13 @@ def test_front_page_and_stories(client, two_site_crawl):
     client.get("/news/-/story/999999999", status=404)
 
 
+def test_story_tables_link_to_the_story_page(client):
+    tree = lxml_html.fromstring(client.get("/news/multi_site_stories").text)
+    links = tree.xpath("//td[contains(@class, 'col-story_id')]/a")
+    assert links and all(a.get("href") == f"/news/-/story/{a.text}" for a in links)
+    client.get(links[0].get("href"))
+
+
 def test_a_copy_read_against_the_earliest():
     def article(body: str) -> StoryArticle:
         return StoryArticle(1, "a.example", "H", None, [], "https://a.example/1", None, "2026-01-01T00:00:00", body)

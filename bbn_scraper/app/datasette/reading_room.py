@@ -74,6 +74,8 @@ READER_COLUMNS = {
 ADDED = {"articles": ("authors", "faq_count")}
 # Tables whose rows are articles (id) or belong to one (article_id): their headline links.
 HEADLINE_LINKS = {"articles": "id", "articles_full": "id", "faq_pairs": "article_id"}
+# The columns holding a story id: linked to the story page.
+STORY_LINKS = {("multi_site_stories", "story_id"), ("article_story", "story_id"), ("stories", "id")}
 # A stored page may show its own styles and images inline, nothing else, and run no script.
 PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -99,9 +101,14 @@ def article_url(datasette, database: str, article_id: int) -> str:
 
 @hookimpl(specname="render_cell")
 def headline_link(row, value, column, table, database, datasette):
-    """An article table's headline: an (escaped) link to the article's reading view."""
+    """An article table's headline: an (escaped) link to the article's reading view; a story
+    table's story id: a link to the story page."""
+    if value is None or database not in archives(datasette):
+        return None
+    if (table, column) in STORY_LINKS:
+        return Markup('<a href="{}/-/story/{}">{}</a>').format(datasette.urls.database(database), value, value)
     key = HEADLINE_LINKS.get(table)
-    if column != "headline" or key is None or value is None or key not in row.keys() or database not in archives(datasette):
+    if column != "headline" or key is None or key not in row.keys():
         return None
     return Markup('<a href="{}">{}</a>').format(article_url(datasette, database, row[key]), value)
 
