@@ -54,12 +54,13 @@ demo: $(STAMP)
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# The three screenshots of README.md's Datasette section, into docs/: the reading room's browser
-# tests (headless Chromium; `apt-get install chromium`) save them there.
+# The screenshots of README.md's Datasette section, into docs/: the reading room's browser tests
+# (headless Chromium; `apt-get install chromium`) save them there.
 screenshots: install
 	mkdir -p docs
 	BBN_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider tests/datasette/test_reading_browser.py \
-	    -k "test_article_page or test_articles_table or only_in_an_faq_answer"
+	    tests/datasette/test_front_browser.py \
+	    -k "test_article_page or test_articles_table or only_in_an_faq_answer or 1400px"
 	ls docs/reading-*.png
 
 clean:

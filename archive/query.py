@@ -5,7 +5,6 @@ read-only ones): nothing checked, migrated or written."""
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, make_dataclass
@@ -23,6 +22,7 @@ from .columns import article_columns
 from .decoding import MAX_BODY, decoded, read_at_most
 from .errors import ArchiveError, BadQuery, NotFound
 from .schema import STAGES, db_path
+from .search_syntax import fts_query
 from .warc_store import page_chunks as warc_page_chunks
 
 if TYPE_CHECKING:
@@ -56,6 +56,10 @@ SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
 FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match AND faqs_fts.rowid >= :floor_faq"""
 # The lowest rowid of the RANK_WINDOW newest hits in one index, when it has more hits.
 FLOOR = "SELECT rowid FROM {table} WHERE {table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
+WINDOW_GROWTH = 8
+# A filtered count looks at the COUNT_WINDOW newest hits of each index at most (each hit costs an
+# article row read): ~0.2 s on a million articles; beyond, the count is a lower bound.
+COUNT_WINDOW = 20_000
 SNIPPETS = {
     kind: f"SELECT snippet({table}, -1, :open, :close, '…', :tokens) FROM {table}"
           f" WHERE {table} MATCH :match AND rowid = :hit"
@@ -89,9 +93,6 @@ ORDERS = {
 # A valid FTS5 query that matches nothing: what text without a word searches (`safe_match`).
 NO_MATCH = '""'
 
-# A user's word: a "quoted phrase" (an unbalanced quote is just a character) or a run of
-# non-space characters; either may end with * for a prefix search.
-_TERM = re.compile(r'"([^"]*)"(\*?)|(\S+)')
 
 
 @dataclass(frozen=True)
@@ -171,23 +172,10 @@ class ArchiveStats:
     errors_by_stage: dict[str, int]
 
 
-def fts_query(text: str) -> str:
-    """The user's words as an FTS5 query that cannot be a syntax error: every word and
-    "phrase" quoted (so AND, OR, NEAR, parentheses and colons are plain text), a trailing *
-    kept as a prefix search, all terms required. `BadQuery` when no word is left."""
-    terms = []
-    for phrase, phrase_star, word in _TERM.findall(text or ""):
-        core = (phrase or word).replace('"', "").strip("*")
-        if re.search(r"\w", core):
-            terms.append(f'"{core}"{phrase_star or ("*" if word.endswith("*") else "")}')
-    if not terms:
-        raise BadQuery("empty query: give at least one word to search for")
-    return " ".join(terms)
-
-
 def safe_match(text: str | None) -> str:
-    """The user's text as an FTS5 query that is never a syntax error: `fts_query`'s quoted
-    terms, or a query matching nothing when the text has no word (a lone `"`, `*`, `(`)."""
+    """The user's text as an FTS5 query that is never a syntax error: `fts_query`'s (quoted
+    terms, OR, -word; archive.search_syntax), or a query matching nothing when the text has no
+    word to require (a lone `"`, `*`, `(`, only -words)."""
     try:
         return fts_query(text or "")
     except BadQuery:
@@ -212,10 +200,11 @@ def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
 
 def article_filter(
     author: str | None = None, tag: str | None = None, section: str | None = None,
-    since: str | date | None = None, until: str | date | None = None,
+    since: str | date | None = None, until: str | date | None = None, site: str | None = None,
 ) -> tuple[str, dict]:
     """A WHERE condition on `articles a` and its parameters. Author, tag and section match
-    whole names, case-insensitively; since and until bound `published`, both inclusive."""
+    whole names, case-insensitively; since and until bound `published`, both inclusive; site
+    is the host (and port) of the canonical URL, as stories name it (`archive.stories.site_of`)."""
     conditions, params = ["1"], {}
     if author:
         conditions.append("EXISTS (SELECT 1 FROM article_authors x JOIN authors au ON au.id = x.author_id"
@@ -234,6 +223,9 @@ def article_filter(
     if until:
         conditions.append("datetime(a.published) <= datetime(:until)")
         params["until"] = date_bound(until, end=True)
+    if site:
+        conditions.append("EXISTS (SELECT 1 FROM article_story s WHERE s.article_id = a.id AND s.site = lower(:site))")
+        params["site"] = site
     return " AND ".join(conditions), params
 
 
@@ -241,16 +233,17 @@ def search(
     archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
     section: str | None = None, since: str | date | None = None, until: str | date | None = None,
     limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"), order: str = "rank",
-    window: int | None = RANK_WINDOW,
+    window: int | None = RANK_WINDOW, site: str | None = None,
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
     "floods" finds "flood"), best first (`order="date"`: newest first); the snippet wraps
     matches in `markers`. Ranked with a `limit`, a query with more than `window` hits in an
-    index is ranked among its `window` most recently archived hits there (all of them when the
-    filters leave fewer than `limit` results in that window); `window=None` ranks every hit."""
+    index is ranked among its `window` most recently archived hits there (when the filters leave
+    fewer than `limit` results in that window, among WINDOW_GROWTH times as many, and so on up
+    to every hit); `window=None` ranks every hit."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
-    where, params = article_filter(author, tag, section, since, until)
+    where, params = article_filter(author, tag, section, since, until, site)
     filtered = bool(params)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
                   limit=-1 if limit is None else limit)
@@ -261,14 +254,13 @@ def search(
     # no filter and ranked: no article row read per hit (on a large archive, each one a page from disk)
     join = "JOIN articles a ON a.id = b.article_id" if filtered or order != "rank" else ""
     sql = SEARCH.format(where=where, weights=weights, join=join, top_order=top_order, order=order_by)
-    floors = {"floor_article": 0, "floor_faq": 0}
-    if limit is not None and window and order == "rank":  # all results, or by date: every hit
-        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
-            row = archive.db.execute(FLOOR.format(table=table), {"match": params["match"], "offset": window - 1}).fetchone()
-            floors[name] = row[0] if row else 0
-    rows = list(archive.db.query(sql, {**params, **floors}))
-    if len(rows) < params["limit"] and any(floors.values()):  # the filters left too few in the window
-        rows = list(archive.db.query(sql, {**params, "floor_article": 0, "floor_faq": 0}))
+    ranked_window = window if limit is not None and order == "rank" else None  # all results, or by date: every hit
+    while True:
+        floors = _floors(archive, params["match"], ranked_window)
+        rows = list(archive.db.query(sql, {**params, **floors}))
+        if len(rows) >= params["limit"] or not any(floors.values()):
+            break
+        ranked_window *= WINDOW_GROWTH  # the filters left too few in the window: a larger one
     return [
         SearchResult(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
@@ -280,11 +272,33 @@ def search(
     ]
 
 
-def search_total(archive: Archive, query: str) -> int:
-    """How many articles `search(archive, query, limit=None)` finds (0 for text without a word)."""
+def _floors(archive: Archive, match: str, window: int | None) -> dict[str, int]:
+    """The lowest rowid of the `window` newest hits of each FTS index (0: it has no more)."""
+    floors = {"floor_article": 0, "floor_faq": 0}
+    if window:
+        for name, table in (("floor_article", "articles_fts"), ("floor_faq", "faqs_fts")):
+            row = archive.db.execute(FLOOR.format(table=table), {"match": match, "offset": window - 1}).fetchone()
+            floors[name] = row[0] if row else 0
+    return floors
+
+
+def search_total(archive: Archive, query: str, *, cap: int | None = None, window: int | None = COUNT_WINDOW,
+                 **filters) -> tuple[int, bool]:
+    """How many articles `search(archive, query, limit=None, **filters)` finds (0 for text
+    without a word), and whether that is exact: counted up to `cap` when given (a common word
+    on a million articles has hundreds of thousands), and with filters among the `window`
+    newest hits of each index (None: every hit) - a lower bound when there are more."""
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
-    return archive.db.execute(f"SELECT count(DISTINCT article_id) FROM ({HITS.format(weights=weights)})",
-                              {"match": safe_match(query), "floor_article": 0, "floor_faq": 0}).fetchone()[0]
+    where, params = article_filter(**filters)
+    match = safe_match(query)
+    floors = _floors(archive, match, window if params else None)
+    join = "JOIN articles a ON a.id = h.article_id" if params else ""
+    count = archive.db.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT h.article_id FROM ({HITS.format(weights=weights)}) h {join}"
+        f" WHERE {where} LIMIT :cap)",
+        {**params, **floors, "match": match, "cap": -1 if cap is None else cap},
+    ).fetchone()[0]
+    return count, not any(floors.values()) and (cap is None or count < cap)
 
 
 def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:

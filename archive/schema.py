@@ -472,6 +472,47 @@ CREATE TABLE backfill_files (
 );
 """)
 
+
+# A summary table of article counts by `key`, kept by triggers on `source` (an article joins
+# when inserted with a key, leaves when deleted, moves when its key changes).
+SUMMARY_TRIGGERS = """
+INSERT INTO {table} ({key}, article_count) SELECT {key}, count(*) FROM {source} WHERE {key} IS NOT NULL GROUP BY {key};
+CREATE INDEX idx_{table}_article_count ON {table}(article_count);
+CREATE TRIGGER {source}_{table}_ai AFTER INSERT ON {source} WHEN new.{key} IS NOT NULL BEGIN
+  INSERT INTO {table} ({key}, article_count) VALUES (new.{key}, 1)
+    ON CONFLICT ({key}) DO UPDATE SET article_count = article_count + 1;
+END;
+CREATE TRIGGER {source}_{table}_ad AFTER DELETE ON {source} WHEN old.{key} IS NOT NULL BEGIN
+  UPDATE {table} SET article_count = article_count - 1 WHERE {key} = old.{key};
+  DELETE FROM {table} WHERE {key} = old.{key} AND article_count <= 0;
+END;
+CREATE TRIGGER {source}_{table}_au AFTER UPDATE OF {key} ON {source} WHEN old.{key} IS NOT new.{key} BEGIN
+  UPDATE {table} SET article_count = article_count - 1 WHERE {key} = old.{key};
+  DELETE FROM {table} WHERE {key} = old.{key} AND article_count <= 0;
+  INSERT INTO {table} ({key}, article_count) SELECT new.{key}, 1 WHERE new.{key} IS NOT NULL
+    ON CONFLICT ({key}) DO UPDATE SET article_count = article_count + 1;
+END;
+"""
+
+
+@MIGRATIONS()
+def m012_reading_room(db: Database) -> None:
+    """What the reading room's front page and stories list read without scanning a million
+    rows: the number of articles by section (section_counts, from articles) and by site
+    (site_counts, from article_story, whose site is the canonical URL's host) kept by triggers;
+    authors by their article count; the stories carried by several sites by size and by date."""
+    db.executescript("""
+CREATE TABLE section_counts (section TEXT PRIMARY KEY, article_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE site_counts (site TEXT PRIMARY KEY, article_count INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX idx_authors_article_count ON authors(article_count);
+CREATE INDEX idx_stories_shared_sites ON stories(sites, size, id) WHERE sites > 1;
+CREATE INDEX idx_stories_shared_size ON stories(size, id) WHERE sites > 1;
+CREATE INDEX idx_stories_shared_first_seen ON stories(first_seen, id) WHERE sites > 1;
+""")
+    db.executescript(SUMMARY_TRIGGERS.format(table="section_counts", key="section", source="articles"))
+    db.executescript(SUMMARY_TRIGGERS.format(table="site_counts", key="site", source="article_story"))
+
+
 def migrate(db: Database) -> None:
     """Apply the pending migrations; an archive from before stories (m007 among them) then has
     its articles clustered, with the schema as it is now."""

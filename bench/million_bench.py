@@ -1,5 +1,6 @@
-"""A million-article archive: how search, Datasette, export, stats, verify and the store path
-behave when the archive is that large (issue 17, item 2).
+"""A million-article archive: how search, Datasette, the reading room (front page, story page,
+filtered search: issue 25), export, stats, verify and the store path behave when the archive
+is that large (issue 17, item 2).
 
     python bench/million_bench.py [--articles 1000000] [--rebuild] [--build-only]
 
@@ -374,6 +375,54 @@ def datasette_pages(path: Path, repeats: int = 3) -> dict:
     return asyncio.run(go())
 
 
+def reading_room(path: Path, synth: Synth, repeats: int = 3) -> dict:
+    """Seconds for the reading room's front page, a story page, the stories list and filtered
+    searches (HTML, JSON, CSV), in process, the best of `repeats` after one warm-up (issue 25)."""
+    from urllib.parse import urlencode
+
+    from bbn_scraper.app.serve import build_datasette
+
+    ds = build_datasette(path)
+    db = path.stem
+    conn = sqlite3.connect(path)
+    try:  # the largest story, and a story in the middle of the archive
+        largest = conn.execute("SELECT id FROM stories ORDER BY size DESC, id LIMIT 1").fetchone()[0]
+        middle = conn.execute("SELECT story_id FROM article_story WHERE article_id >= ? ORDER BY article_id LIMIT 1",
+                              [max(1, _count(path) // 2)]).fetchone()[0]
+    finally:
+        conn.close()
+    query = synth.queries()[0]
+    filtered = {"q": query, "section": synth.sections[0], "since": "2020-01-01"}
+    pages = {
+        "front page": "/",
+        "largest story": f"/{db}/-/story/{largest}",
+        "a story": f"/{db}/-/story/{middle}",
+        "stories list, by size": f"/{db}/-/stories",
+        "filtered search (section, since)": f"/{db}/-/search?{urlencode(filtered)}",
+        "filtered search, page 3": f"/{db}/-/search?{urlencode({**filtered, 'offset': 100})}",
+        "filtered search (site, author), by date": f"/{db}/-/search?" + urlencode(
+            {"q": query, "site": synth.sites[1], "author": synth.authors[0], "order": "date"}),
+        "filtered search, OR and -word": f"/{db}/-/search?" + urlencode(
+            {"q": f"{query} OR {synth.queries()[1]} -{synth.words[STOPWORDS]}", "section": synth.sections[1]}),
+        "filtered search as JSON (100 rows)": f"/{db}/-/search.json?{urlencode(filtered)}",
+        "filtered search as CSV (100 rows)": f"/{db}/-/search.csv?{urlencode(filtered)}",
+    }
+
+    async def go() -> dict:
+        out = {}
+        for name, url in pages.items():
+            response = await ds.client.get(url)
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                response = await ds.client.get(url)
+                times.append(time.perf_counter() - t)
+            out[name] = {"url": url, "seconds": min(times), "status": response.status_code, "bytes": len(response.content)}
+        return out
+
+    return asyncio.run(go())
+
+
 def _count(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -476,6 +525,7 @@ def run(articles: int, rebuild: bool = False, minutes: float | None = None, log=
     steps = (
         ("search", lambda: search_latency(path, synth)),
         ("datasette", lambda: datasette_pages(path)),
+        ("reading_room", lambda: reading_room(path, synth)),
         ("stats", lambda: cli(path, "stats")),
         ("export", lambda: export_rate(path, articles)),
         ("verify_quick", lambda: cli(path, "verify", "--quick")),
@@ -510,6 +560,9 @@ def rows(m: dict) -> list[tuple[str, str, str, str]]:
         out.append((f"   Datasette: {name} `{page['url'].split('/', 2)[2]}`",
                     f"{page['seconds']:.2f} s (HTTP {page['status']}{', timed out: ' + ', '.join(timed_out) if timed_out else ''})",
                     "< 1 s, no facet timed out", ok(page["seconds"] < GOALS["page_s"] and not timed_out and page["status"] == 200)))
+    for name, page in m.get("reading_room", {}).items():
+        out.append((f"   reading room: {name} `{page['url'][:90]}`", f"{page['seconds'] * 1000:,.0f} ms (HTTP {page['status']})",
+                    "< 1 s", ok(page["seconds"] < GOALS["page_s"] and page["status"] == 200)))
     for fmt, e in m["export"].items():
         out.append((f"   `{e['command']}`", f"{e['rate']:,.0f} articles/s ({e['seconds']:.0f} s, {e['bytes'] / 1e9:.1f} GB)", "", ""))
     st = m["stats"]

@@ -28,7 +28,8 @@ Sections (each in the module named):
    --warc-mb MiB (default 1024; --quick: 20).
 9. stories (stories_bench.py): story-clustering precision and recall on the labelled
    sister-site set, and the sweep of its settings.
-10. million (million_bench.py): search, Datasette pages, export, stats, verify (and --quick),
+10. million (million_bench.py): search, Datasette pages, the reading room (front page, story page,
+   filtered search: < 1 s each), export, stats, verify (and --quick),
    bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
    vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
    the next run continues).

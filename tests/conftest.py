@@ -7,6 +7,8 @@
   `sample_archive`: that archive, open; `sample_archive_copy`: a copy a test may change.
 - `two_edition_crawl`: the sample site crawled at edition 1 then 2 into news.db, once per session;
   `datasette_client`: Datasette on it, in process.
+- `two_site_crawl`: the sample site and its sister site (copies of its stories) crawled into one
+  news.db, once per session: the stories the reading room shows side by side.
 - `fault_crawl`: one crawl of the sample site in fault mode, once per session.
 - `warc_crawl`: the sample site crawled with `--warc` (bodies in WARC files), once per session.
 """
@@ -84,6 +86,18 @@ def two_edition_crawl(tmp_path_factory) -> dict:
         crawl(db, site.base_url)
         manifest = site.manifest()
     return {"db": db, "name": "news", "manifest": manifest, "manifest1": manifest1}
+
+
+@pytest.fixture(scope="session")
+def two_site_crawl(tmp_path_factory) -> dict:
+    """news.db after one crawl of the sample site and the sister site; their manifests."""
+    from bbn_scraper.sample_site.sister import SisterSite
+
+    db = tmp_path_factory.mktemp("two_sites") / "news.db"
+    with SampleSite(port=0) as site, SisterSite(port=0) as sister:
+        crawl(db, site.base_url, sister.base_url)
+        return {"db": db, "name": "news", "manifest": site.manifest(), "sister": sister.manifest(),
+                "hosts": (site.base_url.split("/")[2], sister.base_url.split("/")[2])}
 
 
 @pytest.fixture(scope="session")

@@ -157,5 +157,5 @@ def test_hostile_queries_never_raise_sqlite_errors(sample_archive, query):
 
 
 def test_operators_are_searched_as_words(sample_archive):
-    assert fts_query('AND OR ( it\'s "a phrase"* pre*') == '"AND" "OR" "it\'s" "a phrase"* "pre"*'
+    assert fts_query('AND NOT ( it\'s "a phrase"* pre*') == '"AND" AND "NOT" AND "it\'s" AND "a phrase"* AND "pre"*'
     assert urls(sample_archive.search("officials AND")) == urls(sample_archive.search("officials and"))

@@ -43,6 +43,7 @@ class Browser:
             time.sleep(0.1)
         self.ids = itertools.count(1)
         self.events: list[dict] = []
+        self.width, self.height = WIDTH, HEIGHT
         self.loop.run_until_complete(self._connect(found.group(1)))
 
     async def _connect(self, browser_ws: str) -> None:
@@ -72,6 +73,16 @@ class Browser:
         while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
             self.events.append(json.loads((await self.ws.receive(timeout=60)).data))
 
+    def resize(self, width: int, height: int = HEIGHT) -> None:
+        """Make the window `width` x `height`: a phone's (mobile emulation) below 600 px."""
+        self.width, self.height = width, height
+        self.loop.run_until_complete(self._send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                                                deviceScaleFactor=1, mobile=width < 600))
+
+    def scrolls_sideways(self) -> bool:
+        """Whether the page is wider than the window (a horizontal scroll bar)."""
+        return self.eval("document.documentElement.scrollWidth") > self.width
+
     def open(self, url: str) -> None:
         """Load `url` and wait for its load event."""
         self.loop.run_until_complete(self._open(url))
@@ -90,7 +101,7 @@ class Browser:
     def on_first_screen(self, selector: str) -> bool:
         """Whether the element is laid out and starts within the first screen, fully in width."""
         box = self.box(selector)
-        return bool(box) and box["height"] > 0 and 0 <= box["top"] < HEIGHT and box["right"] <= WIDTH
+        return bool(box) and box["height"] > 0 and 0 <= box["top"] < self.height and box["right"] <= self.width
 
     def screenshot(self, path: Path) -> Path:
         """The visible screen as a PNG at `path`."""

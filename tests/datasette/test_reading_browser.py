@@ -22,7 +22,8 @@ from tests.helpers import datasette_command, served_archive
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed: apt-get install chromium (or set CHROMIUM=/path/to/chrome)")
 
-DOCS_SHOTS = {"reading-article.png", "reading-articles-table.png", "reading-faq-search.png"}
+DOCS_SHOTS = {"reading-article.png", "reading-articles-table.png", "reading-faq-search.png",  # and test_front_browser.py's:
+              "reading-front-page.png", "reading-story.png", "reading-filtered-search.png"}
 
 
 @pytest.fixture(scope="module")

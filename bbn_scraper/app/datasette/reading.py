@@ -1,14 +1,20 @@
 """What the reading room shows, read with archive's queries over one of Datasette's read-only
 connections: an article with everything archived about it (`article_page`), the diff between
-consecutive versions (`version_diffs`) and a stored page (`stored_page`); and the snippets'
-highlighting. No SQL here; the routes are in reading_room.py."""
+consecutive versions (`version_diffs`), a story's copies against its earliest (`story_page`,
+`compare_with`)
+and a stored page (`stored_page`); the snippets' highlighting and dates for humans
+(`human_date`, `time_tag`). No SQL here; the routes are in reading_room.py."""
 from __future__ import annotations
 
 import difflib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 
+from markupsafe import Markup
+
+from archive.browse import Story, StoryArticle, story, story_of
 from archive.errors import NotFound
 from archive.query import ArchiveReader
 from archive.reading import StoredPage, archived_ids, seen_urls, stored_page as page_info, stored_pages, version_contents
@@ -26,6 +32,27 @@ def highlight(snippet: str | None) -> list[tuple[bool, str]]:
             pieces.append((matched, part))
         matched = not matched
     return pieces
+
+
+def human_date(value: str | None) -> str:
+    """An ISO 8601 date as a reader writes it: "6 Dec 2026, 17:02" (in the time zone it was
+    recorded in), "21 Sep 2023" for a date alone; other text as it is."""
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            return f"{date.fromisoformat(value):%-d %b %Y}"
+        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
+    except ValueError:
+        return value
+
+
+def time_tag(value: str | None) -> Markup:
+    """A <time> element showing `human_date(value)`, the exact timestamp in its datetime and
+    title (on hover); escaped."""
+    if not value:
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(value, value, human_date(value))
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -131,7 +158,64 @@ def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
         "related": _links(article.related_links, archived), "also_like": _links(article.related_articles, archived),
         "seen_urls": seen_urls(reader, article_id), "pages": stored_pages(reader, article.urls or [article.url]),
         "versions": [*versions, current], "diffs": version_diffs([*versions, current]),
+        "story": story_of(reader, article_id),
     }
+
+
+@dataclass
+class Copy:
+    """One article of a story read against the earliest: its paragraphs in its own order,
+    each (kind, Change) with kind "kept" (as in the earliest, wherever it stands there),
+    "reworded" (similar to one of the earliest's: its words diffed) or "added"; and the
+    earliest's paragraphs it does not carry (`dropped`)."""
+
+    article: StoryArticle
+    paragraphs: list[tuple[str, Change]]
+    dropped: list[str]
+
+    def count(self, kind: str) -> int:
+        return sum(k == kind for k, _ in self.paragraphs)
+
+
+def _close(old: str, new: str) -> bool:
+    """`_similar`, with difflib's cheap upper bounds tried first."""
+    matcher = difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False)
+    return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
+
+
+def compare_with(first: list[str], article: StoryArticle) -> Copy:
+    """`article`'s paragraphs against the earliest copy's (`first`): each of the earliest's
+    paragraphs is matched at most once, an identical one before a similar one."""
+    ours = paragraphs(article.body)
+    unused = list(range(len(first)))
+    exact = {}
+    for j, paragraph in enumerate(ours):
+        i = next((i for i in unused if first[i] == paragraph), None)
+        if i is not None:
+            exact[j] = i
+            unused.remove(i)
+    shown = []
+    for j, paragraph in enumerate(ours):
+        if j in exact:
+            shown.append(("kept", Change([paragraph], [paragraph])))
+            continue
+        i = next((i for i in unused if _close(first[i], paragraph)), None)
+        if i is None:
+            shown.append(("added", Change([], [paragraph])))
+        else:
+            unused.remove(i)
+            shown.append(("reworded", Change([first[i]], [paragraph], word_diff(first[i], paragraph))))
+    return Copy(article, shown, [first[i] for i in unused])
+
+
+def story_page(conn: sqlite3.Connection, story_id: int) -> tuple[Story, list[Copy], list[str]] | None:
+    """A story, its articles compared with the earliest, the earliest's paragraphs; None if
+    there is no such story."""
+    found = story(ArchiveReader(conn), story_id)
+    if found is None:
+        return None
+    first = paragraphs(found.articles[0].body if found.articles else "")
+    return found, [compare_with(first, a) for a in found.articles[1:]], first
 
 
 def stored_page(conn: sqlite3.Connection, page_id: int) -> tuple[StoredPage, Iterator[bytes]] | None:
