@@ -34,11 +34,9 @@ _FRONT_CLASSES = frozenset({"home", "blog"})
 _ARCHIVE_CLASSES = LISTING_BODY_CLASSES - _FRONT_CLASSES - {"error404"}
 _LISTING_TYPES = {"CollectionPage": -3, "SearchResultsPage": -3, "ProfilePage": -3, "ItemList": -1}
 # Clues by which a page declares itself a listing (not only looks like one): an archive body
-# class, a listing JSON-LD type, og:type profile, a search query; only these outweigh a page's
-# declaration that it is one article.
-_LISTING_DECLARATIONS = ("body class archive", "body class category", "body class tag", "body class author",
-                         "body class search", "body class paged", "body class date", "body class tax",
-                         "JSON-LD CollectionPage", "JSON-LD SearchResultsPage", "JSON-LD ProfilePage", "JSON-LD ItemList",
+# class (-4), a listing JSON-LD type, og:type profile, a search query; only these outweigh a
+# page's declaration that it is one article.
+_LISTING_DECLARATIONS = ("JSON-LD CollectionPage", "JSON-LD SearchResultsPage", "JSON-LD ProfilePage", "JSON-LD ItemList",
                          "og:type profile", "url search")
 _NOT_FOUND_TITLE = re.compile(r"\b(?:page not found|not found|404)\b", re.IGNORECASE)
 
@@ -93,7 +91,8 @@ def page_kind(root: etree._Element, md: Metadata, url: str = "") -> PageKind:
     if not declared and md.title and _NOT_FOUND_TITLE.search(md.title):
         return PageKind("not_found", evidence=("title says not found",))
     score = sum(weight for _, weight in clues)
-    if declared and not any(name.startswith(_LISTING_DECLARATIONS) for name, _ in clues):
+    if declared and not any(name.startswith(_LISTING_DECLARATIONS) or name.startswith("body class") and weight <= -4
+                            for name, weight in clues):
         # Declared one article, and nothing declares a listing: the page's shape (its URL, its
         # h1s and teasers) does not outweigh that; a close call when it points the other way.
         if score < SETTLED:
