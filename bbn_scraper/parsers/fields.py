@@ -132,7 +132,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
     "By …" line, then JSON-LD or meta author names. The site's own name, an Organization or a
     platform ("Google") is a publisher, not an author: no byline rather than that."""
     names = site_names(md, article.url)
-    keys = frozenset(key(n) for n in names)
+    keys = frozenset(key(n) for n in names) | _credited_organisations(md)
     for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150 and is_person(text, keys):
@@ -179,7 +179,7 @@ def authors(page: Page, md: Metadata, article: Article) -> Noted:
     (bbn_scraper.parsers.authors); an organisation credited is named in a warning, never an author."""
     keys = _site_keys(md, article)
     ld, meta = json_ld_candidates(md, keys, _resolve), meta_candidates(md, keys)
-    names, source = choose(ld, meta, byline_candidates(article.byline, keys))
+    names, source = choose(ld, meta, byline_candidates(article.byline, keys | _credited_organisations(md)))
     organisations = ld.organisations or meta.organisations
     note = f"authors: no person named; the page credits {', '.join(organisations)}" if organisations and not names else None
     return Noted(names, note, source)
@@ -390,6 +390,16 @@ def _name_count(byline: str) -> int:
     """How many parts of a byline may be names: two words or more, no digits ("Jane Doe", not
     "Monday" or "Nov 18, 2019")."""
     return sum(1 for part in split_authors(byline) if " " in part and not any(c.isdigit() for c in part))
+
+
+def _credited_organisations(md: Metadata) -> frozenset[str]:
+    """Keys of the Organizations the article's JSON-LD credits as its author ("Associated
+    Press"), with and without a leading "The": a byline that prints one names no person."""
+    value = _resolve(md, md.article_node.get("author"))
+    names = [ld_text(v.get("name")) or "" for v in (value if isinstance(value, list) else [value])
+             if isinstance(v, dict) and ld_types(v) & ORGANIZATION_TYPES]
+    keys = {key(n) for n in names if n}
+    return frozenset(keys | {"the" + k for k in keys} | {k[3:] for k in keys if k.startswith("the")} - {""})
 
 
 def _site_keys(md: Metadata, article: Article) -> frozenset[str]:

@@ -210,6 +210,9 @@ GENERIC = Theme(
         ".newsletter", ".entry-header", ".post-header", ".entry-meta", ".post-meta", ".cat-links", ".byline",
         ".wp-caption-text", ".screen-reader-text", "[class*=adsense]", "[class*=advert]", "[class*=share]",
         "#respond", "#comments", "[id^=div-gpt]",
+        # video players' controls, dialogs and playlists (Video.js, JW Player, Brightcove and the like)
+        "[class*=video-js]", "[class*=vjs-]", "[class*=jwplayer]", "[class*=jw-player]", "[class*=video-player]",
+        "[class*=video-playlist]", "[class*=brightcove]",
     ),
     related=(
         "#jp-relatedposts", ".jp-relatedposts-i2",  # Jetpack: the classic box, the block
