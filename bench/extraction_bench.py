@@ -9,7 +9,8 @@ the anchors beside parse_article, in one run, on one core:
   YYYY-MM-DD in the page's own time, for parse_article, htmldate (extensive and fast),
   trafilatura's bare_extraction and newspaper4k;
 - speed on the 181 pages: parse_article against `trafilatura.extract(with_metadata=True)`,
-  CPU time, rounds interleaved, median (parse_speed.py);
+  CPU time, rounds interleaved, median (parse_speed.py); what each step of parse_article costs
+  there (step_costs.py);
 - robustness: pages of either set on which parse_article returns None or raises;
 - title, authors, date, body and topics on news-metadata (128 pages), scored by its eval.py,
   for parse_article, trafilatura and newspaper4k, overall and per language (news_metadata.py).
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import news_metadata  # noqa: E402
 import parse_speed  # noqa: E402
+import step_costs  # noqa: E402
 
 from bbn_scraper.parsers import parse_article  # noqa: E402
 
@@ -224,6 +226,8 @@ def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print
         rates = result["real"]["rates"]
         log(f"  speed, real pages: parse_article {1000 / rates['ours']:.1f} ms, trafilatura "
             f"{1000 / rates['trafilatura']:.1f} ms per page ({time.perf_counter() - started:.0f} s)")
+        result["steps"] = step_costs.run(data / BODY_SET / "html", rounds)
+        log(f"  parse_article by step: {step_costs.summary(result['steps'])}")
         result["failures"] = {name: failures(load(data / name)) for name in (BODY_SET, DATE_SET)}
         if (data / news_metadata.SET / "eval.py").exists():
             result["metadata"] = news_metadata.run(data, newspaper=newspaper, log=log)
@@ -291,6 +295,9 @@ def rows(result: dict, tests: dict | None = None) -> list[tuple[str, str, str, s
     out.append((f"   speed, {real['pages']} real pages, one core: parse_article ÷ trafilatura.extract(with_metadata=True)",
                 f"{1000 / r['ours']:.1f} vs {1000 / r['trafilatura']:.1f} ms/page = {ratio:.1f}×",
                 f"≥ {GOALS['speed_real']:.0f}×", _ok(ratio >= GOALS["speed_real"])))
+    if "steps" in result:
+        out.append((f"   parse_article's CPU time by step, same pages, median pass (step_costs.py)",
+                    step_costs.summary(result["steps"]), "", ""))
     for name, f in result["failures"].items():
         bad = len(f["none"]) + len(f["raised"])
         out.append((f"   parse_article on the {f['pages']} pages of {name}: None / raised",

@@ -100,3 +100,53 @@ def test_local_day_takes_the_url_day_over_a_utc_next_morning():
     assert local_day(datetime(2020, 2, 18, 2, 18, tzinfo=timezone(timedelta(hours=-5))), url_day) is None  # not UTC
     assert local_day(datetime(2020, 2, 18, 2, 18), url_day) is None  # naive
     assert local_day(datetime(2020, 2, 18, 2, 18, tzinfo=timezone.utc), None) is None
+
+
+def test_iso_time_with_one_digit_seconds():
+    assert parse_date("2020-12-05T23:15:0Z") == datetime(2020, 12, 5, 23, 15, tzinfo=timezone.utc)
+
+
+# ----------------------------------------------------------------------------- the page's zone
+
+def _published(head: str, url: str, lang: str = "", body: str = "") -> datetime:
+    from bbn_scraper.parsers import parse_article
+
+    html = (f'<html lang="{lang}"><head><meta property="og:type" content="article">{head}</head><body>'
+            f"<h1>Ferry timetable changes for the winter season</h1>{body}<p>{'Words of the story. ' * 30}</p>"
+            "</body></html>")
+    return parse_article(html, url).published
+
+
+UTC_NIGHT = '<meta property="article:published_time" content="2020-05-02T02:54:29Z">'
+
+
+@pytest.mark.parametrize("url, lang, head, day", [
+    ("https://news.example.ca/story-of-the-day", "fr", "", "2020-05-01"),  # the domain's country
+    ("https://news.example/story-of-the-day", "en", '<meta property="og:locale" content="en_US">', "2020-05-01"),
+    ("https://news.example/story-of-the-day", "es-MX", "", "2020-05-01"),  # the region of <html lang>
+    # another time of the page carries the zone's offset
+    ("https://news.example/story-of-the-day", "", '<meta property="article:modified_time" content="2020-05-01T23:10:00-04:00">', "2020-05-01"),
+    ("https://news.example/story-of-the-day", "", "", "2020-05-02"),  # nothing says: UTC's day
+    ("https://news.example.co.uk/story-of-the-day", "en-GB", "", "2020-05-02"),  # a UTC+1 country: the same day
+])
+def test_a_utc_time_is_shown_in_the_page_zone(url, lang, head, day):
+    published = _published(UTC_NIGHT + head, url, lang)
+    assert published.strftime("%Y-%m-%d") == day
+    assert published == datetime(2020, 5, 2, 2, 54, 29, tzinfo=timezone.utc)  # the same instant
+
+
+def test_the_day_the_page_shows_wins_over_the_zone_guess():
+    """WordPress left at UTC prints lang en-US on sites anywhere: the URL's day, or the day its
+    <time> prints, is the page's own."""
+    assert _published(UTC_NIGHT, "https://news.example/2020/05/02/story/", "en-US").strftime("%Y-%m-%d") == "2020-05-02"
+    shown = '<time datetime="2020-05-02T02:54:29Z" itemprop="datePublished">2 May 2020</time>'
+    assert _published(UTC_NIGHT, "https://news.example/story-of-the-day", "en-US", shown).strftime("%Y-%m-%d") == "2020-05-02"
+
+
+def test_a_trackback_rdf_block_in_a_comment_gives_the_date():
+    rdf = ('<!--\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+           '<rdf:Description rdf:about="https://blog.example.jp/e/1234" dc:title="T" dc:date="2020-07-12T22:00:00+09:00" />'
+           "</rdf:RDF>\n-->")
+    footer = "<div class='footer'>© 2015-07-21 Blog Service</div>"
+    published = _published("", "https://blog.example.jp/e/1234", "ja", rdf + footer)
+    assert published == datetime(2020, 7, 12, 22, tzinfo=timezone(timedelta(hours=9)))

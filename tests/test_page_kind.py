@@ -122,9 +122,28 @@ def test_teasers_beside_a_story_count_for_less():
     assert "24 teaser headings, 24 read-more links -3" in result.evidence and result.kind == "article"
 
 
-def test_og_type_article_on_a_teaser_page_is_still_a_listing():
+def test_og_type_article_on_a_teaser_page_is_kept_as_a_close_call():
+    """Declared articles are never dropped (issue 23): the layout says listing, the verdict is
+    an article and a close call."""
     result = kind(page("<h1>World</h1>" + TEASERS, og("article"), title="World"), "https://news.example/world/")
-    assert result.kind == "listing" and result.declared and result.close
+    assert result.kind == "article" and result.declared and result.close and result.score < 0
+
+
+@pytest.mark.parametrize("url", ["https://news.example/", "https://news.example/archive/2024/", "https://news.example/page/2/"])
+def test_og_type_article_outweighs_a_listing_shaped_url(url):
+    h1s = "".join(f"<h1>Widget heading number {n} of the page</h1>" for n in range(3))
+    result = kind(page(h1s + TEASERS, og("article")), url)
+    assert result.kind == "article" and result.close
+
+
+@pytest.mark.parametrize("head, body_class, url", [
+    (json_ld({"@type": "CollectionPage"}), "", "https://news.example/world/"),
+    ("", "archive category", "https://news.example/category/world/"),
+    ("", "", "https://news.example/?s=ferry"),
+])
+def test_og_type_article_is_outweighed_by_a_declared_listing(head, body_class, url):
+    result = kind(page("<h1>World</h1>" + TEASERS, og("article") + head, body_class, title="World"), url)
+    assert result.kind == "listing" and result.declared
 
 
 def test_og_type_article_at_a_permalink_needs_no_layout():

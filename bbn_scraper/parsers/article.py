@@ -22,7 +22,7 @@ from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 ARTICLE_FIELDS = fields(Article)
 
@@ -47,7 +47,7 @@ def _parse(html: str | bytes, url: str, with_links: bool) -> tuple[Article | Non
         if root is None:
             return None, []
         links = page_links(root, url) if with_links else []
-        md = read_metadata(root)
+        md = read_metadata(root, html)
         kind = page_kind(root, md, url)
         if kind.kind != "article":
             return None, links

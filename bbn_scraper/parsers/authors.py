@@ -36,6 +36,17 @@ _ORG_WORDS = re.compile(
     r"press|presse|online|newsroom|team|media|wire|reuters|afp|dpa|apa|ap|epa|ansa|efe)\b", re.IGNORECASE)
 
 
+# A job title printed after the name and split from it at a comma ("Laura Chen, Senior
+# Political Correspondent"): a part holding one of these words is a role, not a person.
+_ROLE_WORDS = re.compile(
+    r"\b(?:correspondents?|reporters?|writers?|editors?|columnists?|contributors?|contributing|journalists?|"
+    r"photographers?|producers?|analysts?|interns?|senior|chief|bureau|staff|freelance|"
+    r"korrespondent(?:in)?|redakteur(?:in)?|reporter(?:in)?|autor(?:in)?|volontär(?:in)?|"
+    r"corresponsal|redactor[a]?|periodista|enviad[oa]|correspondant[e]?|journaliste|rédact(?:eur|rice)|envoyée?|"
+    r"redattore|redattrice|inviat[oa]|giornalista|correspondente|repórter|jornalista|verslaggever|redacteur|"
+    r"korrespondent|journalist)\b", re.IGNORECASE)
+
+
 # Yoast's twitter:labelN / twitter:dataN pairs ("Written by" / the name), in the languages it speaks.
 _WRITTEN_BY = re.compile(r"^(?:written by|verfasst von|geschrieben von|écrit par|escrito por|scritto da|geschreven door|"
                          r"napisane przez|skrevet av|skrevet af|skriven av)$", re.IGNORECASE)
@@ -165,7 +176,7 @@ def person_names(text: str, site_keys: frozenset[str], organisations: list[str],
         if _DOMAIN.search(part) or (_ORG_WORDS.search(part) and len(part.split()) <= (1 if printed else 4) and not declared):
             organisations.append(part)
             continue
-        if (_DIGIT.search(part) and not declared) or not _name_like(part):
+        if (_DIGIT.search(part) and not declared) or not _name_like(part) or _ROLE_WORDS.search(part):
             continue
         names.append(part)
     if printed and any(not n.isupper() for n in names):

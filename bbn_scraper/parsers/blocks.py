@@ -71,6 +71,63 @@ def strip_chrome(content: etree._Element) -> None:
             _hoist_children(el)  # an unclosed <embed> or <img> swallows what follows it
         tails.drop(el)
     tails.flush()
+    for menu in [el for el in content.iter("ul", "ol") if _is_menu(el)]:
+        label = menu.getprevious()
+        if label is not None and label.tag in _LABEL_TAGS and _is_label(element_text(label)):
+            tails.drop(label)  # "More in News", "Sections": the menu's title
+        tails.drop(menu)
+    tails.flush()
+    for card in [el for el in content.iterdescendants(*_CARD_TAGS) if _is_teaser_card(el)]:
+        tails.drop(card)
+    tails.flush()
+
+
+TEASER_WORDS = 80
+_CARD_TAGS = ("div", "section", "article", "aside", "li")
+_CARD_HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
+
+
+def _is_teaser_card(el: etree._Element) -> bool:
+    """Whether an element inside the story is another story's teaser: it opens with a heading
+    that is one link and nothing else, and holds at most two more elements (an excerpt, a date)
+    of TEASER_WORDS words at most in all."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if not 2 <= len(children) <= 3 or (el.text or "").strip():
+        return False
+    heading = children[0]
+    if heading.tag == "a" and len(heading) == 1 and heading[0].tag in _CARD_HEADINGS:  # <a><h3>…</h3></a>
+        link, heading = heading, heading[0]
+    elif heading.tag in _CARD_HEADINGS:
+        links = heading.findall(".//a")
+        link = links[0] if len(links) == 1 else None
+    else:
+        return False
+    text = element_text(heading)
+    if link is None or not (link.get("href") or "#").strip()[1:] or not text or element_text(link) != text:
+        return False
+    return len(element_text(el).split()) <= TEASER_WORDS
+
+MENU_ITEMS, MENU_ITEM_WORDS = 5, 4
+_LABEL_TAGS = HEADINGS | frozenset({"p", "div", "span", "strong"})
+
+
+def _is_menu(el: etree._Element) -> bool:
+    """Whether a list is navigation: MENU_ITEMS items or more, each one link of a few words
+    and nothing else ("Local news", "Schools", "City hall"...), not story text."""
+    items = [li for li in el if li.tag == "li"]
+    if len(items) < MENU_ITEMS or len(items) != len(el):
+        return False
+    for li in items:
+        links = li.findall(".//a")
+        text = element_text(li)
+        if len(links) != 1 or not text or element_text(links[0]) != text or len(text.split()) > MENU_ITEM_WORDS:
+            return False
+    return True
+
+
+def _is_label(text: str) -> bool:
+    """A title of a few words that does not end like a sentence."""
+    return 0 < len(text.split()) <= MENU_ITEM_WORDS and not text.endswith((".", "!", "?", '"', "”"))
 
 
 def _hoist_children(el: etree._Element) -> None:

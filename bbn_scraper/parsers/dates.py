@@ -69,6 +69,7 @@ _TEXT_DATE = re.compile(
 # A date in the URL's path: /2019/11/18/, /2019-11-18-, /20191118/.
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
 _EARLIEST, _LATEST = 1900, 2200
+_ONE_DIGIT_SECONDS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:)(\d)(?=Z|[+-]\d|$)")  # "T23:15:0Z"
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -79,6 +80,7 @@ def parse_date(value: str | None) -> datetime | None:
     value = value.strip()
     if not value or len(value) > 200:
         return None
+    value = _ONE_DIGIT_SECONDS.sub(r"\g<1>0\2", value)
     try:
         parsed = dateparser.isoparse(value)
     except (ValueError, OverflowError):

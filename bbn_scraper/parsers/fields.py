@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from lxml import etree
@@ -18,7 +18,7 @@ from archive.model import Article
 
 from bbn_scraper.parsers.authors import byline_candidates, choose, cjk_credit, json_ld_candidates, labelled_author, meta_candidates
 from bbn_scraper.parsers.dates import find_text_date, htmldate_published, local_day, parse_date, url_date
-from bbn_scraper.parsers.metadata import Metadata, ld_names, ld_text, ld_types
+from bbn_scraper.parsers.metadata import RDF_DATE, Metadata, ld_names, ld_text, ld_types
 from bbn_scraper.parsers.names import (
     ORGANIZATION_TYPES, in_site_header, is_person, key, looks_like_names, site_names, strip_site_name, visually_hidden,
 )
@@ -28,13 +28,14 @@ from bbn_scraper.parsers.topics import topic_values
 from bbn_scraper.parsers.text import BYLINE_PREFIX, clean, element_text, split_authors, strip_byline_prefix
 from bbn_scraper.parsers.urls import absolute_url
 from bbn_scraper.parsers.words import openers
+from bbn_scraper.parsers.zones import in_zone, page_zone
 
 DATED = f"{selector('published')}, {selector('date_text')}"  # where a visible date is looked for
 # Publication metas, most specific first (Open Graph, schema.org microdata, Parse.ly, Sailthru, Dublin Core).
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datepublished",
     "parsely-pub-date", "sailthru.date", "analyticsattributes.articledate", "article.published",
-    "publishdate", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dcterms.issued",
+    "publishdate", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dcterms.issued", RDF_DATE,
     "dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "citation_publication_date", "date",
 )
 _COMMENT_THREAD = Matcher(selector("comment_thread"))
@@ -131,7 +132,7 @@ def byline(page: Page, md: Metadata, article: Article) -> Noted:
     "By …" line, then JSON-LD or meta author names. The site's own name, an Organization or a
     platform ("Google") is a publisher, not an author: no byline rather than that."""
     names = site_names(md, article.url)
-    keys = frozenset(key(n) for n in names)
+    keys = frozenset(key(n) for n in names) | _credited_organisations(md)
     for el in page.iselect(selector("byline")):
         text = _TRAILING_SEPARATORS.sub("", strip_byline_prefix(element_text(el)))
         if text and len(text) <= 150 and is_person(text, keys):
@@ -178,7 +179,7 @@ def authors(page: Page, md: Metadata, article: Article) -> Noted:
     (bbn_scraper.parsers.authors); an organisation credited is named in a warning, never an author."""
     keys = _site_keys(md, article)
     ld, meta = json_ld_candidates(md, keys, _resolve), meta_candidates(md, keys)
-    names, source = choose(ld, meta, byline_candidates(article.byline, keys))
+    names, source = choose(ld, meta, byline_candidates(article.byline, keys | _credited_organisations(md)))
     organisations = ld.organisations or meta.organisations
     note = f"authors: no person named; the page credits {', '.join(organisations)}" if organisations and not names else None
     return Noted(names, note, source)
@@ -188,12 +189,17 @@ def authors(page: Page, md: Metadata, article: Article) -> Noted:
 def published(page: Page, md: Metadata, article: Article) -> Noted:
     """JSON-LD datePublished, publication metas, <time datetime>; then a visible date, the
     URL's date, and htmldate's search of the page. The URL's day wins over metadata in UTC
-    that falls on the next morning (the page's own day, west of UTC)."""
+    that falls on the next morning (the page's own day, west of UTC); a UTC time is otherwise
+    shown in the page's zone when the page tells it (bbn_scraper.parsers.zones)."""
     in_url = url_date(article.url) or url_date(article.canonical_url)
     exact, source = _exact_published(page, md)
     if exact is not None:
         if (day := local_day(exact, in_url)) is not None:
             return Noted(day, "published day from the URL: metadata's UTC time is the next morning", "url")
+        if exact.utcoffset() == timedelta(0):
+            shown = in_zone(exact, page_zone(article.url, md.lang, md.first("og:locale"), _stated_times(page, md)))
+            if shown.date() == exact.date() or exact.date() not in _days_shown(page, in_url):
+                exact = shown
         return Noted(exact, source=source)
     month_first = _month_first(md.lang)
     for el in [el for el in page.select(DATED) if not _in_comments(el) and not _in_teaser(el)]:
@@ -218,6 +224,26 @@ def _exact_published(page: Page, md: Metadata) -> tuple[datetime | None, str | N
         if (d := parse_date(value if isinstance(value, str) else None)) is not None:
             return (marked if marked is not None and _same_instant(marked, d) else d), source
     return marked, ("time" if marked is not None else None)
+
+
+def _stated_times(page: Page, md: Metadata) -> list[str]:
+    """The times the page states for machines (JSON-LD dates, date metas, marked <time>s), as
+    written: their offsets tell the page's zone."""
+    node = md.article_node
+    values = [node.get(k) for k in ("datePublished", "dateModified", "dateCreated")]
+    values += [md.first(name) for name in (*PUBLISHED_META, "article:modified_time", "og:updated_time")]
+    values += [_marked_date(el) for el in page.iselect(selector("published"))]
+    return [v for v in values if isinstance(v, str)]
+
+
+def _days_shown(page: Page, in_url: datetime | None) -> set:
+    """The days the page itself shows for its publication: the URL's, the printed text of its
+    first marked <time> (they tell the page's own day where a zone guess would move it)."""
+    days = {in_url.date()} if in_url is not None else set()
+    first = next(iter(page.iselect(selector("published"))), None)
+    if first is not None and (printed := find_text_date(element_text(first))) is not None:
+        days.add(printed.date())
+    return days
 
 
 def _month_first(lang: str | None) -> bool:
@@ -364,6 +390,16 @@ def _name_count(byline: str) -> int:
     """How many parts of a byline may be names: two words or more, no digits ("Jane Doe", not
     "Monday" or "Nov 18, 2019")."""
     return sum(1 for part in split_authors(byline) if " " in part and not any(c.isdigit() for c in part))
+
+
+def _credited_organisations(md: Metadata) -> frozenset[str]:
+    """Keys of the Organizations the article's JSON-LD credits as its author ("Associated
+    Press"), with and without a leading "The": a byline that prints one names no person."""
+    value = _resolve(md, md.article_node.get("author"))
+    names = [ld_text(v.get("name")) or "" for v in (value if isinstance(value, list) else [value])
+             if isinstance(v, dict) and ld_types(v) & ORGANIZATION_TYPES]
+    keys = {key(n) for n in names if n}
+    return frozenset(keys | {"the" + k for k in keys} | {k[3:] for k in keys if k.startswith("the")} - {""})
 
 
 def _site_keys(md: Metadata, article: Article) -> frozenset[str]:

@@ -8,9 +8,11 @@ paragraphs and links adds the layout: an h1 that is the <title> and a long run o
 an article; three different long h1s, many linked teaser headings and "read more" links make a
 listing. The count of <article> elements is no clue: teaser cards, comments and CMS content
 blocks are all <article>s. og:type article alone can be outweighed (some sites set it on every
-page, archives included): a section front of teasers is a listing; at a permalink-shaped URL
-og:type article settles it. A JSON-LD article (+4) is settled unless a declared listing clue
-stands against it.
+page, archives included), but only by what declares a listing (an archive body class, a listing
+JSON-LD type, og:type profile, a search query), never by the URL's shape or the layout: a page
+that declares itself one article (og:type article, a JSON-LD article, a single-post body class)
+is never dropped as a listing; where its shape says otherwise, the verdict is a close call (a
+warning of the article).
 """
 from __future__ import annotations
 
@@ -31,6 +33,11 @@ ARTICLE_BODY_CLASSES = frozenset().union(*(theme.article_body_classes for theme 
 _FRONT_CLASSES = frozenset({"home", "blog"})
 _ARCHIVE_CLASSES = LISTING_BODY_CLASSES - _FRONT_CLASSES - {"error404"}
 _LISTING_TYPES = {"CollectionPage": -3, "SearchResultsPage": -3, "ProfilePage": -3, "ItemList": -1}
+# Clues by which a page declares itself a listing (not only looks like one): an archive body
+# class (-4), a listing JSON-LD type, og:type profile, a search query; only these outweigh a
+# page's declaration that it is one article.
+_LISTING_DECLARATIONS = ("JSON-LD CollectionPage", "JSON-LD SearchResultsPage", "JSON-LD ProfilePage", "JSON-LD ItemList",
+                         "og:type profile", "url search")
 _NOT_FOUND_TITLE = re.compile(r"\b(?:page not found|not found|404)\b", re.IGNORECASE)
 
 # Paths of listings: a page number, a taxonomy or author archive, a date archive, search.
@@ -67,7 +74,7 @@ class PageKind:
 
     @property
     def close(self) -> bool:
-        return self.kind != "not_found" and abs(self.score) < CLOSE
+        return self.kind != "not_found" and (abs(self.score) < CLOSE or (self.kind == "article") != (self.score >= 0))
 
     @property
     def reason(self) -> str:
@@ -84,6 +91,13 @@ def page_kind(root: etree._Element, md: Metadata, url: str = "") -> PageKind:
     if not declared and md.title and _NOT_FOUND_TITLE.search(md.title):
         return PageKind("not_found", evidence=("title says not found",))
     score = sum(weight for _, weight in clues)
+    if declared and not any(name.startswith(_LISTING_DECLARATIONS) or name.startswith("body class") and weight <= -4
+                            for name, weight in clues):
+        # Declared one article, and nothing declares a listing: the page's shape (its URL, its
+        # h1s and teasers) does not outweigh that; a close call when it points the other way.
+        if score < SETTLED:
+            clues += _layout(root, md)
+        return PageKind("article", sum(w for _, w in clues), tuple(f"{name} {weight:+d}" for name, weight in clues), True)
     settled = abs(score) >= SETTLED and all((weight > 0) == (score > 0) for _, weight in clues)
     if not settled:
         clues += _layout(root, md)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,6 +16,10 @@ ARTICLE_TYPES = frozenset({
     "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "LiveBlogPosting",
     "Report", "TechArticle", "SocialMediaPosting",
 })
+# The publication date of a trackback RDF block (Movable Type, goo, Hatena and other blog
+# engines print one inside an HTML comment): kept under this meta name.
+RDF_DATE = "rdf:dc:date"
+_RDF_DATE = re.compile(rb"<rdf:Description\b[^>]{0,4000}?\bdc:date=\"([^\"]{10,40})\"")
 LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ProfilePage", "ItemList"})
 
 
@@ -49,9 +54,17 @@ class Metadata:
         return found[0] if found else {}
 
 
-def read_metadata(root: etree._Element) -> Metadata:
-    """Meta tags, JSON-LD, rel=canonical, <html lang>, <title> and body classes of a page."""
+def read_metadata(root: etree._Element, source: str | bytes | None = None) -> Metadata:
+    """Meta tags, JSON-LD, rel=canonical, <html lang>, <title> and body classes of a page;
+    from its `source` (the page as given to the parser, comments included), the date of a
+    trackback RDF block, when there is one only."""
     md = Metadata(lang=(root.get("lang") or root.get("xml:lang") or "").strip() or None)
+    if source is not None:
+        raw = source.encode("utf-8", "replace") if isinstance(source, str) else source
+        if b"<rdf:Description" in raw:
+            dates = {m.group(1).decode("ascii", "replace") for m in _RDF_DATE.finditer(raw)}
+            if len(dates) == 1:
+                md.meta[RDF_DATE] = list(dates)
     head_and_body = root.iter("meta", "link", "script", "title", "body")
     for el in head_and_body:
         tag = el.tag

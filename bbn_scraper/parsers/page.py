@@ -21,7 +21,7 @@ _COMPOUND = re.compile(
 _PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w:-]+)(?:([~*^]?=)([^\]]+))?\]")
 
 
-INDEXED_ATTRS = ("itemprop", "role", "rel")
+INDEXED_ATTRS = ("itemprop", "role", "rel", "data-testid", "data-qa")
 _INDEXED = frozenset(("id",) + INDEXED_ATTRS)
 
 

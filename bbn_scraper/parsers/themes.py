@@ -1,4 +1,5 @@
-"""What the parser knows of each WordPress theme's article markup, one declaration per theme.
+"""What the parser knows of each theme's and CMS family's article markup, one declaration each
+(WordPress themes, Ghost, Substack, Arc XP, WordPress VIP's Newspack, Drupal).
 
 A field function asks for one kind of element (`selector("headline")`) and gets the selectors
 of every theme in THEMES order, the generic ones last, as one selector list that `Page.select`
@@ -100,6 +101,76 @@ AMP = Theme(
     chrome=("amp-ad", "amp-img", "amp-embed", "amp-analytics"),
 )
 
+GHOST = Theme(
+    "Ghost (Casper, Source and the themes built like them)",
+    headline=("h1.gh-article-title", "h1.article-title", "h1.post-full-title"),
+    byline=(".gh-article-author-name", ".byline-meta-content .author-name"),
+    published=("time.gh-article-meta-date", "time.byline-meta-date", "time.post-full-meta-date"),
+    section=("a.gh-article-tag", "a.article-tag", ".post-full-meta a"),
+    content=(".gh-content", ".post-full-content"),
+    # Koenig editor cards inside the story that are no part of it: a preview of another page
+    # (bookmark), a sign-up or call-to-action box, buttons, products, media, the members' upgrade box.
+    chrome=(
+        ".kg-bookmark-card", ".kg-signup-card", ".kg-cta-card", ".kg-button-card", ".kg-product-card",
+        ".kg-image-card", ".kg-gallery-card", ".kg-embed-card", ".kg-video-card", ".kg-audio-card",
+        ".kg-file-card", ".gh-post-upgrade-cta", ".gh-article-excerpt",
+    ),
+    related=(".gh-read-next", ".read-next-feed"),
+)
+
+SUBSTACK = Theme(
+    "Substack",
+    headline=("h1.post-title",),
+    content=(".available-content .body.markup", ".body.markup"),
+    # The subscribe box and buttons the editor puts between paragraphs, image containers,
+    # footnote anchors, the like/comment/share bar.
+    chrome=(
+        ".subscription-widget-wrap", ".subscription-widget", ".subscribe-widget", ".captioned-button-wrap",
+        ".button-wrapper", ".captioned-image-container", ".image-link-expand", ".footnote-anchor", ".post-ufi",
+        ".paywall-jump",
+    ),
+)
+
+ARC_XP = Theme(
+    "Arc XP (the Washington Post's publishing platform, licensed to many newspapers)",
+    headline=("h1[data-testid=headline]", "h1[data-qa=headline]", "h1.b-headline"),
+    byline=("[data-testid=byline]", "[data-qa=author-name]", ".b-byline"),
+    published=("time[data-testid=display-date]", "[data-qa=display-date] time", "time.b-date"),
+    date_text=("[data-testid=display-date]", "[data-qa=display-date]", ".b-date"),
+    content=("[data-testid=article-body]", "[data-qa=article-body]", ".b-article-body", ".article-body-wrapper"),
+    # Links to other stories printed between the paragraphs, subscription promos, ad slots.
+    chrome=(".interstitial-link", ".b-interstitial-link", ".subscribe-promo", ".arcad", "[class*=arc_ad]"),
+    related=("[data-testid=related-stories]", ".b-related-stories"),
+)
+
+NEWSPACK = Theme(
+    "WordPress VIP newsrooms (Newspack theme and its blocks, Co-Authors Plus bylines)",
+    byline=(".entry-meta .byline .author", ".coauthors"),
+    author_links=(".byline .author a", "a.coauthor"),
+    # Newspack's "homepage posts" block inside a story lists other stories (headline, excerpt);
+    # the newsletter sign-up, campaign pop-ups and the donation box are no part of it.
+    chrome=(
+        ".wpnbha", ".wp-block-newspack-blocks-homepage-articles", ".newspack-newsletters-subscribe",
+        ".newspack-popup-container", ".newspack-inline-popup", ".wp-block-newspack-blocks-donate",
+        ".newspack-post-subtitle",
+    ),
+    related=(".wpnbha", ".wp-block-newspack-blocks-homepage-articles"),
+)
+
+DRUPAL = Theme(
+    "Drupal (7 to 11: node templates and field classes)",
+    headline=("h1.page-title", "h1.node__title", "h1.title"),
+    byline=(".node__meta .field--name-uid", ".field--name-field-author", ".field-name-field-author", ".submitted .username"),
+    published=(".node__meta time", ".field--name-created time"),
+    date_text=(".node__meta", ".submitted"),
+    section=(".field--name-field-category a", ".field--name-field-section a"),
+    tags=(".field--name-field-tags a", ".field-name-field-tags a"),
+    content=(".field--name-body", ".field-name-body"),
+    chrome=(".field--label", ".field-label", ".node__links"),
+    listing_body_classes=frozenset({"path-taxonomy", "page-taxonomy-term", "path-frontpage", "path-search"}),
+    article_body_classes=frozenset({"page-node-type-article", "node-type-article", "page-node-type-news"}),
+)
+
 GENERIC = Theme(
     "generic WordPress and HTML",
     headline=("h1.entry-title", "h1.post-title", "h1.article-title", "article h1", "h1"),
@@ -139,6 +210,9 @@ GENERIC = Theme(
         ".newsletter", ".entry-header", ".post-header", ".entry-meta", ".post-meta", ".cat-links", ".byline",
         ".wp-caption-text", ".screen-reader-text", "[class*=adsense]", "[class*=advert]", "[class*=share]",
         "#respond", "#comments", "[id^=div-gpt]",
+        # video players' controls, dialogs and playlists (Video.js, JW Player, Brightcove and the like)
+        "[class*=video-js]", "[class*=vjs-]", "[class*=jwplayer]", "[class*=jw-player]", "[class*=video-player]",
+        "[class*=video-playlist]", "[class*=brightcove]",
     ),
     related=(
         "#jp-relatedposts", ".jp-relatedposts-i2",  # Jetpack: the classic box, the block
@@ -162,7 +236,7 @@ GENERIC = Theme(
     article_body_classes=frozenset({"single", "single-post", "single-format-standard", "postid"}),
 )
 
-THEMES = (SOLEDAD, NEWSPAPER, GUTENBERG, AMP, GENERIC)  # priority order; GENERIC last
+THEMES = (SOLEDAD, NEWSPAPER, GUTENBERG, AMP, GHOST, SUBSTACK, ARC_XP, NEWSPACK, DRUPAL, GENERIC)  # priority order; GENERIC last
 
 
 @lru_cache(maxsize=None)
