@@ -13,7 +13,7 @@ import click
 
 from archive.db import Archive
 from bbn_scraper.app.oneline import OneLineGroup
-from bbn_scraper.app.options import article_filters, clear_errors, db_option
+from bbn_scraper.app.options import article_filters, clear_errors, db_option, named, output_named, settings_option
 from bbn_scraper.app.report import crawl_summary
 
 DEMO_PORT = 8765
@@ -35,7 +35,7 @@ def cli():
 @click.option("--full", is_flag=True, help="Walk every listing page again (a re-crawl stops at pages with nothing new).")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
-@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@settings_option()
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
@@ -49,7 +49,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
     Example:
         bbn-archive crawl https://bigbignews.net/ --db news.db --max-articles 100
     """
-    from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_setting, bad_start_url, run_crawl
+    from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_start_url, run_crawl
     from bbn_scraper.crawler.spiders.bbn import DEFAULT_START_URL
 
     overrides = dict(LOCAL_SETTINGS) if local else {}
@@ -71,13 +71,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
         overrides["LOG_LEVEL"] = "INFO"
     elif sys.stderr.isatty():
         overrides.update(PROGRESS_LINE=True, LOG_LEVEL="WARNING")
-    for pair in extra:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        if bad_setting(name, value):
-            raise click.BadParameter(bad_setting(name, value), param_hint="--set")
-        overrides[name] = value
+    overrides.update(extra)
     if sites_file:
         from bbn_scraper.crawler.sites import SitesError, load, overrides as site_overrides
 
@@ -266,10 +260,7 @@ def export(db, author, tag, section, since, until, query, fmt, output):
     from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
     from archive.extras import require
 
-    fmt = fmt or format_for(output)
-    if fmt is None:
-        raise click.BadParameter(f"{output}: an extension that names no format (give --format, or end the name"
-                                 f" with {', '.join(SUFFIXES)})", param_hint="-o")
+    fmt = fmt or format_for(output) or SUFFIXES[output_named(output, SUFFIXES, "format", or_else="; or give --format")]
     if fmt == "parquet":
         require("pyarrow", "parquet", "Parquet export")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
@@ -285,7 +276,7 @@ def export(db, author, tag, section, since, until, query, fmt, output):
 
 @cli.command()
 @db_option()
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", help="Also write a bar chart of articles per month (PNG).")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", callback=named((".png",), "PNG chart"), help="Also write a bar chart of articles per month (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as a JSON object.")
 @clear_errors
 def stats(db, plot, as_json):
@@ -299,8 +290,6 @@ def stats(db, plot, as_json):
     from archive.extras import require
     from bbn_scraper.app.report import format_stats, plot_months
 
-    if plot and not plot.lower().endswith(".png"):
-        raise click.BadParameter(f"{plot}: the chart is a PNG file, name it FILE.png", param_hint="--plot")
     if plot:
         require("matplotlib", "plots", "stats --plot")
     with Archive(db) as archive:
