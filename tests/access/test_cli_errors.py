@@ -144,7 +144,8 @@ BAD_ARGUMENTS = {
     "import-warc": [
         ([], 2, "Missing argument"),
         (["{missing}", "--db", "{missing}"], 2, "does not exist"),
-        (["{page}", "--db", "{notdb}"], 1, "is not a SQLite database"),
+        (["{page}", "--db", "{notdb}"], 2, "{page}: not a WARC file (it starts with '<!DOCTYPE html>"),
+        (["{noise}", "--db", "{missing}"], 2, "{noise}: not a WARC file"),
     ],
     "stories": [
         (["--min-sites", "0", "--db", "{db}"], 2, "--min-sites"),
