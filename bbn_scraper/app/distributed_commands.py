@@ -139,12 +139,17 @@ def ingest(redis_url, db, once):
     """
     from bbn_scraper.crawler.distributed.ingest import Ingest, IngestFailed
 
+    from archive.db import Archive
+    from bbn_scraper.app.report import crawl_summary
+
     try:
         _client(redis_url)  # unreachable: one line at once
         stored = Ingest(_client(redis_url, patient=True), db, once=once).run()
     except IngestFailed as exc:
         raise click.ClickException(f"{db}: {exc}") from None
     click.echo(f"{stored} items stored in {db}", err=True)
+    with Archive(db) as archive:  # the summary a crawl prints, of the round stored last
+        click.echo(crawl_summary(archive))
 
 
 @click.command()
