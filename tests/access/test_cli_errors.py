@@ -155,8 +155,9 @@ BAD_ARGUMENTS = {
     ],
     "extract": [
         ([], 2, "Missing argument"),
-        (["{missing}"], 2, "does not exist"),
-        (["{dir}"], 2, "is a directory"),
+        (["{missing}"], 1, "{missing}: No such file or directory"),
+        (["{dir}"], 1, "1 of 1 inputs could not be read"),
+        (["{page}", "--url", "http://x/", "{page}"], 2, "--url names one page's address"),
         (["{page}"], 4, "is not an article page"),
         (["{notdb}", "--json"], 4, "an article with no headline"),
     ],
