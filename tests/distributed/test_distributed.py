@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from archive.db import Archive
 from bbn_scraper.app.report import crawl_summary
+from tests.access.test_readme_examples import examples, normal
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import archive_state, crawl, rows
 
@@ -27,6 +28,7 @@ def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster,
     assert summary.startswith("crawl 1 finished in ") and writer.rstrip("\n").endswith(summary), writer
     assert f"  articles: {len(distributed['articles'])} new, 0 updated" in summary
     assert " pages fetched" in summary and "requests" not in summary  # the workers', not the writer's, to count
+    assert normal(summary) == normal(examples()["ingest"])  # README.md shows it
     # The round's keys are cleared when it ends; the hosts' politeness keys expire on their own.
     left = {k.decode() for k in cluster.server.client().keys("bbn:*")}
     assert {k for k in left if not k.startswith(("bbn:host:", "bbn:rate:"))} == set()
