@@ -278,10 +278,11 @@ def export(db, author, tag, section, since, until, query, fmt, output):
     Example:
         bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
     """
-    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
+    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, rows
     from archive.extras import require
 
-    fmt = fmt or format_for(output) or SUFFIXES[output_named(output, SUFFIXES, "format", or_else="; or give --format")]
+    if fmt is None:  # from the file name: JSON lines on standard output
+        fmt = "jsonl" if output == "-" else SUFFIXES[output_named(output, SUFFIXES, "format", or_else="; or give --format")]
     if fmt == "parquet":
         require("pyarrow", "parquet", "Parquet export")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)

@@ -65,16 +65,18 @@ def pages(inputs: Iterable[str | Failure], stdin: IO[bytes] | None = None,
         if isinstance(name, Failure):
             yield name
         elif name == STDIN:
-            yield _read(name, "file:///dev/stdin", lambda: _bounded((stdin or sys.stdin.buffer).read))
+            yield _read(name, lambda: Page(name, "file:///dev/stdin", _bounded((stdin or sys.stdin.buffer).read)))
         elif is_url(name):
-            yield _read(name, name, lambda: _fetch(name, timeout))
+            yield _read(name, lambda: _fetch(name, timeout))
         elif os.path.isdir(name):
-            found = list(page_files(name))
-            yield from (_read(str(path), path.resolve().as_uri(), lambda path=path: _file(path)) for path in found)
+            found = 0
+            for path in page_files(name):
+                found += 1
+                yield _read(str(path), lambda path=path: Page(str(path), path.resolve().as_uri(), _file(path)))
             if not found:
                 yield Failure(name, f"a folder with no page in it (no {', '.join(PAGE_SUFFIXES)} file)")
         else:
-            yield _read(name, Path(name).resolve().as_uri(), lambda: _file(Path(name)))
+            yield _read(name, lambda: Page(name, Path(name).resolve().as_uri(), _file(Path(name))))
 
 
 def page_files(folder: str) -> Iterator[Path]:
@@ -103,37 +105,31 @@ def listed(stream: IO[str]) -> Iterator[str | Failure]:
             yield entry
 
 
-def _read(name: str, url: str, load: Callable[[], bytes | tuple[bytes, str, str | None]]) -> Page | Failure:
+def _read(name: str, load: Callable[[], Page]) -> Page | Failure:
     try:
-        loaded = load()
+        return load()
     except Unreadable as exc:
         return Failure(name, str(exc))
     except OSError as exc:
         return Failure(name, exc.strerror or str(exc) or type(exc).__name__)
-    if isinstance(loaded, tuple):
-        body, url, content_type = loaded
-        return Page(name, url, body, content_type)
-    return Page(name, url, loaded)
 
 
 def _bounded(read: Callable[[int], bytes]) -> bytes:
     """The bytes `read` gives, gzip undone when they are gzip (anything else passes as it is),
     at most MAX_PAGE of them. A gzip that does not decode or is cut short is `Unreadable`."""
-    first = read(len(GZIP_MAGIC))
-    rest = iter([first])
+    first = iter([read(len(GZIP_MAGIC))])
 
     def reading(size: int) -> bytes:
-        return next(rest, b"") or read(size)
+        # The first two bytes alone first: a gzip's magic decodes without error, so a gzip
+        # damaged further on raises (archive.decoding passes on as it is only what fails at once).
+        return next(first, b"") or read(size)
 
     try:
-        body = read_at_most(decoded(reading, "gzip", whole=True), MAX_PAGE, "page")
+        return read_at_most(decoded(reading, "gzip", whole=True), MAX_PAGE, "page")
     except TooLarge:
         raise Unreadable(f"over {MAX_PAGE} bytes (once decoded): larger than any page a crawl takes") from None
     except zlib.error as exc:
         raise Unreadable(f"damaged gzip ({exc})") from None
-    if first == GZIP_MAGIC and body.startswith(GZIP_MAGIC):  # passed on as it is: it does not decode
-        raise Unreadable("damaged gzip (it does not decode)")
-    return body
 
 
 def _file(path: Path) -> bytes:
@@ -141,8 +137,8 @@ def _file(path: Path) -> bytes:
         return _bounded(stream.read)
 
 
-def _fetch(url: str, timeout: float) -> tuple[bytes, str, str | None]:
-    """The page at `url` (its body, final URL and Content-Type), in at most `timeout` seconds."""
+def _fetch(url: str, timeout: float) -> Page:
+    """The page at `url` (under its final URL, with its Content-Type), in at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
     try:
@@ -157,7 +153,7 @@ def _fetch(url: str, timeout: float) -> tuple[bytes, str, str | None]:
                 return response.read(size)
 
             body = read_at_most(decoded(read, response.headers.get("Content-Encoding"), whole=True), MAX_PAGE, "page")
-            return body, response.url, response.headers.get("Content-Type")
+            return Page(url, response.url, body, response.headers.get("Content-Type"))
     except TooLarge:
         raise Unreadable(f"over {MAX_PAGE} bytes (once decoded): larger than any page a crawl takes") from None
     except urllib.error.HTTPError as exc:

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -225,3 +226,18 @@ def test_many_pages_are_one_process(saved, tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 60 and result.stderr == ""
+
+
+def test_a_damaged_gzip_is_an_error_wherever_the_damage(saved, tmp_path):
+    folder, _ = saved
+    packed = bytearray(gzip.compress((folder / "a.html").read_bytes()))
+    header, middle = bytearray(packed), bytearray(packed)
+    header[2] = 0  # compression method
+    middle[len(middle) // 2:len(middle) // 2 + 50] = bytes(50)
+    names = []
+    for kind, data in (("header", header), ("middle", middle), ("cut", packed[:-20])):
+        names.append(str(tmp_path / f"{kind}.html.gz"))
+        Path(names[-1]).write_bytes(bytes(data))
+    result = run(*names)
+    assert result.exit_code == 1, result.output
+    assert [line["error"].split(" (")[0] for line in lines(result)] == ["damaged gzip"] * 3, result.stdout
