@@ -49,13 +49,13 @@ def format_text(article: Article) -> str:
               metavar="SECONDS", help="Time a URL may take, all of its body included.")
 def extract(inputs, lists, url, as_json, timeout):
     """Print the articles of saved HTML pages, as the crawler would archive them, without an
-    archive. INPUT is a page file (.html, or gzip of one: .html.gz), a folder (its .html, .htm
-    and .gz pages at any depth), an http(s) URL, or - for standard input; --from LIST reads
-    more inputs from a file (- for standard input), one a line. Every page is read at most
-    16 MiB once decoded, a URL in at most --timeout seconds.
+    archive. INPUT is a page file (.html, or gzip of one: .html.gz), a folder (its .html,
+    .htm, .html.gz and .htm.gz pages at any depth), an http(s) URL, or - for standard input;
+    --from LIST reads more inputs from a file (- for standard input), one a line. Every page is
+    read at most 16 MiB once decoded, a URL in at most --timeout seconds.
 
-    One page: its article as text (or --json), or, when it is not an article or lacks a
-    headline or body, one line on stderr and exit status 4. Several pages (more than one
+    One page: its article as text (or --json); one line on stderr and exit status 1 when it
+    cannot be read, 4 when it is not an article or lacks a headline or body. Several pages (more than one
     input, a folder or --from): one JSON line each, in order, with "input" (its name) and
     either the article's fields or "error" (why not); exit status 1 if any input could not be
     read, else 4 if any page is not an article, each said in one line on stderr at the end.
