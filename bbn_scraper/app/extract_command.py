@@ -126,7 +126,7 @@ def _extract_many(found) -> int:
             article, why = _parse(page)
             if why:
                 not_articles += 1
-                line = {"input": page.name, "error": why if article else
+                line = {"input": page.name, "error": f"an article with {why}" if article else
                         "not an article page (home, listing, search or error page, or no HTML)"}
             else:
                 line = {"input": page.name, **article.to_dict()}
