@@ -7,9 +7,11 @@ import io
 import json
 import re
 
+from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from bbn_scraper.app.cli import cli
 from tests.helpers import rows
 from tests.warc_import.conftest import import_warc
 
@@ -184,9 +186,9 @@ def test_a_file_that_is_not_a_warc_is_refused_in_one_line_and_creates_nothing(ca
     db = tmp_path / "x.db"
     for bad, reason in ((page, "not a WARC file (it starts with '<!DOCTYPE html>\\n';"),
                         (zipped, "gzip, but not of a WARC"), (empty, "not a WARC file (it is empty")):
-        for files in ((bad,), (captured.warc_gz, bad)):
-            result = import_warc(db, *files, check=False)
-            assert result.returncode == 2, result.stderr
+        for files in ((bad,), (captured.warc_gz, bad)):  # refused before any import: in this process
+            result = CliRunner().invoke(cli, ["import-warc", *map(str, files), "--db", str(db)])
+            assert result.exit_code == 2, result.output
             assert result.stderr.splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
             assert result.stderr.startswith(f"Error: Invalid value for FILES: {bad}: {reason}"), result.stderr
             assert result.stdout == "" and not db.exists()
