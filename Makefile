@@ -45,8 +45,10 @@ test: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10
 
+# make demo DEMO_ARGS=--sister: the sister site too, for stories carried by two sites.
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/bbn-archive demo
+	$(BIN)/bbn-archive demo $(DEMO_ARGS)
 
 # The benchmarks of bench/README.md, printed as one table (about 8 minutes; 12 the first time,
 # which builds a 100,000-article archive kept in bench/results/). make bench BENCH_ARGS=--quick

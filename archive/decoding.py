@@ -27,9 +27,10 @@ def _as_is(first: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
     yield from iter(lambda: read(CHUNK), b"")
 
 
-def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
+def _zlib(read: Callable[[int], bytes], wbits: int, whole: bool = False) -> Iterator[bytes]:
     """A body that does not start as its encoding says is passed on as it is (as warcio and
-    browsers do); deflate may be raw."""
+    browsers do); deflate may be raw. `whole`: a stream that ends before its end marker raises
+    zlib.error once what it held is given."""
     decoder, data, first = zlib.decompressobj(wbits), read(CHUNK), True
     while data and not decoder.eof:
         try:
@@ -46,6 +47,8 @@ def _zlib(read: Callable[[int], bytes], wbits: int) -> Iterator[bytes]:
         if out:
             yield out
         data = decoder.unconsumed_tail or read(CHUNK)
+    if whole and not first and not decoder.eof:
+        raise zlib.error("cut short: the stream ends before its end marker")
 
 
 def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
@@ -67,12 +70,14 @@ def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
             raise brotli.error("brotli stream cut short")
 
 
-def decoded(read: Callable[[int], bytes], encoding: str | None) -> Iterator[bytes]:
+def decoded(read: Callable[[int], bytes], encoding: str | None, whole: bool = False) -> Iterator[bytes]:
     """The bytes `read(n)` gives, the Content-Encoding `encoding` (gzip, deflate, br) undone,
-    in chunks of at most CHUNK bytes; another encoding, or none, as they are."""
+    in chunks of at most CHUNK bytes; another encoding, or none, as they are. `whole=True`: a
+    gzip or deflate stream cut short raises zlib.error (brotli's always does) rather than end
+    quietly."""
     encoding = (encoding or "").strip().lower()
     if encoding in ZLIB_WBITS:
-        return _zlib(read, ZLIB_WBITS[encoding])
+        return _zlib(read, ZLIB_WBITS[encoding], whole)
     if encoding == "br":
         return _brotli(read)
     return iter(lambda: read(CHUNK), b"")

@@ -42,14 +42,6 @@ SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "p
 BINARY = frozenset({"parquet"})  # formats written to a binary file
 
 
-def format_for(path: str) -> str | None:
-    """The format a file name asks for by its extension (jsonl for standard output, "-");
-    None for an extension that names no format."""
-    if path == "-":
-        return "jsonl"
-    return next((fmt for suffix, fmt in SUFFIXES.items() if path.lower().endswith(suffix)), None)
-
-
 def count(archive: Archive, **selection) -> int:
     """How many articles `rows` yields for the same selection."""
     where, params = _selection(**selection)

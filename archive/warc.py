@@ -26,7 +26,7 @@ from warcio.warcwriter import WARCWriter
 from archive.model import url_key
 
 from .db import Archive
-from .decoding import ChunkReader
+from .decoding import ChunkReader, decoded
 from .errors import NotFound
 from .export import _selection
 from .verify import Check
@@ -223,3 +223,24 @@ def check_warc(path: str | Path) -> Check:
     if records == 0 and not check.problems:
         check.problems.append("no WARC records")
     return check
+
+
+WARC_MAGIC = b"WARC/"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def not_a_warc(path: str | Path) -> str | None:
+    """Why the file at `path` is no WARC file, from its first bytes alone: a WARC starts with
+    "WARC/" (WARC/1.0, WARC/1.1), or is gzip whose first member does (its first 64 KiB
+    decoded, archive.decoding); None when it is one. An unreadable file raises OSError."""
+    with open(path, "rb") as stream:
+        head = stream.read(16)
+        if head.startswith(WARC_MAGIC):
+            return None
+        if head.startswith(GZIP_MAGIC):
+            stream.seek(0)
+            if next(decoded(stream.read, "gzip"), b"").startswith(WARC_MAGIC):
+                return None
+            return f"{path}: gzip, but not of a WARC (its first member does not start with WARC/)"
+    starts = f"it starts with {head.decode('ascii', 'backslashreplace')!r}" if head else "it is empty"
+    return f"{path}: not a WARC file ({starts}; a WARC starts with WARC/1.0 or WARC/1.1, or is gzip of that)"

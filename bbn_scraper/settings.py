@@ -120,6 +120,7 @@ SITEMAP_MAX_COUNT = 5000
 EXTENSIONS = {"bbn_scraper.crawler.jobdir.JobDirGuard": 1000, "bbn_scraper.crawler.progress.ProgressLine": 1100}
 # One line of pages, new articles, errors and rate on stderr (the CLI's default on a terminal).
 PROGRESS_LINE = False
+PROGRESS_INTERVAL = 1.0  # seconds between two progress lines
 # Variants of one URL (tracking parameters, http/https, www, trailing slash) are one request.
 REQUEST_FINGERPRINTER_CLASS = "bbn_scraper.crawler.middlewares.UrlKeyFingerprinter"
 

@@ -13,7 +13,7 @@ import click
 
 from archive.db import Archive
 from bbn_scraper.app.oneline import OneLineGroup
-from bbn_scraper.app.options import article_filters, clear_errors, db_option
+from bbn_scraper.app.options import article_filters, clear_errors, db_option, named, output_named, settings_option
 from bbn_scraper.app.report import crawl_summary
 
 DEMO_PORT = 8765
@@ -35,7 +35,7 @@ def cli():
 @click.option("--full", is_flag=True, help="Walk every listing page again (a re-crawl stops at pages with nothing new).")
 @click.option("--resume", "jobdir", type=click.Path(file_okay=False), help="Job directory: an interrupted crawl resumes from it.")
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
-@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@settings_option()
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="Crawl every site of this file in one run (README: Many sites, one config).")
 @click.option("--contact", metavar="EMAIL|URL", help="Your contact, put in the User-Agent for site owners.")
@@ -49,7 +49,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
     Example:
         bbn-archive crawl https://bigbignews.net/ --db news.db --max-articles 100
     """
-    from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_setting, bad_start_url, run_crawl
+    from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_start_url, run_crawl
     from bbn_scraper.crawler.spiders.bbn import DEFAULT_START_URL
 
     overrides = dict(LOCAL_SETTINGS) if local else {}
@@ -71,13 +71,7 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
         overrides["LOG_LEVEL"] = "INFO"
     elif sys.stderr.isatty():
         overrides.update(PROGRESS_LINE=True, LOG_LEVEL="WARNING")
-    for pair in extra:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        if bad_setting(name, value):
-            raise click.BadParameter(bad_setting(name, value), param_hint="--set")
-        overrides[name] = value
+    overrides.update(extra)
     if sites_file:
         from bbn_scraper.crawler.sites import SitesError, load, overrides as site_overrides
 
@@ -114,53 +108,74 @@ def crawl(urls, db, delay, concurrency, max_articles, refresh, full, jobdir, loc
 @db_option()
 @click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True,
               help="Port of the sample site (0: any free port). An archive that holds the demo already is served its port again.")
+@click.option("--sister", is_flag=True,
+              help="Also serve and crawl the sister site, The Daily Courier (rewritten copies of every second story,"
+                   " and stories of its own): stories carried by two sites, for `stories` and the reading room.")
+@click.option("--sister-port", type=click.IntRange(0, 65535), default=DEMO_PORT + 1, show_default=True,
+              help="Port of the sister site (0: any free port); as --port, an archive's earlier one wins.")
 @clear_errors
-def demo(db, port):
-    """Serve the bundled sample site on 127.0.0.1, crawl it into the archive, stop it,
-    and print what was archived. Into a new archive, ids follow the articles' publication
-    (the same every run); run again, the demo re-crawls the same addresses and adds nothing.
+def demo(db, port, sister, sister_port):
+    """Serve the bundled sample site on 127.0.0.1 (with --sister, its sister site too), crawl
+    it into the archive, stop it, and print what was archived. Into a new archive, ids follow
+    the articles' publication (the same every run); run again, the demo re-crawls the same
+    addresses and adds nothing.
 
     \b
-    Example:
+    Examples:
         bbn-archive demo --db demo.db
+        bbn-archive demo --sister --db demo.db && bbn-archive stories --db demo.db
     """
     from archive.stable_ids import renumber
     from bbn_scraper.crawler.run import LOCAL_SETTINGS, run_crawl
     from bbn_scraper.sample_site import SampleSite
+    from bbn_scraper.sample_site.sister import SisterSite
 
     _check_not_locked(db)
     with Archive(db) as archive:
         fresh = not archive.counts()["articles"]
-        earlier = _demo_port(archive)
-    if earlier is not None and earlier != port:
-        click.echo(f"serving the sample site on port {earlier}, as when {db} was first crawled", err=True)
-    try:
-        site = SampleSite(port=port if earlier is None else earlier)
-    except OSError:
-        if earlier is not None:
-            raise click.ClickException(f"port {earlier}, where {db}'s sample site was served, is busy: free it"
-                                       " (a demo on another port would archive every article again)") from None
-        click.echo(f"port {port} is busy; serving the sample site on a free port", err=True)
-        site = SampleSite(port=0)
-    with site:
-        click.echo(f"sample site: {site.base_url}")
-        stats = run_crawl([site.base_url], db, LOCAL_SETTINGS)
+        earlier = _demo_ports(archive) + [None, None]
+    with contextlib.ExitStack() as sites:
+        urls = [sites.enter_context(_demo_site(SampleSite, "sample site", port, earlier[0], db)).base_url]
+        if sister:
+            urls.append(sites.enter_context(_demo_site(SisterSite, "sister site", sister_port, earlier[1], db)).base_url)
+        stats = run_crawl(urls, db, LOCAL_SETTINGS)
     _check_outcome(stats)
     if fresh:
         with Archive(db) as archive:
             renumber(archive)
     _print_summary(db)
+    if sister:
+        click.echo(f"Stories:    bbn-archive stories --db {db}")
     _check_fetched(stats)
 
 
-def _demo_port(archive: Archive) -> int | None:
-    """The port of the sample site an earlier demo crawled into this archive, if any."""
+def _demo_site(make, name: str, port: int, earlier: int | None, db: str):
+    """The demo's site `make(port=...)` (SampleSite or SisterSite) on the port it had when this
+    archive was first crawled, else on `port`, else, busy, on a free one; its URL printed."""
+    if earlier is not None and earlier != port:
+        click.echo(f"serving the {name} on port {earlier}, as when {db} was first crawled", err=True)
+    try:
+        site = make(port=port if earlier is None else earlier)
+    except OSError:
+        if earlier is not None:
+            raise click.ClickException(f"port {earlier}, where {db}'s {name} was served, is busy: free it"
+                                       " (a demo on another port would archive every article again)") from None
+        click.echo(f"port {port} is busy; serving the {name} on a free port", err=True)
+        site = make(port=0)
+    click.echo(f"{name}: {site.base_url}")
+    return site
+
+
+def _demo_ports(archive: Archive) -> list[int]:
+    """The ports of the sites earlier demos crawled into this archive (the sample site's, then
+    the sister site's), in the order they were first crawled."""
+    ports = []
     for start_urls in archive.crawl_start_urls():
         for url in start_urls:
             host, _, port = urlsplit(url).netloc.partition(":")
-            if host == "127.0.0.1" and port.isdigit():
-                return int(port)
-    return None
+            if host == "127.0.0.1" and port.isdigit() and int(port) not in ports:
+                ports.append(int(port))
+    return ports
 
 
 @cli.command()
@@ -263,13 +278,11 @@ def export(db, author, tag, section, since, until, query, fmt, output):
     Example:
         bbn-archive export --section Politics --since 2023-01-01 --format csv -o politics.csv --db news.db
     """
-    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, format_for, rows
+    from archive.export import BINARY, FORMATS, SUFFIXES, columns, count, rows
     from archive.extras import require
 
-    fmt = fmt or format_for(output)
-    if fmt is None:
-        raise click.BadParameter(f"{output}: an extension that names no format (give --format, or end the name"
-                                 f" with {', '.join(SUFFIXES)})", param_hint="-o")
+    if fmt is None:  # from the file name: JSON lines on standard output
+        fmt = "jsonl" if output == "-" else SUFFIXES[output_named(output, SUFFIXES, "format", or_else="; or give --format")]
     if fmt == "parquet":
         require("pyarrow", "parquet", "Parquet export")
     selection = dict(query=query, author=author, tag=tag, section=section, since=since, until=until)
@@ -285,7 +298,7 @@ def export(db, author, tag, section, since, until, query, fmt, output):
 
 @cli.command()
 @db_option()
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", help="Also write a bar chart of articles per month (PNG).")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", callback=named((".png",), "PNG chart"), help="Also write a bar chart of articles per month (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as a JSON object.")
 @clear_errors
 def stats(db, plot, as_json):
@@ -299,8 +312,6 @@ def stats(db, plot, as_json):
     from archive.extras import require
     from bbn_scraper.app.report import format_stats, plot_months
 
-    if plot and not plot.lower().endswith(".png"):
-        raise click.BadParameter(f"{plot}: the chart is a PNG file, name it FILE.png", param_hint="--plot")
     if plot:
         require("matplotlib", "plots", "stats --plot")
     with Archive(db) as archive:

@@ -11,6 +11,7 @@ import click
 
 from archive.errors import ArchiveError
 from archive.extras import require
+from bbn_scraper.app.options import settings_option
 
 REDIS_HELP = "The Redis of the crawl: redis://HOST:PORT/DB."
 
@@ -56,7 +57,7 @@ def _client(redis_url: str, patient: bool = False):
               help="Seconds to wait for a round to open (start URLs enqueued, the writer running).")
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="The sites' hosts, delays, concurrency and contact (the file given to enqueue).")
-@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@settings_option()
 @one_line_errors
 def worker(redis_url, local, wait, sites_file, extra):
     """Crawl the current round's frontier until it is empty, with any number of other workers.
@@ -66,15 +67,11 @@ def worker(redis_url, local, wait, sites_file, extra):
         bbn-archive worker --redis redis://crawl-db:6379/0 --wait 3600
     """
     from bbn_scraper.crawler.distributed.worker import RoundRefused, run_worker
-    from bbn_scraper.crawler.run import LOCAL_SETTINGS, bad_setting
+    from bbn_scraper.crawler.run import LOCAL_SETTINGS
 
     _client(redis_url)
     overrides = dict(LOCAL_SETTINGS) if local else {}
-    for pair in extra:
-        name, sep, value = pair.partition("=")
-        if not sep or bad_setting(name, value):
-            raise click.BadParameter(bad_setting(name, value) or f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        overrides[name] = value
+    overrides.update(extra)
     if sites_file:
         from bbn_scraper.crawler.sites import SitesError, load, overrides as site_overrides
 
@@ -142,12 +139,17 @@ def ingest(redis_url, db, once):
     """
     from bbn_scraper.crawler.distributed.ingest import Ingest, IngestFailed
 
+    from archive.db import Archive
+    from bbn_scraper.app.report import crawl_summary
+
     try:
         _client(redis_url)  # unreachable: one line at once
         stored = Ingest(_client(redis_url, patient=True), db, once=once).run()
     except IngestFailed as exc:
         raise click.ClickException(f"{db}: {exc}") from None
     click.echo(f"{stored} items stored in {db}", err=True)
+    with Archive(db) as archive:  # the summary a crawl prints, of the round stored last
+        click.echo(crawl_summary(archive))
 
 
 @click.command()

@@ -48,3 +48,46 @@ def article_filters(fn):
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def settings_option():
+    """-s/--set NAME=VALUE, repeatable: Scrapy settings, handed to the command as a dict. A pair
+    that is not NAME=VALUE, a NAME that neither Scrapy nor the project declares (with the
+    nearest names: "did you mean ...") or a value that does not read as the setting's type is
+    a usage error in one line, before anything starts. Every command that takes -s uses it."""
+    return click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", callback=_settings,
+                        help="Any Scrapy or bbn-archive setting (README: Settings).")
+
+
+def _settings(ctx, param, pairs: tuple[str, ...]) -> dict:
+    from bbn_scraper.crawler.run import bad_setting
+
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE")
+        if bad_setting(name, value):
+            raise click.BadParameter(bad_setting(name, value))
+        settings[name] = value
+    return settings
+
+
+def output_named(path: str, suffixes, what: str, hint: str | None = "'-o' / '--output'", or_else: str = "") -> str:
+    """The suffix of `suffixes` the output file name `path` ends with (any case); else a usage
+    error in one line naming the suffixes (exit status 2), before anything is read or written.
+    Every command that writes a file of a given kind checks its name here (`named`)."""
+    found = next((suffix for suffix in suffixes if path.lower().endswith(suffix)), None)
+    if found is None:
+        raise click.BadParameter(f"{path}: an extension that names no {what} (end the name with"
+                                 f" {', '.join(suffixes)}{or_else})", param_hint=hint)
+    return found
+
+
+def named(suffixes, what: str):
+    """A click callback: the option's file name checked by `output_named`."""
+    def check(ctx, param, path: str | None) -> str | None:
+        if path is not None:
+            output_named(path, suffixes, what, hint=None)
+        return path
+    return check

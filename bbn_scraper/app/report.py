@@ -18,10 +18,13 @@ def crawl_summary(archive: Archive, crawl_id: int | None = None) -> str:
     stats = json.loads(crawl.get("stats") or "{}")
     counts = archive.counts()
     seconds = stats.get("seconds", "?")
+    # What only the fetching process counts (a distributed round's writer and an import have
+    # no requests): left out rather than shown as 0.
+    fetching = [f"{stats[key]} {what}" for key, what in (("downloader/request_count", "requests"),
+                ("bbn/known_article_skipped", "archived articles not downloaded again")) if key in stats]
     lines = [
-        f"crawl {crawl['id']} {crawl['status']} in {seconds} s: {crawl['pages'] or 0} pages fetched,"
-        f" {stats.get('downloader/request_count', 0)} requests,"
-        f" {stats.get('bbn/known_article_skipped', 0)} archived articles not downloaded again",
+        f"crawl {crawl['id']} {crawl['status']} in {seconds} s: "
+        + ", ".join([f"{crawl['pages'] or 0} pages fetched", *fetching]),
         f"  articles: {crawl['articles_new'] or 0} new, {crawl['articles_updated'] or 0} updated,"
         f" {stats.get('bbn/article_unchanged', 0)} unchanged, {crawl['duplicates'] or 0} duplicates",
         f"  errors:   {crawl['errors'] or 0} (stage, URL and reason in the errors table)",

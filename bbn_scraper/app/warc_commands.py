@@ -4,10 +4,10 @@ article's URL, headline and dates, so that ReplayWeb.page opens on the article l
 from __future__ import annotations
 
 import functools
+import io
 import json
-import sys
 import tempfile
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import click
 
 from archive.db import Archive
 from archive.warc import article_pages, selected_page_ids, write_warc
-from bbn_scraper.app.options import article_filters, clear_errors, db_option
+from bbn_scraper.app.options import article_filters, clear_errors, db_option, named
 
 TOOL = f"bbn-archive/{version('bbn-archive')} (warcio {version('warcio')})"
 
@@ -35,10 +35,17 @@ def _export(db: str, selection: dict | None, path: Path):
     return result, pages
 
 
-def _options(fn, output_help: str):
-    """export-warc's and export-wacz's options: --db, the article filters, --query, -o."""
+# The names each command writes: its records are gzip members (a recorded crawl's are copied as
+# they are), so a WARC is a .warc.gz.
+WARC_NAMES, WACZ_NAMES = (".warc.gz",), (".wacz",)
+
+
+def _options(fn, output_help: str, names: tuple[str, ...], what: str):
+    """export-warc's and export-wacz's options: --db, the article filters, --query, -o (its
+    name checked: one of `names`)."""
     fn = clear_errors(_output_errors(fn))
-    fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=output_help)(fn)
+    fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=output_help,
+                      callback=named(names, what))(fn)
     fn = click.option("--query", help="Only articles matching this search (as in the search command).")(fn)
     return db_option()(article_filters(fn))
 
@@ -84,17 +91,21 @@ def export_wacz(db, author, tag, section, since, until, query, output, title):
         with open(listing, "w", encoding="utf-8") as out:
             out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
             out.writelines(json.dumps(page, ensure_ascii=False) + "\n" for page in pages)
-        with redirect_stdout(sys.stderr):
+        chatter = io.StringIO()  # py-wacz prints its progress: kept, and shown only as the reason of a failure
+        with redirect_stdout(chatter), redirect_stderr(chatter):
             status = wacz_main(["create", "-o", output, "--pages", str(listing), "--copy-pages",
                                 "--title", title, str(warc)])
     if status:
-        raise click.ClickException(f"could not write {output}: wacz create exited with {status}")
+        said = (chatter.getvalue().strip().splitlines() or [""])[-1][:300]
+        raise click.ClickException(f"could not write {output}: wacz create exited with {status}"
+                                   + (f" ({said})" if said else ""))
     click.echo(f"exported {result.pages} pages of {len(pages)} articles to {output}", err=True)
 
 
 COMMANDS = [
-    click.command("export-warc")(_options(export_warc, "The .warc.gz file to write.")),
+    click.command("export-warc")(_options(export_warc, "The .warc.gz file to write.", WARC_NAMES, "WARC file")),
     click.command("export-wacz")(_options(
         click.option("--title", default="bbn-archive", show_default=True,
-                     help="The collection's title in ReplayWeb.page.")(export_wacz), "The .wacz file to write.")),
+                     help="The collection's title in ReplayWeb.page.")(export_wacz), "The .wacz file to write.",
+        WACZ_NAMES, "WACZ file")),
 ]

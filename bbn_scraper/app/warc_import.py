@@ -28,8 +28,12 @@ def import_warc(files, db, processes):
     Example:
         bbn-archive import-warc CC-NEWS-20240101000000-00000.warc.gz --db news.db
     """
+    from archive.warc import not_a_warc
     from bbn_scraper.crawler.warc_import import run_import
 
+    for path in files:  # before the archive is opened: a file that is no WARC creates nothing
+        if not_a_warc(path):
+            raise click.BadParameter(not_a_warc(path), param_hint="FILES")
     with Archive(db, create=True) as archive, archive.crawl_lock():
         pass
     stats = run_import(list(files), db, {} if processes is None else {"PARSE_PROCESSES": processes})

@@ -3,6 +3,8 @@ as Twisted's reactor cannot be restarted."""
 from __future__ import annotations
 
 import contextlib
+import difflib
+import functools
 import logging
 import signal
 from urllib.parse import urlsplit
@@ -83,11 +85,34 @@ NOT_NEGATIVE = ("DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_
 INTEGERS = ("PARSE_PROCESSES",)  # no default to tell the type by
 
 
+@functools.cache
+def known_settings() -> tuple[str, ...]:
+    """Every setting name Scrapy (scrapy.settings.default_settings) or the project
+    (bbn_scraper.settings) declares, sorted."""
+    from scrapy.settings import default_settings
+
+    from bbn_scraper import settings as project
+
+    return tuple(sorted({name for module in (default_settings, project) for name in vars(module)
+                         if name.isupper() and not name.startswith("_")}))
+
+
+def unknown_setting(name: str) -> str | None:
+    """Why `name` is no setting (declared by neither Scrapy nor the project), with the nearest
+    declared names (difflib); None when it is one."""
+    if name in known_settings():
+        return None
+    near = difflib.get_close_matches(name.upper(), known_settings(), n=1, cutoff=0.6)
+    return f"{name}: no such setting" + (f" (did you mean {near[0]}?)" if near else " (README: Settings lists them)")
+
+
 def bad_setting(name: str, value) -> str | None:
     """Why `value` is no value for the setting `name`, judged by the type of its default
-    (Scrapy's or the project's): a number that does not read as one, a boolean Scrapy's
-    `getbool` refuses, a count below 1 or a delay below 0, a revisit policy that does not read.
-    None when it is fine."""
+    (Scrapy's or the project's): a name no one declares (`unknown_setting`), a number that does
+    not read as one, a boolean Scrapy's `getbool` refuses, a count below 1 or a delay below 0,
+    a revisit policy that does not read. None when it is fine."""
+    if unknown_setting(name):
+        return unknown_setting(name)
     if name == "REVISIT_POLICY":
         return bad_policy(value) and f"{name}: {bad_policy(value)}"
     default = crawl_settings("").get(name)

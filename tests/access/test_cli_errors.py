@@ -27,6 +27,9 @@ BAD_ARGUMENTS = {
         (["ftp://example.com/", "--db", "{missing}"], 2, "not an http or https URL"),
         (["--concurrency", "0", "--db", "{missing}"], 2, "--concurrency"),
         (["-s", "DOWNLOAD_DELAY=abc", "--db", "{missing}"], 2, "DOWNLOAD_DELAY"),
+        (["-s", "DOWNLOAD_DELAYY=1", "--db", "{missing}"], 2, "DOWNLOAD_DELAYY: no such setting (did you mean DOWNLOAD_DELAY?)"),
+        (["-s", "NO_SUCH_THING=1", "--db", "{missing}"], 2, "NO_SUCH_THING: no such setting"),
+        (["-s", "DOWNLOAD_DELAY", "--db", "{missing}"], 2, "is not NAME=VALUE"),
         (["--sites", "{missing}", "--db", "{missing}"], 2, "--sites"),
         (["--warc", "{page}", "--db", "{missing}"], 2, "Invalid value for '--warc'"),
         (["--db", "{notdb}"], 1, "is not a SQLite database"),
@@ -64,6 +67,7 @@ BAD_ARGUMENTS = {
         (["-o", "{dir}", "--db", "{db}"], 2, "is a directory"),
         (["-o", "{dir}/x.txt", "--db", "{db}"], 2, "names no format"),
         (["-o", "{dir}/x.json", "--db", "{db}"], 2, "names no format"),
+        (["-o", "{dir}/x.warc.gz", "--db", "{db}"], 2, "'-o' / '--output': {dir}/x.warc.gz: an extension that names no format"),
         (["-o", "-", "--format", "xml", "--db", "{db}"], 2, "--format"),
         (["-o", "-", "--since", "soon", "--db", "{db}"], 1, "soon"),
         (["-o", "-", "--db", "{notdb}"], 1, "is not a SQLite database"),
@@ -73,15 +77,20 @@ BAD_ARGUMENTS = {
         (["-o", "{dir}/absent/x.warc.gz", "--db", "{db}"], 1, "{dir}/absent/x.warc.gz: No such file or directory"),
         (["-o", "{dir}/x.warc.gz", "--since", "soon", "--db", "{db}"], 1, "soon"),
         (["-o", "{dir}/x.warc.gz", "--db", "{missing}"], 1, "does not exist"),
+        (["-o", "{dir}/x.txt", "--db", "{db}"], 2, "'-o' / '--output': {dir}/x.txt: an extension that names no WARC file (end the name with .warc.gz)"),
+        (["-o", "{dir}/x.warc", "--db", "{db}"], 2, "names no WARC file"),
+        (["-o", "{dir}/x.wacz", "--db", "{db}"], 2, "names no WARC file"),
     ],
     "export-wacz": [
         (["--db", "{db}"], 2, "--output"),
         (["-o", "{dir}/absent/x.wacz", "--db", "{db}"], 1, "{dir}/absent/x.wacz: No such file or directory"),
         (["-o", "{dir}/x.wacz", "--db", "{notdb}"], 1, "is not a SQLite database"),
+        (["-o", "{dir}/news.zip", "--db", "{db}"], 2, "'-o' / '--output': {dir}/news.zip: an extension that names no WACZ file (end the name with .wacz)"),
+        (["-o", "{dir}/x.warc.gz", "--db", "{db}"], 2, "names no WACZ file"),
     ],
     "stats": [
         (["--plot", "{dir}/absent/m.png", "--db", "{db}"], 1, "{dir}/absent/m.png: No such file or directory"),
-        (["--plot", "{dir}/m.txt", "--db", "{db}"], 2, "FILE.png"),
+        (["--plot", "{dir}/m.txt", "--db", "{db}"], 2, "'--plot': {dir}/m.txt: an extension that names no PNG chart (end the name with .png)"),
         (["--db", "{missing}"], 1, "does not exist"),
     ],
     "errors": [
@@ -115,6 +124,7 @@ BAD_ARGUMENTS = {
     "worker": [
         ([], 2, "Missing option '--redis'"),
         (["--redis", "nonsense://x"], 2, "is not a redis://"),
+        (["--redis", "redis://127.0.0.1:9/0", "-s", "CONCURENT_REQUESTS=2"], 2, "CONCURENT_REQUESTS: no such setting (did you mean CONCURRENT_REQUESTS?)"),
         (["--redis", "redis://127.0.0.1:9/0"], 1, "Connection refused"),
     ],
     "enqueue": [
@@ -134,7 +144,8 @@ BAD_ARGUMENTS = {
     "import-warc": [
         ([], 2, "Missing argument"),
         (["{missing}", "--db", "{missing}"], 2, "does not exist"),
-        (["{page}", "--db", "{notdb}"], 1, "is not a SQLite database"),
+        (["{page}", "--db", "{notdb}"], 2, "{page}: not a WARC file (it starts with '<!DOCTYPE html>"),
+        (["{noise}", "--db", "{missing}"], 2, "{noise}: not a WARC file"),
     ],
     "import-commoncrawl": [
         ([], 2, "give one of --month"),
@@ -154,8 +165,9 @@ BAD_ARGUMENTS = {
     ],
     "extract": [
         ([], 2, "Missing argument"),
-        (["{missing}"], 2, "does not exist"),
-        (["{dir}"], 2, "is a directory"),
+        (["{missing}"], 1, "{missing}: No such file or directory"),
+        (["{dir}"], 1, "1 of 1 inputs could not be read"),
+        (["{page}", "--url", "http://x/", "{page}"], 2, "--url names one page's address"),
         (["{page}"], 4, "is not an article page"),
         (["{notdb}", "--json"], 4, "an article with no headline"),
     ],

@@ -49,6 +49,10 @@ def test_max_articles_stores_exactly_that_many_new_articles(sample_site, tmp_pat
     (["-s", "DOWNLOAD_DELAY"], "is not NAME=VALUE"),
     (["-s", "REVISIT_POLICY=weekly"], "REVISIT_POLICY: 'weekly' is not a revisit policy"),
     (["-s", "REVISIT_POLICY=30d:7d,2d:always"], "the ages must be above zero and increasing"),
+    (["-s", "DOWNLOAD_DELAYY=1"], "DOWNLOAD_DELAYY: no such setting (did you mean DOWNLOAD_DELAY?)"),
+    (["-s", "robotstxt_obey=false"], "robotstxt_obey: no such setting (did you mean ROBOTSTXT_OBEY?)"),
+    (["-s", "WARC_MAXSIZE=10"], "did you mean WARC_MAX_SIZE?"),
+    (["-s", "ZZZ=1"], "ZZZ: no such setting (README: Settings lists them)"),
 ])
 def test_bad_crawl_input_is_refused_before_anything_starts(tmp_path, args, message):
     db = tmp_path / "never.db"
@@ -66,6 +70,34 @@ def test_readable_settings_pass(pair):
     from bbn_scraper.crawler.run import bad_setting
 
     assert bad_setting(*pair.split("=", 1)) is None
+
+
+def test_every_setting_the_readme_or_the_project_names_is_known():
+    """The names of README.md's Settings table, every setting of bbn_scraper/settings.py and
+    the -s examples of README.md: none of them refused as unknown."""
+    from pathlib import Path
+
+    import bbn_scraper.settings as project
+    from bbn_scraper.crawler.run import unknown_setting
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    names = set(re.findall(r"^\| `([A-Z_]+)`", table, re.M)) | set(re.findall(r", `([A-Z_]+)`", table))
+    refused = {"NAME", "DOWNLOAD_DELAYY"}  # the README's placeholder and its example of a misspelt name
+    names |= (set(re.findall(r"-s ([A-Z_]+)=", readme)) - refused) | {n for n in vars(project) if n.isupper()}
+    assert "DOWNLOAD_DELAYY: no such setting (did you mean DOWNLOAD_DELAY?)" in readme
+    assert len(names) > 40
+    assert [n for n in sorted(names) if unknown_setting(n)] == []
+
+
+def test_a_known_setting_gets_past_the_check(tmp_path):
+    """A setting Scrapy declares and one the project declares: the crawl starts (and, its site
+    down, fetches nothing: exit status 3, not 2)."""
+    from tests.helpers import free_port
+
+    result = crawl(tmp_path / "x.db", f"http://127.0.0.1:{free_port()}/", "-s", "DOWNLOAD_DELAY=0",
+                   "-s", "PROGRESS_INTERVAL=0.5", "-s", "RETRY_ENABLED=false", check=False)
+    assert result.returncode == 3, result.stderr
 
 
 def test_sigterm_stops_a_polite_crawl_within_seconds_its_work_committed(sample_site, tmp_path):

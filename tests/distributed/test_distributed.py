@@ -1,6 +1,9 @@
 """Distributed crawls of the sample site: workers on one Redis frontier, one writer."""
 from __future__ import annotations
 
+from archive.db import Archive
+from bbn_scraper.app.report import crawl_summary
+from tests.access.test_readme_examples import examples, normal
 from tests.distributed.compare import local_base, state_on
 from tests.helpers import archive_state, crawl, rows
 
@@ -18,6 +21,14 @@ def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster,
     logs = [open(p.log_path).read() for p in cluster.processes if "worker" in p.args]
     assert len(logs) == 3
     assert sum("pages fetched" in log and " 0 pages fetched" not in log for log in logs) >= 2
+    # The writer ends with the summary a crawl prints (issue 25), of this round
+    writer = next(open(p.log_path).read() for p in cluster.processes if "ingest" in p.args)
+    with Archive(cluster.db) as archive:
+        summary = crawl_summary(archive)
+    assert summary.startswith("crawl 1 finished in ") and writer.rstrip("\n").endswith(summary), writer
+    assert f"  articles: {len(distributed['articles'])} new, 0 updated" in summary
+    assert " pages fetched" in summary and "requests" not in summary  # the workers', not the writer's, to count
+    assert normal(summary) == normal(examples()["ingest"])  # README.md shows it
     # The round's keys are cleared when it ends; the hosts' politeness keys expire on their own.
     left = {k.decode() for k in cluster.server.client().keys("bbn:*")}
     assert {k for k in left if not k.startswith(("bbn:host:", "bbn:rate:"))} == set()

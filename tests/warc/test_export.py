@@ -53,6 +53,9 @@ def test_export_wacz_validates_and_lists_the_articles(warc_crawl, tmp_path):
     out = tmp_path / "news.wacz"
     result = cli("export-wacz", "--db", str(warc_crawl.db), "-o", str(out), "--title", "BBN")
     assert result.returncode == 0, result.stderr
+    # py-wacz's progress prints ("Reading and Indexing All WARCs"...) stay off both streams
+    assert result.stdout == "" and result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("exported ") and f"to {out}" in result.stderr
     validate = subprocess.run([str(Path(sys.executable).with_name("wacz")), "validate", "-f", str(out)],
                               capture_output=True, text=True)
     assert validate.returncode == 0 and "is valid" in validate.stdout, validate.stdout + validate.stderr

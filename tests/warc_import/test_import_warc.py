@@ -7,9 +7,11 @@ import io
 import json
 import re
 
+from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from bbn_scraper.app.cli import cli
 from tests.helpers import rows
 from tests.warc_import.conftest import import_warc
 
@@ -172,12 +174,29 @@ def _captures(path):
     return [(r.url, r.body) for r in read_warc(str(path)) if isinstance(r, Capture)]
 
 
-def test_bad_input_is_one_line(tmp_path):
-    not_warc = tmp_path / "notes.txt"
-    not_warc.write_text("hello\n")
+def test_a_file_that_is_not_a_warc_is_refused_in_one_line_and_creates_nothing(captured, tmp_path):
+    """Issue 25: the first bytes decide (WARC/, or gzip whose first member starts so), before the
+    archive is opened: no crawl row, no archive file; a WARC given with it is not imported either."""
+    page = tmp_path / "home.html"
+    page.write_bytes(b"<!DOCTYPE html>\n<html><body>home</body></html>\n")
+    zipped = tmp_path / "home.html.gz"
+    zipped.write_bytes(gzip.compress(page.read_bytes()))
+    empty = tmp_path / "empty.warc"
+    empty.write_bytes(b"")
     db = tmp_path / "x.db"
-    result = import_warc(db, not_warc, check=False)
-    assert result.returncode == 0
-    assert rows(db, "SELECT count(*) AS n FROM errors WHERE reason LIKE 'unreadable WARC record%'")[0]["n"] == 1
+    for bad, reason in ((page, "not a WARC file (it starts with '<!DOCTYPE html>\\n';"),
+                        (zipped, "gzip, but not of a WARC"), (empty, "not a WARC file (it is empty")):
+        for files in ((bad,), (captured.warc_gz, bad)):  # refused before any import: in this process
+            result = CliRunner().invoke(cli, ["import-warc", *map(str, files), "--db", str(db)])
+            assert result.exit_code == 2, result.output
+            assert result.stderr.splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
+            assert result.stderr.startswith(f"Error: Invalid value for FILES: {bad}: {reason}"), result.stderr
+            assert result.stdout == "" and not db.exists()
+    assert import_warc(db, captured.warc_gz).returncode == 0  # gzip of a WARC passes the check
+    assert rows(db, "SELECT count(*) AS n FROM crawls")[0]["n"] == 1
+
+
+def test_bad_input_is_one_line(tmp_path):
+    db = tmp_path / "x.db"
     missing = import_warc(db, tmp_path / "missing.warc.gz", check=False)
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr

@@ -1,0 +1,166 @@
+"""What `bbn-archive extract` reads: saved pages (plain or gzip), folders of them, http(s) URLs,
+standard input, and list files naming any of these, each turned into a `Page` (its bytes) or a
+`Failure` (why it could not be read), one by one and in the order given, so that one bad
+input never stops the others. Everything is bounded: MAX_PAGE bytes a page once decoded (gzip
+undone as a stream, archive.decoding), FETCH_TIMEOUT seconds a URL, MAX_LINE characters a line
+of a list."""
+from __future__ import annotations
+
+import http.client
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import IO
+
+from archive.decoding import MAX_BODY, TooLarge, decoded, read_at_most
+
+MAX_PAGE = MAX_BODY  # a crawl's DOWNLOAD_MAXSIZE: no page extract reads is larger, once decoded
+FETCH_TIMEOUT = 30.0  # seconds a URL may take, connection and every byte of its body
+MAX_LINE = 8192  # characters of one line of a list file
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")  # the files a folder is searched for
+USER_AGENT = f"bbn-archive/{version('bbn-archive')} (extract)"
+STDIN = "-"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One input read: its name as given, the URL to parse it under, its bytes and Content-Type."""
+
+    name: str
+    url: str
+    body: bytes
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One input that could not be read, and why."""
+
+    name: str
+    reason: str
+
+
+class Unreadable(Exception):
+    """An input that cannot be read (the message says why)."""
+
+
+def is_url(name: str) -> bool:
+    return name.lower().startswith(("http://", "https://"))
+
+
+def pages(inputs: Iterable[str | Failure], stdin: IO[bytes] | None = None,
+          timeout: float = FETCH_TIMEOUT) -> Iterator[Page | Failure]:
+    """A `Page` or a `Failure` for every page of `inputs` (file paths, folders, URLs, "-" for
+    `stdin`; a `Failure` passed on), in order; a folder gives its page files (PAGE_SUFFIXES,
+    any depth, `page_files`; no symbolic link followed into another folder)."""
+    for name in inputs:
+        if isinstance(name, Failure):
+            yield name
+        elif name == STDIN:
+            yield _read(name, lambda: Page(name, "file:///dev/stdin", _bounded((stdin or sys.stdin.buffer).read)))
+        elif is_url(name):
+            yield _read(name, lambda: _fetch(name, timeout))
+        elif os.path.isdir(name):
+            found = 0
+            for path in page_files(name):
+                found += 1
+                yield _read(str(path), lambda path=path: Page(str(path), path.resolve().as_uri(), _file(path)))
+            if not found:
+                yield Failure(name, f"a folder with no page in it (no {', '.join(PAGE_SUFFIXES)} file)")
+        else:
+            yield _read(name, lambda: Page(name, Path(name).resolve().as_uri(), _file(Path(name))))
+
+
+def page_files(folder: str) -> Iterator[Path]:
+    """The page files under `folder`: a folder's own, sorted by name, then each subfolder's
+    the same way, in name order."""
+    for root, dirs, files in os.walk(folder):  # followlinks=False: no loop through a link
+        dirs.sort()
+        for file in sorted(files):
+            if file.lower().endswith(PAGE_SUFFIXES):
+                yield Path(root, file)
+
+
+def listed(stream: IO[str]) -> Iterator[str | Failure]:
+    """The entries of a list file, one a line (blank lines and lines starting with # skipped);
+    a line over MAX_LINE characters is a `Failure`, the rest read on."""
+    number = 0
+    while line := stream.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # the rest of the long line, skipped
+                line = stream.readline(MAX_LINE + 1)
+            yield Failure(f"line {number}", f"a line of the list over {MAX_LINE} characters")
+            continue
+        entry = line.strip()
+        if entry and not entry.startswith("#"):
+            yield entry
+
+
+def _read(name: str, load: Callable[[], Page]) -> Page | Failure:
+    try:
+        return load()
+    except Unreadable as exc:
+        return Failure(name, str(exc))
+    except OSError as exc:
+        return Failure(name, exc.strerror or str(exc) or type(exc).__name__)
+
+
+def _bounded(read: Callable[[int], bytes]) -> bytes:
+    """The bytes `read` gives, gzip undone when they are gzip (anything else passes as it is),
+    at most MAX_PAGE of them. A gzip that does not decode or is cut short is `Unreadable`."""
+    first = iter([read(len(GZIP_MAGIC))])
+
+    def reading(size: int) -> bytes:
+        # The first two bytes alone first: a gzip's magic decodes without error, so a gzip
+        # damaged further on raises (archive.decoding passes on as it is only what fails at once).
+        return next(first, b"") or read(size)
+
+    try:
+        return read_at_most(decoded(reading, "gzip", whole=True), MAX_PAGE, "page")
+    except TooLarge:
+        raise Unreadable(f"over {MAX_PAGE} bytes (once decoded): larger than any page a crawl takes") from None
+    except zlib.error as exc:
+        raise Unreadable(f"damaged gzip ({exc})") from None
+
+
+def _file(path: Path) -> bytes:
+    with open(path, "rb") as stream:
+        return _bounded(stream.read)
+
+
+def _fetch(url: str, timeout: float) -> Page:
+    """The page at `url` (under its final URL, with its Content-Type), in at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > MAX_PAGE:
+                raise Unreadable(f"Content-Length {length}: larger than any page a crawl takes ({MAX_PAGE} bytes)")
+
+            def read(size: int) -> bytes:
+                if time.monotonic() > deadline:
+                    raise Unreadable(f"not read within {timeout:g} s")
+                return response.read(size)
+
+            body = read_at_most(decoded(read, response.headers.get("Content-Encoding"), whole=True), MAX_PAGE, "page")
+            return Page(url, response.url, body, response.headers.get("Content-Type"))
+    except TooLarge:
+        raise Unreadable(f"over {MAX_PAGE} bytes (once decoded): larger than any page a crawl takes") from None
+    except urllib.error.HTTPError as exc:
+        raise Unreadable(f"HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise Unreadable(f"not fetched: {exc.reason}") from None
+    except (TimeoutError, ConnectionError) as exc:
+        raise Unreadable(f"not fetched: {exc.strerror or exc or type(exc).__name__}") from None
+    except (ValueError, zlib.error, http.client.HTTPException) as exc:
+        raise Unreadable(f"not fetched: {exc}") from None
