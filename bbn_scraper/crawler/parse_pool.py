@@ -57,11 +57,15 @@ def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True,
     return article, found, signature
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def auto_processes(reserved: int = 1) -> int:
     """One worker per CPU this process may use beyond `reserved` (the crawl keeps one for
     Scrapy), at most MAX_AUTO_PROCESSES."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(0, min(MAX_AUTO_PROCESSES, cpus - reserved))
+    return max(0, min(MAX_AUTO_PROCESSES, usable_cpus() - reserved))
 
 
 @dataclass
