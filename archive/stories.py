@@ -124,11 +124,11 @@ class Stories:
         return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * rows:(band + 1) * rows].tobytes(),
                                                digest_size=8).digest(), "big", signed=True) for band in range(bands)]
 
-    def _index(self, article_id: int, hashvalues: np.ndarray, story_id: int) -> None:
+    def _index(self, article_id: int, bands: list[int], story_id: int) -> None:
         self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)",
-                              [(h, story_id, article_id) for h in self._band_hashes(hashvalues)])
+                              [(h, story_id, article_id) for h in bands])
 
-    def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
+    def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int]) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
         MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
@@ -136,7 +136,6 @@ class Stories:
         CHUNK at a time, and the rest of the story is skipped once one is linked: a story of
         thousands (a syndicated story, a site's template-written pages) costs a chunk, not
         thousands of rows."""
-        bands = self._band_hashes(hashvalues)
         occupied = [band for (band,) in self.conn.execute(
             "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM lsh_bands WHERE band_hash = value)",
             [json.dumps(bands)])]  # one statement, a seek per band: most bodies share no bucket
@@ -214,7 +213,8 @@ class Stories:
             if minhash is None:
                 return None
             hashvalues = minhash.hashvalues
-        stories = self._linked_stories(article_id, hashvalues)
+        bands = self._band_hashes(hashvalues)
+        stories = self._linked_stories(article_id, hashvalues, bands)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
                           [article_id, body_hash, hashvalues.astype(np.uint32).tobytes()])
         if stories:
@@ -226,7 +226,7 @@ class Stories:
             story_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES (?)", [first_seen]).lastrowid
         self.conn.execute("INSERT INTO article_story (article_id, story_id, site, first_seen) VALUES (?, ?, ?, ?)",
                           [article_id, story_id, site, first_seen])
-        self._index(article_id, hashvalues, story_id)
+        self._index(article_id, bands, story_id)
         return story_id
 
     def forget(self, article_id: int) -> None:
