@@ -32,6 +32,9 @@ Sections (each in the module named):
    bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
    vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
    the next run continues).
+11. writer (writer_bench.py, issue 26): store rate the writer's way and one by one into an empty
+   and the big archive, import-warc pages/s and CPU ms per page, first crawl ÷ bare spider,
+   each beside `--baseline DIR`'s code (a checkout with its .venv) in the same run.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -272,6 +275,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import million_bench
 
         rows += million_bench.rows(results["million"])
+    if results.get("writer"):
+        import writer_bench
+
+        rows += [(f"11. {a}" if i == 0 else a, b, c, d) for i, (a, b, c, d) in enumerate(writer_bench.rows(results["writer"]))]
     return rows
 
 
@@ -295,8 +302,10 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million, writer")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
+    parser.add_argument("--baseline", type=Path, help="section 11: a checkout of the code to compare with, with its"
+                                                      " .venv (e.g. ../main)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
     parser.add_argument("--archive-articles", type=int, default=100_000)
@@ -353,6 +362,13 @@ def main() -> None:
     if "million" not in skip:
         log(f"10. a {args.million_articles:,}-article archive ...")
         results["million"] = million_section(args.million_articles, args.million_minutes)
+    if "writer" not in skip:
+        import writer_bench
+
+        log("11. the writer and parsing on every core (issue 26), beside "
+            f"{args.baseline or 'no baseline (--baseline DIR: a checkout with its .venv)'} ...")
+        results["writer"] = writer_bench.run(args.baseline, args.rounds, args.store_articles // 2, args.warc_mb,
+                                             args.crawl_articles, log=log)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

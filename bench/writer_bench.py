@@ -236,22 +236,28 @@ def main() -> None:
         way, target, count, first = args.store_child
         print(json.dumps(_store_child(args.code, way, target, int(count), int(first))))
         return
-    sys.path.insert(0, str(BENCH))
-    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    skip = set(filter(None, args.skip.split(",")))
-    results: dict = {"load_before": os.getloadavg()}
-    if "store" not in skip:
-        results["store"] = store_rates(args.store_articles, args.rounds, args.baseline,
-                                       None if args.big == Path("none") else args.big, log)
-    if "import" not in skip:
-        results["import"] = import_rates(args.warc_mb, args.rounds, args.baseline, log)
-    if "crawl" not in skip:
-        results["crawl"] = crawl_ratios(args.crawl_articles, args.rounds, args.baseline, log)
-    results["load_after"] = os.getloadavg()
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = run(args.baseline, args.rounds, args.store_articles, args.warc_mb, args.crawl_articles,
+                  None if args.big == Path("none") else args.big, set(filter(None, args.skip.split(","))),
+                  log=lambda message: print(message, file=sys.stderr, flush=True))
     (RESULTS / "writer.json").write_text(json.dumps(results, indent=1, default=str))
     for row in rows(results):
         print(" | ".join(row))
+
+
+def run(baseline: Path | None, rounds: int = 2, store_articles: int = 1000, warc_mb: int = 1024,
+        crawl_articles: int = 5000, big: Path | None = BIG, skip: set = frozenset(), log=print) -> dict:
+    """Every measure of this file (bench/run.py's section 11)."""
+    sys.path.insert(0, str(BENCH))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results: dict = {"load_before": os.getloadavg()}
+    if "store" not in skip:
+        results["store"] = store_rates(store_articles, rounds, baseline, big, log)
+    if "import" not in skip:
+        results["import"] = import_rates(warc_mb, rounds, baseline, log)
+    if "crawl" not in skip:
+        results["crawl"] = crawl_ratios(crawl_articles, rounds, baseline, log)
+    results["load_after"] = os.getloadavg()
+    return results
 
 
 if __name__ == "__main__":
