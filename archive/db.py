@@ -129,6 +129,12 @@ class Archive(ReadAPI):
             with self.transaction():
                 follow_model(self.db, self.columns, changes)
 
+    def use_cache(self, mib: int) -> None:
+        """Let this connection keep up to `mib` MiB of database pages (SQLite's default is 2 MiB):
+        for a writer whose batches touch more index pages than that, which then spill and are
+        read again (bench/README.md, section 11: -18% CPU per article into a 90,000-article archive)."""
+        self.db.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+
     def close(self) -> None:
         """Close the connection, then the crawl lock's descriptor: closing any descriptor of
         the file drops the POSIX locks SQLite holds on it in this process, so it must go last."""
