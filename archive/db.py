@@ -657,9 +657,11 @@ def recrawl_state(path: str | Path) -> tuple[bool, set[str], dict[str, str]]:
 
 def story_settings(path: str | Path):
     """The story settings (`archive.stories.StorySettings`) of the archive at `path`, the
-    defaults when there is none yet: what parse workers compute body signatures with."""
+    defaults when there is none yet (or no path): what parse workers compute body signatures with."""
     from .stories import StorySettings
 
+    if not path:
+        return StorySettings()
     try:
         archive = Archive(path)
     except NotFound:
