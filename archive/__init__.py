@@ -11,7 +11,7 @@ import importlib
 _HOMES = {
     "to_iso": "columns",
     "Archive": "db", "KnownArticle": "db", "StoreResult": "db", "copy_archive": "db", "known_urls": "db",
-    "recrawl_state": "db",
+    "recrawl_state": "db", "story_settings": "db",
     "STAGES": "schema",
     "ArchiveError": "errors", "ArchiveLocked": "errors", "BadQuery": "errors", "DamagedArchive": "errors",
     "IdentityRefused": "errors", "NewerArchive": "errors", "NotAnArchive": "errors", "NotFound": "errors",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from .db import Archive
 from .errors import IdentityRefused
-from .items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from .items import Alias, BodySignature, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from .model import Article, not_an_article, own_identity, url_key, without_credentials
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ class CrawlStore:
         with self.archive.transaction():  # a savepoint inside the writer's batch
             result = self.archive.store_article(
                 item.article, crawl_id=self.crawl_id, fetched_url=item.fetched_url,
-                parser_version=self.parser_version, fetched_at=item.fetched_at,
+                parser_version=self.parser_version, fetched_at=item.fetched_at, signature=item.signature,
             )
             if result.outcome == "new":
                 if cap and self.new_articles >= cap:
@@ -339,10 +339,11 @@ class CrawlStore:
 
     # Reparse
 
-    def reparsed(self, page: dict, article: Article | None) -> str:
-        """A stored page (`archive.query.reparse_pages`) parsed again: "changed", "unchanged" or
-        "failed" (an error row). Its fields are cut and the article judged as in a crawl; its
-        last_seen and crawl_id keep their values, a reparse being no visit to the site."""
+    def reparsed(self, page: dict, article: Article | None, signature: BodySignature | None = None) -> str:
+        """A stored page (`archive.query.reparse_pages`) parsed again (`signature`: its body's,
+        if the parser computed it): "changed", "unchanged" or "failed" (an error row). Its fields
+        are cut and the article judged as in a crawl; its last_seen and crawl_id keep their
+        values, a reparse being no visit to the site."""
         url, page_id = page["url"], page["id"]
         if article is None:
             return self.failed(url, "parse", f"page {page_id} is not an article for parser {self.parser_version}")
@@ -353,7 +354,8 @@ class CrawlStore:
         try:
             with self.archive.transaction():
                 stored = self.archive.store_article(article, crawl_id=self.crawl_id, fetched_url=url,
-                                                    parser_version=self.parser_version, refresh=True)
+                                                    parser_version=self.parser_version, refresh=True,
+                                                    signature=signature)
                 self.archive.keep_last_seen(stored.article_id, page["last_seen"], page["crawl_id"])
         except Exception as exc:  # noqa: BLE001
             return self.failed(url, "store", f"page {page_id}: {type(exc).__name__}: {exc}")

@@ -18,7 +18,7 @@ from .model import Article, Faq, Link
 TYPES = {cls.__name__: cls for cls in (items.FetchedPage, items.FetchedArticle, items.Claim, items.Alias,
                                        items.Seen, items.CrawlError, items.SitemapLastmods, items.SitemapRead)}
 NOT_SENT = {"warc"}
-_NAMES = {"Article": Article, "Faq": Faq, "Link": Link, "WarcRef": object}
+_NAMES = {"Article": Article, "BodySignature": items.BodySignature, "Faq": Faq, "Link": Link, "WarcRef": object}
 
 
 class UndecodableItem(NotARecord):
@@ -42,6 +42,16 @@ def decode(data: bytes):
         raise UndecodableItem(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise UndecodableItem(f"not an item of this version ({type(exc).__name__}: {exc})") from exc
+
+
+def plain(value):
+    """`value` (a dataclass such as an Article, and what it holds) as JSON-safe data."""
+    return _plain(value)
+
+
+def build(cls, data):
+    """The `cls` instance `plain` made `data` of; TypeError or ValueError when it is not one."""
+    return _build(cls, data)
 
 
 def _plain(value):

@@ -31,13 +31,28 @@ class FetchedPage:
     warc: Callable[[], WarcRef | None] | None = None
 
 
+@dataclass(frozen=True)
+class BodySignature:
+    """The MinHash signature of an article's body (`archive.stories.body_signature`), computed
+    where the page was parsed, so that the store only writes it: its permutations and shingle
+    size, the SHA-256 (hex) of the body it was computed from, and its values as little-endian
+    uint32. The store uses it only when all three match the archive's settings and the stored body."""
+
+    num_perm: int
+    shingle: int
+    body_hash: str
+    values: bytes
+
+
 @dataclass
 class FetchedArticle:
-    """An article with where and when it was fetched."""
+    """An article with where and when it was fetched, and its body's signature when the parser
+    computed one (None: the store computes it)."""
 
     article: Article
     fetched_url: str
     fetched_at: datetime
+    signature: BodySignature | None = None
 
 
 @dataclass

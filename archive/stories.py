@@ -19,6 +19,7 @@ and minutes for a million-article archive.)
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from .items import BodySignature
 
 WORD = re.compile(r"\w+")
 SEED = 1  # MinHash permutations: fixed, so that signatures stay comparable across runs
@@ -60,6 +63,17 @@ def shingles(text: str, size: int) -> set[bytes]:
     """The body's word `size`-grams, lower-cased; a body shorter than that is one shingle."""
     words = WORD.findall(text.lower())
     return {" ".join(words[i:i + size]).encode() for i in range(max(1, len(words) - size + 1))} if words else set()
+
+
+def body_signature(text: str | None, settings: StorySettings | None = None) -> BodySignature | None:
+    """The body's signature as data (`archive.items.BodySignature`), for a parse worker to
+    compute and send to the store; None for a body without words."""
+    settings = settings or StorySettings()
+    minhash = signature(text or "", settings)
+    if minhash is None:
+        return None
+    return BodySignature(settings.num_perm, settings.shingle, _body_hash(text or ""),
+                         minhash.hashvalues.astype("<u4").tobytes())
 
 
 def signature(text: str, settings: StorySettings) -> MinHash | None:
@@ -110,11 +124,11 @@ class Stories:
         return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * rows:(band + 1) * rows].tobytes(),
                                                digest_size=8).digest(), "big", signed=True) for band in range(bands)]
 
-    def _index(self, article_id: int, hashvalues: np.ndarray, story_id: int) -> None:
+    def _index(self, article_id: int, bands: list[int], story_id: int) -> None:
         self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)",
-                              [(h, story_id, article_id) for h in self._band_hashes(hashvalues)])
+                              [(h, story_id, article_id) for h in bands])
 
-    def _linked_stories(self, article_id: int, hashvalues: np.ndarray) -> list[int]:
+    def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int]) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
         MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
@@ -122,8 +136,10 @@ class Stories:
         CHUNK at a time, and the rest of the story is skipped once one is linked: a story of
         thousands (a syndicated story, a site's template-written pages) costs a chunk, not
         thousands of rows."""
-        bands = self._band_hashes(hashvalues)
-        stories = sorted({story for band in bands for story in self._stories_in(band)})
+        occupied = [band for (band,) in self.conn.execute(
+            "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM lsh_bands WHERE band_hash = value)",
+            [json.dumps(bands)])]  # one statement, a seek per band: most bodies share no bucket
+        stories = sorted({story for band in occupied for story in self._stories_in(band)})
         values = hashvalues.astype(np.uint32)
         return [story for story in stories if self._links(story, bands, values, article_id)]
 
@@ -166,33 +182,41 @@ class Stories:
 
     # Keeping clusters up to date
 
-    def assign(self, article_id: int, hashvalues: np.ndarray | None = None) -> int | None:
+    def assign(self, article_id: int, hashvalues: np.ndarray | None = None,
+               precomputed: BodySignature | None = None) -> int | None:
         """Put the stored article in its story, after a store or update; returns the story id
         (None: no body). Nothing is done when its body and site are unchanged. `hashvalues`:
-        its body's `signature(...).hashvalues` under the archive's settings, computed elsewhere
-        (in worker processes); computed here when None."""
+        its body's `signature(...).hashvalues` under the archive's settings, computed elsewhere;
+        or `precomputed`, a parse worker's `body_signature`, used when it was computed with the
+        archive's settings from the body stored; computed here otherwise."""
         row = self.conn.execute("SELECT canonical_url, body, first_seen FROM articles WHERE id = ?", [article_id]).fetchone()
         if row is None:
             self.forget(article_id)
             return None
         url, body, first_seen = row
         body, site = body or "", site_of(url)
+        body_hash = _body_hash(body)
         known = self.conn.execute(
             "SELECT m.body_hash, s.site, s.story_id FROM minhashes m JOIN article_story s USING (article_id)"
             " WHERE article_id = ?", [article_id]).fetchone()
-        if known and known[0] == _body_hash(body) and known[1] == site:
+        if known and known[0] == body_hash and known[1] == site:
             return known[2]
         if known:
             self.forget(article_id)
         self.settings = StorySettings.of(self.conn)  # another connection may have reclustered
+        if hashvalues is None and precomputed is not None and (
+                precomputed.num_perm, precomputed.shingle, precomputed.body_hash, len(precomputed.values)) == (
+                self.settings.num_perm, self.settings.shingle, body_hash, 4 * self.settings.num_perm):
+            hashvalues = np.frombuffer(precomputed.values, dtype="<u4")
         if hashvalues is None:
             minhash = signature(body, self.settings)
             if minhash is None:
                 return None
             hashvalues = minhash.hashvalues
-        stories = self._linked_stories(article_id, hashvalues)
+        bands = self._band_hashes(hashvalues)
+        stories = self._linked_stories(article_id, hashvalues, bands)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
-                          [article_id, _body_hash(body), hashvalues.astype(np.uint32).tobytes()])
+                          [article_id, body_hash, hashvalues.astype(np.uint32).tobytes()])
         if stories:
             story_id = stories[0]
             if len(stories) > 1:
@@ -202,7 +226,7 @@ class Stories:
             story_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES (?)", [first_seen]).lastrowid
         self.conn.execute("INSERT INTO article_story (article_id, story_id, site, first_seen) VALUES (?, ?, ?, ?)",
                           [article_id, story_id, site, first_seen])
-        self._index(article_id, hashvalues, story_id)
+        self._index(article_id, bands, story_id)
         return story_id
 
     def forget(self, article_id: int) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-VERSION = 1  # of every record on the wire: a change to any record's fields is a new version
+VERSION = 2  # of every record on the wire: a change to any record's fields is a new version
+# (2: FetchedArticle.signature)
 
 
 class NotARecord(ValueError):

@@ -126,12 +126,12 @@ def _peak_rss(pid: int, done: threading.Event, peak: list[int]) -> None:
         done.wait(0.05)
 
 
-def measured(cmd: list[str]) -> dict:
-    """Run a command; its exit status, output, wall seconds, CPU seconds (its own and its
+def measured(cmd: list[str], cwd: Path = ROOT) -> dict:
+    """Run a command in `cwd`; its exit status, output, wall seconds, CPU seconds (its own and its
     children's, from wait4) and peak RSS in MiB (VmHWM, sampled every 50 ms)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        process = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, text=True)
+        process = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, text=True)
         done, peak = threading.Event(), [0]
         sampler = threading.Thread(target=_peak_rss, args=(process.pid, done, peak), daemon=True)
         sampler.start()
@@ -150,10 +150,12 @@ def settings_args(extra: list[str]) -> list[str]:
     return [arg for pair in extra for arg in ("-s", pair)]
 
 
-def crawl_ours(base_url: str, db: Path, extra: list[str], args: tuple[str, ...] = ()) -> dict:
-    """One `bbn-archive crawl --local [ARGS]` into `db`, with what its crawls row recorded."""
-    run = measured([sys.executable, "-m", "bbn_scraper", "crawl", base_url, "--db", str(db), "--local", *args,
-                    *settings_args(extra)])
+def crawl_ours(base_url: str, db: Path, extra: list[str], args: tuple[str, ...] = (),
+               python: str = sys.executable, cwd: Path = ROOT) -> dict:
+    """One `bbn-archive crawl --local [ARGS]` into `db`, with what its crawls row recorded
+    (`python` in `cwd`: another checkout's code, for a comparison in the same run)."""
+    run = measured([python, "-m", "bbn_scraper", "crawl", base_url, "--db", str(db), "--local", *args,
+                    *settings_args(extra)], cwd)
     if run["returncode"] != 0:
         raise RuntimeError(f"crawl failed ({run['returncode']}): {run['stderr']}")
     conn = sqlite3.connect(db)

@@ -36,6 +36,9 @@ Sections (each in the module named):
 11. commoncrawl (commoncrawl_bench.py): import-commoncrawl's records/s and MB/s with a host
    filter keeping 1% of the records of a --cc-mb MiB CC-NEWS-like WARC served from 127.0.0.1,
    against downloading and decompressing the same file (same run).
+12. writer (writer_bench.py, issue 26): store rate the writer's way and one by one into an empty
+   and the big archive, import-warc pages/s and CPU ms per page, first crawl ÷ bare spider,
+   each beside `--baseline DIR`'s code (a checkout with its .venv) in the same run.
 
 Prints the machine, the command and the table; writes bench/results/latest.json and latest.md.
 """
@@ -280,6 +283,10 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         import commoncrawl_bench
 
         rows += commoncrawl_bench.rows(results["commoncrawl"])
+    if results.get("writer"):
+        import writer_bench
+
+        rows += [(f"12. {a}" if i == 0 else a, b, c, d) for i, (a, b, c, d) in enumerate(writer_bench.rows(results["writer"]))]
     return rows
 
 
@@ -303,8 +310,10 @@ def render(results: dict, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks that everything runs")
-    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million, commoncrawl")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: extraction (or parser), crawl, archive, warc, distributed, import, stories, million, commoncrawl, writer")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each timing (parser: twice as many)")
+    parser.add_argument("--baseline", type=Path, help="section 11: a checkout of the code to compare with, with its"
+                                                      " .venv (e.g. ../main)")
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--rss-sizes", default="1000,2500", help="smaller sites whose crawl's peak RSS is measured too")
     parser.add_argument("--archive-articles", type=int, default=100_000)
@@ -368,6 +377,13 @@ def main() -> None:
 
         log(f"11. import-commoncrawl's host filter on a {args.cc_mb:,} MiB WARC served from 127.0.0.1 ...")
         results["commoncrawl"] = commoncrawl_bench.run(args.cc_mb, log=log)
+    if "writer" not in skip:
+        import writer_bench
+
+        log("12. the writer and parsing on every core (issue 26), beside "
+            f"{args.baseline or 'no baseline (--baseline DIR: a checkout with its .venv)'} ...")
+        results["writer"] = writer_bench.run(args.baseline, args.rounds, args.store_articles // 2, args.warc_mb,
+                                             args.crawl_articles, log=log)
     results["seconds"] = time.perf_counter() - started
     results["load"] = (load_before, os.getloadavg()[0])
     text = render(results, command)

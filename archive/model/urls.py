@@ -51,6 +51,8 @@ def normalize_url(url: str) -> str:
 def without_credentials(url: str) -> str:
     """`url` without its userinfo (`http://user:secret@host/` -> `http://host/`): a password in
     a link or a WARC's Target-URI is never requested, stored or exported. Anything else as is."""
+    if "@" not in url:  # no userinfo possible: the common case, without a parse
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:

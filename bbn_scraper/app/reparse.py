@@ -49,7 +49,8 @@ def reparse(archive: Archive, since: str | date | None = None, processes: int | 
         result, status, started = ReparseResult(crawl_id), "interrupted", time.monotonic()
         try:
             pages = reparse_pages(archive, bound)  # read all first: storing writes to the tables read
-            pool = ParsePool(auto_processes(reserved=0) if processes is None else processes, timeout=parse_timeout)
+            pool = ParsePool(auto_processes(reserved=0) if processes is None else processes, timeout=parse_timeout,
+                             stories=archive.stories.settings)
             asyncio.run(_reparse_pages(store, pages, result, pool))
             status = "finished"
         finally:
@@ -88,10 +89,10 @@ def _parse(archive: Archive, page: dict, pool: ParsePool) -> asyncio.Future:
 
 async def _store(store: CrawlStore, page: dict, parsing: asyncio.Future, result: ReparseResult) -> None:
     try:
-        article, _ = await parsing
+        article, _, signature = await parsing
     except Exception as exc:  # noqa: BLE001 - one unreadable page must not end the reparse
         outcome = store.failed(page["url"], "parse", f"page {page['id']}: {type(exc).__name__}: {exc}")
     else:
-        outcome = store.reparsed(page, article)
+        outcome = store.reparsed(page, article, signature)
     result.parsed += 1
     setattr(result, outcome, getattr(result, outcome) + 1)

@@ -13,10 +13,11 @@ from bbn_scraper.app.report import crawl_summary
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive database file (created if missing).")
-@click.option("--processes", type=click.IntRange(min=0), metavar="N",
-              help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
+@click.option("--workers", "--processes", "workers", type=click.IntRange(min=0), metavar="N",
+              help="Worker processes that parse the pages and compute their story signatures"
+                   " (default: one per CPU; 0: none, this process parses).")
 @clear_errors
-def import_warc(files, db, processes):
+def import_warc(files, db, workers):
     """Archive the articles in WARC FILES (.warc or .warc.gz, from wget --warc-file, Heritrix,
     Browsertrix, Common Crawl...) without fetching anything: the pages go the crawl's way
     (parse, deduplicate, store) and the import is recorded as a crawl. Records that hold no
@@ -26,7 +27,7 @@ def import_warc(files, db, processes):
 
     \b
     Example:
-        bbn-archive import-warc CC-NEWS-20240101000000-00000.warc.gz --db news.db
+        bbn-archive import-warc CC-NEWS-20240101000000-00000.warc.gz --db news.db --workers 4
     """
     from archive.warc import not_a_warc
     from bbn_scraper.crawler.warc_import import run_import
@@ -36,7 +37,7 @@ def import_warc(files, db, processes):
             raise click.BadParameter(not_a_warc(path), param_hint="FILES")
     with Archive(db, create=True) as archive, archive.crawl_lock():
         pass
-    stats = run_import(list(files), db, {} if processes is None else {"PARSE_PROCESSES": processes})
+    stats = run_import(list(files), db, {} if workers is None else {"PARSE_PROCESSES": workers})
     if "bbn/crawl_id" not in stats:
         raise click.ClickException("the import did not start: see the log above")
     if stats.get("bbn/store_failure"):

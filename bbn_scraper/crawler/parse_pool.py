@@ -4,8 +4,12 @@ that kills the parser's process (twice: the first death may be chance) or takes 
 the timeout costs that page only: its worker is replaced and the pages behind it go on.
 
 Each worker is `python -P -m bbn_scraper.crawler.parse_pool` (-P: the crawl's working directory
-is not put on sys.path, so a `parsers/` or `archive.py` of the user's cannot stand in for ours), fed length-prefixed pickles over its stdin
-and answering in order on its stdout, each answer with its CPU time and peak RSS so far.
+is not put on sys.path, so a `parsers/` or `archive.py` of the user's cannot stand in for ours),
+fed length-prefixed JSON records (`archive.wire`: data, never pickle) over its stdin and
+answering in order on its stdout, each answer with its CPU time and peak RSS so far. Besides
+the article and its links, a worker computes the body's MinHash signature
+(`archive.stories.body_signature`) with the archive's story settings, so that the store only
+writes it: the CPU of a page is spent on the workers, not on the archive's one writer.
 Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
 beyond the first, at most four. Setting PARSE_TIMEOUT: seconds a worker may spend on one
 page (default 30); it cannot apply in process (nothing can stop a parse running in the event
@@ -14,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import base64
 import os
-import pickle
 import resource
 import struct
 import sys
@@ -23,7 +27,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive import item_codec, wire
+from archive.items import BodySignature
 from archive.model import Article
+from archive.stories import StorySettings, body_signature
 from bbn_scraper.parsers import parse_article, parse_page
 from bbn_scraper.parsers.document import page_text
 
@@ -31,25 +38,34 @@ MAX_AUTO_PROCESSES = 4
 HEADER = struct.Struct("!I")
 PIPE_BYTES = 1 << 20
 PARSE_TIMEOUT = 30.0
-Parsed = tuple[Article | None, list[str]]
+Parsed = tuple[Article | None, list[str], BodySignature | None]
+PAGE, ANSWER = "ParsePage", "ParseAnswer"  # the records of the workers' pipes
 
 
 class ParseFailed(Exception):
     """The parser raised on this page, took longer than the timeout, or its process died on it twice."""
 
 
-def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
-    """A fetched page's article (or None) and its links (none unless `links`: the link list
-    costs a walk of the page): what a worker does for each page."""
+def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True,
+                  stories: StorySettings | None = None) -> Parsed:
+    """A fetched page's article (or None), its links (none unless `links`: the link list
+    costs a walk of the page) and, with `stories`, its body's signature under those settings:
+    what a worker does for each page."""
     text = page_text(body, content_type)
-    return parse_page(text, url) if links else (parse_article(text, url), [])
+    article, found = parse_page(text, url) if links else (parse_article(text, url), [])
+    signature = body_signature(article.body, stories) if article is not None and stories is not None else None
+    return article, found, signature
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def auto_processes(reserved: int = 1) -> int:
     """One worker per CPU this process may use beyond `reserved` (the crawl keeps one for
     Scrapy), at most MAX_AUTO_PROCESSES."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(0, min(MAX_AUTO_PROCESSES, cpus - reserved))
+    return max(0, min(MAX_AUTO_PROCESSES, usable_cpus() - reserved))
 
 
 @dataclass
@@ -75,10 +91,13 @@ class _Died(Exception):
 class ParsePool:
     """`await pool.parse(body, content_type, url)` in `processes` workers (0: in process), each
     page given `timeout` seconds of its worker's time; `command` starts a worker (default: this
-    module's `serve`)."""
+    module's `serve`); `stories`: the archive's story settings, for the body signatures (None:
+    none computed)."""
 
-    def __init__(self, processes: int, timeout: float = PARSE_TIMEOUT, command: list[str] | None = None):
+    def __init__(self, processes: int, timeout: float = PARSE_TIMEOUT, command: list[str] | None = None,
+                 stories: StorySettings | None = None):
         self.processes = processes
+        self.stories = stories
         self.timeout = timeout
         self.command = command or [sys.executable, "-P", "-m", __name__]
         self.started = 0
@@ -88,8 +107,9 @@ class ParsePool:
 
     async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
         if not self.processes:
-            return parse_fetched(body, content_type, url, links)
-        frame = _frame((body, content_type, url, links))
+            return parse_fetched(body, content_type, url, links, self.stories)
+        frame = _frame(PAGE, {"body": None if body is None else base64.b64encode(body).decode("ascii"), "content_type": content_type,
+                              "url": url, "links": links, "stories": _plain_settings(self.stories)})
         deaths = 0
         while True:
             worker = await self._least_busy()
@@ -179,7 +199,9 @@ class ParsePool:
         try:
             while True:
                 size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
-                kind, value, worker.cpu_seconds, worker.peak_rss_mib = pickle.loads(await stdout.readexactly(size))
+                answer = wire.loads(await stdout.readexactly(size), {ANSWER})
+                kind, value = answer["kind"], answer["value"]
+                worker.cpu_seconds, worker.peak_rss_mib = answer["cpu_seconds"], answer["peak_rss_mib"]
                 if worker.deadline is not None:
                     worker.deadline.cancel()
                     worker.deadline = None
@@ -207,9 +229,25 @@ class ParsePool:
 def _settle(future: asyncio.Future, kind: str, value) -> None:
     if not future.done():
         if kind == "ok":
-            future.set_result(value)
+            future.set_result(_parsed(value))
         else:
             future.set_exception(ParseFailed(value))
+
+
+def _plain_parsed(parsed: Parsed) -> dict:
+    article, links, signature = parsed
+    return {"article": None if article is None else item_codec.plain(article), "links": links,
+            "signature": None if signature is None else item_codec.plain(signature)}
+
+
+def _parsed(value: dict) -> Parsed:
+    article, signature = value["article"], value["signature"]
+    return (None if article is None else item_codec.build(Article, article), value["links"],
+            None if signature is None else item_codec.build(BodySignature, signature))
+
+
+def _plain_settings(settings: StorySettings | None) -> list | None:
+    return None if settings is None else [settings.threshold, settings.num_perm, settings.shingle]
 
 
 def _peak_rss_mib(usage) -> float:
@@ -235,8 +273,8 @@ def _widen(pipe) -> None:
             pass  # not a pipe, or above the system's pipe-max-size: the default then
 
 
-def _frame(value) -> bytes:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _frame(kind: str, record: dict) -> bytes:
+    data = wire.dumps(kind, record)
     return HEADER.pack(len(data)) + data
 
 
@@ -245,19 +283,22 @@ def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
     until end of input."""
     for pipe in (stdin, stdout):
         _widen(pipe)
-    _answer(stdout, ("ready", None))
+    _answer(stdout, "ready", None)
     while header := stdin.read(HEADER.size):
-        page = pickle.loads(stdin.read(HEADER.unpack(header)[0]))
         try:
-            answer = ("ok", parse_fetched(*page))
+            page = wire.loads(stdin.read(HEADER.unpack(header)[0]), {PAGE})
+            stories = page["stories"] and StorySettings(*page["stories"])
+            answer = ("ok", _plain_parsed(parse_fetched(
+                page["body"] if page["body"] is None else base64.b64decode(page["body"]), page["content_type"], page["url"], page["links"], stories)))
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
-        _answer(stdout, answer)
+        _answer(stdout, *answer)
 
 
-def _answer(stdout, answer: tuple) -> None:
+def _answer(stdout, kind: str, value) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    stdout.write(_frame((*answer, usage.ru_utime + usage.ru_stime, _peak_rss_mib(usage))))
+    stdout.write(_frame(ANSWER, {"kind": kind, "value": value, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                                 "peak_rss_mib": _peak_rss_mib(usage)}))
     stdout.flush()
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from scrapy.responsetypes import responsetypes
 
 from archive import Archive, NotFound
 from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
+from bbn_scraper.crawler.parse_pool import usable_cpus
 from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
 from bbn_scraper.crawler.scope import REDIRECT_STATUSES, Scope
 from bbn_scraper.crawler.spiders.bbn import HTML_TYPES, BbnSpider
@@ -206,8 +207,11 @@ class WarcResponses:
 
 
 def run_import(files: list[str], db: str, overrides: dict | None = None) -> dict:
-    """Import the WARC `files` into the archive at `db`; the import's stats when it is over."""
-    settings = crawl_settings(db, {**IMPORT_SETTINGS, **(overrides or {})})
+    """Import the WARC `files` into the archive at `db`; the import's stats when it is over.
+    The entry point of every import (the CLI's `import-warc`): `overrides` are Scrapy settings,
+    PARSE_PROCESSES among them (default here: one parse worker per CPU, since the import's own
+    process has no network to wait on and its pages' parsing and signatures are the work)."""
+    settings = crawl_settings(db, {**IMPORT_SETTINGS, "PARSE_PROCESSES": usable_cpus(), **(overrides or {})})
     process = StoppingCrawlerProcess(settings)
     crawler = process.create_crawler(WarcImportSpider)
     process.crawl(crawler, files=list(files))

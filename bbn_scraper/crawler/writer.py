@@ -21,6 +21,7 @@ from archive import Archive
 logger = logging.getLogger(__name__)
 BATCH_SECONDS = 1.0
 QUEUE_SIZE = 256  # writes waiting (each may hold a page): past it the crawl waits for the writer
+CACHE_MIB = 64  # the writer's SQLite page cache: a batch's index pages stay in it (bench/README.md, section 11)
 _STOP = object()
 
 
@@ -45,6 +46,7 @@ class ArchiveWriter:
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
 
     def start(self) -> None:
+        self.archive.use_cache(CACHE_MIB)
         self._thread.start()
 
     async def put(self, fn: Callable, *args) -> None:

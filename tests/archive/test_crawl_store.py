@@ -13,6 +13,7 @@ from archive.crawl_store import CrawlStore, StoreLimits
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
 from archive.model import Faq, Link, url_key
+from archive.wire import VERSION
 from tests.helpers import BASE, make_article
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
@@ -165,11 +166,11 @@ def test_anything_else_is_refused_without_running_it(data):
 
 
 def test_an_item_of_another_version_is_refused_saying_so():
-    data = encode(Seen(7)).replace(b'"version":1,', b'"version":2,')
-    with pytest.raises(UndecodableItem, match="a record of version 2, this bbn-archive reads version 1"):
+    data = encode(Seen(7)).replace(b'"version":%d,' % VERSION, b'"version":%d,' % (VERSION + 1))
+    with pytest.raises(UndecodableItem, match=f"a record of version {VERSION + 1}, this bbn-archive reads version {VERSION}"):
         decode(data)
     with pytest.raises(UndecodableItem, match="without a version field"):
-        decode(data.replace(b'"version":2,', b""))
+        decode(data.replace(b'"version":%d,' % (VERSION + 1), b""))
 
 
 

@@ -73,7 +73,7 @@ def test_bad_entries_among_good_ones_are_dead_letters_and_error_rows_and_the_cra
     goods = [FetchedPage(f"{base}/extra-{i}", 200, "text/html", b"<html>extra</html>", now) for i in range(3)]
     goods += [CrawlError(f"{base}/gone-{i}", "fetch", "HTTP 410 (pushed by the test)") for i in range(2)]
     bad_items = [payload(tmp_path / "item-pickle-ran"), b"\x00\xffgarbage",
-                 b'{"type": "FetchedPage", "version": 1, "fields": {"url": 7}}',  # a wrong object
+                 b'{"type": "FetchedPage", "version": %d, "fields": {"url": 7}}' % VERSION,  # a wrong object
                  of_version(encode(Seen(1)), VERSION + 1)]
     entries = [encode(goods[0])]
     for bad, good in zip(bad_items, goods[1:]):
@@ -110,7 +110,7 @@ def test_bad_entries_among_good_ones_are_dead_letters_and_error_rows_and_the_cra
 def test_ingest_counts_only_what_it_stored_and_sends_the_dead_letters_with_its_commit(redis_server, tmp_path):
     client = redis_server.client()
     client.sadd(START_URLS, f"{BASE}/")
-    wrong = b'{"type": "Claim", "version": 1, "fields": {}}'
+    wrong = b'{"type": "Claim", "version": %d, "fields": {}}' % VERSION
     client.rpush(PROCESSING, encode(CrawlError(f"{BASE}/a", "fetch", "HTTP 500")), wrong,
                  encode(CrawlError(f"{BASE}/b", "fetch", "HTTP 500")))
     ingest = Ingest(client, str(tmp_path / "news.db"), once=True)

@@ -14,19 +14,19 @@ from bbn_scraper.crawler import parse_pool
 parse = parse_pool.parse_fetched
 
 
-def parse_or_fail(body, content_type, url, links):
+def parse_or_fail(body, content_type, url, *args):
     if "/poison/" in url:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("HANG_URL_PART", "/hang/") in url:
         time.sleep(3600)
-    return parse(body, content_type, url, links)
+    return parse(body, content_type, url, *args)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["crawl"]:
         from bbn_scraper.app.cli import cli
 
-        parse_pool.ParsePool.__init__.__defaults__ = (parse_pool.PARSE_TIMEOUT, [sys.executable, __file__])
+        parse_pool.ParsePool.__init__.__defaults__ = (parse_pool.PARSE_TIMEOUT, [sys.executable, __file__], None)
         cli(sys.argv[1:], prog_name="bbn-archive")
     else:
         parse_pool.parse_fetched = parse_or_fail

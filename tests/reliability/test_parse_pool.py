@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.stories import StorySettings, body_signature
 from bbn_scraper.crawler.parse_pool import ParseFailed, ParsePool, parse_fetched
 from bbn_scraper.parsers import parse_article
 from bbn_scraper.parsers.document import page_text
@@ -41,8 +42,9 @@ def run(coro):
 
 
 def test_workers_give_what_the_parser_gives_in_process():
+    """Articles, links and body signatures alike, across the workers' JSON pipes."""
     async def main():
-        pool = ParsePool(2)
+        pool = ParsePool(2, stories=StorySettings())
         try:
             results = await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES))
         finally:
@@ -50,8 +52,11 @@ def test_workers_give_what_the_parser_gives_in_process():
         return results, pool.usage()
 
     results, usage = run(main())
-    assert results == [parse_fetched(body, CONTENT_TYPE, url) for body, url in PAGES]
-    assert sum(article is not None for article, _ in results) >= 20
+    assert results == [parse_fetched(body, CONTENT_TYPE, url, stories=StorySettings()) for body, url in PAGES]
+    assert sum(article is not None for article, *_ in results) >= 20
+    signed = [(article, signature) for article, _, signature in results if article is not None and article.body]
+    assert signed and all(signature == body_signature(article.body) for article, signature in signed)
+    assert all(len(signature.values) == 4 * StorySettings().num_perm for _, signature in signed)
     assert usage["processes_started"] == 2
     assert usage["cpu_seconds"] > 0 and usage["peak_rss_mib"] > 10
 
@@ -192,8 +197,8 @@ def test_without_links_a_worker_gives_the_article_alone():
             await pool.close()
 
     results = run(main())
-    assert results == [(parse_article(page_text(body, CONTENT_TYPE), url), []) for body, url in PAGES]
-    assert results == [(parse_fetched(body, CONTENT_TYPE, url)[0], []) for body, url in PAGES]
+    assert results == [(parse_article(page_text(body, CONTENT_TYPE), url), [], None) for body, url in PAGES]
+    assert results == [(parse_fetched(body, CONTENT_TYPE, url)[0], [], None) for body, url in PAGES]
 
 
 def test_zero_processes_parse_in_process():

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from archive import Archive
-from archive.stories import StorySettings, clusters, signature
+from archive.items import BodySignature
+from archive.stories import StorySettings, body_signature, clusters, signature
 from tests.helpers import make_article
 
 
@@ -136,7 +137,7 @@ def test_a_signature_computed_elsewhere_clusters_as_one_computed_at_store(labell
             stories = archive.stories
             for a in articles:
                 if given:
-                    archive.stories.assign = lambda article_id: None  # store without clustering ...
+                    archive.stories.assign = lambda article_id, **_: None  # store without clustering ...
                 article_id = archive.store_article(a, crawl_id=crawl, fetched_url=a.url).article_id
                 if given:  # ... then cluster with the signature made outside
                     del archive.stories.assign
@@ -144,6 +145,28 @@ def test_a_signature_computed_elsewhere_clusters_as_one_computed_at_store(labell
             found.append(clusters(archive.db.conn))
             _stats_consistent(archive)
     assert found[0] == found[1] == labelled["truth"]
+
+
+def test_a_parse_workers_signature_is_written_as_is_and_a_wrong_one_is_not(labelled, tmp_path):
+    """store_article(signature=body_signature(body)), as the crawl's store gets it from the parse
+    workers, ends where the store's own computation does; a signature of another body, or made
+    with other settings, is not used: the store computes the body's own."""
+    articles = list(labelled["articles"].values())
+    other = body_signature("words of another story entirely, nothing like any of these articles")
+    wrong_settings = body_signature(articles[0].body, StorySettings(num_perm=64))
+    found = []
+    for n, given in enumerate((lambda a: None, body_signature, lambda a: other, lambda a: wrong_settings)):
+        with Archive(tmp_path / f"{n}.db", create=True) as archive:
+            crawl = archive.start_crawl(["test"])
+            for a in articles:
+                archive.store_article(a, crawl_id=crawl, fetched_url=a.url, signature=given(a.body))
+            found.append((clusters(archive.db.conn), archive.db.execute(
+                "SELECT a.canonical_url, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id"
+                " ORDER BY 1").fetchall()))
+            _stats_consistent(archive)
+    assert found[0][0] == labelled["truth"]
+    assert found[1] == found[2] == found[3] == found[0]
+    assert isinstance(other, BodySignature) and other.values != body_signature(articles[0].body).values
 
 
 def test_a_new_version_that_rewrites_the_body_leaves_the_story(empty_archive):

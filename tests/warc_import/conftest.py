@@ -37,9 +37,9 @@ def wget_warc(base_url: str, prefix: Path) -> Path:
     return prefix.with_suffix(".warc.gz")
 
 
-def import_warc(db: Path, *files: Path, check: bool = True) -> subprocess.CompletedProcess:
-    """`bbn-archive import-warc FILES --db DB` in a subprocess (one reactor per process)."""
-    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "import-warc", *map(str, files), "--db", str(db)],
+def import_warc(db: Path, *files: Path, check: bool = True, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """`bbn-archive import-warc FILES --db DB OPTIONS` in a subprocess (one reactor per process)."""
+    result = subprocess.run([sys.executable, "-m", "bbn_scraper", "import-warc", *map(str, files), "--db", str(db), *options],
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
         raise AssertionError(f"import-warc failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -6,13 +6,15 @@ import gzip
 import io
 import json
 import re
+import sqlite3
 
 from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive.stories import body_signature, clusters
 from bbn_scraper.app.cli import cli
-from tests.helpers import rows
+from tests.helpers import archive_state, rows, stable
 from tests.warc_import.conftest import import_warc
 
 ARTICLE_PATH = re.compile(r"/\d{4}/\d\d/\d\d/[a-z0-9-]+/$")
@@ -200,3 +202,37 @@ def test_bad_input_is_one_line(tmp_path):
     db = tmp_path / "x.db"
     missing = import_warc(db, tmp_path / "missing.warc.gz", check=False)
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def imported_state(db) -> dict:
+    """Everything an import stores, without ids and times: the articles with their children,
+    the pages, the error rows, the story clusters and each article's MinHash signature."""
+    conn = sqlite3.connect(db)
+    try:
+        story_clusters = clusters(conn)
+    finally:
+        conn.close()
+    return {**archive_state(db), "stories": story_clusters,
+            "pages": stable(rows(db, "SELECT url, status, sha256, size FROM pages")),
+            "errors": stable(rows(db, "SELECT url, stage, reason FROM errors")),
+            "signatures": stable(rows(db, "SELECT a.canonical_url, m.body_hash, m.signature FROM minhashes m"
+                                          " JOIN articles a ON a.id = m.article_id"))}
+
+
+def test_the_archive_does_not_depend_on_how_many_workers_parsed(captured, tmp_path):
+    """One parse worker or three (pages then come back in another order), the same archive;
+    the signatures the workers computed are the ones the store would compute."""
+    one, three = tmp_path / "one.db", tmp_path / "three.db"
+    import_warc(one, captured.warc_gz, options=("--workers", "1"))
+    import_warc(three, captured.warc_gz, options=("--workers", "3"))
+    assert last_stats(one)["bbn/parse_processes_started"] == 1
+    assert last_stats(three)["bbn/parse_processes_started"] == 3
+    state = imported_state(one)
+    assert len(state["articles"]) > 20 and len(state["signatures"]) == len(state["articles"])
+    assert imported_state(three) == state
+    conn = sqlite3.connect(three)
+    try:
+        for body, blob in conn.execute("SELECT a.body, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id"):
+            assert body_signature(body).values == blob
+    finally:
+        conn.close()

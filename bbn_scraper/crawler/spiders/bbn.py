@@ -13,7 +13,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archive import KnownArticle, known_urls, recrawl_state
+from archive import KnownArticle, known_urls, recrawl_state, story_settings
 from bbn_scraper.crawler.bounds import SitemapBudget, refused
 from bbn_scraper.crawler.downloader import CrawlStopped
 from bbn_scraper.crawler.identity import refusal
@@ -98,7 +98,8 @@ class BbnSpider(scrapy.Spider):
         spider.policy = RevisitPolicy.parse(crawler.settings.get("REVISIT_POLICY", DEFAULT_POLICY))
         processes = crawler.settings.get("PARSE_PROCESSES")
         spider.parser = ParsePool(auto_processes() if processes in (None, "") else int(processes),
-                                  timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT))
+                                  timeout=crawler.settings.getfloat("PARSE_TIMEOUT", PARSE_TIMEOUT),
+                                  stories=story_settings(crawler.settings.get("ARCHIVE_DB")))
         if not spider.refresh:
             spider.known = known_urls(crawler.settings.get("ARCHIVE_DB"))
             if not spider.full:
@@ -201,7 +202,7 @@ class BbnSpider(scrapy.Spider):
         if not response.body.strip():
             yield CrawlError(response.url, "parse", "empty response body")
             return
-        article, links = await self.parser.parse(response.body, content_type, response.url)
+        article, links, signature = await self.parser.parse(response.body, content_type, response.url)
         later = self._pages_held_back(response, links) if article is None else set()
         for url in links:
             if url not in self.followed and url not in later:
@@ -234,7 +235,7 @@ class BbnSpider(scrapy.Spider):
                 return
         elif not_an_article(article):  # yielded still: the store records why it is not archived
             self._not_an_article(response, not_an_article(article))
-        yield FetchedArticle(article, response.url, fetched_at)  # ARCHIVE_MAX_ARTICLES: applied at the store
+        yield FetchedArticle(article, response.url, fetched_at, signature)  # ARCHIVE_MAX_ARTICLES: applied at the store
 
     def errback(self, failure):
         """Every failed request is a fetch error of the URL first requested (before any
