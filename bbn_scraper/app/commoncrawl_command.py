@@ -53,11 +53,12 @@ def _day(value: str | None, option: str) -> date | None:
               metavar="MB", help="Save the position in a file after reading this much of it (and every 30 s).")
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive database file (created if missing).")
-@click.option("--processes", type=click.IntRange(min=0), metavar="N",
-              help="Worker processes that parse (default: one per CPU, at most 4; 0: none).")
+@click.option("--workers", "--processes", "workers", type=click.IntRange(min=0), metavar="N",
+              help="Worker processes that parse the pages and compute their story signatures"
+                   " (default: one per CPU; 0: none, this process parses).")
 @clear_errors
 def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, url_pattern, languages, base_url,
-                       contact, retries, backoff, max_wait, timeout, checkpoint_mb, db, processes):
+                       contact, retries, backoff, max_wait, timeout, checkpoint_mb, db, workers):
     """Backfill the archive from Common Crawl: read the WARC files of a month or a date range
     of CC-NEWS (or of a path list) over HTTP, keep the pages of the hosts asked for (the
     others are skipped without being decoded), and archive them the way import-warc does
@@ -74,6 +75,7 @@ def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, u
     from bbn_scraper.crawler.commoncrawl import ListError, listed_files, news_files, run_backfill
     from bbn_scraper.crawler.http_files import DownloadFailed, FetchPolicy, HttpFiles
     from bbn_scraper.crawler.record_filter import FilterError, RecordFilter
+    from bbn_scraper.crawler.parse_pool import usable_cpus
     from bbn_scraper.crawler.sites import SiteMap, SitesError, load, with_contact
     from bbn_scraper.settings import USER_AGENT
 
@@ -106,7 +108,7 @@ def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, u
     except (ListError, DownloadFailed, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{len(urls)} WARC files to read from {files.base_url}", err=True)
-    overrides = {} if processes is None else {"PARSE_PROCESSES": processes}
+    overrides = {"PARSE_PROCESSES": usable_cpus() if workers is None else workers}
     overrides["USER_AGENT"] = files.policy.user_agent  # the crawl row records it
     if sites:
         overrides["BBN_SITES"] = [s.__dict__ for s in sites.sites]  # counts per site

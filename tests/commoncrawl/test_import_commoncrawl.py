@@ -90,7 +90,7 @@ def run(db, base_url: str, *args: str, check: bool = True) -> subprocess.Complet
 
 def _command(db, base_url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "bbn_scraper", "import-commoncrawl", "--base-url", base_url, "--contact",
-            "tests@example.org", "--backoff", "0.01", "--max-wait", "0.05", "--processes", "0", "--db", str(db), *args]
+            "tests@example.org", "--backoff", "0.01", "--max-wait", "0.05", "--workers", "0", "--db", str(db), *args]
 
 
 def article_urls(db) -> list[str]:
@@ -216,7 +216,7 @@ def test_a_sites_file_a_url_pattern_and_a_language_from_a_local_path_list(tree, 
     with CommonCrawlServer(files) as server:
         result = subprocess.run([sys.executable, "-m", "bbn_scraper", "import-commoncrawl", "--paths", str(listed),
                                  "--sites", str(sites), "--url-pattern", r"/news/beta-story", "--language", "en",
-                                 "--base-url", server.base_url, "--processes", "0", "--db", str(db)],
+                                 "--base-url", server.base_url, "--workers", "0", "--db", str(db)],
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     expected = {url for url, _ in pages("beta.org", 3) + pages("beta.org", 2, start=50)}
