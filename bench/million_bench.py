@@ -356,6 +356,17 @@ def datasette_pages(path: Path, repeats: int = 3) -> dict:
         "article row": f"/{db}/articles/{article_id}",
     }
 
+    def timed_out(url: str, response) -> list[str]:
+        if url.split("?")[0].endswith(".json"):  # a facet that timed out is left out of the JSON
+            return sorted(METADATA_FACETS - set(response.json()["facet_results"]))
+        return re.findall(r"These facets timed out: ([^<]*)", response.text)
+
+    return _timed_pages(ds, pages, repeats, lambda url, response: {"facets_timed_out": timed_out(url, response)})
+
+
+def _timed_pages(ds, pages: dict[str, str], repeats: int, describe) -> dict:
+    """Each page of `pages` (name -> URL) got from Datasette `ds` in process: the best of
+    `repeats` seconds after one warm-up, its status, and what `describe(url, response)` adds."""
     async def go() -> dict:
         out = {}
         for name, url in pages.items():
@@ -365,11 +376,7 @@ def datasette_pages(path: Path, repeats: int = 3) -> dict:
                 t = time.perf_counter()
                 response = await ds.client.get(url)
                 times.append(time.perf_counter() - t)
-            if url.split("?")[0].endswith(".json"):  # a facet that timed out is left out of the JSON
-                timed_out = sorted(METADATA_FACETS - set(response.json()["facet_results"]))
-            else:
-                timed_out = re.findall(r"These facets timed out: ([^<]*)", response.text)
-            out[name] = {"url": url, "seconds": min(times), "status": response.status_code, "facets_timed_out": timed_out}
+            out[name] = {"url": url, "seconds": min(times), "status": response.status_code, **describe(url, response)}
         return out
 
     return asyncio.run(go())
@@ -408,19 +415,7 @@ def reading_room(path: Path, synth: Synth, repeats: int = 3) -> dict:
         "filtered search as CSV (100 rows)": f"/{db}/-/search.csv?{urlencode(filtered)}",
     }
 
-    async def go() -> dict:
-        out = {}
-        for name, url in pages.items():
-            response = await ds.client.get(url)
-            times = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                response = await ds.client.get(url)
-                times.append(time.perf_counter() - t)
-            out[name] = {"url": url, "seconds": min(times), "status": response.status_code, "bytes": len(response.content)}
-        return out
-
-    return asyncio.run(go())
+    return _timed_pages(ds, pages, repeats, lambda url, response: {"bytes": len(response.content)})
 
 
 def _count(path: Path) -> int:

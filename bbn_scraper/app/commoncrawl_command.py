@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import click
 
 from archive import Archive
-from bbn_scraper.app.options import DEFAULT_DB, clear_errors
+from bbn_scraper.app.options import DEFAULT_DB, clear_errors, workers_option
 from bbn_scraper.app.report import crawl_summary
 
 MONTH = "%Y-%m"
@@ -53,9 +53,7 @@ def _day(value: str | None, option: str) -> date | None:
               metavar="MB", help="Save the position in a file after reading this much of it (and every 30 s).")
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive database file (created if missing).")
-@click.option("--workers", "--processes", "workers", type=click.IntRange(min=0), metavar="N",
-              help="Worker processes that parse the pages and compute their story signatures"
-                   " (default: one per CPU; 0: none, this process parses).")
+@workers_option()
 @clear_errors
 def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, url_pattern, languages, base_url,
                        contact, retries, backoff, max_wait, timeout, checkpoint_mb, db, workers):

@@ -36,6 +36,14 @@ def clear_errors(fn):
     return wrapper
 
 
+def workers_option():
+    """--workers N (alias --processes): the parse processes of an import; None: the default,
+    one per CPU."""
+    return click.option("--workers", "--processes", "workers", type=click.IntRange(min=0), metavar="N",
+                        help="Worker processes that parse the pages and compute their story signatures"
+                             " (default: one per CPU; 0: none, this process parses).")
+
+
 def article_filters(fn):
     """--author, --tag, --section, --since, --until: which articles a command reads."""
     options = [

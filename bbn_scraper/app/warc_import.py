@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from archive import Archive
-from bbn_scraper.app.options import DEFAULT_DB, clear_errors
+from bbn_scraper.app.options import DEFAULT_DB, clear_errors, workers_option
 from bbn_scraper.app.report import crawl_summary
 
 
@@ -13,9 +13,7 @@ from bbn_scraper.app.report import crawl_summary
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive database file (created if missing).")
-@click.option("--workers", "--processes", "workers", type=click.IntRange(min=0), metavar="N",
-              help="Worker processes that parse the pages and compute their story signatures"
-                   " (default: one per CPU; 0: none, this process parses).")
+@workers_option()
 @clear_errors
 def import_warc(files, db, workers):
     """Archive the articles in WARC FILES (.warc or .warc.gz, from wget --warc-file, Heritrix,
