@@ -112,8 +112,8 @@ def test_reparse_stores_through_the_crawls_store(sample_crawl, sample_archive_co
     from archive.crawl_store import CrawlStore
 
     reparsed, original = [], CrawlStore.reparsed
-    monkeypatch.setattr(CrawlStore, "reparsed", lambda self, page, article: (reparsed.append(page["url"]),
-                                                                             original(self, page, article))[1])
+    monkeypatch.setattr(CrawlStore, "reparsed", lambda self, page, *parsed: (reparsed.append(page["url"]),
+                                                                             original(self, page, *parsed))[1])
     with Archive(sample_archive_copy) as archive:
         result = reparse(archive, processes=0)
     assert len(reparsed) == result.parsed == len(sample_crawl.articles)
