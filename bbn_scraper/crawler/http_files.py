@@ -14,9 +14,9 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from http.client import HTTPException
+
+from bbn_scraper.crawler.middlewares import retry_after as parse_retry_after
 
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
 
@@ -33,7 +33,7 @@ class FetchPolicy:
     def wait(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait before retry number `attempt` (1, 2...): the server's Retry-After
         (seconds or an HTTP date) when it gives one, else exponential back-off; at most max_wait."""
-        asked = _retry_after_seconds(retry_after)
+        asked = parse_retry_after(retry_after)
         chosen = asked if asked is not None else self.backoff * 2 ** (attempt - 1)
         return max(0.0, min(chosen, self.max_wait))
 
@@ -158,18 +158,4 @@ class HttpFiles:
             if body is not None:
                 body.close()
         return b"".join(chunks)
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 

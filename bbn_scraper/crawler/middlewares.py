@@ -81,11 +81,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry_request.meta[RETRY_DELAY] = min(max(delay, 0.0), self.cap)
 
 
-def retry_after(value: bytes | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+def retry_after(value: bytes | str | None) -> float | None:
+    """Seconds from a Retry-After header (as Scrapy's bytes or urllib's str): delta-seconds or
+    an HTTP date; None when there is none or it does not read."""
     if not value:
         return None
-    text = value.decode("latin-1").strip()
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
     if text.isdigit():
         return float(text)
     try:
