@@ -139,9 +139,12 @@ class Stories:
         occupied = [band for (band,) in self.conn.execute(
             "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM lsh_bands WHERE band_hash = value)",
             [json.dumps(bands)])]  # one statement, a seek per band: most bodies share no bucket
-        stories = sorted({story for band in occupied for story in self._stories_in(band)})
+        buckets: dict[int, list[int]] = {}  # story -> the occupied buckets it is in, in band order
+        for band in occupied:
+            for story in self._stories_in(band):
+                buckets.setdefault(story, []).append(band)
         values = hashvalues.astype(np.uint32)
-        return [story for story in stories if self._links(story, bands, values, article_id)]
+        return [story for story in sorted(buckets) if self._links(story, buckets[story], values, article_id)]
 
     def _stories_in(self, band: int) -> list[int]:
         """The distinct stories of one LSH bucket: a seek per story, whatever their sizes."""
@@ -153,8 +156,8 @@ class Stories:
         return stories
 
     def _links(self, story_id: int, bands: list[int], values: np.ndarray, article_id: int) -> bool:
-        """Whether a member of `story_id` in one of the buckets `bands` is a neighbour (MinHash
-        `values`): every such member is compared, unless one links first."""
+        """Whether a member of `story_id` in one of the buckets `bands` (those it is in) is a
+        neighbour (MinHash `values`): every such member is compared, unless one links first."""
         seen = {article_id}
         for band in bands:
             after = -1

@@ -265,3 +265,24 @@ def test_an_index_from_before_m010_gets_its_stories(labelled, tmp_path):
         assert archive.db.execute("SELECT band_hash, story_id, article_id FROM lsh_bands ORDER BY 1, 2, 3").fetchall() == before
         assert clusters(archive.db.conn) == expected
         _stats_consistent(archive)
+
+
+def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
+    """A body sharing an LSH bucket with another story but not similar enough to join it (half
+    its words in common: an estimated similarity of about 0.34, under the 0.4 threshold) reads
+    that story's members in the shared buckets only, not once per band of its signature: the
+    writer does not scan the index band by band."""
+    first = _store(empty_archive, [_synthetic("first", " ".join(WORDS[0:100]))])
+    statements: list[str] = []
+    empty_archive.db.conn.set_trace_callback(statements.append)
+    try:
+        second = _store(empty_archive, [_synthetic("second", " ".join(WORDS[50:150]))])
+    finally:
+        empty_archive.db.conn.set_trace_callback(None)
+    shared = empty_archive.db.execute(
+        "SELECT count(*) FROM lsh_bands x JOIN lsh_bands y USING (band_hash)"
+        " WHERE x.article_id = ? AND y.article_id = ?", [first["https://a.example/first"], second["https://a.example/second"]]).fetchone()[0]
+    assert 0 < shared < 5, "the two bodies should share a few of the 31 buckets"
+    assert _story(empty_archive, first["https://a.example/first"]) != _story(empty_archive, second["https://a.example/second"])
+    member_reads = [s for s in statements if s.startswith("SELECT article_id FROM lsh_bands")]
+    assert len(member_reads) == shared
