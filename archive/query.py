@@ -329,7 +329,9 @@ def _walk_budget(archive: Archive, match: str, limit: int) -> int | None:
     query has too few hits for a walk to pay: a walk through N articles reads ~limit * N / hits
     of them (unfiltered), a sort reads every hit, so the walk is tried when hits exceed
     sqrt(limit * N). The hits are counted (in both FTS indexes, rowids only) up to
-    WALK_RATIO times that."""
+    WALK_RATIO times that. None too for an archive without the index."""
+    if archive.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_articles_date'").fetchone() is None:
+        return None  # an archive from before m013, read as it is (ArchiveReader)
     articles = archive.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
     enough = math.isqrt(limit * articles) + 1
     hits = sum(archive.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :cap)",

@@ -6,6 +6,7 @@ walk that runs out of its budget leaves the query to the sort."""
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +15,7 @@ from archive import Archive
 from archive.model import Faq
 from archive.query import ArchiveReader, _date_walk, article_filter
 from archive.search_syntax import fts_query
-from tests.helpers import BASE, make_article
+from tests.helpers import BASE, make_article, query_plans
 
 OTHER = "https://other.example"
 SECTIONS = ("UK", "World", "Sport")
@@ -100,28 +101,14 @@ def test_a_walk_out_of_budget_leaves_the_query_to_the_sort(archive):
         assert _date_walk(arc, "date", where, params, None) is None  # no budget: too few hits to walk
 
 
-def plans(reader: ArchiveReader, read) -> dict[str, list[str]]:
-    """Every statement `read(reader)` runs (not FTS5's own, traced as comments), with its
-    EXPLAIN QUERY PLAN lines."""
-    statements = []
-    reader.db.conn.set_trace_callback(statements.append)
-    try:
-        read(reader)
-    finally:
-        reader.db.conn.set_trace_callback(None)
-    return {sql: [row[3] for row in reader.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}")] for sql in statements
-            if not sql.startswith("--")}
-
-
 @pytest.mark.parametrize("order", ["date", "oldest"])
 @pytest.mark.parametrize("filters", [{}, {"section": "UK", "since": "2020-01-15"}])
 def test_the_walk_reads_the_date_index_in_order_and_looks_hits_up(archive, order, filters):
-    import sqlite3
-
     conn = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
     try:
         reader = ArchiveReader(conn)
-        found = plans(reader, lambda r: r.search("river", order=order, limit=5, **filters))
+        found = query_plans(reader, lambda r: r.search("river", order=order, limit=5, **filters))
+        rare = query_plans(reader, lambda r: r.search("quay", order=order, limit=5, **filters))
     finally:
         conn.close()
     walks = {sql: plan for sql, plan in found.items() if "INDEXED BY idx_articles_date" in sql and "MATCH" in sql}
@@ -132,5 +119,21 @@ def test_the_walk_reads_the_date_index_in_order_and_looks_hits_up(archive, order
     fts = [line for line in plan if "VIRTUAL TABLE" in line]
     assert len(fts) == 2 and all("INDEX 0:=M" in line for line in fts), plan  # by rowid (=), with the MATCH (M)
     assert any("idx_faqs_article_id (article_id=?)" in line for line in plan), plan  # an article's FAQ pairs
-    rare = plans(ArchiveReader(sqlite3.connect(archive)), lambda r: r.search("quay", order=order, limit=5, **filters))
     assert not any("INDEXED BY" in sql for sql in rare)  # few hits: sorted
+
+
+def test_an_archive_without_the_date_index_is_sorted(archive, tmp_path):
+    """Read as it is (ArchiveReader, nothing migrated), an archive from before m013 is searched
+    by date all the same."""
+    with Archive(archive) as arc:
+        expected = arc.search("river", order="date", limit=5)
+    older = tmp_path / "older.db"
+    conn = sqlite3.connect(archive)
+    conn.execute(f"VACUUM INTO '{older}'")
+    conn.close()
+    conn = sqlite3.connect(older)
+    try:
+        conn.execute("DROP INDEX idx_articles_date")
+        assert ArchiveReader(conn).search("river", order="date", limit=5) == expected
+    finally:
+        conn.close()
