@@ -276,7 +276,7 @@ def search(
     archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
     section: str | None = None, since: str | date | None = None, until: str | date | None = None,
     limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"), order: str = "rank",
-    window: int | None = RANK_WINDOW, site: str | None = None, walk: bool | None = None,
+    window: int | None = RANK_WINDOW, site: str | None = None, walk: bool | None = None, offset: int = 0,
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
     "floods" finds "flood"), best first (`order="date"`: newest first, `"oldest"`: oldest
@@ -285,13 +285,14 @@ def search(
     there (when the filters leave fewer than `limit` results in that window, among
     WINDOW_GROWTH times as many, and so on up to every hit); `window=None` ranks every hit.
     By date with a `limit`, the date walk or a sort of every hit, as the number of hits says
-    (`walk` True or False forces one; the results are the same)."""
+    (`walk` True or False forces one; the results are the same). `offset` results are skipped
+    (a later page: found as part of `offset + limit`, but given no snippet)."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until, site)
     filtered = bool(params)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
-                  limit=-1 if limit is None else limit)
+                  limit=-1 if limit is None else offset + limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     if order not in ORDERS:
         raise BadQuery(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
@@ -300,7 +301,8 @@ def search(
     join = "JOIN articles a ON a.id = b.article_id" if filtered or order != "rank" else ""
     hits = HITS
     if order in WALK_ARMS and limit is not None and walk is not False:
-        ids = _date_walk(archive, order, where, params, -1 if walk else _walk_budget(archive, params["match"], limit))
+        budget = -1 if walk else _walk_budget(archive, params["match"], params["limit"])
+        ids = _date_walk(archive, order, where, params, budget)
         if ids == []:
             return []
         if ids is not None:
@@ -320,7 +322,7 @@ def search(
             snippet=archive.db.execute(SNIPPETS[row["matched"]], {**params, "hit": row["hit"]}).fetchone()[0],
             rank=row["rank"], matched=[m for m in ("article", "faq") if row[f"in_{m}"]],
         )
-        for row in rows
+        for row in rows[offset:]
     ]
 
 

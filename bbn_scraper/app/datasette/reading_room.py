@@ -210,9 +210,8 @@ def _article_hits(conn, text: str, order: str, offset: int, limit: int, filters:
     total, exact = min(total, TOTAL_CAP), exact and total <= TOTAL_CAP
     if not total or (exact and offset >= total):
         return total, exact, []
-    hits = reader.search(text, limit=offset + limit, markers=markers,
-                         order=SEARCH_ORDERS[order], **filters)
-    return total, exact, hits[offset:]
+    hits = reader.search(text, limit=limit, offset=offset, markers=markers, order=SEARCH_ORDERS[order], **filters)
+    return total, exact, hits
 
 
 def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, bool, list]:
