@@ -82,6 +82,8 @@ def test_orders_put_unknown_dates_last_and_break_ties_by_id(archive):
         newest = arc.search("river", order="date", limit=None)
         oldest = arc.search("river", order="oldest", limit=None)
         assert newest[-1].published is None and oldest[-1].published is None
+        assert all(r.rank is None for r in newest + oldest)  # unranked: the best hit is the text, else a FAQ pair
+        assert arc.search("ferry", order="date", limit=1)[0].matched == ["faq"]
         assert any(r.published is None for r in newest) and {r.id for r in newest} == {r.id for r in oldest}
         key = {r.id: arc.db.execute("SELECT datetime(?)", [r.published]).fetchone()[0] for r in newest}
         dated = [r.id for r in oldest if key[r.id]]
@@ -94,9 +96,10 @@ def test_a_walk_out_of_budget_leaves_the_query_to_the_sort(archive):
     with Archive(archive) as arc:
         where, params = article_filter(author="Cy", section="Sport")
         params.update(match=fts_query("river"), limit=5)
-        assert _date_walk(arc, "date", where, params, 3) is None  # 3 articles read: not enough
+        assert _date_walk(arc, "date", where, params, (3, 100)) is None  # 3 articles read: not enough
+        assert _date_walk(arc, "date", where, params, (10_000, 2)) is None  # 2 probes: not enough
         every = [r.id for r in arc.search("river", order="date", limit=5, walk=False, author="Cy", section="Sport")]
-        assert _date_walk(arc, "date", where, params, 10_000) == every
+        assert _date_walk(arc, "date", where, params, (10_000, 10_000)) == every
         assert _date_walk(arc, "date", where, params, None) is None  # no budget: too few hits to walk
 
 
@@ -118,6 +121,8 @@ def test_the_walk_reads_the_date_index_in_order_and_looks_hits_up(archive, order
     fts = [line for line in plan if "VIRTUAL TABLE" in line]
     assert len(fts) == 2 and all("INDEX 0:=M" in line for line in fts), plan  # by rowid (=), with the MATCH (M)
     assert any("idx_faqs_article_id (article_id=?)" in line for line in plan), plan  # an article's FAQ pairs
+    if filters:  # tested before the probes: the filtered articles are a subquery of their own
+        assert plan.index("SCAN f") < min(plan.index(line) for line in fts), plan
     assert not any("INDEXED BY" in sql for sql in rare)  # few hits: sorted
 
 
