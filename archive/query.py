@@ -120,8 +120,9 @@ WALK_ARMS = {
 }
 WALK_ARM = "SELECT * FROM (SELECT a.id FROM articles a INDEXED BY idx_articles_date WHERE {bounds} {arm} LIMIT :budget)"
 # The articles of the walk's entries that pass the filters, at most :probes (a subquery with a
-# LIMIT is not merged into the query around it: the filters are tested before the probes).
-WALK_FILTERED = """SELECT c.id FROM (SELECT id FROM ({arms}) LIMIT :budget) c {join} WHERE {where} LIMIT :probes"""
+# LIMIT is not merged into the query around it: the filters are tested before the probes). The
+# article row is read only for a section; the other filters need its id only.
+WALK_FILTERED = """SELECT a.id FROM (SELECT id FROM ({arms}) LIMIT :budget) {rows} WHERE {where} LIMIT :probes"""
 # An article is a hit when its text or one of its FAQ pairs matches (as in HITS).
 WALK = """
 SELECT f.id FROM ({filtered}) f
@@ -316,7 +317,7 @@ def search(
     hits = HITS
     if order in WALK_ARMS and limit is not None and walk is not False:
         budget = (-1, -1) if walk else _walk_budget(archive, params["match"], params["limit"])
-        ids = _date_walk(archive, order, where, params, budget)
+        ids = _date_walk(archive, order, article_filter(author, tag, section, site=site)[0], params, budget)
         if ids == []:
             return []
         if ids is not None:
@@ -364,15 +365,16 @@ def _walk_budget(archive: Archive, match: str, limit: int) -> tuple[int, int] | 
 
 def _date_walk(archive: Archive, order: str, where: str, params: dict,
                budget: tuple[int, int] | None) -> list[int] | None:
-    """The ids of the first `params["limit"]` results in `order` (a WALK_ARMS key), read by
-    the date walk within `budget` (index entries, probes; -1: no bound); None when no budget
-    is given or the walk stopped at it short of `limit` results (sort the hits instead)."""
+    """The ids of the first `params["limit"]` results in `order` (a WALK_ARMS key) that pass
+    `where` (article_filter's; the dates are the walk's bounds), read by the date walk within
+    `budget` (index entries, probes; -1: no bound); None when no budget is given or the walk
+    stopped at it short of `limit` results (sort the hits instead)."""
     if budget is None:
         return None
     bounds = " AND ".join([DATE_BOUNDS[name] for name in DATE_BOUNDS if name in params] or ["1"])
     arms = " UNION ALL ".join(WALK_ARM.format(bounds=bounds, arm=arm) for arm in WALK_ARMS[order])
-    join = "CROSS JOIN articles a ON a.id = c.id" if where != "1" else ""
-    filtered = WALK_FILTERED.format(arms=arms, join=join, where=where)
+    rows = "c CROSS JOIN articles a ON a.id = c.id" if "section" in params else "a"
+    filtered = WALK_FILTERED.format(arms=arms, rows=rows, where=where)
     walked = {**params, "budget": budget[0], "probes": budget[1]}
     ids = [i for (i,) in archive.db.execute(WALK.format(filtered=filtered), walked)]
     if len(ids) == params["limit"] or budget == (-1, -1):

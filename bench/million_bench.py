@@ -424,10 +424,26 @@ def reading_room(path: Path, synth: Synth, repeats: int = 3) -> dict:
     return _timed_pages(ds, pages, repeats, lambda url, response: {"bytes": len(response.content)})
 
 
-def date_order(path: Path, synth: Synth, rounds: int = 3) -> dict:
-    """CPU seconds of `search(q, order=..., limit=50 or 150)` with every hit sorted by date (what
-    search did before the date walk: `walk=False`) and as it chooses now, rounds interleaved, the
-    best of `rounds` each; on a read-only connection (nothing migrated or written)."""
+def search_before(commit: str):
+    """`archive.query.search` as it was at `commit` (git), for a before/after in the same run."""
+    import importlib.util
+
+    source = subprocess.run(["git", "show", f"{commit}:archive/query.py"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "query_before.py"
+        target.write_text(source)
+        spec = importlib.util.spec_from_file_location("archive.query_before", target)
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # its relative imports are today's archive package's
+    return module.search
+
+
+def date_order(path: Path, synth: Synth, rounds: int = 3, before: str | None = None) -> dict:
+    """CPU seconds of `search(q, order=..., limit=50 or 150)` with every hit sorted by date
+    (`walk=False`), as it chooses now, and (`before`: a commit) as search was at that commit,
+    rounds interleaved, the best of `rounds` each; on a read-only connection (nothing migrated
+    or written); and whether each plan found the same articles in the same order."""
     from archive.query import ArchiveReader
 
     common, query = synth.words[COMMON], synth.queries()[0]
@@ -435,26 +451,34 @@ def date_order(path: Path, synth: Synth, rounds: int = 3) -> dict:
     cases = {
         f"`{common}` newest first, no filter": (common, "date", 50, {}),
         f"`{common}` newest first, section and since": (common, "date", 50, section),
-        f"`{common}` newest first, section and since, page 3 (150 read)": (common, "date", 150, section),
+        f"`{common}` newest first, section and since, 150 (page 3)": (common, "date", 150, section),
         f"`{common}` oldest first, section and since": (common, "oldest", 50, section),
         f"`{query}` newest first, site and author": (query, "date", 50, {"site": synth.sites[1], "author": synth.authors[0]}),
     }
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     reader = ArchiveReader(conn)
-    best: dict = {name: {"sort": math.inf, "now": math.inf} for name in cases}
-    hits = {name: reader.search_total(q, **filters)[0] for name, (q, _, _, filters) in cases.items()}
+    plans = {"sort": lambda q, **kw: reader.search(q, walk=False, **kw), "now": reader.search}
+    if before:
+        old = search_before(before)
+        plans["before"] = lambda q, **kw: old(reader, q, **kw)
+    times: dict = {name: {plan: math.inf for plan in plans} for name in cases}
+    found: dict = {name: {} for name in cases}
     try:
+        hits = {name: reader.search_total(q, **filters)[0] for name, (q, _, _, filters) in cases.items()}
         for _ in range(rounds):
             for name, (q, order, limit, filters) in cases.items():
-                for plan, walk in (("sort", False), ("now", None)):
+                for plan, search in plans.items():
+                    if plan == "before" and order not in ("date", "rank"):
+                        continue  # no oldest-first order before
                     started = time.process_time()
-                    found = reader.search(q, order=order, limit=limit, walk=walk, **filters)
-                    best[name][plan] = min(best[name][plan], time.process_time() - started)
-                    best[name][f"{plan}_ids"] = [r.id for r in found]
+                    results = search(q, order=order, limit=limit, **filters)
+                    times[name][plan] = min(times[name][plan], time.process_time() - started)
+                    found[name][plan] = [r.id for r in results]
     finally:
         conn.close()
-    return {name: {"sort_s": b["sort"], "now_s": b["now"], "same": b["sort_ids"] == b["now_ids"],
-                   "results": len(b["now_ids"]), "hits_counted": hits[name]} for name, b in best.items()}
+    return {name: {**{f"{plan}_s": t for plan, t in times[name].items() if t < math.inf},
+                   "same": all(ids == found[name]["now"] for ids in found[name].values()),
+                   "results": len(found[name]["now"]), "hits_counted": hits[name]} for name in cases}
 
 
 def _count(path: Path) -> int:
@@ -550,9 +574,9 @@ GOALS = {"search_p95_ms": 100, "page_s": 1.0, "verify_s": 30 * 60}
 
 
 def run(articles: int, rebuild: bool = False, minutes: float | None = None, log=print,
-        only: set[str] | None = None) -> dict:
+        only: set[str] | None = None, before: str | None = None) -> dict:
     """Every measure (those named in `only`), on the archive of `articles` (on what is built of
-    it within `minutes`)."""
+    it within `minutes`); `before`: a commit whose search date_order times too."""
     path, meta = build(articles, rebuild, minutes, log)
     articles = meta["articles"]
     synth = Synth()
@@ -562,7 +586,7 @@ def run(articles: int, rebuild: bool = False, minutes: float | None = None, log=
         ("search", lambda: search_latency(path, synth)),
         ("datasette", lambda: datasette_pages(path)),
         ("reading_room", lambda: reading_room(path, synth)),
-        ("date_order", lambda: date_order(path, synth)),
+        ("date_order", lambda: date_order(path, synth, before=before)),
         ("stats", lambda: cli(path, "stats")),
         ("export", lambda: export_rate(path, articles)),
         ("verify_quick", lambda: cli(path, "verify", "--quick")),
@@ -605,7 +629,8 @@ def rows(m: dict) -> list[tuple[str, str, str, str]]:
                     "< 1 s", ok(page["seconds"] < GOALS["page_s"] and page["status"] == 200)))
     for name, d in m.get("date_order", {}).items():
         out.append((f"   search by date, {name} ({d['hits_counted']:,} hits counted)",
-                    f"{d['now_s'] * 1000:,.0f} ms CPU; sorting every hit {d['sort_s'] * 1000:,.0f} ms, same run"
+                    f"{d['now_s'] * 1000:,.0f} ms CPU; sorting every hit {d['sort_s'] * 1000:,.0f} ms"
+                    f"{'; before: ' + format(d['before_s'] * 1000, ',.0f') + ' ms' if 'before_s' in d else ''}, same run"
                     f"{'' if d['same'] else ' - RESULTS DIFFER'}", "< 1 s", ok(d["now_s"] < GOALS["page_s"] and d["same"])))
     for fmt, e in m.get("export", {}).items():
         out.append((f"   `{e['command']}`", f"{e['rate']:,.0f} articles/s ({e['seconds']:.0f} s, {e['bytes'] / 1e9:.1f} GB)", "", ""))
@@ -634,6 +659,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even when cached")
     parser.add_argument("--minutes", type=float, help="build for at most this long (continued by the next run; 0: measure what is built)")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--before", help="a commit: date_order times its search too (before/after in one run)")
     parser.add_argument("--steps", help="comma-separated measures to run (all by default): search, datasette,"
                         " reading_room, date_order, stats, export, verify_quick, verify, store, disk")
     args = parser.parse_args()
@@ -641,7 +667,7 @@ def main() -> None:
         print(json.dumps(build(args.articles, args.rebuild, args.minutes, log=lambda message: print(message, file=sys.stderr))[1], indent=1))
         return
     result = run(args.articles, args.rebuild, args.minutes, log=lambda message: print(message, file=sys.stderr),
-                 only=set(args.steps.split(",")) if args.steps else None)
+                 only=set(args.steps.split(",")) if args.steps else None, before=args.before)
     print(json.dumps(result, indent=1, default=str))
     for row in rows(result):
         print(" | ".join(row))
