@@ -108,7 +108,9 @@ ORDERS = {
 # as much as sorting PROBE_COST hits, ~80 us against ~10 us on the 100,000-article bench
 # archive), so a walk that fails costs about what the sort does; it then leaves the query to
 # the sort. Both give the same rows in the same order: the walk only chooses the ids, which
-# SEARCH then reads (HITS_OF).
+# SEARCH then reads (HITS_OF). The walk's layers are co-routines read in the index's order (no
+# ORDER BY above the arms, whose LIMITs keep them from being merged): tests/archive/
+# test_date_walk.py checks the plan and compares both plans' results.
 WALK_RATIO = 4
 PROBE_COST = 8
 # The walk's arms, read in turn: ranges of the index in the order's direction (oldest first:
@@ -253,7 +255,8 @@ def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
 
 
 # article_filter's conditions on the date, a range of idx_articles_date for the date walk.
-DATE_BOUNDS = {"since": "datetime(a.published) >= datetime(:since)", "until": "datetime(a.published) <= datetime(:until)"}
+DATE_BOUNDS = {"since": "datetime(a.published) >= datetime(:since)",
+               "until": "datetime(a.published) <= datetime(:until)"}
 
 
 def article_filter(
@@ -322,7 +325,8 @@ def search(
             return []
         if ids is not None:
             hits, params["only"] = HITS_OF, json.dumps(ids)
-    sql = SEARCH.format(hits=_hits(hits, weights, ranked=order == "rank"), where=where, join=join, top_order=top_order, order=order_by)
+    sql = SEARCH.format(hits=_hits(hits, weights, ranked=order == "rank"), where=where, join=join,
+                        top_order=top_order, order=order_by)
     ranked_window = window if limit is not None and order == "rank" else None  # all results, or by date: every hit
     while True:
         floors = _floors(archive, params["match"], ranked_window)
