@@ -5,6 +5,7 @@ read-only ones): nothing checked, migrated or written."""
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, make_dataclass
@@ -49,11 +50,16 @@ FAQS_JSON = """(SELECT json_group_array(json_object('question', question, 'answe
 # common word on a million articles within ~100 ms (bench/million_bench.py).
 RANK_WINDOW = 2000
 HITS = """
-SELECT rowid AS article_id, rowid AS hit, bm25(articles_fts, {weights}) AS rank, 'article' AS matched
+SELECT rowid AS article_id, rowid AS hit, {article_rank} AS rank, 'article' AS matched
 FROM articles_fts WHERE articles_fts MATCH :match AND rowid >= :floor_article
 UNION ALL
-SELECT f.article_id, faqs_fts.rowid, bm25(faqs_fts, 2.0, 1.0), 'faq'
+SELECT f.article_id, faqs_fts.rowid, {faq_rank}, 'faq'
 FROM faqs_fts JOIN faqs f ON f.rowid = faqs_fts.rowid WHERE faqs_fts MATCH :match AND faqs_fts.rowid >= :floor_faq"""
+# The hits' rank: bm25, or unranked (by date and in counts), where an article's best hit is its
+# text when that matches, else its first matching FAQ pair. bm25 of rows looked up by rowid
+# would read each word's whole posting list again for every row (3 ms a row for a word in 89%
+# of 100,000 articles), and a sort by date has no use for it.
+HIT_RANKS = {True: ("bm25(articles_fts, {weights})", "bm25(faqs_fts, 2.0, 1.0)"), False: ("0", "f.position")}
 # The lowest rowid of the RANK_WINDOW newest hits in one index, when it has more hits.
 FLOOR = "SELECT rowid FROM {table} WHERE {table} MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
 WINDOW_GROWTH = 8
@@ -67,7 +73,7 @@ SNIPPETS = {
 }
 
 SEARCH = f"""
-WITH hits AS ({HITS}),
+WITH hits AS ({{hits}}),
 best AS (
   -- SQLite takes the bare columns (hit, matched) from the row that gives min(rank)
   SELECT article_id, hit, matched, min(rank) AS rank,
@@ -83,12 +89,61 @@ SELECT a.id, a.headline, a.canonical_url AS url, a.published, a.section, {AUTHOR
   t.hit, t.matched, t.rank, t.in_article, t.in_faq
 FROM top t JOIN articles a ON a.id = t.article_id
 ORDER BY {{order}}"""
-# search()'s orders: (ORDER BY of the `top` CTE, ORDER BY of the result). Date: newest first,
-# unknown dates last.
+# search()'s orders: (ORDER BY of the `top` CTE, ORDER BY of the result). Date: newest first;
+# oldest: oldest first; unknown dates last in both, ties by id (the order of idx_articles_date).
+NEWEST = "datetime(a.published) DESC, a.id DESC"
+OLDEST = "datetime(a.published) IS NULL, datetime(a.published), a.id"
 ORDERS = {
     "rank": ("b.rank, b.article_id", "t.rank, a.id"),
-    "date": ("datetime(a.published) DESC, a.id DESC", "datetime(a.published) DESC, a.id DESC"),
+    "date": (NEWEST, NEWEST),
+    "oldest": (OLDEST, OLDEST),
 }
+
+# The date walk. Sorting a query's hits by date reads an article row for every hit (1.5 s for
+# a word in 89% of 100,000 articles). With many hits, `search` walks the articles in date order
+# instead, through idx_articles_date (schema m013): each article is tested against the filters,
+# then, if it passes, against both FTS indexes by rowid (`MATCH ... AND rowid = ?`, a probe),
+# and the walk stops at `limit` results. Its budget: at most :budget index entries and :probes
+# probes (WALK_RATIO times the hits counted, and the hits over PROBE_COST: a probe costs about
+# as much as sorting PROBE_COST hits, ~80 us against ~10 us on the 100,000-article bench
+# archive), so a walk that fails costs about what the sort does; it then leaves the query to
+# the sort. Both give the same rows in the same order: the walk only chooses the ids, which
+# SEARCH then reads (HITS_OF). The walk's layers are co-routines read in the index's order (no
+# ORDER BY above the arms, whose LIMITs keep them from being merged): tests/archive/
+# test_date_walk.py checks the plan and compares both plans' results.
+WALK_RATIO = 4
+PROBE_COST = 8
+# The walk's arms, read in turn: ranges of the index in the order's direction (oldest first:
+# the dated articles, then the undated ones).
+WALK_ARMS = {
+    "date": ["ORDER BY datetime(a.published) DESC, a.id DESC"],
+    "oldest": ["AND datetime(a.published) IS NOT NULL ORDER BY datetime(a.published), a.id",
+               "AND datetime(a.published) IS NULL ORDER BY a.id"],
+}
+WALK_ARM = "SELECT * FROM (SELECT a.id FROM articles a INDEXED BY idx_articles_date WHERE {bounds} {arm} LIMIT :budget)"
+# The articles of the walk's entries that pass the filters, at most :probes (a subquery with a
+# LIMIT is not merged into the query around it: the filters are tested before the probes). The
+# article row is read only for a section; the other filters need its id only.
+WALK_FILTERED = """SELECT a.id FROM (SELECT id FROM ({arms}) LIMIT :budget) {rows} WHERE {where} LIMIT :probes"""
+# An article is a hit when its text or one of its FAQ pairs matches (as in HITS).
+WALK = """
+SELECT f.id FROM ({filtered}) f
+WHERE EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match AND rowid = f.id)
+  OR EXISTS (SELECT 1 FROM faqs x CROSS JOIN faqs_fts ON faqs_fts.rowid = x.rowid
+             WHERE x.article_id = f.id AND faqs_fts MATCH :match)
+LIMIT :limit"""
+# Whether the walk stopped at its budget: the index holds more than :budget entries within the
+# date bounds, or the filters let :probes articles through.
+WALK_CUT = """SELECT (SELECT count(*) FROM (SELECT 1 FROM articles a INDEXED BY idx_articles_date WHERE {bounds}
+  LIMIT :budget + 1)) > :budget OR (SELECT count(*) FROM ({filtered})) >= :probes"""
+# The hits of the articles :only (a JSON array of ids), each index read by rowid.
+HITS_OF = """
+SELECT articles_fts.rowid AS article_id, articles_fts.rowid AS hit, {article_rank} AS rank, 'article' AS matched
+FROM json_each(:only) j CROSS JOIN articles_fts ON articles_fts.rowid = j.value WHERE articles_fts MATCH :match
+UNION ALL
+SELECT f.article_id, faqs_fts.rowid, {faq_rank}, 'faq'
+FROM json_each(:only) j CROSS JOIN faqs f ON f.article_id = j.value CROSS JOIN faqs_fts ON faqs_fts.rowid = f.rowid
+WHERE faqs_fts MATCH :match"""
 
 # A valid FTS5 query that matches nothing: what text without a word searches (`safe_match`).
 NO_MATCH = '""'
@@ -97,7 +152,8 @@ NO_MATCH = '""'
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One article found by `search`. `rank` is FTS5's bm25 of its best hit (lower is better);
+    """One article found by `search`. `rank` is FTS5's bm25 of its best hit (lower is better;
+    None by date, where the best hit is the text when it matches, else the first FAQ pair that does);
     `matched` says where the words were found: "article" (headline, summary, body) and/or "faq"."""
 
     id: int
@@ -107,7 +163,7 @@ class SearchResult:
     section: str | None
     authors: list[str]
     snippet: str
-    rank: float
+    rank: float | None
     matched: list[str]
 
 
@@ -198,6 +254,11 @@ def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
         raise BadQuery(f"bad date {str(value)!r}: use an ISO date such as 2023-09-21") from None
 
 
+# article_filter's conditions on the date, a range of idx_articles_date for the date walk.
+DATE_BOUNDS = {"since": "datetime(a.published) >= datetime(:since)",
+               "until": "datetime(a.published) <= datetime(:until)"}
+
+
 def article_filter(
     author: str | None = None, tag: str | None = None, section: str | None = None,
     since: str | date | None = None, until: str | date | None = None, site: str | None = None,
@@ -218,10 +279,10 @@ def article_filter(
         conditions.append("a.section = :section COLLATE NOCASE")
         params["section"] = section
     if since:
-        conditions.append("datetime(a.published) >= datetime(:since)")
+        conditions.append(DATE_BOUNDS["since"])
         params["since"] = date_bound(since)
     if until:
-        conditions.append("datetime(a.published) <= datetime(:until)")
+        conditions.append(DATE_BOUNDS["until"])
         params["until"] = date_bound(until, end=True)
     if site:
         conditions.append("EXISTS (SELECT 1 FROM article_story s WHERE s.article_id = a.id AND s.site = lower(:site))")
@@ -233,27 +294,39 @@ def search(
     archive: Archive, query: str, *, author: str | None = None, tag: str | None = None,
     section: str | None = None, since: str | date | None = None, until: str | date | None = None,
     limit: int | None = DEFAULT_LIMIT, markers: tuple[str, str] = ("[", "]"), order: str = "rank",
-    window: int | None = RANK_WINDOW, site: str | None = None,
+    window: int | None = RANK_WINDOW, site: str | None = None, walk: bool | None = None, offset: int = 0,
 ) -> list[SearchResult]:
     """Articles whose text or FAQ pairs contain every word of `query` (porter-stemmed, so
-    "floods" finds "flood"), best first (`order="date"`: newest first); the snippet wraps
-    matches in `markers`. Ranked with a `limit`, a query with more than `window` hits in an
-    index is ranked among its `window` most recently archived hits there (when the filters leave
-    fewer than `limit` results in that window, among WINDOW_GROWTH times as many, and so on up
-    to every hit); `window=None` ranks every hit."""
+    "floods" finds "flood"), best first (`order="date"`: newest first, `"oldest"`: oldest
+    first); the snippet wraps matches in `markers`. Ranked with a `limit`, a query with more
+    than `window` hits in an index is ranked among its `window` most recently archived hits
+    there (when the filters leave fewer than `limit` results in that window, among
+    WINDOW_GROWTH times as many, and so on up to every hit); `window=None` ranks every hit.
+    By date with a `limit`, the date walk or a sort of every hit, as the number of hits says
+    (`walk` True or False forces one; the results are the same). `offset` results are skipped
+    (a later page: found as part of `offset + limit`, but given no snippet)."""
     if limit is not None and limit < 1:
         raise BadQuery(f"limit must be at least 1, not {limit}")
     where, params = article_filter(author, tag, section, since, until, site)
     filtered = bool(params)
     params.update(match=fts_query(query), open=markers[0], close=markers[1], tokens=SNIPPET_TOKENS,
-                  limit=-1 if limit is None else limit)
+                  limit=-1 if limit is None else offset + limit)
     weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     if order not in ORDERS:
         raise BadQuery(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     top_order, order_by = ORDERS[order]
     # no filter and ranked: no article row read per hit (on a large archive, each one a page from disk)
     join = "JOIN articles a ON a.id = b.article_id" if filtered or order != "rank" else ""
-    sql = SEARCH.format(where=where, weights=weights, join=join, top_order=top_order, order=order_by)
+    hits = HITS
+    if order in WALK_ARMS and limit is not None and walk is not False:
+        budget = (-1, -1) if walk else _walk_budget(archive, params["match"], params["limit"])
+        ids = _date_walk(archive, order, article_filter(author, tag, section, site=site)[0], params, budget)
+        if ids == []:
+            return []
+        if ids is not None:
+            hits, params["only"] = HITS_OF, json.dumps(ids)
+    sql = SEARCH.format(hits=_hits(hits, weights, ranked=order == "rank"), where=where, join=join,
+                        top_order=top_order, order=order_by)
     ranked_window = window if limit is not None and order == "rank" else None  # all results, or by date: every hit
     while True:
         floors = _floors(archive, params["match"], ranked_window)
@@ -266,10 +339,52 @@ def search(
             id=row["id"], headline=row["headline"], url=row["url"], published=row["published"],
             section=row["section"], authors=json.loads(row["authors"]),
             snippet=archive.db.execute(SNIPPETS[row["matched"]], {**params, "hit": row["hit"]}).fetchone()[0],
-            rank=row["rank"], matched=[m for m in ("article", "faq") if row[f"in_{m}"]],
+            rank=row["rank"] if order == "rank" else None, matched=[m for m in ("article", "faq") if row[f"in_{m}"]],
         )
-        for row in rows
+        for row in rows[offset:]
     ]
+
+
+def _hits(template: str, weights: str, ranked: bool) -> str:
+    """HITS or HITS_OF with their ranks (HIT_RANKS)."""
+    article_rank, faq_rank = HIT_RANKS[ranked]
+    return template.format(article_rank=article_rank.format(weights=weights), faq_rank=faq_rank)
+
+
+def _walk_budget(archive: Archive, match: str, limit: int) -> tuple[int, int] | None:
+    """The date walk's budget for `limit` results, (index entries, probes), or None when the
+    query has too few hits for a walk to pay: through N articles a walk probes ~limit * N / hits
+    of them (unfiltered), a sort reads every hit, so the walk is tried when
+    hits > sqrt(PROBE_COST * limit * N). The hits are counted in both FTS indexes (rowids only),
+    up to 64 times that. None too for an archive without the index."""
+    if archive.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_articles_date'").fetchone() is None:
+        return None  # an archive from before m013, read as it is (ArchiveReader)
+    articles = archive.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    enough = math.isqrt(PROBE_COST * limit * articles) + 1
+    hits = sum(archive.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :cap)",
+                                  {"match": match, "cap": 64 * enough}).fetchone()[0]
+               for table in ("articles_fts", "faqs_fts"))
+    return (WALK_RATIO * hits, hits // PROBE_COST) if hits >= enough else None
+
+
+def _date_walk(archive: Archive, order: str, where: str, params: dict,
+               budget: tuple[int, int] | None) -> list[int] | None:
+    """The ids of the first `params["limit"]` results in `order` (a WALK_ARMS key) that pass
+    `where` (article_filter's; the dates are the walk's bounds), read by the date walk within
+    `budget` (index entries, probes; -1: no bound); None when no budget is given or the walk
+    stopped at it short of `limit` results (sort the hits instead)."""
+    if budget is None:
+        return None
+    bounds = " AND ".join([DATE_BOUNDS[name] for name in DATE_BOUNDS if name in params] or ["1"])
+    arms = " UNION ALL ".join(WALK_ARM.format(bounds=bounds, arm=arm) for arm in WALK_ARMS[order])
+    rows = "c CROSS JOIN articles a ON a.id = c.id" if "section" in params else "a"
+    filtered = WALK_FILTERED.format(arms=arms, rows=rows, where=where)
+    walked = {**params, "budget": budget[0], "probes": budget[1]}
+    ids = [i for (i,) in archive.db.execute(WALK.format(filtered=filtered), walked)]
+    if len(ids) == params["limit"] or budget == (-1, -1):
+        return ids
+    cut = archive.db.execute(WALK_CUT.format(bounds=bounds, filtered=filtered), walked).fetchone()[0]
+    return None if cut else ids
 
 
 def _floors(archive: Archive, match: str, window: int | None) -> dict[str, int]:
@@ -288,13 +403,12 @@ def search_total(archive: Archive, query: str, *, cap: int | None = None, window
     without a word), and whether that is exact: counted up to `cap` when given (a common word
     on a million articles has hundreds of thousands), and with filters among the `window`
     newest hits of each index (None: every hit) - a lower bound when there are more."""
-    weights = ", ".join(str(c.search_weight) for c in archive.columns.searchable)
     where, params = article_filter(**filters)
     match = safe_match(query)
     floors = _floors(archive, match, window if params else None)
     join = "JOIN articles a ON a.id = h.article_id" if params else ""
     count = archive.db.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT h.article_id FROM ({HITS.format(weights=weights)}) h {join}"
+        f"SELECT count(*) FROM (SELECT DISTINCT h.article_id FROM ({_hits(HITS, '', ranked=False)}) h {join}"
         f" WHERE {where} LIMIT :cap)",
         {**params, **floors, "match": match, "cap": -1 if cap is None else cap},
     ).fetchone()[0]

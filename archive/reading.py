@@ -15,8 +15,9 @@ from .query import safe_match
 if TYPE_CHECKING:
     from .query import ReadAPI
 
-# faq_search's orders: bm25 (the question weighted), or the article's date, newest first.
-FAQ_ORDERS = {"rank": "rank, f.article_id, f.position", "date": "a.published DESC, f.article_id, f.position"}
+# faq_search's orders: bm25 (the question weighted), or the article's date, newest or oldest first.
+FAQ_ORDERS = {"rank": "rank, f.article_id, f.position", "date": "a.published DESC, f.article_id, f.position",
+              "oldest": "a.published IS NULL, a.published, f.article_id, f.position"}
 FAQ_SEARCH = """
 SELECT f.article_id, f.position, a.headline, a.published, a.section,
        snippet(faqs_fts, 0, :open, :close, ' … ', 24) AS question,

@@ -29,7 +29,8 @@ Sections (each in the module named):
 9. stories (stories_bench.py): story-clustering precision and recall on the labelled
    sister-site set, and the sweep of its settings.
 10. million (million_bench.py): search, Datasette pages, the reading room (front page, story page,
-   filtered search: < 1 s each), export, stats, verify (and --quick),
+   filtered search: < 1 s each), search by date (the date walk against sorting every hit),
+   export, stats, verify (and --quick),
    bytes per article and the store rate on a synthetic 1,000,000-article archive with a Zipf
    vocabulary (built once, kept in bench/results/; --million-minutes bounds the build, which
    the next run continues).

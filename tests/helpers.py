@@ -68,6 +68,19 @@ def rows(db, sql: str, params=()) -> list[dict]:
         conn.close()
 
 
+def query_plans(reader, read) -> dict[str, list[str]]:
+    """Every statement `read(reader)` runs on `reader.db` (not FTS5's own, traced as comments),
+    with its EXPLAIN QUERY PLAN lines."""
+    statements = []
+    reader.db.conn.set_trace_callback(statements.append)
+    try:
+        read(reader)
+    finally:
+        reader.db.conn.set_trace_callback(None)
+    return {sql: [row[3] for row in reader.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}")] for sql in statements
+            if not sql.startswith("--")}
+
+
 def stable(records: list[dict], drop=VOLATILE) -> list[dict]:
     """Rows without run-dependent columns, in a deterministic order."""
     cleaned = [{k: v for k, v in r.items() if k not in drop} for r in records]

@@ -12,7 +12,7 @@ import pytest
 from archive import Archive
 from archive.browse import front_page, shared_stories, shared_story_count, story, story_of
 from archive.query import ArchiveReader
-from tests.helpers import BASE, make_article
+from tests.helpers import BASE, make_article, query_plans
 
 OTHER = "https://Other.example:8080"
 
@@ -118,17 +118,6 @@ def test_stories_list_and_story(two_sites):
     assert story_of(reader, alone) is None
 
 
-def plans(reader: ArchiveReader, read) -> dict[str, list[str]]:
-    """Every statement `read(reader)` runs, with its EXPLAIN QUERY PLAN lines."""
-    statements = []
-    reader.db.conn.set_trace_callback(statements.append)
-    try:
-        read(reader)
-    finally:
-        reader.db.conn.set_trace_callback(None)
-    return {sql: [row[3] for row in reader.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}")] for sql in statements}
-
-
 @pytest.mark.parametrize("read", [
     lambda r: front_page(r),
     lambda r: shared_stories(r, "size", 50, 50),
@@ -139,7 +128,7 @@ def plans(reader: ArchiveReader, read) -> dict[str, list[str]]:
 ], ids=["front page", "stories by size", "stories by date", "stories count", "story", "story of an article"])
 def test_reads_use_indexes(two_sites, read):
     reader, _ = two_sites
-    for sql, plan in plans(reader, read).items():
+    for sql, plan in query_plans(reader, read).items():
         for line in plan:
             scanned = line.startswith("SCAN") and " USING " not in line and not line.startswith("SCAN (subquery")
             assert not scanned or line in ("SCAN crawls", "SCAN CONSTANT ROW"), (sql, plan)  # crawls: read backwards by id

@@ -149,7 +149,7 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
     assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
                                        "m005_validators", "m006_warc", "m007_stories", "m008_scale",
                                        "m009_story_counts", "m010_band_stories", "m011_backfill_files",
-                                       "m012_reading_room"]
+                                       "m012_reading_room", "m013_date_order"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

@@ -144,12 +144,14 @@ def test_article_search_ranks_like_the_archive_and_orders_by_date(two_edition_cr
     assert ranked == expected
     assert tree.xpath("//p[@class='bbn-snippet']/mark") and all(
         m.lower().startswith("official") for m in texts(tree, "//p[@class='bbn-snippet']/mark"))
-    (by_date,) = tree.xpath("//p[@class='bbn-order']/a/@href")
-    dated = doc(datasette_client.get(by_date))
-    ids = [int(h.rsplit("/", 1)[1]) for h in dated.xpath("//a[@class='bbn-hit-title']/@href")]
+    newest, oldest = tree.xpath("//p[@class='bbn-order']/a/@href")
     published = {r["id"]: r["published"] for r in sql_rows(two_edition_crawl["db"], "SELECT id, published FROM articles")}
-    assert sorted(ids) == sorted(expected)
-    assert [published[i] for i in ids] == sorted((published[i] for i in ids), reverse=True)
+    for url, reverse in ((newest, True), (oldest, False)):
+        dated = doc(datasette_client.get(url))
+        ids = [int(h.rsplit("/", 1)[1]) for h in dated.xpath("//a[@class='bbn-hit-title']/@href")]
+        assert sorted(ids) == sorted(expected)
+        assert [published[i] for i in ids] == sorted((published[i] for i in ids), reverse=reverse)
+        assert dated.xpath("//p[@class='bbn-order']/strong/text()") == ["newest first" if reverse else "oldest first"]
 
 
 def test_a_word_only_in_an_faq_answer_is_found_and_marked(two_edition_crawl, datasette_client):

@@ -16,9 +16,9 @@
 ``/<db>/-/page/<id>``
     A stored page as it was fetched, streamed, at most 16 MiB of it (stored_page.py), served
     with ``Content-Security-Policy: sandbox`` (no script runs, nothing is loaded from elsewhere).
-``/<db>/-/search?q=...&in=articles|faqs&order=relevance|date``
+``/<db>/-/search?q=...&in=articles|faqs&order=relevance|date|oldest``
     Article search (text and FAQ pairs, bm25 with the headline weighted) or FAQ search, best
-    first with highlighted snippets; ``order=date`` for newest first. Articles are filtered by
+    first with highlighted snippets; ``order=date`` for newest first, ``oldest`` for oldest. Articles are filtered by
     ``section``, ``author``, ``site``, ``since`` and ``until`` and paged by ``offset``; the
     query syntax is archive.search_syntax's (phrases, OR, -word). ``/<db>/-/search.json`` and
     ``.csv`` give the same results (``limit`` of them, at most MAX_EXPORT_ROWS a request).
@@ -63,6 +63,7 @@ MAX_OFFSET = 5000  # how deep search pages go (ranking a page costs its offset)
 MAX_EXPORT_ROWS = 1000  # the most rows one /-/search.json or .csv request returns
 TOTAL_CAP = 10_000  # search counts its matches up to this ("At least 10,000")
 CHOICES = 300  # the sections and sites the search form offers, most articles first
+SEARCH_ORDERS = {"relevance": "rank", "date": "date", "oldest": "oldest"}  # ?order= -> archive's order
 FILTERS = ("section", "author", "site", "since", "until")
 CSV_COLUMNS = ("id", "headline", "published", "section", "site", "authors", "url", "article_url", "snippet")
 # The columns a reader wants first, by table; "authors" and "faq_count" are added to articles.
@@ -209,14 +210,13 @@ def _article_hits(conn, text: str, order: str, offset: int, limit: int, filters:
     total, exact = min(total, TOTAL_CAP), exact and total <= TOTAL_CAP
     if not total or (exact and offset >= total):
         return total, exact, []
-    hits = reader.search(text, limit=offset + limit, markers=markers,
-                         order="date" if order == "date" else "rank", **filters)
-    return total, exact, hits[offset:]
+    hits = reader.search(text, limit=limit, offset=offset, markers=markers, order=SEARCH_ORDERS[order], **filters)
+    return total, exact, hits
 
 
 def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, bool, list]:
     """FAQ pairs matching `text`: their number (exact) and one page of them."""
-    total, hits = faq_search(ArchiveReader(conn), text, order="date" if order == "date" else "rank", limit=PAGE_SIZE,
+    total, hits = faq_search(ArchiveReader(conn), text, order=SEARCH_ORDERS[order], limit=PAGE_SIZE,
                              offset=offset, markers=(reading.OPEN, reading.CLOSE))
     return total, True, hits
 
@@ -248,7 +248,7 @@ async def search_view(datasette, request):
     fmt = request.url_vars.get("format")
     text = request.args.get("q", "")
     where = "faqs" if request.args.get("in") == "faqs" and not fmt else "articles"
-    order = "date" if request.args.get("order") == "date" else "relevance"
+    order = request.args.get("order") if request.args.get("order") in SEARCH_ORDERS else "relevance"
     offset = _number(request, "offset", 0, MAX_OFFSET)
     limit = max(1, _number(request, "limit", 100, MAX_EXPORT_ROWS)) if fmt else PAGE_SIZE
     filters = {key: value for key in FILTERS if (value := request.args.get(key, "").strip())}
