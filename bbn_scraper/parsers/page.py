@@ -95,7 +95,9 @@ class Page:
     root: etree._Element
     classes: dict[str, list] = field(default_factory=dict)
     _attrs: dict[str, dict[str, list]] = field(default_factory=dict)  # attribute -> word -> elements
-    _by_tag: dict[str, list] = field(default_factory=dict)  # tag -> elements, filled when first asked
+    # tag -> elements, filled when a tag is first asked for; like the index, it is of the tree as
+    # it was then (the parser selects before it strips the story's container)
+    _by_tag: dict[str, list] = field(default_factory=dict)
 
     @classmethod
     def index(cls, root: etree._Element) -> Page:
