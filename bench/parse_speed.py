@@ -102,17 +102,20 @@ def newspaper_extract():
     return extract
 
 
+_PACKAGES = ("bbn_scraper", "archive")  # what parse_article imports of the project
+
+
 def baseline_parser(tree: Path):
-    """parse_article of the checkout at `tree`: its `parsers` and `model` are imported, kept
-    by reference, then taken out of sys.modules so that this tree's import them afresh."""
-    ours = [name for name in sys.modules if name.split(".")[0] in ("parsers", "model")]
+    """parse_article of the checkout at `tree`: its `bbn_scraper` and `archive` are imported,
+    kept by reference, then taken out of sys.modules so that this tree's import them afresh."""
+    ours = [name for name in sys.modules if name.split(".")[0] in _PACKAGES]
     saved = {name: sys.modules.pop(name) for name in ours}
     sys.path.insert(0, str(tree))
     try:
         from bbn_scraper.parsers import parse_article as theirs
     finally:
         sys.path.remove(str(tree))
-        for name in [n for n in sys.modules if n.split(".")[0] in ("parsers", "model")]:
+        for name in [n for n in sys.modules if n.split(".")[0] in _PACKAGES]:
             del sys.modules[name]
         sys.modules.update(saved)
     return theirs

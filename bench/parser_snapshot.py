@@ -25,7 +25,7 @@ def pages():
         if (case / "input.html").exists():
             meta = json.loads((case / "expected.json").read_text())
             yield f"fixture/{case.name}", (case / "input.html").read_bytes(), meta["url"]
-    for corpus in ("article-extraction", "news-dates"):
+    for corpus in ("article-extraction", "news-dates", "news-metadata"):
         truth_file = BENCHMARKS / corpus / "ground-truth.json"
         if truth_file.exists():
             for page_id, entry in sorted(json.loads(truth_file.read_text()).items()):

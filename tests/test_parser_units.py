@@ -143,3 +143,24 @@ def test_a_question_in_an_accordion_button_is_kept():
     article = parse_article(page(STORY.format(gap="") + pane), "https://example.com/a/")
     assert [(f.question, f.answer) for f in article.faqs] == [("Is the ferry running?", "Yes, every hour.")]
     assert "ferry" not in article.body
+
+
+def test_trafilatura_sees_no_textless_subtree_outside_the_story():
+    # Ad slots and icon rows hold no text: they go before trafilatura walks the tree (the text
+    # after one stays); line breaks and everything inside our container stay as they are.
+    from lxml import etree
+
+    from bbn_scraper.parsers.agreement import _drop_textless
+
+    root, _ = load_tree(
+        '<html><body><div id="ad"><div><span> </span><img src="a.png"></div></div>after the slot'
+        '<p>Lead<br></p><div id="breaks"><br></div>'
+        '<div id="story"><p>Story text.</p><figure><img src="b.png"></figure></div></body></html>'
+    )
+    story = root.find(".//div[@id='story']")
+    _drop_textless(root, story)
+    body = etree.tostring(root.find("body"), encoding=str, method="html")
+    assert body == (
+        '<body>after the slot<p>Lead<br></p><div id="breaks"><br></div>'
+        '<div id="story"><p>Story text.</p><figure><img src="b.png"></figure></div></body>'
+    )

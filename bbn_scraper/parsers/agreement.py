@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Extractor
 
-from bbn_scraper.parsers.blocks import Block
+from bbn_scraper.parsers.blocks import Block, drop
 
 COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
@@ -34,8 +35,9 @@ MAIN_SHARE = 0.5  # share of the page's paragraph words a story must hold to be 
 _SENTENCE_END = re.compile(r"[.!?:;\"”»)]$")
 _WORD = re.compile(r"\w+")
 # fast: no readability/jusText fallback; comments are never the story; recall: keep the story's
-# edges (our paragraphs and the agreement rule take care of precision).
-_OPTIONS = dict(fast=True, include_comments=False, favor_recall=True, include_tables=True, deduplicate=False)
+# edges (our paragraphs and the agreement rule take care of precision). Built once: building it
+# reads trafilatura's settings file each time (about 0.2 ms a page); trafilatura never changes it.
+_OPTIONS = Extractor(output_format="txt", fast=True, comments=False, recall=True, tables=True, dedup=False)
 
 
 # Never story text: removed from our tree before trafilatura copies it (it removes them too,
@@ -45,12 +47,36 @@ _NEVER_TEXT = ("head", "script", "style", "noscript", "template", "svg", "iframe
                "aside", "footer", "nav", "menu", "figure", "picture", "label", "fieldset", "map", "dialog")
 
 
-def trafilatura_text(scope: etree._Element) -> str:
+def trafilatura_text(scope: etree._Element, story: etree._Element | None = None) -> str:
     """trafilatura's main text of the document or subtree `scope` (an lxml.html element), one
     paragraph per line; "" when it finds none. Script, style and the like are first removed
-    from `scope`: call it when the rest of the parser is done with them."""
+    from `scope`, and so is every element outside `story` (our container, left whole) that
+    holds no text: call it when the rest of the parser is done with them."""
     etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
-    return trafilatura.extract(scope, **_OPTIONS) or ""
+    _drop_textless(scope, story)
+    return trafilatura.extract(scope, options=_OPTIONS) or ""
+
+
+# What makes an element worth trafilatura's look: a text that is not blank, or a line break.
+_TEXT_BEARING = etree.XPath("descendant::text()[normalize-space()] | descendant::br")
+
+
+def _drop_textless(scope: etree._Element, keep: etree._Element | None) -> None:
+    """Remove the subtrees of `scope` that hold no text and no <br> (ad slots, icons, empty
+    widgets: about half of a page's elements), but not inside `keep`. trafilatura keeps
+    nothing of them, but walks each with a dozen XPath rules: its time follows the tree's size."""
+    full = {scope}  # elements holding text, found from each text up to the first one known
+    for found in _TEXT_BEARING(scope):
+        node = found if isinstance(found, etree._Element) else found.getparent()
+        if not isinstance(found, etree._Element) and found.is_tail:
+            node = node.getparent()
+        while node is not None and node not in full:
+            full.add(node)
+            node = node.getparent()
+    kept = set(keep.iter()) if keep is not None else ()
+    for parent in [el for el in full if el not in kept]:
+        for child in [c for c in parent if c not in full and isinstance(c.tag, str)]:
+            drop(child)
 
 
 @dataclass
@@ -65,10 +91,12 @@ class Opinion:
     def of(cls, text: str, leave_out: list[str] = ()) -> Opinion:
         """`text` without the lines that belong to `leave_out` (our FAQ and related boxes)."""
         lines = [line for line in text.splitlines() if line.strip()]
+        line_words = [_WORD.findall(line) for line in lines]
         if leave_out:
             ours = cls.of("\n".join(leave_out))
-            lines = [line for line in lines if not ours.holds(line)]
-        words = _WORD.findall("\n".join(lines))
+            kept = [i for i, w in enumerate(line_words) if not ours.holds_words(w)]
+            lines, line_words = [lines[i] for i in kept], [line_words[i] for i in kept]
+        words = [w for ws in line_words for w in ws]  # the words of the lines joined: none spans two
         return cls(lines, frozenset(_runs(words)), " " + " ".join(words) + " ")
 
     def is_menu(self) -> bool:
@@ -80,13 +108,16 @@ class Opinion:
 
     def holds(self, paragraph: str) -> bool:
         """Whether the paragraph is in this text: word for word when short, else by its 4-word runs."""
-        words = _WORD.findall(paragraph)
+        return self.holds_words(_WORD.findall(paragraph))
+
+    def holds_words(self, words: list[str]) -> bool:
+        """`holds` for a paragraph's words."""
         if not words:
             return False
         if len(words) < SHORT_PARAGRAPH:
             return " " + " ".join(words) + " " in self.words
         runs = _runs(words)
-        return sum(run in self.runs for run in runs) >= SUPPORT * len(runs)
+        return sum(map(self.runs.__contains__, runs)) >= SUPPORT * len(runs)
 
 
 def looks_clean(story: list[Block], root: etree._Element) -> bool:
@@ -108,10 +139,11 @@ def agree(paragraphs: list[str], opinion: Opinion, containers: list | None = Non
     `containers`, when given, is each paragraph's parent element (see `_split_story`)."""
     if not opinion.lines or opinion.is_menu():
         return list(range(len(paragraphs)))
-    held = [opinion.holds(p) for p in paragraphs]
+    words = [_WORD.findall(p) for p in paragraphs]
+    held = [opinion.holds_words(w) for w in words]
     split = _split_story(paragraphs, held, containers or [])
     kept = [i for i, p in enumerate(paragraphs) if held[i] or len(p.split()) >= LONG_PARAGRAPH or i in split]
-    held = set(_runs(_WORD.findall("\n".join(paragraphs[i] for i in kept))))
+    held = set(_runs([w for i in kept for w in words[i]]))  # the runs of the kept text, across paragraphs
     if opinion.runs and len(held & opinion.runs) < COVERAGE * len(opinion.runs):
         return None
     return kept

@@ -22,7 +22,7 @@ from bbn_scraper.parsers.text import join_paragraphs, sanitize_html
 from bbn_scraper.parsers.urls import absolute_url
 
 # Bump when a change of the parser changes what it extracts: archived articles record it.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 
 ARTICLE_FIELDS = fields(Article)
 
@@ -126,7 +126,7 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
         article.faqs, sources["faqs"] = faqs, "json-ld"
     if source != "theme" and not (source == "generic" and looks_clean(story, page.root)):
         scope = content.getparent() if source == "generic" else None  # the container and what is around it
-        second = _second_opinion(article, scope if scope is not None else page.root)
+        second = _second_opinion(article, scope if scope is not None else page.root, content)
         if second is not None:
             boxes = [f.question + "\n" + f.answer for f in article.faqs]
             boxes += [link.text for link in article.related_links + article.related_articles if link.text]
@@ -145,10 +145,10 @@ def _fill_content(article: Article, page: Page, md: Metadata, url: str, sources:
         article.warnings.append("no body text found")
 
 
-def _second_opinion(article: Article, scope: etree._Element) -> str | None:
-    """trafilatura's text of `scope`; None (and a warning) when it fails."""
+def _second_opinion(article: Article, scope: etree._Element, story: etree._Element | None) -> str | None:
+    """trafilatura's text of `scope`, our container `story` in it; None (and a warning) when it fails."""
     try:
-        return trafilatura_text(scope)
+        return trafilatura_text(scope, story)
     except Exception as exc:  # noqa: BLE001 - the library's failure costs only its opinion
         article.warnings.append(f"trafilatura failed ({type(exc).__name__}: {exc})")
         return None

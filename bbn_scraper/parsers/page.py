@@ -95,6 +95,9 @@ class Page:
     root: etree._Element
     classes: dict[str, list] = field(default_factory=dict)
     _attrs: dict[str, dict[str, list]] = field(default_factory=dict)  # attribute -> word -> elements
+    # tag -> elements, filled when a tag is first asked for; like the index, it is of the tree as
+    # it was then (the parser selects before it strips the story's container)
+    _by_tag: dict[str, list] = field(default_factory=dict)
 
     @classmethod
     def index(cls, root: etree._Element) -> Page:
@@ -173,8 +176,12 @@ class Page:
         elif compound.attrs and compound.attrs[0][0] in INDEXED_ATTRS and compound.attrs[0][1] in ("=", "~="):
             name, _, value = compound.attrs[0]
             candidates = self.attrs(name).get(value.split()[0] if value.split() else value, [])
+        elif compound.tag:
+            candidates = self._by_tag.get(compound.tag)
+            if candidates is None:  # one walk of the tree per tag, not one per selector ("time", "a", "h1")
+                candidates = self._by_tag[compound.tag] = list(self.root.iter(compound.tag))
         else:
-            return self.root.iter(compound.tag or etree.Element)
+            return self.root.iter(etree.Element)
         return candidates
 
 
