@@ -120,8 +120,8 @@ class Stories:
 
     def _band_hashes(self, hashvalues: np.ndarray) -> list[int]:
         bands, rows = _bands(self.settings.threshold, self.settings.num_perm)
-        values = hashvalues.astype(np.uint32)
-        return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * rows:(band + 1) * rows].tobytes(),
+        values, width = hashvalues.astype(np.uint32).tobytes(), 4 * rows  # sliced as bytes: cheaper than arrays
+        return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * width:(band + 1) * width],
                                                digest_size=8).digest(), "big", signed=True) for band in range(bands)]
 
     def _index(self, article_id: int, bands: list[int], story_id: int) -> None:
