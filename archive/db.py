@@ -242,20 +242,23 @@ class Archive(ReadAPI):
     def record_page(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None,
         body: bytes, fetched_at: datetime | str | None = None, warc: WarcRef | None = None,
-        sha256: str | None = None,
     ) -> int:
         """Keep a fetched response, body zlib-compressed, or with `warc` (its response record)
-        only where that record is (archive.warc_store); returns the page id. `sha256`: the
-        body's digest (hex), when the caller has it."""
+        only where that record is (archive.warc_store); returns the page id."""
+        with self.transaction():
+            return self._page_row(crawl_id, url, status, content_type, body, fetched_at, warc)
+
+    def _page_row(self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
+                  fetched_at: datetime | str | None, warc: WarcRef | None, sha256: str | None = None) -> int:
+        """`record_page`'s row, in the caller's transaction (`sha256`: the body's, when the caller has it)."""
         stored = {"compression": "zlib", "body": zlib.compress(body)} if warc is None else {
             "compression": "warc", "body": b"", "warc_file": stored_path(warc.file, self.path),
             "warc_offset": warc.offset, "warc_length": warc.length, "warc_digest": warc.digest}
-        with self.transaction():
-            return self._insert("pages", {
-                "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
-                "status": status, "content_type": content_type, "size": len(body),
-                "sha256": sha256 or hashlib.sha256(body).hexdigest(), **stored,
-            })
+        return self._insert("pages", {
+            "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
+            "status": status, "content_type": content_type, "size": len(body),
+            "sha256": sha256 or hashlib.sha256(body).hexdigest(), **stored,
+        })
 
     def has_page(self, url: str, sha256: str) -> bool:
         """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
@@ -273,7 +276,7 @@ class Archive(ReadAPI):
         with self.transaction():
             last = self.db.execute(
                 "SELECT status, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
-            page_id = None if last == (status, digest) else self.record_page(
+            page_id = None if last == (status, digest) else self._page_row(
                 crawl_id, url, status, content_type, body, fetched_at, warc, digest)
             self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=False)
         return page_id

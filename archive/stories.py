@@ -93,6 +93,12 @@ def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+@lru_cache(maxsize=8)
+def _band_prefixes(bands: int) -> tuple[bytes, ...]:
+    """Each band's number as the 2 bytes its hash starts with."""
+    return tuple(band.to_bytes(2, "big") for band in range(bands))
+
+
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int):
     """The permutations of SEED (drawing them anew costs more than hashing a body)."""
@@ -121,8 +127,8 @@ class Stories:
     def _band_hashes(self, hashvalues: np.ndarray) -> list[int]:
         bands, rows = _bands(self.settings.threshold, self.settings.num_perm)
         values, width = hashvalues.astype(np.uint32).tobytes(), 4 * rows  # sliced as bytes: cheaper than arrays
-        return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * width:(band + 1) * width],
-                                               digest_size=8).digest(), "big", signed=True) for band in range(bands)]
+        return [int.from_bytes(hashlib.blake2b(prefix + values[band * width:(band + 1) * width], digest_size=8).digest(),
+                               "big", signed=True) for band, prefix in enumerate(_band_prefixes(bands))]
 
     def _index(self, article_id: int, bands: str, story_id: int) -> None:
         """Put the article's band hashes (`bands`, a JSON list) in the index: one statement."""
