@@ -115,14 +115,17 @@ def _store(python: str, code: Path, way: str, target: str, count: int, first: in
 
 
 def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None = BIG, log=print,
-                baseline_big: Path | None = None) -> dict:
+                baseline_big: Path | None = None, ways: set = frozenset()) -> dict:
     """`baseline_big`: the baseline's copy of `big` (a copy made before this code's migrations
-    touched it: an archive migrated by newer code is refused by older code); `big` itself if None."""
+    touched it: an archive migrated by newer code is refused by older code); `big` itself if None.
+    `ways`: only these ("writer", "one"; all if empty)."""
     targets = ["empty"] + ([str(big)] if big and big.exists() else [])
     contenders = [("writer", sys.executable, ROOT, "writer"), ("one by one", sys.executable, ROOT, "one")]
     if baseline:
         contenders += [("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer"),
                        ("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one")]
+    if ways:
+        contenders = [c for c in contenders if c[3] in ways]
     result: dict = {}
     for target in targets:
         for r in range(rounds):
@@ -250,6 +253,7 @@ def main() -> None:
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--skip", default="")
     parser.add_argument("--big", type=Path, default=BIG, help="the big archive to store into ('none': only an empty one)")
+    parser.add_argument("--store-ways", default="", help="only these ways of storing: writer,one (default both)")
     parser.add_argument("--baseline-big", type=Path, help="the baseline's copy of the big archive, made before this"
                         " code migrated it (an archive of a newer schema is refused by older code)")
     parser.add_argument("--store-child", nargs=4, help=argparse.SUPPRESS)
@@ -260,8 +264,9 @@ def main() -> None:
         print(json.dumps(_store_child(args.code, way, target, int(count), int(first))))
         return
     results = run(args.baseline, args.rounds, args.store_articles, args.warc_mb, args.crawl_articles,
-                  None if args.big == Path("none") else args.big, set(filter(None, args.skip.split(","))),
-                  log=lambda message: print(message, file=sys.stderr, flush=True), baseline_big=args.baseline_big)
+                  None if args.big == Path("none") else args.big.resolve(), set(filter(None, args.skip.split(","))),
+                  log=lambda message: print(message, file=sys.stderr, flush=True), baseline_big=args.baseline_big and args.baseline_big.resolve(),
+                  store_ways=set(filter(None, args.store_ways.split(","))))
     (RESULTS / "writer.json").write_text(json.dumps(results, indent=1, default=str))
     for row in rows(results):
         print(" | ".join(row))
@@ -269,13 +274,13 @@ def main() -> None:
 
 def run(baseline: Path | None, rounds: int = 2, store_articles: int = 1000, warc_mb: int = 1024,
         crawl_articles: int = 5000, big: Path | None = BIG, skip: set = frozenset(), log=print,
-        baseline_big: Path | None = None) -> dict:
+        baseline_big: Path | None = None, store_ways: set = frozenset()) -> dict:
     """Every measure of this file (bench/run.py's section 12)."""
     sys.path.insert(0, str(BENCH))
     RESULTS.mkdir(parents=True, exist_ok=True)
     results: dict = {"load_before": os.getloadavg()}
     if "store" not in skip:
-        results["store"] = store_rates(store_articles, rounds, baseline, big, log, baseline_big)
+        results["store"] = store_rates(store_articles, rounds, baseline, big, log, baseline_big, store_ways)
     if "import" not in skip:
         results["import"] = import_rates(warc_mb, rounds, baseline, log)
     if "crawl" not in skip:
