@@ -70,9 +70,22 @@ def invalid(article: Article) -> str | None:
 URL_FIELDS = ("url", "fetched_url", "canonical_url")
 
 
+def _urls_in(item):
+    """Every URL the item holds (its own, its article's and their links, a sitemap's entries)."""
+    yield from (getattr(item, name) for name in URL_FIELDS if hasattr(item, name))
+    article = getattr(item, "article", None)
+    if isinstance(article, Article):
+        yield from (getattr(article, name) for name in URL_FIELDS if hasattr(article, name))
+        yield from (link.url for link in (*article.related_links, *article.related_articles))
+    if isinstance(item, SitemapLastmods):
+        yield from item.lastmods
+
+
 def without_credentials_in(item):
-    """The item with userinfo removed from every URL it holds (its own, its article's and their
-    links, a sitemap's entries), and how many URLs had some."""
+    """The item with userinfo removed from every URL it holds (`_urls_in`), and how many URLs
+    had some. An item without "@" in any URL is returned as it is, without copies."""
+    if not any(isinstance(url, str) and "@" in url for url in _urls_in(item)):
+        return item, 0
     removed = 0
 
     def clean(url):

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 BUSY_TIMEOUT_MS = 30_000
+NAMES_PER_LOOKUP = 100  # authors or tags looked up by one statement (SQLite bounds its parameters)
 Outcome = Literal["new", "updated", "unchanged", "alias"]
 
 # The article fields that say which article a row is; the others are its content.
@@ -149,7 +150,7 @@ class Archive(ReadAPI):
         instead of failing on lock upgrade); nested use becomes a savepoint."""
         conn = self.db.conn
         if conn.in_transaction:
-            with self.db.atomic():
+            with self._savepoint(conn):
                 yield self.db
             return
         conn.execute("BEGIN IMMEDIATE")
@@ -159,6 +160,23 @@ class Archive(ReadAPI):
         except BaseException:
             self.db.rollback()
             raise
+
+    @staticmethod
+    @contextmanager
+    def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+        """A savepoint inside the open transaction. One name serves every depth (RELEASE and
+        ROLLBACK TO act on the innermost savepoint of that name), so that its statements are
+        compiled once per connection: sqlite-utils' `atomic` names each savepoint anew, and
+        the writer opens several per stored article (bench/README.md, section 12)."""
+        conn.execute("SAVEPOINT archive_write")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended the transaction, savepoints included
+                conn.execute("ROLLBACK TO archive_write")
+                conn.execute("RELEASE archive_write")
+            raise
+        conn.execute("RELEASE archive_write")
 
     @contextmanager
     def crawl_lock(self) -> Iterator[None]:
@@ -227,15 +245,20 @@ class Archive(ReadAPI):
     ) -> int:
         """Keep a fetched response, body zlib-compressed, or with `warc` (its response record)
         only where that record is (archive.warc_store); returns the page id."""
+        with self.transaction():
+            return self._page_row(crawl_id, url, status, content_type, body, fetched_at, warc)
+
+    def _page_row(self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
+                  fetched_at: datetime | str | None, warc: WarcRef | None, sha256: str | None = None) -> int:
+        """`record_page`'s row, in the caller's transaction (`sha256`: the body's, when the caller has it)."""
         stored = {"compression": "zlib", "body": zlib.compress(body)} if warc is None else {
             "compression": "warc", "body": b"", "warc_file": stored_path(warc.file, self.path),
             "warc_offset": warc.offset, "warc_length": warc.length, "warc_digest": warc.digest}
-        with self.transaction():
-            return self._insert("pages", {
-                "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
-                "status": status, "content_type": content_type, "size": len(body),
-                "sha256": hashlib.sha256(body).hexdigest(), **stored,
-            })
+        return self._insert("pages", {
+            "url": url, "crawl_id": crawl_id, "fetched_at": to_iso(fetched_at) or _now(),
+            "status": status, "content_type": content_type, "size": len(body),
+            "sha256": sha256 or hashlib.sha256(body).hexdigest(), **stored,
+        })
 
     def has_page(self, url: str, sha256: str) -> bool:
         """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
@@ -253,8 +276,8 @@ class Archive(ReadAPI):
         with self.transaction():
             last = self.db.execute(
                 "SELECT status, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
-            page_id = None if last == (status, digest) else self.record_page(
-                crawl_id, url, status, content_type, body, fetched_at, warc)
+            page_id = None if last == (status, digest) else self._page_row(
+                crawl_id, url, status, content_type, body, fetched_at, warc, digest)
             self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=False)
         return page_id
 
@@ -319,7 +342,7 @@ class Archive(ReadAPI):
             row, by_hash = self._match(urls, content["content_hash"], explicit, bool((article.body or "").strip()))
             if row is None:
                 article_id = self._insert("articles", {**identity, **content, **seen, "version": 1, "first_seen": now})
-                self._replace_children(article_id, article)
+                self._replace_children(article_id, article, fresh=True)
                 outcome, version = "new", 1
             else:
                 article_id, version = row["id"], row["version"]
@@ -501,7 +524,10 @@ class Archive(ReadAPI):
         return row, row is not None
 
     def _row(self, sql: str, params: list) -> dict | None:
-        return next(self.db.query(sql, params), None)
+        """The first row of a query as a dict (sqlite-utils' `query` would wrap it in a savepoint)."""
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return None if row is None else dict(zip((d[0] for d in cursor.description), row))
 
     def _add_url(self, url: str, article_id: int, now: str) -> None:
         self.db.execute(
@@ -510,12 +536,15 @@ class Archive(ReadAPI):
             [url.strip(), url_key(url), article_id, now],
         )
 
-    def _replace_children(self, article_id: int, article: Article) -> None:
-        for table in ("article_authors", "article_tags", "faqs", "links"):
-            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+    def _replace_children(self, article_id: int, article: Article, fresh: bool = False) -> None:
+        """Store the article's authors, tags, FAQs and links in place of those it had (none:
+        `fresh`, an article row just inserted)."""
         conn = self.db.conn
-        authors = [self._name_id("authors", name) for name in _unique(article.authors)]
-        tags = [self._name_id("tags", name) for name in _unique(article.tags)]
+        if not fresh:
+            for table in ("article_authors", "article_tags", "faqs", "links"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        authors = self._name_ids("authors", _unique(article.authors))
+        tags = self._name_ids("tags", _unique(article.tags))
         conn.executemany(
             "INSERT INTO article_authors (article_id, author_id, position) VALUES (?, ?, ?)",
             [(article_id, author_id, i) for i, author_id in enumerate(authors, 1)],
@@ -535,10 +564,17 @@ class Archive(ReadAPI):
              for i, link in enumerate(links, 1)],
         )
 
-    def _name_id(self, table: str, name: str) -> int:
-        """The id of an author or tag by name, created when new."""
-        self.db.execute(f"INSERT INTO {table} (name) VALUES (?) ON CONFLICT(name) DO NOTHING", [name])
-        return self.db.execute(f"SELECT id FROM {table} WHERE name = ?", [name]).fetchone()[0]
+    def _name_ids(self, table: str, names: list[str]) -> list[int]:
+        """The ids of authors or tags by name (distinct names), those new created: one lookup
+        for all of them, an insert per new one."""
+        conn, ids = self.db.conn, {}
+        for i in range(0, len(names), NAMES_PER_LOOKUP):
+            chunk = names[i:i + NAMES_PER_LOOKUP]
+            ids.update(conn.execute(f"SELECT name, id FROM {table} WHERE name IN ({', '.join('?' * len(chunk))})", chunk))
+        for name in names:
+            if name not in ids:
+                ids[name] = conn.execute(f"INSERT INTO {table} (name) VALUES (?)", [name]).lastrowid
+        return [ids[name] for name in names]
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         """Plain INSERT of one row (sqlite-utils' insert reads the table's schema on every call:

@@ -521,6 +521,20 @@ def m013_date_order(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_date ON articles(datetime(published))")
 
 
+# Indexes on article_id that m001's index_foreign_keys made beside a primary key or unique key
+# led by article_id, which serves every lookup, join and cascade by article_id as well.
+REDUNDANT_INDEXES = ("idx_article_authors_article_id", "idx_article_tags_article_id", "idx_faqs_article_id",
+                     "idx_links_article_id")
+
+
+@MIGRATIONS()
+def m014_redundant_indexes(db: Database) -> None:
+    """Drop `REDUNDANT_INDEXES`: every stored article updated them (about 13 entries) for no
+    query (bench/README.md, section 12)."""
+    for name in REDUNDANT_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 def migrate(db: Database) -> None:
     """Apply the pending migrations; an archive from before stories (m007 among them) then has
     its articles clustered, with the schema as it is now."""

@@ -93,6 +93,12 @@ def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+@lru_cache(maxsize=8)
+def _band_prefixes(bands: int) -> tuple[bytes, ...]:
+    """Each band's number as the 2 bytes its hash starts with."""
+    return tuple(band.to_bytes(2, "big") for band in range(bands))
+
+
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int):
     """The permutations of SEED (drawing them anew costs more than hashing a body)."""
@@ -120,25 +126,26 @@ class Stories:
 
     def _band_hashes(self, hashvalues: np.ndarray) -> list[int]:
         bands, rows = _bands(self.settings.threshold, self.settings.num_perm)
-        values = hashvalues.astype(np.uint32)
-        return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * rows:(band + 1) * rows].tobytes(),
-                                               digest_size=8).digest(), "big", signed=True) for band in range(bands)]
+        values, width = hashvalues.astype(np.uint32).tobytes(), 4 * rows  # sliced as bytes: cheaper than arrays
+        return [int.from_bytes(hashlib.blake2b(prefix + values[band * width:(band + 1) * width], digest_size=8).digest(),
+                               "big", signed=True) for band, prefix in enumerate(_band_prefixes(bands))]
 
-    def _index(self, article_id: int, bands: list[int], story_id: int) -> None:
-        self.conn.executemany("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)",
-                              [(h, story_id, article_id) for h in bands])
+    def _index(self, article_id: int, bands: str, story_id: int) -> None:
+        """Put the article's band hashes (`bands`, a JSON list) in the index: one statement."""
+        self.conn.execute("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id)"
+                          " SELECT value, ?, ? FROM json_each(?)", [story_id, article_id, bands])
 
-    def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int]) -> list[int]:
+    def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int], listed: str) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
         MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
         stories are found by one index seek each; a story's members in the buckets are compared
         CHUNK at a time, and the rest of the story is skipped once one is linked: a story of
         thousands (a syndicated story, a site's template-written pages) costs a chunk, not
-        thousands of rows."""
+        thousands of rows. `listed`: `bands` as a JSON list."""
         occupied = [band for (band,) in self.conn.execute(
             "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM lsh_bands WHERE band_hash = value)",
-            [json.dumps(bands)])]  # one statement, a seek per band: most bodies share no bucket
+            [listed])]  # one statement, a seek per band: most bodies share no bucket
         buckets: dict[int, list[int]] = {}  # story -> the occupied buckets it is in, in band order
         for band in occupied:
             for story in self._stories_in(band):
@@ -217,7 +224,8 @@ class Stories:
                 return None
             hashvalues = minhash.hashvalues
         bands = self._band_hashes(hashvalues)
-        stories = self._linked_stories(article_id, hashvalues, bands)
+        listed = json.dumps(bands)
+        stories = self._linked_stories(article_id, hashvalues, bands, listed)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",
                           [article_id, body_hash, hashvalues.astype(np.uint32).tobytes()])
         if stories:
@@ -229,7 +237,7 @@ class Stories:
             story_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES (?)", [first_seen]).lastrowid
         self.conn.execute("INSERT INTO article_story (article_id, story_id, site, first_seen) VALUES (?, ?, ?, ?)",
                           [article_id, story_id, site, first_seen])
-        self._index(article_id, bands, story_id)
+        self._index(article_id, listed, story_id)
         return story_id
 
     def forget(self, article_id: int) -> None:

@@ -12,7 +12,8 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
   computed by the store); "writer" is the crawl's writer now (`CrawlStore.store` of a FetchedPage
   and a FetchedArticle carrying the signature a parse worker computed, 500 items per
   transaction, as `ArchiveWriter` batches them, with its page cache). The signatures are computed before the clock
-  starts (in a crawl they are the workers'). The baseline's "one by one" runs its own code in a
+  starts (in a crawl they are the workers'), and so are the LSH band parameters (once a process,
+  ~0.1 s: 0.1 ms per article of a 1,000-article round). The baseline's ways run its own code in a
   subprocess. Rounds interleave the ways. Besides the wall-clock rate, the storing process's
   CPU ms per article (time.process_time): on a shared machine the steadier figure.
 - import: `bbn-archive import-warc` of warc_import_bench.py's generated WARC (`--warc-mb`),
@@ -76,6 +77,10 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
                 from bbn_scraper.crawler.writer import CACHE_MIB
 
                 archive.use_cache(CACHE_MIB)  # as ArchiveWriter.start does
+                from archive.stories import _bands
+
+                settings = archive.stories.settings  # the LSH bands: computed once a process (~0.1 s), not per article
+                _bands(settings.threshold, settings.num_perm)
                 store = CrawlStore(archive, parser_version="synth")
                 store.crawl_id = crawl_id
                 started, cpu = time.perf_counter(), time.process_time()
@@ -109,19 +114,29 @@ def _store(python: str, code: Path, way: str, target: str, count: int, first: in
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None = BIG, log=print) -> dict:
+def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None = BIG, log=print,
+                baseline_big: Path | None = None, ways: set = frozenset()) -> dict:
+    """`baseline_big`: the baseline's copy of `big` (a copy made before this code's migrations
+    touched it: an archive migrated by newer code is refused by older code); `big` itself if None.
+    `ways`: only these ("writer", "one"; all if empty)."""
     targets = ["empty"] + ([str(big)] if big and big.exists() else [])
     contenders = [("writer", sys.executable, ROOT, "writer"), ("one by one", sys.executable, ROOT, "one")]
     if baseline:
-        contenders.append(("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one"))
+        contenders += [("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer"),
+                       ("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one")]
+    if ways:
+        contenders = [c for c in contenders if c[3] in ways]
     result: dict = {}
     for target in targets:
         for r in range(rounds):
             for name, python, code, way in (contenders if r % 2 == 0 else contenders[::-1]):
-                m = _store(python, code, way, target, count, 3_000_000 + 10_000 * r)
+                into = str(baseline_big) if baseline_big and target != "empty" and code != ROOT else target
+                m = _store(python, code, way, into, count, 3_000_000 + 10_000 * r)
                 result.setdefault(target, {}).setdefault(name, []).append(m)
                 where = "an empty archive" if target == "empty" else f"{m['archive_articles']:,} articles"
-                log(f"  store {name} into {where}: {m['rate']:,.0f} articles/s, {m['cpu_ms']:.2f} ms CPU per article")
+                m["load"] = os.getloadavg()[0]
+                log(f"  store {name} into {where}: {m['rate']:,.0f} articles/s, {m['cpu_ms']:.2f} ms CPU per article"
+                    f" (load {m['load']:.1f})")
     return result
 
 
@@ -202,9 +217,11 @@ def rows(res: dict) -> list[tuple[str, str, str, str]]:
         out.append((f"store rate into {where}, the writer (batches of {PER_TRANSACTION} items, signatures from the workers)",
                     each(m["rate"] for m in ways["writer"]) + " articles/s; " + each((m["cpu_ms"] for m in ways["writer"]), "{:.2f}")
                     + " ms CPU per article", goal, "✓" if best >= int(goal[2:].replace(",", "")) else "✗"))
-        for name in ("one by one", "baseline one by one"):
+        for name in ("baseline writer", "one by one", "baseline one by one"):
             if name in ways:
-                out.append((f"   the same, {name} (record_page + store_article, a transaction each)",
+                how = "the baseline's CrawlStore, batches" if name == "baseline writer" else \
+                    "record_page + store_article, a transaction each"
+                out.append((f"   the same, {name} ({how})",
                             each(m["rate"] for m in ways[name]) + " articles/s; " + each((m["cpu_ms"] for m in ways[name]), "{:.2f}")
                             + " ms CPU per article", "", ""))
     imp = res.get("import")
@@ -236,6 +253,9 @@ def main() -> None:
     parser.add_argument("--crawl-articles", type=int, default=5000)
     parser.add_argument("--skip", default="")
     parser.add_argument("--big", type=Path, default=BIG, help="the big archive to store into ('none': only an empty one)")
+    parser.add_argument("--store-ways", default="", help="only these ways of storing: writer,one (default both)")
+    parser.add_argument("--baseline-big", type=Path, help="the baseline's copy of the big archive, made before this"
+                        " code migrated it (an archive of a newer schema is refused by older code)")
     parser.add_argument("--store-child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -244,21 +264,23 @@ def main() -> None:
         print(json.dumps(_store_child(args.code, way, target, int(count), int(first))))
         return
     results = run(args.baseline, args.rounds, args.store_articles, args.warc_mb, args.crawl_articles,
-                  None if args.big == Path("none") else args.big, set(filter(None, args.skip.split(","))),
-                  log=lambda message: print(message, file=sys.stderr, flush=True))
+                  None if args.big == Path("none") else args.big.resolve(), set(filter(None, args.skip.split(","))),
+                  log=lambda message: print(message, file=sys.stderr, flush=True), baseline_big=args.baseline_big and args.baseline_big.resolve(),
+                  store_ways=set(filter(None, args.store_ways.split(","))))
     (RESULTS / "writer.json").write_text(json.dumps(results, indent=1, default=str))
     for row in rows(results):
         print(" | ".join(row))
 
 
 def run(baseline: Path | None, rounds: int = 2, store_articles: int = 1000, warc_mb: int = 1024,
-        crawl_articles: int = 5000, big: Path | None = BIG, skip: set = frozenset(), log=print) -> dict:
+        crawl_articles: int = 5000, big: Path | None = BIG, skip: set = frozenset(), log=print,
+        baseline_big: Path | None = None, store_ways: set = frozenset()) -> dict:
     """Every measure of this file (bench/run.py's section 12)."""
     sys.path.insert(0, str(BENCH))
     RESULTS.mkdir(parents=True, exist_ok=True)
     results: dict = {"load_before": os.getloadavg()}
     if "store" not in skip:
-        results["store"] = store_rates(store_articles, rounds, baseline, big, log)
+        results["store"] = store_rates(store_articles, rounds, baseline, big, log, baseline_big, store_ways)
     if "import" not in skip:
         results["import"] = import_rates(warc_mb, rounds, baseline, log)
     if "crawl" not in skip:

@@ -149,7 +149,8 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
     assert [name for name, _ in applied] == ["m001_initial", "m002_articles_fts", "m003_stemmed_search_and_views", "m004_sitemaps",
                                        "m005_validators", "m006_warc", "m007_stories", "m008_scale",
                                        "m009_story_counts", "m010_band_stories", "m011_backfill_files",
-                                       "m012_reading_room", "m013_date_order"]
+                                       "m012_reading_room", "m013_date_order",
+                                       "m014_redundant_indexes"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied
@@ -204,3 +205,32 @@ def test_archive_package_does_not_import_scrapy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == "False"
+
+
+def test_m014_drops_the_redundant_article_id_indexes_of_an_archive_it_migrates(tmp_path):
+    """An archive from before m014 (its four indexes made again): opened, it loses them, keeps
+    its rows, and every read and cascade by article_id still uses an index led by it."""
+    from archive.schema import REDUNDANT_INDEXES
+
+    path = tmp_path / "old.db"
+    with Archive(path, create=True) as arc:
+        crawl_id = arc.start_crawl([])
+        article_id = arc.store_article(make_article(), crawl_id=crawl_id).article_id
+        before = arc.counts()
+    conn = sqlite3.connect(path)
+    for name in REDUNDANT_INDEXES:
+        table = name.removeprefix("idx_").removesuffix("_article_id")
+        conn.execute(f"CREATE INDEX {name} ON {table}(article_id)")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_redundant_indexes'")
+    conn.commit()
+    conn.close()
+    with Archive(path) as arc:
+        assert not MIGRATIONS.pending(arc.db)
+        names = {name for (name,) in arc.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not names & set(REDUNDANT_INDEXES)
+        assert arc.counts() == before and before["faqs"] and before["links"]
+        for table in ("article_authors", "article_tags", "faqs", "links"):
+            plan = " ".join(row[-1] for row in arc.db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE article_id = ?", [1]))
+            assert "USING INDEX sqlite_autoindex" in plan and "(article_id=?)" in plan, (table, plan)
+        arc.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        assert arc.counts()["faqs"] == arc.counts()["links"] == 0

@@ -352,3 +352,27 @@ def test_a_claimed_canonical_is_not_known_until_fetched_from_there(empty_archive
     assert result.outcome == "updated" and empty_archive.archived_from(URL) == result.article_id
     assert empty_archive.db.table("articles").get(result.article_id)["url"] == URL
     assert url_key(URL) in empty_archive.known_urls()
+
+
+def test_nested_transactions_roll_back_only_their_own_writes(empty_archive, crawl_id):
+    """Savepoints of one name at every depth: a failing inner one undoes its writes alone, the
+    outer ones keep theirs and commit; a failing outer one undoes everything inside it."""
+    arc = empty_archive
+
+    def error(url):
+        arc.record_error(crawl_id, url, "fetch", "x")
+
+    with arc.transaction():
+        error("kept/1")
+        with arc.transaction():
+            error("kept/2")
+            with pytest.raises(RuntimeError), arc.transaction():
+                error("undone/3")
+                raise RuntimeError
+            error("kept/4")
+        with pytest.raises(RuntimeError), arc.transaction():
+            with arc.transaction():
+                error("undone/5")
+            raise RuntimeError
+    assert not arc.db.conn.in_transaction
+    assert [u for (u,) in arc.db.execute("SELECT url FROM errors ORDER BY id")] == ["kept/1", "kept/2", "kept/4"]
