@@ -25,6 +25,7 @@ and offset."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import signal
@@ -44,7 +45,7 @@ from archive import Archive, story_settings
 from archive.crawl_store import CrawlStore
 from archive.items import Alias, CrawlError, FetchedPage
 from archive.model import normalize_url, url_key
-from bbn_scraper.crawler.bounds import store_limits
+from bbn_scraper.crawler.bounds import refused as refused_request, request_refusal, store_limits
 from bbn_scraper.crawler.page_results import FEED_LINKS, HTML_TYPES, page_results, sitemap_results
 from bbn_scraper.crawler.parse_pool import ParsePool, usable_cpus
 from bbn_scraper.crawler.run import crawl_settings
@@ -83,12 +84,14 @@ class _Page:
 class Importer:
     """Imports records (`warc_records`' Capture, Skipped, Unreadable; a CrawlError as it is) taken
     in order with `await take(record)` into `store`, pages parsed by `pool`; `stats` counts them
-    (`bbn/warc/*`). `drain()` stores everything taken so far; `write(fn)` runs `fn()` in the
+    (`bbn/warc/*`). `refusal(url)`: (stat, reason) of a capture a crawl would not request
+    (bounds.request_refusal), or None. `drain()` stores everything taken so far; `write(fn)` runs `fn()` in the
     store's current transaction and commits it. `stopped`: why the import should stop (the
     store's article cap or a storage failure, a signal), or None."""
 
-    def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter):
-        self.store, self.pool, self.stats = store, pool, stats
+    def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter,
+                 refusal: Callable[[str], tuple[str, str] | None] = lambda url: None):
+        self.store, self.pool, self.stats, self.refusal = store, pool, stats, refusal
         self.archive = store.archive
         self.scope = AnyHost()
         self.requested: set[str] = set()  # url_keys taken: a crawl requests each once
@@ -172,6 +175,10 @@ class Importer:
             self.stats[f"bbn/warc/{skipped}"] += 1
             return items
         self.stats[f"bbn/warc/{kind}s"] += 1
+        refused = self.refusal(url)
+        if refused is not None:  # as the crawl's spider middlewares refused the request
+            self.stats[refused[0]] += 1
+            return [*items, refused_request(url, refused[1])]
         if not 200 <= capture.status < 300:  # as Scrapy's HttpErrorMiddleware and the spider's errback
             self.not_articles[url_key(url)] = f"HTTP {capture.status}"
             return [*items, CrawlError(url, "fetch", f"HTTP {capture.status}")]
@@ -298,7 +305,7 @@ def import_into(db: str, start_urls: list[str], feed: Callable[[Importer], Await
                          stories=story_settings(db))
         store = CrawlStore(archive, store_limits(settings), PARSER_VERSION, site_of=sites.name if sites else None)
         stats["bbn/crawl_id"] = store.start(start_urls, {name: settings.get(name) for name in RECORDED_SETTINGS})
-        importer = Importer(store, pool, stats)
+        importer = Importer(store, pool, stats, functools.partial(request_refusal, settings=settings))
         store.on_stop = importer.stop
         reason = "interrupted"
         try:
