@@ -61,6 +61,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 XML_TYPES = ("text/xml", "application/xml")
 SNIFF_BYTES = 1024
 AHEAD_PER_WORKER = 4  # pages sent to each parse worker before the first of them is stored
+MAX_AHEAD = 256  # records' results waiting behind a page being parsed (each may hold a body), at most
 BATCH_ITEMS = 500  # items stored per transaction, at most...
 BATCH_SECONDS = 1.0  # ...or per second
 # The crawl row's settings of an import (nothing is fetched: only what shapes the archive).
@@ -223,9 +224,9 @@ class Importer:
 
     async def _store_ready(self, parsing: int) -> None:
         """Store the entries at the head of the queue that are ready, and more until no more
-        than `parsing` pages are being parsed."""
-        while self._ahead and (self._parsing > parsing or not isinstance(self._ahead[0], _Page)
-                               or self._ahead[0].parsing.done()):
+        than `parsing` pages are being parsed and no more than MAX_AHEAD entries wait."""
+        while self._ahead and (self._parsing > parsing or len(self._ahead) > MAX_AHEAD
+                               or not isinstance(self._ahead[0], _Page) or self._ahead[0].parsing.done()):
             entry = self._ahead.popleft()
             if isinstance(entry, _Page):
                 self._parsing -= 1
