@@ -1,7 +1,8 @@
 """One store for every writer of a crawl, without Scrapy: `CrawlStore` takes what a crawl
-produces (`archive.items`) and stores it under one crawl row. The Scrapy crawl and the WARC
-import (through `bbn_scraper.crawler.pipelines.StorePipeline`), a distributed crawl's writer
-(`ingest`) and `reparse` all store through it.
+produces (`archive.items`) and stores it under one crawl row. The Scrapy crawl (through
+`bbn_scraper.crawler.pipelines.StorePipeline`), the WARC and Common Crawl imports
+(`bbn_scraper.crawler.warc_import.Importer`), a distributed crawl's writer (`ingest`) and
+`reparse` all store through it.
 
 An article is judged here once (`not_an_article`), its fields cut to the limits (each cut a
 parse error row), and a second page of an article already stored in this crawl is an alias.

@@ -68,6 +68,35 @@ def page_number(url: str) -> int | None:
     return int(match.group(1) or match.group(2)) if match else None
 
 
+def path_trap(url: str, max_segments: int, max_repeats: int, max_page: int) -> tuple[str, str] | None:
+    """(stat name, reason) if `url` is into a crawler trap: a path of more than `max_segments`
+    segments, repeating a run of them more than `max_repeats` times, a listing page past
+    `max_page` (0: that rule off); else None."""
+    path = urlsplit(url).path
+    segments = sum(1 for segment in path.split("/") if segment)
+    if max_segments and segments > max_segments:
+        return "path_segments", f"a path of {segments} segments, over PATH_MAX_SEGMENTS {max_segments}"
+    run = repeated_run(path, max_repeats) if max_repeats else None
+    if run is not None:
+        return "path_repeats", f"the path repeats {run!r} more than PATH_MAX_REPEATS {max_repeats} times"
+    number = page_number(url) if max_page else None
+    if number is not None and number > max_page:
+        return "pagination", f"listing page {number}, past PAGINATION_LIMIT {max_page}"
+    return None
+
+
+def request_refusal(url: str, settings) -> tuple[str, str] | None:
+    """(stat, reason) if a crawl's settings refuse a request of `url` whatever its site: over
+    URLLENGTH_LIMIT characters (as RecordedUrlLengthMiddleware), or into a trap (`path_trap`);
+    else None. The WARC import applies it to each capture, as a crawl to each request."""
+    limit = settings.getint("URLLENGTH_LIMIT")
+    if limit and len(url) > limit:
+        return "urllength/request_ignored_count", f"URL of {len(url)} characters, over URLLENGTH_LIMIT {limit}"
+    trap = path_trap(url, settings.getint("PATH_MAX_SEGMENTS"), settings.getint("PATH_MAX_REPEATS"),
+                     settings.getint("PAGINATION_LIMIT"))
+    return trap and (f"bbn/refused/{trap[0]}", trap[1])
+
+
 class TrapMiddleware(BaseSpiderMiddleware):
     """Refuses, and records, requests into crawler traps: a path of more than PATH_MAX_SEGMENTS
     segments (a tree of links that never repeats), a path repeating a run of segments
@@ -89,19 +118,10 @@ class TrapMiddleware(BaseSpiderMiddleware):
 
     def get_processed_request(self, request, response):
         url = request.url
-        path = urlsplit(url).path
-        segments = sum(1 for segment in path.split("/") if segment)
-        if self.max_segments and segments > self.max_segments:
-            self.stats.inc_value("bbn/refused/path_segments")
-            return refused(url, f"a path of {segments} segments, over PATH_MAX_SEGMENTS {self.max_segments}")
-        run = repeated_run(path, self.max_repeats) if self.max_repeats else None
-        if run is not None:
-            self.stats.inc_value("bbn/refused/path_repeats")
-            return refused(url, f"the path repeats {run!r} more than PATH_MAX_REPEATS {self.max_repeats} times")
-        number = page_number(url) if self.max_page else None
-        if number is not None and number > self.max_page:
-            self.stats.inc_value("bbn/refused/pagination")
-            return refused(url, f"listing page {number}, past PAGINATION_LIMIT {self.max_page}")
+        trap = path_trap(url, self.max_segments, self.max_repeats, self.max_page)
+        if trap is not None:
+            self.stats.inc_value(f"bbn/refused/{trap[0]}")
+            return refused(url, trap[1])
         site, max_pages, setting = site_of(url), self.max_pages, "SITE_MAX_PAGES"
         configured = self.sites.site(url) if self.sites else None
         if configured is not None and configured.max_pages:

@@ -11,11 +11,11 @@ record with warcio: a record whose WARC-Target-URI the filter refuses
 headers and payload never parsed or decoded; a record kept is read whole (within the crawl's
 limits) and parsed by `bbn_scraper.crawler.warc_records`, as a record of a local file.
 
-The import is `import-warc`'s (`bbn_scraper.crawler.warc_import.WarcImportSpider`): the kept
-records go its way (parse, deduplicate, store, stories), a crawl row of their own; only where the
-records come from differs (`CommonCrawlSpider.records`). What has been read is kept in the
-archive per file (`archive.backfill`): the offset past the last record fully handled, saved in
-the archive writer's transaction once every page before it was stored, and whether the file is
+The import is `import-warc`'s (`bbn_scraper.crawler.warc_import.Importer`): the kept records go
+its way (parse, deduplicate, store, stories), a crawl row of their own; only where the records
+come from differs (`_read_files`). What has been read is kept in the
+archive per file (`archive.backfill`): the offset past the last record fully handled, saved
+and committed once every page before it was stored, and whether the file is
 done. A run that was stopped or killed continues a file at its offset with a Range request (each
 record is a gzip member of its own) and reads no file that is done again.
 
@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import io
 import re
+import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,12 +42,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.backfill import BackfillFiles, FilePosition
 from archive.items import CrawlError
-from bbn_scraper.crawler.compat import engine_idle_but_start
 from bbn_scraper.crawler.http_files import Cut, DownloadFailed, HttpFiles, Retry
-from bbn_scraper.crawler.progress import ProgressLine
 from bbn_scraper.crawler.record_filter import RecordFilter
-from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
-from bbn_scraper.crawler.warc_import import IMPORT_SETTINGS, WarcImportSpider
+from bbn_scraper.crawler.run import crawl_settings
+from bbn_scraper.crawler.warc_import import Importer, import_into
 from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Unreadable, read_warc_file
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
@@ -144,7 +145,7 @@ def listed_files(files: HttpFiles, paths: str, sleep=time.sleep) -> tuple[list[s
 
 @dataclass(frozen=True)
 class Pause:
-    """Wait this long before the next attempt (the spider waits without blocking the crawl)."""
+    """Wait this long before the next attempt (the import waits without blocking its parse workers)."""
     seconds: float
 
 
@@ -258,90 +259,91 @@ def _kept(record, url: str, offset: int, target: str, want: RecordFilter, limits
 # The import
 
 
-class CommonCrawlSpider(WarcImportSpider):
-    """`import-warc`'s spider reading `warc_urls` over HTTP (`files`), keeping what `want` keeps;
-    `lists`: the path lists they come from (the crawl row's start URLs)."""
-
-    name = "bbn-commoncrawl"
-
-    def __init__(self, warc_urls: list[str], files: HttpFiles, want: RecordFilter, lists: list[str],
-                 checkpoint_bytes: int = CHECKPOINT_BYTES, **kwargs):
-        super().__init__(files=[], **kwargs)
-        self.warc_urls, self.http, self.want, self.checkpoint_bytes = warc_urls, files, want, checkpoint_bytes
-        self.start_urls = list(lists)
-
-    async def records(self, limits: Limits):
-        stats = self.crawler.stats
-        stats.set_value("bbn/import_kind", "commoncrawl")  # in the crawl row's stats
-        stats.set_value(STAT + "files_listed", len(self.warc_urls))
-        for url in self.warc_urls:
-            position = BackfillFiles(self.archive).position(url) if self.archive is not None else FilePosition(url, 0, False, 0, 0)
-            if position.done:
-                stats.inc_value(STAT + "files_done_before")
-                continue
-            stats.inc_value(STAT + "files_resumed" if position.offset else STAT + "files_started")
-            read = FileRead(position)
+async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles, want: RecordFilter, limits: Limits,
+                      checkpoint_bytes: int, progress: BackfillProgress | None) -> None:
+    """Give the importer the kept records of `warc_urls`, each file from its saved position; save
+    the position once the pages of every record before it are stored."""
+    stats = importer.stats
+    for url in warc_urls:
+        position = BackfillFiles(importer.archive).position(url)
+        if position.done:
+            stats[STAT + "files_done_before"] += 1
+            continue
+        stats[STAT + "files_resumed" if position.offset else STAT + "files_started"] += 1
+        read = FileRead(position)
+        before = (read.records, read.kept, read.bytes)
+        for result in read_file(http, read, want, limits, checkpoint_bytes):
+            stats[STAT + "records_read"] += read.records - before[0]
+            stats[STAT + "records_kept"] += read.kept - before[1]
+            stats[STAT + "bytes"] += read.bytes - before[2]
             before = (read.records, read.kept, read.bytes)
-            for result in read_file(self.http, read, self.want, limits, self.checkpoint_bytes):
-                stats.inc_value(STAT + "records_read", read.records - before[0])
-                stats.inc_value(STAT + "records_kept", read.kept - before[1])
-                stats.inc_value(STAT + "bytes", read.bytes - before[2])
-                before = (read.records, read.kept, read.bytes)
-                if isinstance(result, Pause):
-                    stats.inc_value(STAT + "retries")
-                    await asyncio.sleep(result.seconds)
-                elif isinstance(result, FilePosition):
-                    await self._save(result)
-                    if result.done:
-                        stats.inc_value(STAT + "files_done")
-                else:
-                    if isinstance(result, CrawlError):
-                        stats.inc_value(STAT + "files_failed")
-                    elif isinstance(result, Unreadable) and result.reason.startswith("truncated"):
-                        stats.inc_value(STAT + "files_truncated")
-                    yield result
-
-    def _request_for(self, record):
-        if isinstance(record, CrawlError):  # a download that failed
-            yield record
-            return
-        yield from super()._request_for(record)
-
-    async def _save(self, position: FilePosition) -> None:
-        """Save `position` in the archive writer's transaction, once the pages of every record
-        before it are stored (nothing in the crawl's scheduler, downloader or pipelines): it
-        never runs ahead of the archive."""
-        engine = self.crawler.engine
-        while not engine_idle_but_start(engine):
-            await asyncio.sleep(IDLE_POLL)
-        # The StorePipeline (imported here it would install Twisted's default reactor, not Scrapy's).
-        pipeline = next(p for p in engine.scraper.itemproc.middlewares if hasattr(p, "writer") and hasattr(p, "store"))
-        store = pipeline.store
-        await pipeline.writer.put(lambda: BackfillFiles(store.archive).save(position, store.crawl_id))
+            if progress is not None:
+                progress.tick()
+            if importer.stopped:
+                return
+            if isinstance(result, Pause):
+                stats[STAT + "retries"] += 1
+                await asyncio.sleep(result.seconds)
+            elif isinstance(result, FilePosition):
+                await importer.drain()  # it never runs ahead of the archive
+                importer.write(functools.partial(BackfillFiles(importer.archive).save, result, importer.store.crawl_id))
+                if result.done:
+                    stats[STAT + "files_done"] += 1
+            else:
+                if isinstance(result, CrawlError):
+                    stats[STAT + "files_failed"] += 1
+                elif isinstance(result, Unreadable) and result.reason.startswith("truncated"):
+                    stats[STAT + "files_truncated"] += 1
+                await importer.take(result)
 
 
-class BackfillProgress(ProgressLine):
-    """The crawl's progress line, for a backfill: files, records read and kept, articles,
-    errors, MB/s."""
+class BackfillProgress:
+    """The progress line of a backfill on a terminal: files, records read and kept, articles,
+    errors, MB/s, rewritten in place every `interval` seconds. `store`: the import's CrawlStore."""
+
+    def __init__(self, stats: Counter, stream=None, interval: float = 1.0):
+        self.stats, self.stream, self.interval = stats, stream or sys.stderr, interval
+        self.store = None
+        self.started = self.shown = time.monotonic()
 
     def line(self) -> str:
-        stats = self.crawler.stats
+        stats = self.stats
         seconds = max(time.monotonic() - self.started, 1e-6)
-        done = stats.get_value(STAT + "files_done", 0) + stats.get_value(STAT + "files_done_before", 0)
-        return (f"{done}/{stats.get_value(STAT + 'files_listed', 0)} files,"
-                f" {stats.get_value(STAT + 'records_read', 0)} records read,"
-                f" {stats.get_value(STAT + 'records_kept', 0)} kept, {self._store('new_articles')} new articles,"
-                f" {self._store('errors')} errors, {stats.get_value(STAT + 'bytes', 0) / seconds / 1e6:.1f} MB/s")
+        done = stats[STAT + "files_done"] + stats[STAT + "files_done_before"]
+        return (f"{done}/{stats[STAT + 'files_listed']} files, {stats[STAT + 'records_read']} records read,"
+                f" {stats[STAT + 'records_kept']} kept, {getattr(self.store, 'new_articles', 0)} new articles,"
+                f" {getattr(self.store, 'errors', 0)} errors, {stats[STAT + 'bytes'] / seconds / 1e6:.1f} MB/s")
+
+    def tick(self) -> None:
+        if time.monotonic() - self.shown >= self.interval:
+            self.show()
+
+    def show(self, end: str = "") -> None:
+        self.shown = time.monotonic()
+        self.stream.write(f"\r\x1b[K{self.line()}{end}")
+        self.stream.flush()
 
 
 def run_backfill(warc_urls: list[str], files: HttpFiles, want: RecordFilter, lists: list[str], db: str,
                  overrides: dict | None = None, checkpoint_bytes: int = CHECKPOINT_BYTES) -> dict:
-    """Import the kept records of `warc_urls` into the archive at `db`; the import's stats."""
-    extensions = {"bbn_scraper.crawler.progress.ProgressLine": None, "bbn_scraper.crawler.commoncrawl.BackfillProgress": 1100}
-    settings = crawl_settings(db, {**IMPORT_SETTINGS, "EXTENSIONS": extensions, **(overrides or {})})
-    process = StoppingCrawlerProcess(settings)
-    crawler = process.create_crawler(CommonCrawlSpider)
-    process.crawl(crawler, warc_urls=list(warc_urls), files=files, want=want, lists=list(lists),
-                  checkpoint_bytes=checkpoint_bytes)
-    process.start()
-    return crawler.stats.get_stats()
+    """Import the kept records of `warc_urls` into the archive at `db` (import-warc's way:
+    `bbn_scraper.crawler.warc_import.import_into`), `lists` the crawl row's start URLs; the
+    import's stats. With PROGRESS_LINE in `overrides`, a progress line on stderr."""
+    overrides = dict(overrides or {})
+    stats = Counter({STAT + "files_listed": len(warc_urls)})
+    stats["bbn/import_kind"] = "commoncrawl"  # in the crawl row's stats
+    progress = BackfillProgress(stats) if overrides.pop("PROGRESS_LINE", False) else None
+    settings = crawl_settings("", overrides)
+    limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
+                    settings.getint("DOWNLOAD_MAX_HEADERS"))
+
+    async def feed(importer: Importer) -> None:
+        if progress is not None:
+            progress.store = importer.store
+        await _read_files(importer, warc_urls, files, want, limits, checkpoint_bytes, progress)
+
+    try:
+        return import_into(db, list(lists), feed, overrides, stats)
+    finally:
+        if progress is not None:
+            progress.show(end="\n")

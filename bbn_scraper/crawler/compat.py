@@ -34,9 +34,6 @@ PRIVATE_NAMES = (
     ("scrapy.core.engine", "ExecutionEngine.__init__:_slot"),
     ("scrapy.core.engine", "_Slot.__init__:inprogress"),
     ("scrapy.core.engine", "_Slot.__init__:nextcall"),
-    # The Common Crawl backfill (commoncrawl.py) saves its position once every page read before
-    # it is stored: spider_is_idle() without its "start() is over", which the caller is inside.
-    ("scrapy.core.engine", "_Slot.__init__:scheduler"),
     # scrapy-redis's queue codec (distributed/scheduler.py), pinned exactly in pyproject.toml;
     # checked where the distributed extra is installed.
     ("scrapy_redis.queue", "Base._encode_request"),
@@ -75,14 +72,6 @@ def engine_in_progress(engine) -> set:
     (downloaded, and the callback's output processed)."""
     slot = engine._slot
     return slot.inprogress if slot is not None else set()
-
-
-def engine_idle_but_start(engine) -> bool:
-    """Scrapy's `spider_is_idle` but for the spider's start(), which is still running (the
-    caller is in it): nothing scheduled, downloading, or in the callbacks and pipelines."""
-    slot = engine._slot
-    return (slot is not None and not slot.inprogress and not slot.scheduler.has_pending_requests()
-            and engine.scraper.slot is not None and engine.scraper.slot.is_idle() and not engine.downloader.active)
 
 
 def wake_engine(engine) -> None:

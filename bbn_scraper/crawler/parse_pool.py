@@ -5,7 +5,8 @@ the timeout costs that page only: its worker is replaced and the pages behind it
 
 Each worker is `python -P -m bbn_scraper.crawler.parse_pool` (-P: the crawl's working directory
 is not put on sys.path, so a `parsers/` or `archive.py` of the user's cannot stand in for ours),
-fed length-prefixed JSON records (`archive.wire`: data, never pickle) over its stdin and
+fed length-prefixed JSON records (`archive.wire`: data, never pickle) over its stdin, each
+page's body following its record as raw bytes (no base64 to encode and decode), and
 answering in order on its stdout, each answer with its CPU time and peak RSS so far. Besides
 the article and its links, a worker computes the body's MinHash signature
 (`archive.stories.body_signature`) with the archive's story settings, so that the store only
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import base64
 import os
 import resource
 import struct
@@ -35,7 +35,7 @@ from bbn_scraper.parsers import parse_article, parse_page
 from bbn_scraper.parsers.document import page_text
 
 MAX_AUTO_PROCESSES = 4
-HEADER = struct.Struct("!I")
+HEADER = struct.Struct("!II")  # a frame: the JSON record's length, then the raw bytes' after it
 PIPE_BYTES = 1 << 20
 PARSE_TIMEOUT = 30.0
 Parsed = tuple[Article | None, list[str], BodySignature | None]
@@ -108,8 +108,8 @@ class ParsePool:
     async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
         if not self.processes:
             return parse_fetched(body, content_type, url, links, self.stories)
-        frame = _frame(PAGE, {"body": None if body is None else base64.b64encode(body).decode("ascii"), "content_type": content_type,
-                              "url": url, "links": links, "stories": _plain_settings(self.stories)})
+        frame = _frame(PAGE, {"body": body is not None, "content_type": content_type, "url": url, "links": links,
+                              "stories": _plain_settings(self.stories)}, body or b"")
         deaths = 0
         while True:
             worker = await self._least_busy()
@@ -198,7 +198,7 @@ class ParsePool:
         stdout = worker.process.stdout
         try:
             while True:
-                size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
+                size, _ = HEADER.unpack(await stdout.readexactly(HEADER.size))
                 answer = wire.loads(await stdout.readexactly(size), {ANSWER})
                 kind, value = answer["kind"], answer["value"]
                 worker.cpu_seconds, worker.peak_rss_mib = answer["cpu_seconds"], answer["peak_rss_mib"]
@@ -273,9 +273,9 @@ def _widen(pipe) -> None:
             pass  # not a pipe, or above the system's pipe-max-size: the default then
 
 
-def _frame(kind: str, record: dict) -> bytes:
+def _frame(kind: str, record: dict, raw: bytes = b"") -> bytes:
     data = wire.dumps(kind, record)
-    return HEADER.pack(len(data)) + data
+    return b"".join((HEADER.pack(len(data), len(raw)), data, raw))
 
 
 def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
@@ -286,10 +286,12 @@ def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
     _answer(stdout, "ready", None)
     while header := stdin.read(HEADER.size):
         try:
-            page = wire.loads(stdin.read(HEADER.unpack(header)[0]), {PAGE})
+            size, raw = HEADER.unpack(header)
+            data, body = stdin.read(size), stdin.read(raw)
+            page = wire.loads(data, {PAGE})
             stories = page["stories"] and StorySettings(*page["stories"])
             answer = ("ok", _plain_parsed(parse_fetched(
-                page["body"] if page["body"] is None else base64.b64decode(page["body"]), page["content_type"], page["url"], page["links"], stories)))
+                body if page["body"] else None, page["content_type"], page["url"], page["links"], stories)))
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
         _answer(stdout, *answer)

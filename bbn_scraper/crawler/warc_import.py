@@ -1,15 +1,15 @@
 """`import-warc`: an archive built or extended from WARC files made by other tools (wget,
 Heritrix, Browsertrix, Common Crawl), without fetching anything.
 
-The import is a crawl whose responses come from the WARC files: `WarcImportSpider` is the bbn
-spider with its requests made from the files' response records instead of discovered links,
-and `WarcResponses`, the first downloader middleware, answers each from its record. So every
-page goes the crawl's own way from there: Scrapy's response types and HTTP-error handling, the
-spider's article-or-not decision, identity refusals and claims (`parse_html_page`), the parse
-pool, and the crawl's store (`StorePipeline` over `archive.crawl_store.CrawlStore`), which
-judges, deduplicates and stores, settles claims and aliases when the import closes and records
-it as a crawl row with its stats. Calling the store directly would have meant copying the
-spider's decisions; answering from the files keeps one path.
+The import decides about each page as a crawl does, without a crawl's machinery: no Scrapy
+engine, requests or responses. `Importer` takes the records in file order; each HTML page is
+sent, its body as raw bytes, to the parse pool's worker processes (a few pages ahead, so that
+every worker is busy while this process reads and stores), and its results come back and are
+stored in file order whatever the number of workers, by the crawl's own store
+(`archive.crawl_store.CrawlStore`, in this process, a transaction per BATCH_ITEMS items or
+BATCH_SECONDS), which judges, deduplicates and stores, settles claims and aliases when the
+import closes, and records it as a crawl row with its stats. What a crawl makes of a parsed
+page, a feed or a sitemap is `bbn_scraper.crawler.page_results`, shared with the spider.
 
 What a crawl would not parse is counted in `bbn/warc/*` stats and skipped: records that are no
 response (request, metadata, warcinfo, resource, revisit: a revisit's payload is the one of an
@@ -24,152 +24,233 @@ limits (DOWNLOAD_MAXSIZE of body decoded, its header limits), is a fetch error n
 and offset."""
 from __future__ import annotations
 
-import dataclasses
+import asyncio
+import functools
 import hashlib
+import logging
+import signal
+import sqlite3
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-import scrapy
-from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Headers
+from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from archive import Archive, NotFound
-from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage
-from bbn_scraper.crawler.parse_pool import usable_cpus
-from bbn_scraper.crawler.run import StoppingCrawlerProcess, crawl_settings
-from bbn_scraper.crawler.scope import REDIRECT_STATUSES, Scope
-from bbn_scraper.crawler.spiders.bbn import HTML_TYPES, BbnSpider
-from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Skipped, Unreadable, read_warc
+from archive import Archive, story_settings
+from archive.crawl_store import CrawlStore
+from archive.items import Alias, CrawlError, FetchedPage
 from archive.model import normalize_url, url_key
+from bbn_scraper.crawler.bounds import refused as refused_request, request_refusal, store_limits
+from bbn_scraper.crawler.page_results import FEED_LINKS, HTML_TYPES, page_results, sitemap_results
+from bbn_scraper.crawler.parse_pool import ParsePool, usable_cpus
+from bbn_scraper.crawler.run import crawl_settings
+from bbn_scraper.crawler.scope import REDIRECT_STATUSES
+from bbn_scraper.crawler.sites import SiteMap
+from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Skipped, Unreadable, read_warc
+from bbn_scraper.parsers import PARSER_VERSION
 from bbn_scraper.parsers.dates import parse_date
 
-CAPTURE = "warc_capture"
-# The spider's callback for each kind of response a crawl reads (stats bbn/warc/pages, feeds, sitemaps).
-CALLBACKS = {"page": "parse_capture", "feed": "parse_feed", "sitemap": "parse_sitemap"}
+logger = logging.getLogger(__name__)
+KINDS = ("page", "feed", "sitemap")  # what a crawl reads (stats bbn/warc/pages, feeds, sitemaps)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 XML_TYPES = ("text/xml", "application/xml")
-SNIFF_BYTES = 1024  # request meta: the Capture that answers the request
-# The import fetches nothing, so nothing to be polite about, retry or ask robots.txt.
-IMPORT_SETTINGS = {
-    "ROBOTSTXT_OBEY": False,
-    "AUTOTHROTTLE_ENABLED": False,
-    "DOWNLOAD_DELAY": 0,
-    "RETRY_ENABLED": False,
-    "SITE_MAX_PAGES": 0,
-    "LOG_LEVEL": "WARNING",
-    "DOWNLOADER_MIDDLEWARES": {"bbn_scraper.crawler.warc_import.WarcResponses": 1},
-}
+SNIFF_BYTES = 1024
+AHEAD_PER_WORKER = 4  # pages sent to each parse worker before the first of them is stored
+MAX_AHEAD = 256  # records' results waiting behind a page being parsed (each may hold a body), at most
+BATCH_ITEMS = 500  # items stored per transaction, at most...
+BATCH_SECONDS = 1.0  # ...or per second
+# The crawl row's settings of an import (nothing is fetched: only what shapes the archive).
+RECORDED_SETTINGS = ("PARSE_PROCESSES", "ARCHIVE_MAX_ARTICLES", "DOWNLOAD_MAXSIZE", "USER_AGENT")
 
 
-class AnyHost(Scope):
+class AnyHost:
     """An import's scope: any http(s) URL (a WARC holds whatever its crawler took)."""
-
-    def __init__(self):
-        super().__init__([])
 
     def __contains__(self, url: str) -> bool:
         return url.split(":", 1)[0].lower() in ("http", "https")
 
 
-class WarcImportSpider(BbnSpider):
-    """`files`: the WARC files, read in the order given, each record in file order."""
+@dataclass
+class _Page:
+    """An HTML page sent to the parse pool; its results once `parsing` is done."""
+    page: FetchedPage
+    parsing: asyncio.Future
 
-    name = "bbn-warc"
 
-    def __init__(self, files: list[str], **kwargs):
-        super().__init__(start_urls=["http://warc.invalid/"], refresh=True, **kwargs)  # refresh: no known URLs to load
-        self.files = [str(Path(f).resolve()) for f in files]
-        self.start_urls = [Path(f).as_uri() for f in self.files]  # the crawl row's start URLs
+class Importer:
+    """Imports records (`warc_records`' Capture, Skipped, Unreadable; a CrawlError as it is) taken
+    in order with `await take(record)` into `store`, pages parsed by `pool`; `stats` counts them
+    (`bbn/warc/*`). `refusal(url)`: (stat, reason) of a capture a crawl would not request
+    (bounds.request_refusal), or None. `drain()` stores everything taken so far; `write(fn)` runs `fn()` in the
+    store's current transaction and commits it. `stopped`: why the import should stop (the
+    store's article cap or a storage failure, a signal), or None."""
+
+    def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter,
+                 refusal: Callable[[str], tuple[str, str] | None] = lambda url: None):
+        self.store, self.pool, self.stats, self.refusal = store, pool, stats, refusal
+        self.archive = store.archive
         self.scope = AnyHost()
-        self.archive: Archive | None = None  # read side: which pages are archived already
+        self.requested: set[str] = set()  # url_keys taken: a crawl requests each once
+        self.followed: set[str] = set()  # links met (page_results)
+        self.not_articles: dict[str, str] = {}  # url_key -> why no article is archived from there
+        self.stopped: str | None = None
+        self.window = AHEAD_PER_WORKER * max(1, pool.processes)
+        self._ahead: deque = deque()  # what each record gives, in order: a list of items, or a _Page
+        self._parsing = 0  # _Pages in _ahead
+        self._batch: ExitStack | None = None
+        self._batch_items, self._batch_started = 0, 0.0
 
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.scope = AnyHost()
+    def stop(self, reason: str) -> None:
+        self.stopped = self.stopped or reason
+
+    async def take(self, record) -> None:
+        results = self._entry(record)
+        page = results.pop() if results and isinstance(results[-1], _Page) else None
+        if results:
+            self._ahead.append(results)
+        if page is not None:
+            self._ahead.append(page)
+            self._parsing += 1
+            await asyncio.sleep(0)  # the parse task sends the page now
+        await self._store_ready(self.window)
+
+    async def drain(self) -> None:
+        await self._store_ready(-1)
+
+    def write(self, fn: Callable[[], object]) -> None:
+        self._open_batch()
+        fn()
+        self.commit()
+
+    def commit(self) -> None:
+        """Commit the current transaction; a commit that fails loses its writes and stops the import."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
         try:
-            spider.archive = Archive(crawler.settings.get("ARCHIVE_DB"))
-        except NotFound:
-            spider.archive = None  # a new archive: nothing is archived yet
-        return spider
+            batch.close()
+        except sqlite3.Error as exc:
+            self.store.counts["bbn/error_store_batch_lost"] += 1
+            self.store.storage_failed(f"could not commit {self._batch_items} archive writes", exc, self._batch_items)
 
-    async def closed(self, reason):
-        if self.archive is not None:
-            self.archive.close()
-        await super().closed(reason)
+    # What each record gives
 
-    async def start(self):
-        settings = self.crawler.settings
-        limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
-                        settings.getint("DOWNLOAD_MAX_HEADERS"))
-        async for record in self.records(limits):
-            for result in self._request_for(record):
-                if isinstance(result, scrapy.Request) and self.crawler.engine.needs_backout():
-                    # Scrapy reads start() on while the pages wait: memory would grow with the file.
-                    await self.crawler.signals.wait_for(signals.scheduler_empty)
-                yield result
-
-    async def records(self, limits: Limits):
-        """The records to import, in order: those of `files`. A subclass may read them from
-        elsewhere, and await between them (the Common Crawl backfill: bbn_scraper.crawler.commoncrawl)."""
-        for path in self.files:
-            for record in read_warc(path, limits):
-                yield record
-
-    def _request_for(self, record):
-        """The request a record answers, or the error it is; nothing for a record skipped (counted).
-        As in a crawl, a tracking-decorated URL is requested clean, and is an alias of it."""
-        stats = self.crawler.stats
-        stats.inc_value("bbn/warc/records")
+    def _entry(self, record) -> list:
+        """The items a record gives, the last of them the _Page being parsed if it is a page."""
+        if isinstance(record, CrawlError):  # a download that failed (the Common Crawl backfill)
+            return [record]
+        self.stats["bbn/warc/records"] += 1
         if isinstance(record, Oversized):
-            stats.inc_value("bbn/warc/too_large")
-            yield CrawlError(record.url or Path(record.path).as_uri(), "fetch",
-                             f"WARC record in {record.path} at offset {record.offset} not imported: {record.reason}")
-            return
+            self.stats["bbn/warc/too_large"] += 1
+            return [CrawlError(record.url or Path(record.path).as_uri(), "fetch",
+                               f"WARC record in {record.path} at offset {record.offset} not imported: {record.reason}")]
         if isinstance(record, Unreadable):
-            stats.inc_value("bbn/warc/unreadable")
-            yield CrawlError(record.url or Path(record.path).as_uri(), "fetch",
-                             f"unreadable WARC record in {record.path} at offset {record.offset}: {record.reason}")
-            return
+            self.stats["bbn/warc/unreadable"] += 1
+            return [CrawlError(record.url or Path(record.path).as_uri(), "fetch",
+                               f"unreadable WARC record in {record.path} at offset {record.offset}: {record.reason}")]
         if isinstance(record, Skipped):
-            stats.inc_value(f"bbn/warc/{record.what}")
-            return
-        kind = _kind(record)
-        skipped = None if kind in CALLBACKS else kind
-        url = normalize_url(record.url) if skipped is None else record.url
-        if skipped is None and 200 <= record.status < 300:  # a failed capture claims no URL: a retry may follow
+            self.stats[f"bbn/warc/{record.what}"] += 1
+            return []
+        return self._capture(record)
+
+    def _capture(self, capture: Capture):
+        """As a crawl would: a tracking-decorated URL is taken clean (and is an alias of it), a
+        URL once, a failed capture is a fetch error, a page is parsed, a feed or sitemap read."""
+        kind = _kind(capture)
+        skipped = None if kind in KINDS else kind
+        url = normalize_url(capture.url) if skipped is None else capture.url
+        if skipped is None and 200 <= capture.status < 300:  # a failed capture claims no URL: a retry may follow
             if url_key(url) in self.requested:
-                skipped = "duplicate_capture"  # a crawl requests each url_key once
+                skipped = "duplicate_capture"
             else:
                 self.requested.add(url_key(url))
-                if kind == "page" and self.archive is not None and self.archive.has_page(
-                        url, hashlib.sha256(record.body).hexdigest()):
+                if kind == "page" and self.archive.has_page(url, hashlib.sha256(capture.body).hexdigest()):
                     skipped = "already_archived"
-        if record.url.split("#")[0] != url:
-            yield Alias(record.url, url)
+        items = [Alias(capture.url, url)] if capture.url.split("#")[0] != url else []
         if skipped:
-            stats.inc_value(f"bbn/warc/{skipped}")
-            return
-        stats.inc_value(f"bbn/warc/{kind}s")
-        meta = {CAPTURE: record, "dont_redirect": True, "dont_retry": True, "sitemap_url": url}
-        yield scrapy.Request(url, getattr(self, CALLBACKS[kind]), errback=self.errback, dont_filter=True, meta=meta)
+            self.stats[f"bbn/warc/{skipped}"] += 1
+            return items
+        self.stats[f"bbn/warc/{kind}s"] += 1
+        refused = self.refusal(url)
+        if refused is not None:  # as the crawl's spider middlewares refused the request
+            self.stats[refused[0]] += 1
+            return [*items, refused_request(url, refused[1])]
+        if not 200 <= capture.status < 300:  # as Scrapy's HttpErrorMiddleware and the spider's errback
+            self.not_articles[url_key(url)] = f"HTTP {capture.status}"
+            return [*items, CrawlError(url, "fetch", f"HTTP {capture.status}")]
+        if kind == "page":
+            return [*items, *self._page(capture, url)]
+        try:
+            response = _response(capture, url)
+            if kind == "feed":
+                return [*items, *(r for link in response.xpath(FEED_LINKS).getall() for r in self._follow(link.strip()))]
+            return [*items, *sitemap_results(url, response.body, self._follow, lambda loc, lastmod: ())]
+        except Exception as exc:  # noqa: BLE001 - as the crawl's CallbackErrorsMiddleware
+            return [*items, CrawlError(url, "parse", f"{type(exc).__name__}: {exc}")]
 
-    async def parse_capture(self, response):
-        """`parse_html_page`, its items dated when the page was captured, not now."""
-        captured = parse_date(response.meta.get("warc_date"))
-        async for item in self.parse_html_page(response):
-            if captured is not None and isinstance(item, (FetchedPage, FetchedArticle, Claim)):
-                item = dataclasses.replace(item, fetched_at=captured)
-            yield item
+    def _page(self, capture: Capture, url: str) -> list:
+        """The page's items when it is not parsed (not HTML, empty), else [the _Page being parsed]."""
+        content_type = _header(capture, "Content-Type") or ""
+        fetched_at = parse_date(capture.date) or datetime.now(timezone.utc)
+        validators = [(_header(capture, name) or "").strip() or None for name in ("ETag", "Last-Modified")]
+        page = FetchedPage(url, capture.status, content_type, capture.body, fetched_at, *validators)
+        mime = content_type.split(";")[0].strip().lower()
+        if mime and mime not in HTML_TYPES or not mime and not isinstance(_response(capture, url), TextResponse):
+            return [page, CrawlError(url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")]
+        if not capture.body.strip():
+            return [page, CrawlError(url, "parse", "empty response body")]
+        return [_Page(page, asyncio.ensure_future(self.pool.parse(capture.body, content_type, url)))]
 
     def _follow(self, url: str, lastmod: str | None = None):
-        """Links are not followed (only the tracking-decorated ones become aliases, as in a crawl)."""
+        """Links are not followed: only the tracking-decorated ones become aliases, as in a crawl."""
         if url in self.scope and url.split("#")[0] != normalize_url(url):
             yield Alias(url, normalize_url(url))
 
-    def _sitemap(self, url: str, depth: int, lastmod: str | None = None):
-        return iter(())
+    async def _results(self, entry: _Page) -> list:
+        page = entry.page
+        try:
+            article, links, signature = await entry.parsing
+        except Exception as exc:  # noqa: BLE001 - as the crawl's CallbackErrorsMiddleware: this page's parse error
+            logger.warning("could not process %s: %r", page.url, exc)
+            return [page, CrawlError(page.url, "parse", f"{type(exc).__name__}: {exc}")]
+        return [page, *page_results(self, page.url, article, links, signature, page.fetched_at)]
+
+    # Storing, in order
+
+    async def _store_ready(self, parsing: int) -> None:
+        """Store the entries at the head of the queue that are ready, and more until no more
+        than `parsing` pages are being parsed and no more than MAX_AHEAD entries wait."""
+        while self._ahead and (self._parsing > parsing or len(self._ahead) > MAX_AHEAD
+                               or not isinstance(self._ahead[0], _Page) or self._ahead[0].parsing.done()):
+            entry = self._ahead.popleft()
+            if isinstance(entry, _Page):
+                self._parsing -= 1
+                if not entry.parsing.done() and self._batch is not None \
+                        and time.monotonic() - self._batch_started >= BATCH_SECONDS:
+                    self.commit()  # not held open while a slow page is parsed
+                entry = await self._results(entry)
+            self._store(entry)
+
+    def _store(self, items: list) -> None:
+        if not items or self.store.failure:
+            return
+        self._open_batch()
+        for item in items:
+            self.store.store(item)
+        self._batch_items += len(items)
+        if self._batch_items >= BATCH_ITEMS or time.monotonic() - self._batch_started >= BATCH_SECONDS:
+            self.commit()
+
+    def _open_batch(self) -> None:
+        if self._batch is None:
+            self._batch = ExitStack()
+            self._batch.enter_context(self.archive.transaction())
+            self._batch_items, self._batch_started = 0, time.monotonic()
 
 
 def _kind(capture: Capture) -> str:
@@ -192,28 +273,109 @@ def _kind(capture: Capture) -> str:
     return "not_html"
 
 
-class WarcResponses:
-    """The first downloader middleware of an import: the response of a request made from a
-    WARC record is that record; any other request is refused (an import fetches nothing)."""
+def _header(capture: Capture, name: str) -> str | None:
+    """The last value of a header, as a crawl reads it (Scrapy's Headers: UTF-8 bytes read as Latin-1)."""
+    value = next((v for k, v in reversed(capture.headers) if k.lower() == name.lower()), None)
+    return None if value is None else value.encode("utf-8").decode("latin-1")
 
-    def process_request(self, request):
-        capture: Capture | None = request.meta.pop(CAPTURE, None)
-        if capture is None:
-            raise IgnoreRequest(f"not fetched: {request.url} is not in the WARC files")
-        request.meta["warc_date"] = capture.date
-        headers = Headers(capture.headers)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=capture.body)
-        return cls(url=request.url, status=capture.status, headers=headers, body=capture.body, request=request)
+
+def _response(capture: Capture, url: str):
+    """The Scrapy response a crawl would have had (its type from the headers, URL and body)."""
+    headers = Headers(capture.headers)
+    cls = responsetypes.from_args(headers=headers, url=url, body=capture.body)
+    return cls(url=url, status=capture.status, headers=headers, body=capture.body)
+
+
+# Running an import
+
+
+def import_into(db: str, start_urls: list[str], feed: Callable[[Importer], Awaitable[None]],
+                overrides: dict | None = None, stats: Counter | None = None) -> dict:
+    """Run an import into the archive at `db` as a crawl row of its own (`start_urls`), holding
+    the crawl lock: `await feed(importer)` takes the records. `overrides`: settings (Scrapy's
+    names: PARSE_PROCESSES, default one per CPU, since the import's own process has no network
+    to wait on; PARSE_TIMEOUT, DOWNLOAD_MAXSIZE, ARCHIVE_MAX_*, ARTICLE_MAX_*, BBN_SITES).
+    The import's stats when it is over, `bbn/store_failure` among them if the archive stopped it."""
+    settings = crawl_settings(db, {"PARSE_PROCESSES": usable_cpus(), **(overrides or {})})
+    stats = Counter() if stats is None else stats
+    started = time.monotonic()
+    with Archive(db, create=True) as archive, archive.crawl_lock():
+        archive.mark_interrupted_crawls()
+        sites = SiteMap.from_settings(settings)  # sites.toml: counts per site too
+        pool = ParsePool(settings.getint("PARSE_PROCESSES"), timeout=settings.getfloat("PARSE_TIMEOUT"),
+                         stories=story_settings(db))
+        store = CrawlStore(archive, store_limits(settings), PARSER_VERSION, site_of=sites.name if sites else None)
+        stats["bbn/crawl_id"] = store.start(start_urls, {name: settings.get(name) for name in RECORDED_SETTINGS})
+        importer = Importer(store, pool, stats, functools.partial(request_refusal, settings=settings))
+        store.on_stop = importer.stop
+        reason = "interrupted"
+        try:
+            asyncio.run(_run(importer, feed))
+            reason = importer.stopped or "finished"
+        finally:
+            _close(importer, reason, started)
+    return dict(stats)
+
+
+async def _run(importer: Importer, feed: Callable[[Importer], Awaitable[None]]) -> None:
+    """`feed` the importer, then store what it took and stop the workers. SIGTERM or Ctrl-C
+    stops the reading (what was read is stored); a second one stops at once."""
+    loop = asyncio.get_running_loop()
+
+    def stop_gracefully():
+        importer.stop("shutdown")
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)  # the default again: a second signal ends the process
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop_gracefully)
+    try:
+        await feed(importer)
+        await importer.drain()
+    finally:
+        for entry in importer._ahead:
+            if isinstance(entry, _Page):
+                entry.parsing.cancel()
+        await importer.pool.close()
+        if importer.pool.processes:
+            for name, value in importer.pool.usage().items():
+                importer.stats[f"bbn/parse_{name}"] = value
+
+
+def _close(importer: Importer, reason: str, started: float) -> None:
+    """Commit, settle the claims and aliases, and close the crawl row with the import's stats."""
+    store, stats = importer.store, importer.stats
+    importer.commit()
+    store.settle(importer.not_articles)
+    stats.update(store.counts)
+    seconds = round(time.monotonic() - started, 2)
+    stats["elapsed_time_seconds"], stats["finish_reason"] = seconds, reason
+    try:
+        store.archive.finish_crawl(store.crawl_id, reason, {**stats, "seconds": seconds})
+        if not store.archive.truncate_wal():
+            logger.warning("the archive's write-ahead log is not truncated: a reader holds it")
+    except sqlite3.Error as exc:
+        logger.error("could not close crawl %s in the archive: %s", store.crawl_id, exc)
+        store.failure = store.failure or f"could not close crawl {store.crawl_id} in the archive ({exc})"
+    if store.failure:
+        stats["bbn/store_failure"] = store.failure
 
 
 def run_import(files: list[str], db: str, overrides: dict | None = None) -> dict:
-    """Import the WARC `files` into the archive at `db`; the import's stats when it is over.
-    The entry point of every import (the CLI's `import-warc`): `overrides` are Scrapy settings,
-    PARSE_PROCESSES among them (default here: one parse worker per CPU, since the import's own
-    process has no network to wait on and its pages' parsing and signatures are the work)."""
-    settings = crawl_settings(db, {**IMPORT_SETTINGS, "PARSE_PROCESSES": usable_cpus(), **(overrides or {})})
-    process = StoppingCrawlerProcess(settings)
-    crawler = process.create_crawler(WarcImportSpider)
-    process.crawl(crawler, files=list(files))
-    process.start()
-    return crawler.stats.get_stats()
+    """Import the WARC `files` (read in the order given, each record in file order) into the
+    archive at `db`; the import's stats when it is over (`import_into`)."""
+    paths = [str(Path(f).resolve()) for f in files]
+    return import_into(db, [Path(p).as_uri() for p in paths], _files_feed(paths, overrides), overrides)
+
+
+def _files_feed(paths: list[str], overrides: dict | None):
+    async def feed(importer: Importer) -> None:
+        settings = crawl_settings("", overrides)
+        limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
+                        settings.getint("DOWNLOAD_MAX_HEADERS"))
+        for path in paths:
+            for record in read_warc(path, limits):
+                if importer.stopped:
+                    return
+                await importer.take(record)
+    return feed

@@ -78,17 +78,13 @@ def test_urls_stay_under_the_base_url():
 
 
 def test_the_progress_line_says_files_records_articles_errors_and_speed():
-    from types import SimpleNamespace
-
-    from scrapy.settings import Settings
-    from scrapy.statscollectors import MemoryStatsCollector
+    from collections import Counter
 
     from bbn_scraper.crawler.commoncrawl import BackfillProgress
 
-    crawler = SimpleNamespace(settings=Settings(), engine=None, spider=None)
-    crawler.stats = MemoryStatsCollector(crawler)
+    stats = Counter()
     for key, value in (("files_listed", 5), ("files_done", 2), ("files_done_before", 1), ("records_read", 1234),
                        ("records_kept", 12), ("bytes", 0)):
-        crawler.stats.set_value(f"bbn/commoncrawl/{key}", value)
-    line = BackfillProgress(crawler).line()
+        stats[f"bbn/commoncrawl/{key}"] = value
+    line = BackfillProgress(stats).line()
     assert line.startswith("3/5 files, 1234 records read, 12 kept, 0 new articles, 0 errors, ") and line.endswith(" MB/s")

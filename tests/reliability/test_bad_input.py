@@ -19,7 +19,8 @@ from scrapy.settings import Settings
 from archive.verify import verify_archive
 from archive.items import Alias, Claim
 from bbn_scraper.crawler.pipelines import StorePipeline
-from bbn_scraper.crawler.spiders.bbn import PERMALINK, BbnSpider
+from bbn_scraper.crawler.page_results import PERMALINK
+from bbn_scraper.crawler.spiders.bbn import BbnSpider
 from tests.fixture_pages import fixture_pages
 from tests.helpers import rows
 

@@ -236,3 +236,28 @@ def test_the_archive_does_not_depend_on_how_many_workers_parsed(captured, tmp_pa
             assert body_signature(body).values == blob
     finally:
         conn.close()
+
+
+def test_a_capture_a_crawl_would_not_request_is_a_fetch_error(captured, tmp_path):
+    """A crawl's bounds on what it requests hold for the captures too: a URL over URLLENGTH_LIMIT
+    and a listing page past PAGINATION_LIMIT are fetch errors, neither parsed nor stored."""
+    url, _ = _article_captures(captured, 0)
+    html = next(r for r in _captures(captured.warc_gz) if r[0] == url)[1]
+    too_long, too_deep = url + "?q=" + "y" * 1100, url + "page/101/"
+
+    def response(target):
+        def write(writer):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(target, "response", payload=io.BytesIO(html),
+                                                          http_headers=headers))
+        return write
+
+    path = tmp_path / "bounds.warc.gz"
+    _warc(path, [response(too_long), response(too_deep), response(url)])
+    db = tmp_path / "bounds.db"
+    import_warc(db, path)
+    assert stable(rows(db, "SELECT url, stage, reason FROM errors")) == stable([
+        {"url": too_long, "stage": "fetch", "reason": f"not followed: URL of {len(too_long)} characters, over URLLENGTH_LIMIT 1024"},
+        {"url": too_deep, "stage": "fetch", "reason": "not followed: listing page 101, past PAGINATION_LIMIT 100"}])
+    assert rows(db, ARTICLES) == [r for r in rows(captured.crawl_db, ARTICLES) if r["canonical_url"] == url]
+    assert [r["url"] for r in rows(db, "SELECT url FROM pages")] == [url]

@@ -2,41 +2,31 @@
 feed, and hands each article page to the parser. Thin: parsing and storing live elsewhere."""
 from __future__ import annotations
 
-import re
+import functools
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive import KnownArticle, known_urls, recrawl_state, story_settings
 from bbn_scraper.crawler.bounds import SitemapBudget, refused
 from bbn_scraper.crawler.downloader import CrawlStopped
-from bbn_scraper.crawler.identity import refusal
-from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from archive.items import Alias, CrawlError, FetchedPage, Seen, SitemapRead
 from bbn_scraper.crawler.pagination import is_page_of, listed, next_pages
 from bbn_scraper.crawler.parse_pool import PARSE_TIMEOUT, ParsePool, auto_processes
 from bbn_scraper.crawler.revisit import DEFAULT_POLICY, RevisitPolicy
 from bbn_scraper.parsers.dates import parse_date
-from archive.model import normalize_url, not_an_article, own_identity, url_key
+from archive.model import normalize_url, url_key
 from bbn_scraper.crawler.scope import Refused, Scope
-from bbn_scraper.crawler.sitemaps import CheckedSitemap
 from bbn_scraper.crawler.sites import SiteMap
 from bbn_scraper.crawler.warc import WARC_META
+from bbn_scraper.crawler.page_results import DENY, FEED_LINKS, HTML_TYPES, NOT_A_PAGE, page_results, sitemap_results
 
 DEFAULT_START_URL = "https://bigbignews.net/"
-# Links never worth a request: admin, login, comment replies, share buttons, search, JSON API.
-DENY = re.compile(
-    r"/wp-(?:admin|login|json)|xmlrpc\.php|[?&](?:replytocom|share|s)=|/feed/?$|/comments?/feed|/trackback/?$"
-)
-# Files, not pages (Scrapy's list): images, documents, archives, audio, video.
-NOT_A_PAGE = re.compile(r"\.(?:%s)$" % "|".join(map(re.escape, IGNORED_EXTENSIONS)), re.IGNORECASE)
-PERMALINK = re.compile(r"/\d{4}/\d{2}/(?:\d{2}/)?[^/]+/?$")
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # RobotsTxtMiddleware's IgnoreRequest: not a failure
 # What a failure that comes without a message means (the reason is never blank).
 SILENT_FAILURES = {
@@ -149,36 +139,20 @@ class BbnSpider(scrapy.Spider):
             yield from self._sitemap(url, 1)
 
     def parse_sitemap(self, response):
-        try:
-            sitemap = CheckedSitemap(response.body)
-        except Exception as exc:  # noqa: BLE001 - lxml raises several types on junk
-            yield CrawlError(response.url, "parse", f"unreadable sitemap: {exc}")
-            return
-        lastmods = {}
-        read = 0
-        for read, entry in enumerate(sitemap, 1):
-            loc = entry.get("loc")
-            if not loc:
-                continue
-            if sitemap.type == "sitemapindex":
-                lastmod = entry.get("lastmod")
-                if loc in self.sitemaps_read and not _is_newer(lastmod, self.sitemaps_read[loc]):
-                    self.crawler.stats.inc_value("bbn/sitemap_unchanged")
-                    continue
-                yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1, lastmod)
-            else:
-                if entry.get("lastmod"):
-                    lastmods[loc] = entry["lastmod"]
-                yield from self._follow(loc, lastmod=entry.get("lastmod"))
-        if lastmods:
-            yield SitemapLastmods(lastmods)
-        if sitemap.stopped:
-            yield CrawlError(response.url, "parse", f"sitemap not read to the end, {read} entries read: {sitemap.stopped}")
-        elif response.meta.get("index_lastmod"):
+        whole = yield from sitemap_results(response.url, response.body, self._follow,
+                                           functools.partial(self._child_sitemap, response))
+        if whole and response.meta.get("index_lastmod"):
             yield SitemapRead(response.meta["sitemap_url"], response.meta["index_lastmod"])
 
+    def _child_sitemap(self, response, loc: str, lastmod: str | None):
+        """The request for a sitemap an index lists, unless it is not newer than when last read."""
+        if loc in self.sitemaps_read and not _is_newer(lastmod, self.sitemaps_read[loc]):
+            self.crawler.stats.inc_value("bbn/sitemap_unchanged")
+            return
+        yield from self._sitemap(loc, response.meta.get("sitemap_depth", 1) + 1, lastmod)
+
     def parse_feed(self, response):
-        for link in response.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href").getall():
+        for link in response.xpath(FEED_LINKS).getall():
             yield from self._follow(link.strip())
 
     # Pages
@@ -204,38 +178,9 @@ class BbnSpider(scrapy.Spider):
             return
         article, links, signature = await self.parser.parse(response.body, content_type, response.url)
         later = self._pages_held_back(response, links) if article is None else set()
-        for url in links:
-            if url not in self.followed and url not in later:
-                self.followed.add(url)
-                if not DENY.search(url) and not NOT_A_PAGE.search(urlsplit(url).path):
-                    for result in self._follow(url):
-                        yield result
-        if article is None:
-            self._not_an_article(response, not_an_article(article))
-            if PERMALINK.search(urlsplit(response.url).path):
-                yield CrawlError(response.url, "parse", "page at an article address is not an article")
-            return
-        claimed = article.canonical_url
-        if url_key(claimed) != url_key(response.url):
-            known = self.not_articles.get(url_key(claimed))
-            reason = refusal(claimed, response.url) or known and f"canonical {claimed} refused: {known}"
-            if reason:
-                # Identity is earned: the page keeps its own URL, the refused claim is an error row.
-                yield CrawlError(response.url, "parse", reason)
-                article = own_identity(article, response.url, reason)
-            else:
-                self._not_an_article(response, f"it names {claimed} as its canonical")
-            if not reason and claimed in self.scope:
-                # A copy (AMP, alias): the article is archived from its canonical page, fetched
-                # for it; the store makes this page an alias once that page is archived,
-                # or archives it under its own URL if no article is archived from there.
-                yield Claim(article, response.url, fetched_at)
-                for result in self._follow(claimed):
-                    yield result
-                return
-        elif not_an_article(article):  # yielded still: the store records why it is not archived
-            self._not_an_article(response, not_an_article(article))
-        yield FetchedArticle(article, response.url, fetched_at, signature)  # ARCHIVE_MAX_ARTICLES: applied at the store
+        for result in page_results(self, response.url, article, links, signature, fetched_at, later,
+                                   response.meta.get("redirect_urls", [])):
+            yield result
 
     def errback(self, failure):
         """Every failed request is a fetch error of the URL first requested (before any
@@ -267,11 +212,6 @@ class BbnSpider(scrapy.Spider):
         yield CrawlError(redirects[0] if redirects else request.url, "fetch", reason)
 
     # Helpers
-
-    def _not_an_article(self, response, reason: str) -> None:
-        """Remember that no article is archived from this page (nor the URLs redirected to it)."""
-        for url in [*response.meta.get("redirect_urls", []), response.url]:
-            self.not_articles.setdefault(url_key(url), reason)
 
     def _pages_held_back(self, response, links: list[str]) -> set[str]:
         """The other pages of its listing a listing page links to that a re-crawl does not
