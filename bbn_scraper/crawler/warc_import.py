@@ -86,8 +86,8 @@ class Importer:
     """Imports records (`warc_records`' Capture, Skipped, Unreadable; a CrawlError as it is) taken
     in order with `await take(record)` into `store`, pages parsed by `pool`; `stats` counts them
     (`bbn/warc/*`). `refusal(url)`: (stat, reason) of a capture a crawl would not request
-    (bounds.request_refusal), or None. `drain()` stores everything taken so far; `write(fn)` runs `fn()` in the
-    store's current transaction and commits it. `stopped`: why the import should stop (the
+    (bounds.request_refusal), or None. `drain()` stores everything taken so far, `close()` stops the
+    workers; `write(fn)` runs `fn()` in the store's current transaction and commits it. `stopped`: why the import should stop (the
     store's article cap or a storage failure, a signal), or None."""
 
     def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter,
@@ -121,6 +121,16 @@ class Importer:
 
     async def drain(self) -> None:
         await self._store_ready(-1)
+
+    async def close(self) -> None:
+        """Cancel the parses not yet stored, stop the parse workers and count their usage."""
+        for entry in self._ahead:
+            if isinstance(entry, _Page):
+                entry.parsing.cancel()
+        await self.pool.close()
+        if self.pool.processes:
+            for name, value in self.pool.usage().items():
+                self.stats[f"bbn/parse_{name}"] = value
 
     def write(self, fn: Callable[[], object]) -> None:
         self._open_batch()
@@ -333,13 +343,7 @@ async def _run(importer: Importer, feed: Callable[[Importer], Awaitable[None]]) 
         await feed(importer)
         await importer.drain()
     finally:
-        for entry in importer._ahead:
-            if isinstance(entry, _Page):
-                entry.parsing.cancel()
-        await importer.pool.close()
-        if importer.pool.processes:
-            for name, value in importer.pool.usage().items():
-                importer.stats[f"bbn/parse_{name}"] = value
+        await importer.close()
 
 
 def _close(importer: Importer, reason: str, started: float) -> None:
