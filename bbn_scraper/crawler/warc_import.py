@@ -87,8 +87,9 @@ class Importer:
     in order with `await take(record)` into `store`, pages parsed by `pool`; `stats` counts them
     (`bbn/warc/*`). `refusal(url)`: (stat, reason) of a capture a crawl would not request
     (bounds.request_refusal), or None. `drain()` stores everything taken so far, `close()` stops the
-    workers; `write(fn)` runs `fn()` in the store's current transaction and commits it. `stopped`: why the import should stop (the
-    store's article cap or a storage failure, a signal), or None."""
+    workers; `write(fn)` runs `fn()` in the store's current transaction and commits it.
+    `stopped`: why the import should stop (the store's article cap or a storage failure, a
+    signal), or None."""
 
     def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter,
                  refusal: Callable[[str], tuple[str, str] | None] = lambda url: None):
