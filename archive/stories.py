@@ -39,6 +39,20 @@ SCHEME = "affine32"  # datasketch 2's default permutation scheme: hash values be
 # first 8 bytes of blake2b of the band's number and values.
 LSH_WEIGHTS = (0.2, 0.8)
 CHUNK = 16  # candidate signatures read at a time when looking for a story's first link
+# The distinct stories of each bucket of a signature's bands (a JSON list), as (band, story) rows
+# in band order: a skip scan of the (band_hash, story_id, article_id) key, one seek per story
+# of a bucket whatever its size, and none but the first for the buckets nobody occupies - in
+# one statement rather than a round trip from Python for each seek.
+_BUCKET_STORIES = """
+WITH RECURSIVE found(position, band, story) AS (
+    SELECT key, value, (SELECT story_id FROM lsh_bands WHERE band_hash = value ORDER BY story_id LIMIT 1)
+    FROM json_each(?)
+    UNION ALL
+    SELECT position, band, (SELECT story_id FROM lsh_bands WHERE band_hash = band AND story_id > story
+                            ORDER BY story_id LIMIT 1)
+    FROM found WHERE story IS NOT NULL
+)
+SELECT band, story FROM found WHERE story IS NOT NULL ORDER BY position, story"""
 
 
 @dataclass(frozen=True)
@@ -139,28 +153,16 @@ class Stories:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
         MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
-        stories are found by one index seek each; a story's members in the buckets are compared
-        CHUNK at a time, and the rest of the story is skipped once one is linked: a story of
-        thousands (a syndicated story, a site's template-written pages) costs a chunk, not
-        thousands of rows. `listed`: `bands` as a JSON list."""
-        occupied = [band for (band,) in self.conn.execute(
-            "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM lsh_bands WHERE band_hash = value)",
-            [listed])]  # one statement, a seek per band: most bodies share no bucket
-        buckets: dict[int, list[int]] = {}  # story -> the occupied buckets it is in, in band order
-        for band in occupied:
-            for story in self._stories_in(band):
-                buckets.setdefault(story, []).append(band)
+        stories are found by one index seek each (_BUCKET_STORIES, one statement for all the
+        bands); a story's members in the buckets are compared CHUNK at a time, and the rest of
+        the story is skipped once one is linked: a story of thousands (a syndicated story, a
+        site's template-written pages) costs a chunk, not thousands of rows. `listed`: `bands`
+        as a JSON list."""
+        buckets: dict[int, list[int]] = {}  # story -> the buckets it is in, in band order
+        for band, story in self.conn.execute(_BUCKET_STORIES, [listed]):
+            buckets.setdefault(story, []).append(band)
         values = hashvalues.astype(np.uint32)
         return [story for story in sorted(buckets) if self._links(story, buckets[story], values, article_id)]
-
-    def _stories_in(self, band: int) -> list[int]:
-        """The distinct stories of one LSH bucket: a seek per story, whatever their sizes."""
-        stories: list[int] = []
-        while row := self.conn.execute(
-                "SELECT story_id FROM lsh_bands WHERE band_hash = ? AND story_id > ? ORDER BY story_id LIMIT 1",
-                [band, stories[-1] if stories else -1]).fetchone():
-            stories.append(row[0])
-        return stories
 
     def _links(self, story_id: int, bands: list[int], values: np.ndarray, article_id: int) -> bool:
         """Whether a member of `story_id` in one of the buckets `bands` (those it is in) is a

@@ -270,8 +270,9 @@ def test_an_index_from_before_m010_gets_its_stories(labelled, tmp_path):
 def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
     """A body sharing an LSH bucket with another story but not similar enough to join it (half
     its words in common: an estimated similarity of about 0.34, under the 0.4 threshold) reads
-    that story's members in the shared buckets only, not once per band of its signature: the
-    writer does not scan the index band by band."""
+    that story's members in the shared buckets only, not once per band of its signature, and
+    finds the stories of all its buckets in one statement: the writer does not scan the index
+    band by band."""
     first = _store(empty_archive, [_synthetic("first", " ".join(WORDS[0:100]))])
     statements: list[str] = []
     empty_archive.db.conn.set_trace_callback(statements.append)
@@ -286,3 +287,5 @@ def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
     assert _story(empty_archive, first["https://a.example/first"]) != _story(empty_archive, second["https://a.example/second"])
     member_reads = [s for s in statements if s.startswith("SELECT article_id FROM lsh_bands")]
     assert len(member_reads) == shared
+    bucket_reads = [s for s in statements if "lsh_bands" in s and not s.startswith(("SELECT article_id", "INSERT"))]
+    assert len(bucket_reads) == 1, "the stories of all the signature's buckets are found in one statement"
