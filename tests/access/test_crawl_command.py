@@ -100,9 +100,11 @@ def test_a_known_setting_gets_past_the_check(tmp_path):
     assert result.returncode == 3, result.stderr
 
 
-def test_sigterm_stops_a_polite_crawl_within_seconds_its_work_committed(sample_site, tmp_path):
+def test_sigterm_stops_a_polite_crawl_at_once_its_work_committed(sample_site, tmp_path):
     """Two seconds between requests: Scrapy's graceful stop alone would fetch every request the
-    downloader holds, one delay apart (16 of them: half a minute)."""
+    downloader holds, one delay apart (16 of them: half a minute). Ours fetches none of them:
+    counted at the site (at most the one in flight when the signal came), not timed, so that a
+    loaded machine cannot fail it."""
     db = tmp_path / "stopped.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "bbn_scraper", "crawl", sample_site.base_url, "--db", str(db), "--delay", "2",
@@ -115,12 +117,11 @@ def test_sigterm_stops_a_polite_crawl_within_seconds_its_work_committed(sample_s
             time.sleep(0.2)
         assert _pages(db), "the crawl stored nothing in a minute"
         process.send_signal(signal.SIGTERM)
-        sent = time.monotonic()
-        stdout, stderr = process.communicate(timeout=30)
-        seconds = time.monotonic() - sent
+        arrived_before = len(sample_site.arrivals)
+        stdout, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert seconds < 4, f"{seconds:.1f} s after SIGTERM"
+    assert len(sample_site.arrivals) - arrived_before <= 1, "requests fetched after SIGTERM"
     assert process.returncode == 0, stderr
     crawl_row = rows(db, "SELECT status, finished FROM crawls")[0]
     assert crawl_row["status"] == "shutdown" and crawl_row["finished"]
