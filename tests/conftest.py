@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,21 @@ import pytest
 from archive import Archive
 from tests.helpers import BASE, DatasetteClient, SampleCrawl, SiteClient, copy_archive, crawl
 from bbn_scraper.sample_site import SampleSite
+
+
+@pytest.fixture(autouse=True)
+def _sigint_left_as_found():
+    """Every test leaves SIGINT's handler and mask as it found them: a test worker holding SIGINT
+    ignored or blocked passes that on to every process it starts later (both survive exec), and
+    a server started by a later test would then never see Ctrl-C."""
+    before = signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    after = signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    if after != before:
+        signal.signal(signal.SIGINT, before[0])
+        signal.pthread_sigmask(signal.SIG_SETMASK, before[1])
+        pytest.fail(f"the test left SIGINT changed: handler {after[0]!r}, blocked {sorted(after[1])}"
+                    f" (before: {before[0]!r}, blocked {sorted(before[1])})")
 
 
 @pytest.fixture
