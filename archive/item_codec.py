@@ -8,6 +8,7 @@ import base64
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
@@ -55,8 +56,10 @@ def build(cls, data):
 
 
 def _plain(value):
+    if value is None or isinstance(value, (str, int, float)):  # most values: nothing to do
+        return value
     if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -69,41 +72,66 @@ def _plain(value):
 
 
 @cache
-def _hints(cls) -> dict:
-    return typing.get_type_hints(cls, localns=_NAMES)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@cache
+def _fields(cls) -> dict[str, Callable]:
+    """The converter of each field of `cls` from its JSON value, made once a class: working out
+    a type hint's shape for every value read cost more than the rest of decoding."""
+    return {name: _converter(hint) for name, hint in typing.get_type_hints(cls, localns=_NAMES).items()}
 
 
 def _build(cls, data: dict):
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} is not an object")
-    hints = _hints(cls)
-    unknown = set(data) - set(hints)
-    if unknown:
-        raise ValueError(f"{cls.__name__} has no field {sorted(unknown)[0]}")
-    return cls(**{name: _value(hints[name], value) for name, value in data.items()})
+    fields = _fields(cls)
+    try:
+        return cls(**{name: fields[name](value) for name, value in data.items()})
+    except KeyError:
+        unknown = sorted(set(data) - set(fields))
+        if not unknown:
+            raise
+        raise ValueError(f"{cls.__name__} has no field {unknown[0]}") from None
 
 
-def _value(hint, value):
+@cache
+def _converter(hint) -> Callable:
+    """A function taking a JSON value to the type `hint` says, TypeError or ValueError when it
+    is not one: optional and nested types, lists, dicts, dataclasses, datetimes and bytes."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        return _value(next(a for a in args if a is not type(None)), value)
+        inner = _converter(next(a for a in args if a is not type(None)))
+        if type(None) not in args:
+            return inner
+        return lambda value: None if value is None else inner(value)
     if origin is list:
-        if not isinstance(value, list):
-            raise TypeError(f"{value!r} is not a list")
-        return [_value(args[0], v) for v in value]
+        item = _converter(args[0])
+
+        def to_list(value):
+            if not isinstance(value, list):
+                raise TypeError(f"{value!r} is not a list")
+            return [item(v) for v in value]
+        return to_list
     if origin is dict:
-        if not isinstance(value, dict):
-            raise TypeError(f"{value!r} is not an object")
-        return {k: _value(args[1], v) for k, v in value.items()}
+        item = _converter(args[1])
+
+        def to_dict(value):
+            if not isinstance(value, dict):
+                raise TypeError(f"{value!r} is not an object")
+            return {k: item(v) for k, v in value.items()}
+        return to_dict
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value)
+        return lambda value: _build(hint, value)
     if hint is datetime:
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat
     if hint is bytes:
-        return base64.b64decode(value, validate=True)
-    if hint in (str, int, bool) and value is not None and not (
-            isinstance(value, hint) and (hint is bool or not isinstance(value, bool))):
-        raise TypeError(f"{value!r} is not of type {hint.__name__}")
-    return value
+        return lambda value: base64.b64decode(value, validate=True)
+    if hint in (str, int, bool):
+        def checked(value):
+            if value is not None and not (isinstance(value, hint) and (hint is bool or not isinstance(value, bool))):
+                raise TypeError(f"{value!r} is not of type {hint.__name__}")
+            return value
+        return checked
+    return lambda value: value
