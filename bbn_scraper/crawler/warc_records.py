@@ -58,7 +58,8 @@ class _BoundedReader(DecompressingBufferedReader):
 
     def readline(self, length=None):
         cap = self.limits.header_bytes
-        position = self.stream.tell() - self.rem_length()
+        # where a third blank line in a row starts (asked only then: twice a syscall a line)
+        position = self.stream.tell() - self.rem_length() if self._blanks == 2 else None
         line = super().readline(cap if length is None or length > cap else length)
         self._blanks = self._blanks + 1 if line and not line.strip() else 0
         if self._blanks == 3:
