@@ -124,6 +124,7 @@ class CrawlStore:
                  site_of: Callable[[str], str | None] | None = None,
                  on_stop: Callable[[str], None] | None = None):
         self.archive = archive
+        archive.keep_savepoints_in_memory()  # each item is stored in a savepoint
         self.limits = limits
         self.parser_version = parser_version
         self.site_of = site_of

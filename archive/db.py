@@ -136,6 +136,17 @@ class Archive(ReadAPI):
         read again (bench/README.md, section 11: -18% CPU per article into a 90,000-article archive)."""
         self.db.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
 
+    def keep_savepoints_in_memory(self) -> None:
+        """Keep this connection's temporary files in memory (PRAGMA temp_store = MEMORY), for a
+        writer that stores each item in a savepoint inside a batch's transaction: before an
+        item changes a page the batch had changed already, SQLite copies it to the savepoint's
+        sub-journal, which past 64 KiB becomes a temporary file written a page at a time. Into
+        an empty archive that was about 255 pwrite calls per stored article, 21 with it in
+        memory (bench/README.md, section 12, "savepoints"). A sub-journal holds one item's
+        pages; the connection's sorts and temporary b-trees are kept in memory too, so this
+        is for a writer's connection, not for a reader's big queries."""
+        self.db.execute("PRAGMA temp_store = MEMORY")
+
     def close(self) -> None:
         """Close the connection, then the crawl lock's descriptor: closing any descriptor of
         the file drops the POSIX locks SQLite holds on it in this process, so it must go last."""

@@ -2,13 +2,16 @@
 deduplicated, capped and settled; every failure an error row; the items as JSON for Redis."""
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from archive import Archive
 from archive.crawl_store import CrawlStore, StoreLimits
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
@@ -190,3 +193,26 @@ def test_a_second_settle_does_not_apply_the_first_ones_sightings_again(empty_arc
     assert [r["crawl_id"] for r in empty_archive.db.query("SELECT crawl_id FROM articles")] == [second]
     assert (first, second, third) == (1, 2, 3)
     assert store.seen == set() and store.aliases == {} and store.lastmods == {}
+
+
+def _temporary_files() -> list[str]:
+    """The temporary files SQLite holds open in this process (created, then unlinked)."""
+    fds = Path("/proc/self/fd")
+    return [target for fd in fds.iterdir() if "etilqs" in (target := os.readlink(fd) if fd.exists() else "")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_batchs_savepoints_are_kept_in_memory_not_in_a_temporary_file(tmp_path):
+    """Each item is stored in a savepoint inside the batch's transaction; the pages it changes
+    that the batch had changed already are copied to a sub-journal, a temporary file (written
+    a page at a time) past 64 KiB unless the store's connection keeps it in memory."""
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        store = CrawlStore(archive)
+        store.start([f"{BASE}/"])
+        with archive.transaction():
+            for i in range(40):
+                url = f"{BASE}/news/{i}"
+                store.store(FetchedPage(url, 200, "text/html", b"<html>%d</html>" % i * 500, NOW))
+                store.store(FetchedArticle(make_article(url, body=f"Story {i}. " + "Some words here. " * 300), url, NOW))
+            assert _temporary_files() == []
+        assert store.counts["bbn/article_new"] == 40
