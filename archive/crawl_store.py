@@ -206,7 +206,8 @@ class CrawlStore:
             self.counts["bbn/not_modified"] += 1
             return
         if self.archive.record_fetch(self.crawl_id, page.url, page.status, page.content_type, page.body,
-                                     page.fetched_at, page.etag, page.last_modified, _warc_ref(page)) is None:
+                                     page.fetched_at, page.etag, page.last_modified, _warc_ref(page),
+                                     page.packed) is None:
             self.counts["bbn/page_unchanged"] += 1  # byte-identical to its stored copy: not stored again
         self._count_site(page.url, "pages")
 
