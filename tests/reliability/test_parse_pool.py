@@ -210,3 +210,35 @@ def test_zero_processes_parse_in_process():
     pool = ParsePool(0)
     assert run(pool.parse(body, CONTENT_TYPE, url)) == parse_fetched(body, CONTENT_TYPE, url)
     assert pool.started == 0
+
+
+def test_the_crawls_page_item_carries_the_body_its_worker_packed():
+    """The spider yields a parsed page's FetchedPage once its worker has answered, with the
+    body packed as the archive stores it; a page recorded in a WARC keeps no body: not packed."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from archive.items import FetchedPage, pack_body
+    from bbn_scraper.crawler.spiders.bbn import BbnSpider
+    from bbn_scraper.crawler.warc import WARC_META
+
+    html, url = PAGES[0]
+    body = html.encode() if isinstance(html, str) else html
+
+    async def pages(spider, meta):
+        request = Request(url, meta=meta)
+        response = HtmlResponse(url, body=body, headers={"Content-Type": CONTENT_TYPE}, request=request)
+        return [r async for r in spider.parse_html_page(response) if isinstance(r, FetchedPage)]
+
+    async def main():
+        spider = BbnSpider(start_urls=[url])
+        spider.parser = ParsePool(1)
+        try:
+            return await pages(spider, {}), await pages(spider, {WARC_META: lambda: None})
+        finally:
+            await spider.parser.close()
+
+    [packed], [recorded] = run(main())
+    assert packed.body == recorded.body == body
+    assert packed.packed == pack_body(body)
+    assert recorded.packed is None and recorded.warc is not None
