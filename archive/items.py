@@ -54,12 +54,16 @@ class BodySignature:
     """The MinHash signature of an article's body (`archive.stories.body_signature`), computed
     where the page was parsed, so that the store only writes it: its permutations and shingle
     size, the SHA-256 (hex) of the body it was computed from, and its values as little-endian
-    uint32. The store uses it only when all three match the archive's settings and the stored body."""
+    uint32. The store uses it only when all three match the archive's settings and the stored body;
+    and its LSH band hashes for `threshold` (`archive.stories.band_hashes`) only when that is the
+    archive's threshold too (None: the store computes them)."""
 
     num_perm: int
     shingle: int
     body_hash: str
     values: bytes
+    threshold: float | None = None
+    bands: list[int] | None = None
 
 
 @dataclass

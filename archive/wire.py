@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 VERSION = 3  # of every record on the wire: a change to any record's fields is a new version
-# (2: FetchedArticle.signature; 3: FetchedPage.packed)
+# (2: FetchedArticle.signature; 3: FetchedPage.packed, BodySignature.threshold and bands)
 
 
 class NotARecord(ValueError):
