@@ -47,8 +47,8 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
     """In this process, with the archive code of `code`: store `count` synthetic articles one
     `way` into `target` ("empty": a new archive); their rate."""
     sys.path.insert(0, str(code))
-    sys.path.insert(1, str(BENCH))
-    import million_bench as mb
+    sys.path.insert(1, str(code / "bench"))  # million_bench puts its own checkout first on sys.path:
+    import million_bench as mb  # `code`'s, or the baseline's rounds would run this checkout's archive
     from archive import Archive
 
     synth = mb.Synth()
