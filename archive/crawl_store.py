@@ -124,6 +124,7 @@ class CrawlStore:
                  site_of: Callable[[str], str | None] | None = None,
                  on_stop: Callable[[str], None] | None = None):
         self.archive = archive
+        archive.keep_savepoints_in_memory()  # each item is stored in a savepoint
         self.limits = limits
         self.parser_version = parser_version
         self.site_of = site_of
@@ -205,7 +206,8 @@ class CrawlStore:
             self.counts["bbn/not_modified"] += 1
             return
         if self.archive.record_fetch(self.crawl_id, page.url, page.status, page.content_type, page.body,
-                                     page.fetched_at, page.etag, page.last_modified, _warc_ref(page)) is None:
+                                     page.fetched_at, page.etag, page.last_modified, _warc_ref(page),
+                                     page.packed) is None:
             self.counts["bbn/page_unchanged"] += 1  # byte-identical to its stored copy: not stored again
         self._count_site(page.url, "pages")
 

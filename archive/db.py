@@ -26,7 +26,7 @@ from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, mi
 from .warc_store import WarcRef, stored_path
 
 if TYPE_CHECKING:
-    from .items import BodySignature
+    from .items import BodySignature, PackedBody
     from .stories import Stories
 
 
@@ -61,6 +61,13 @@ class KnownArticle(NamedTuple):
     etag: str | None = None
     last_modified: str | None = None
     url: str | None = None  # the address its content was fetched from (own only)
+
+
+def _packs(packed: PackedBody, body: bytes) -> bool:
+    """Whether `packed` is `body`'s: its SHA-256 is the body's, and its zlib stream ends with
+    the body's Adler-32 (cheap beside compressing; a stream made of another body fails it)."""
+    return (len(packed.zlib) > 6 and packed.zlib[-4:] == zlib.adler32(body).to_bytes(4, "big")
+            and packed.sha256 == hashlib.sha256(body).hexdigest())
 
 
 def _now() -> str:
@@ -135,6 +142,17 @@ class Archive(ReadAPI):
         for a writer whose batches touch more index pages than that, which then spill and are
         read again (bench/README.md, section 11: -18% CPU per article into a 90,000-article archive)."""
         self.db.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+
+    def keep_savepoints_in_memory(self) -> None:
+        """Keep this connection's temporary files in memory (PRAGMA temp_store = MEMORY), for a
+        writer that stores each item in a savepoint inside a batch's transaction: before an
+        item changes a page the batch had changed already, SQLite copies it to the savepoint's
+        sub-journal, which past 64 KiB becomes a temporary file written a page at a time. Into
+        an empty archive that was about 255 pwrite calls per stored article, 21 with it in
+        memory (bench/README.md, section 12, "savepoints"). A sub-journal holds one item's
+        pages; the connection's sorts and temporary b-trees are kept in memory too, so this
+        is for a writer's connection, not for a reader's big queries."""
+        self.db.execute("PRAGMA temp_store = MEMORY")
 
     def close(self) -> None:
         """Close the connection, then the crawl lock's descriptor: closing any descriptor of
@@ -249,9 +267,11 @@ class Archive(ReadAPI):
             return self._page_row(crawl_id, url, status, content_type, body, fetched_at, warc)
 
     def _page_row(self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
-                  fetched_at: datetime | str | None, warc: WarcRef | None, sha256: str | None = None) -> int:
-        """`record_page`'s row, in the caller's transaction (`sha256`: the body's, when the caller has it)."""
-        stored = {"compression": "zlib", "body": zlib.compress(body)} if warc is None else {
+                  fetched_at: datetime | str | None, warc: WarcRef | None, sha256: str | None = None,
+                  compressed: bytes | None = None) -> int:
+        """`record_page`'s row, in the caller's transaction (`sha256`: the body's, and
+        `compressed` its zlib stream, when the caller has them)."""
+        stored = {"compression": "zlib", "body": compressed or zlib.compress(body)} if warc is None else {
             "compression": "warc", "body": b"", "warc_file": stored_path(warc.file, self.path),
             "warc_offset": warc.offset, "warc_length": warc.length, "warc_digest": warc.digest}
         return self._insert("pages", {
@@ -267,17 +287,22 @@ class Archive(ReadAPI):
     def record_fetch(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,
         fetched_at: datetime | str | None = None, etag: str | None = None, last_modified: str | None = None,
-        warc: WarcRef | None = None,
+        warc: WarcRef | None = None, packed: PackedBody | None = None,
     ) -> int | None:
         """Keep a fetched response as `record_page` does (`warc`: where its WARC record is), unless it is byte-identical (same
         status and sha256) to the copy last stored for that URL: then nothing is stored and the
-        result is None. Either way the URL's validators and fetch time are recorded."""
-        digest = hashlib.sha256(body).hexdigest()
+        result is None. Either way the URL's validators and fetch time are recorded. `packed`:
+        the body as stored, made by its parse worker (`archive.items.pack_body`); used when it
+        is this body's (its SHA-256, and its zlib stream's Adler-32 trailer), made here otherwise."""
+        if packed is not None and _packs(packed, body):
+            digest, compressed = packed.sha256, packed.zlib
+        else:
+            digest, compressed = hashlib.sha256(body).hexdigest(), None
         with self.transaction():
             last = self.db.execute(
                 "SELECT status, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]).fetchone()
             page_id = None if last == (status, digest) else self._page_row(
-                crawl_id, url, status, content_type, body, fetched_at, warc, digest)
+                crawl_id, url, status, content_type, body, fetched_at, warc, digest, compressed)
             self._validators(crawl_id, url, fetched_at, etag, last_modified, keep=False)
         return page_id
 

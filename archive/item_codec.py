@@ -19,7 +19,8 @@ from .model import Article, Faq, Link
 TYPES = {cls.__name__: cls for cls in (items.FetchedPage, items.FetchedArticle, items.Claim, items.Alias,
                                        items.Seen, items.CrawlError, items.SitemapLastmods, items.SitemapRead)}
 NOT_SENT = {"warc"}
-_NAMES = {"Article": Article, "BodySignature": items.BodySignature, "Faq": Faq, "Link": Link, "WarcRef": object}
+_NAMES = {"Article": Article, "BodySignature": items.BodySignature, "Faq": Faq, "Link": Link,
+          "PackedBody": items.PackedBody, "WarcRef": object}
 
 
 class UndecodableItem(NotARecord):

@@ -2,6 +2,8 @@
 data only (the Scrapy crawl, a distributed crawl's workers and the WARC import make them)."""
 from __future__ import annotations
 
+import hashlib
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +15,26 @@ if TYPE_CHECKING:
     from .warc_store import WarcRef
 
 
+@dataclass(frozen=True)
+class PackedBody:
+    """A page's body as the archive keeps it (`pack_body`): its SHA-256 (hex) and its zlib
+    stream, made where the page was parsed so that the store only writes it. The store uses
+    it only when the digest is the body's and the stream's Adler-32 trailer the body's too."""
+
+    sha256: str
+    zlib: bytes
+
+
+def pack_body(body: bytes) -> PackedBody:
+    return PackedBody(hashlib.sha256(body).hexdigest(), zlib.compress(body))
+
+
 @dataclass
 class FetchedPage:
     """One fetched response, kept raw so that it can be parsed again without fetching, with its
     validators. `unchanged`: a 304 to a revisit's conditional request (no body; the stored copy
-    is current)."""
+    is current). `packed`: the body as stored, when its parse worker made it (None: the store
+    makes it)."""
 
     url: str
     status: int
@@ -27,6 +44,7 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     unchanged: bool = False
+    packed: PackedBody | None = None
     # Called on the store's thread: where its WARC response record is, or None (the body is kept).
     warc: Callable[[], WarcRef | None] | None = None
 
@@ -36,12 +54,16 @@ class BodySignature:
     """The MinHash signature of an article's body (`archive.stories.body_signature`), computed
     where the page was parsed, so that the store only writes it: its permutations and shingle
     size, the SHA-256 (hex) of the body it was computed from, and its values as little-endian
-    uint32. The store uses it only when all three match the archive's settings and the stored body."""
+    uint32. The store uses it only when all three match the archive's settings and the stored body;
+    and its LSH band hashes for `threshold` (`archive.stories.band_hashes`) only when that is the
+    archive's threshold too (None: the store computes them)."""
 
     num_perm: int
     shingle: int
     body_hash: str
     values: bytes
+    threshold: float | None = None
+    bands: list[int] | None = None
 
 
 @dataclass

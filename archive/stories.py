@@ -87,7 +87,8 @@ def body_signature(text: str | None, settings: StorySettings | None = None) -> B
     if minhash is None:
         return None
     return BodySignature(settings.num_perm, settings.shingle, _body_hash(text or ""),
-                         minhash.hashvalues.astype("<u4").tobytes())
+                         minhash.hashvalues.astype("<u4").tobytes(), settings.threshold,
+                         band_hashes(minhash.hashvalues, settings.threshold, settings.num_perm))
 
 
 def signature(text: str, settings: StorySettings) -> MinHash | None:
@@ -105,6 +106,15 @@ def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """MinHashLSH's (bands, rows) for the threshold, computed once (it integrates numerically)."""
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
     return lsh.b, lsh.r
+
+
+def band_hashes(hashvalues: np.ndarray, threshold: float, num_perm: int) -> list[int]:
+    """The LSH index's keys of a signature: each band's hash (the bands and rows MinHashLSH
+    chooses for `threshold`), as signed 64-bit integers."""
+    bands, rows = _bands(threshold, num_perm)
+    values, width = hashvalues.astype(np.uint32).tobytes(), 4 * rows  # sliced as bytes: cheaper than arrays
+    return [int.from_bytes(hashlib.blake2b(prefix + values[band * width:(band + 1) * width], digest_size=8).digest(),
+                           "big", signed=True) for band, prefix in enumerate(_band_prefixes(bands))]
 
 
 @lru_cache(maxsize=8)
@@ -138,11 +148,14 @@ class Stories:
 
     # The LSH index
 
-    def _band_hashes(self, hashvalues: np.ndarray) -> list[int]:
-        bands, rows = _bands(self.settings.threshold, self.settings.num_perm)
-        values, width = hashvalues.astype(np.uint32).tobytes(), 4 * rows  # sliced as bytes: cheaper than arrays
-        return [int.from_bytes(hashlib.blake2b(prefix + values[band * width:(band + 1) * width], digest_size=8).digest(),
-                               "big", signed=True) for band, prefix in enumerate(_band_prefixes(bands))]
+    def _band_hashes(self, hashvalues: np.ndarray, precomputed: BodySignature | None = None) -> list[int]:
+        """The signature's band hashes: `precomputed`'s (its values being `hashvalues`) when made
+        for the archive's threshold, computed here otherwise."""
+        threshold, num_perm = self.settings.threshold, self.settings.num_perm
+        if precomputed is not None and precomputed.threshold == threshold and precomputed.bands is not None \
+                and len(precomputed.bands) == _bands(threshold, num_perm)[0]:
+            return precomputed.bands
+        return band_hashes(hashvalues, threshold, num_perm)
 
     def _index(self, article_id: int, bands: str, story_id: int) -> None:
         """Put the article's band hashes (`bands`, a JSON list) in the index: one statement."""
@@ -220,12 +233,14 @@ class Stories:
                 precomputed.num_perm, precomputed.shingle, precomputed.body_hash, len(precomputed.values)) == (
                 self.settings.num_perm, self.settings.shingle, body_hash, 4 * self.settings.num_perm):
             hashvalues = np.frombuffer(precomputed.values, dtype="<u4")
+        else:
+            precomputed = None  # not this body's, or not under these settings: its bands neither
         if hashvalues is None:
             minhash = signature(body, self.settings)
             if minhash is None:
                 return None
             hashvalues = minhash.hashvalues
-        bands = self._band_hashes(hashvalues)
+        bands = self._band_hashes(hashvalues, precomputed)
         listed = json.dumps(bands)
         stories = self._linked_stories(article_id, hashvalues, bands, listed)
         self.conn.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, ?, ?)",

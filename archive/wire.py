@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-VERSION = 2  # of every record on the wire: a change to any record's fields is a new version
-# (2: FetchedArticle.signature)
+VERSION = 3  # of every record on the wire: a change to any record's fields is a new version
+# (2: FetchedArticle.signature; 3: FetchedPage.packed, BodySignature.threshold and bands)
 
 
 class NotARecord(ValueError):

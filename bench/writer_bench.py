@@ -10,8 +10,9 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
   of million_bench.py's synthetic articles with their raw pages. Two ways: "one by one" is
   today's crawl path (record_page + store_article, one transaction each, the MinHash signature
   computed by the store); "writer" is the crawl's writer now (`CrawlStore.store` of a FetchedPage
+  (with its body packed as stored, `archive.items.pack_body`, where the code's workers do that)
   and a FetchedArticle carrying the signature a parse worker computed, 500 items per
-  transaction, as `ArchiveWriter` batches them, with its page cache). The signatures are computed before the clock
+  transaction, as `ArchiveWriter` batches them, with its page cache). The signatures and packed bodies are made before the clock
   starts (in a crawl they are the workers'), and so are the LSH band parameters (once a process,
   ~0.1 s: 0.1 ms per article of a 1,000-article round). The baseline's ways run its own code in a
   subprocess. Rounds interleave the ways. Besides the wall-clock rate, the storing process's
@@ -46,8 +47,8 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
     """In this process, with the archive code of `code`: store `count` synthetic articles one
     `way` into `target` ("empty": a new archive); their rate."""
     sys.path.insert(0, str(code))
-    sys.path.insert(1, str(BENCH))
-    import million_bench as mb
+    sys.path.insert(1, str(code / "bench"))  # million_bench puts its own checkout first on sys.path:
+    import million_bench as mb  # `code`'s, or the baseline's rounds would run this checkout's archive
     from archive import Archive
 
     synth = mb.Synth()
@@ -69,10 +70,15 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
                 from archive.crawl_store import CrawlStore
                 from archive.items import FetchedArticle, FetchedPage
                 from archive.stories import body_signature
+                try:  # the workers pack the page's body as stored, where the code's workers do
+                    from archive.items import pack_body
+                except ImportError:
+                    pack_body = None
 
                 items = []
                 for a, page in zip(new, pages):  # what the parse workers send
-                    items += [FetchedPage(a.url, 200, "text/html; charset=UTF-8", page, mb.FETCHED),
+                    packed = {"packed": pack_body(page)} if pack_body else {}
+                    items += [FetchedPage(a.url, 200, "text/html; charset=UTF-8", page, mb.FETCHED, **packed),
                               FetchedArticle(a, a.url, mb.FETCHED, body_signature(a.body))]
                 from bbn_scraper.crawler.writer import CACHE_MIB
 

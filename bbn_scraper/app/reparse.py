@@ -89,7 +89,7 @@ def _parse(archive: Archive, page: dict, pool: ParsePool) -> asyncio.Future:
 
 async def _store(store: CrawlStore, page: dict, parsing: asyncio.Future, result: ReparseResult) -> None:
     try:
-        article, _, signature = await parsing
+        article, _, signature, _ = await parsing
     except Exception as exc:  # noqa: BLE001 - one unreadable page must not end the reparse
         outcome = store.failed(page["url"], "parse", f"page {page['id']}: {type(exc).__name__}: {exc}")
     else:

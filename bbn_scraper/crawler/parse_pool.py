@@ -10,7 +10,9 @@ page's body following its record as raw bytes (no base64 to encode and decode), 
 answering in order on its stdout, each answer with its CPU time and peak RSS so far. Besides
 the article and its links, a worker computes the body's MinHash signature
 (`archive.stories.body_signature`) with the archive's story settings, so that the store only
-writes it: the CPU of a page is spent on the workers, not on the archive's one writer.
+writes it: the CPU of a page is spent on the workers, not on the archive's one writer; asked
+to (`pack`), it also makes the body as the archive stores it (`archive.items.pack_body`: its
+SHA-256 and zlib stream, sent back as raw bytes), which the store then only checks and writes.
 Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
 beyond the first, at most four. Setting PARSE_TIMEOUT: seconds a worker may spend on one
 page (default 30); it cannot apply in process (nothing can stop a parse running in the event
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import item_codec, wire
-from archive.items import BodySignature
+from archive.items import BodySignature, PackedBody, pack_body
 from archive.model import Article
 from archive.stories import StorySettings, body_signature
 from bbn_scraper.parsers import parse_article, parse_page
@@ -38,7 +40,7 @@ MAX_AUTO_PROCESSES = 4
 HEADER = struct.Struct("!II")  # a frame: the JSON record's length, then the raw bytes' after it
 PIPE_BYTES = 1 << 20
 PARSE_TIMEOUT = 30.0
-Parsed = tuple[Article | None, list[str], BodySignature | None]
+Parsed = tuple[Article | None, list[str], BodySignature | None, PackedBody | None]
 PAGE, ANSWER = "ParsePage", "ParseAnswer"  # the records of the workers' pipes
 
 
@@ -47,14 +49,14 @@ class ParseFailed(Exception):
 
 
 def parse_fetched(body: bytes, content_type: str, url: str, links: bool = True,
-                  stories: StorySettings | None = None) -> Parsed:
+                  stories: StorySettings | None = None, pack: bool = False) -> Parsed:
     """A fetched page's article (or None), its links (none unless `links`: the link list
-    costs a walk of the page) and, with `stories`, its body's signature under those settings:
-    what a worker does for each page."""
+    costs a walk of the page), with `stories` its body's signature under those settings, and
+    with `pack` the page's body as the archive stores it: what a worker does for each page."""
     text = page_text(body, content_type)
     article, found = parse_page(text, url) if links else (parse_article(text, url), [])
     signature = body_signature(article.body, stories) if article is not None and stories is not None else None
-    return article, found, signature
+    return article, found, signature, pack_body(body) if pack else None
 
 
 def usable_cpus() -> int:
@@ -105,11 +107,13 @@ class ParsePool:
         self._ended: list[_Worker] = []
         self._starting = asyncio.Lock()  # bound to a loop only once contended
 
-    async def parse(self, body: bytes, content_type: str, url: str, links: bool = True) -> Parsed:
+    async def parse(self, body: bytes, content_type: str, url: str, links: bool = True, pack: bool = False) -> Parsed:
+        """`pack`: the page's body as stored too, made by the worker (not in process: there
+        the store's thread would make it alike)."""
         if not self.processes:
             return parse_fetched(body, content_type, url, links, self.stories)
         frame = _frame(PAGE, {"body": body is not None, "content_type": content_type, "url": url, "links": links,
-                              "stories": _plain_settings(self.stories)}, body or b"")
+                              "stories": _plain_settings(self.stories), "pack": pack}, body or b"")
         deaths = 0
         while True:
             worker = await self._least_busy()
@@ -198,8 +202,9 @@ class ParsePool:
         stdout = worker.process.stdout
         try:
             while True:
-                size, _ = HEADER.unpack(await stdout.readexactly(HEADER.size))
+                size, raw = HEADER.unpack(await stdout.readexactly(HEADER.size))
                 answer = wire.loads(await stdout.readexactly(size), {ANSWER})
+                packed = await stdout.readexactly(raw) if raw else b""
                 kind, value = answer["kind"], answer["value"]
                 worker.cpu_seconds, worker.peak_rss_mib = answer["cpu_seconds"], answer["peak_rss_mib"]
                 if worker.deadline is not None:
@@ -208,7 +213,7 @@ class ParsePool:
                 if kind == "ready":
                     worker.ready = True
                 else:
-                    _settle(worker.pending.popleft(), kind, value)
+                    _settle(worker.pending.popleft(), kind, value, packed)
                 self._arm(worker)
         except (asyncio.IncompleteReadError, ConnectionResetError):
             code = await worker.process.wait()
@@ -226,24 +231,28 @@ class ParsePool:
                     future.set_exception(_Requeue())
 
 
-def _settle(future: asyncio.Future, kind: str, value) -> None:
+def _settle(future: asyncio.Future, kind: str, value, packed: bytes = b"") -> None:
     if not future.done():
         if kind == "ok":
-            future.set_result(_parsed(value))
+            future.set_result(_parsed(value, packed))
         else:
             future.set_exception(ParseFailed(value))
 
 
-def _plain_parsed(parsed: Parsed) -> dict:
-    article, links, signature = parsed
+def _plain_parsed(parsed: Parsed) -> tuple[dict, bytes]:
+    """The answer's record, and its raw bytes: the packed body's zlib stream (no base64)."""
+    article, links, signature, packed = parsed
     return {"article": None if article is None else item_codec.plain(article), "links": links,
-            "signature": None if signature is None else item_codec.plain(signature)}
+            "signature": None if signature is None else item_codec.plain(signature),
+            "packed": None if packed is None else packed.sha256}, b"" if packed is None else packed.zlib
 
 
-def _parsed(value: dict) -> Parsed:
-    article, signature = value["article"], value["signature"]
+def _parsed(value: dict, raw: bytes) -> Parsed:
+    """The parse result of an answer; its packed body None unless whole (the store makes it then)."""
+    article, signature, digest = value["article"], value["signature"], value["packed"]
     return (None if article is None else item_codec.build(Article, article), value["links"],
-            None if signature is None else item_codec.build(BodySignature, signature))
+            None if signature is None else item_codec.build(BodySignature, signature),
+            PackedBody(digest, raw) if isinstance(digest, str) and raw else None)
 
 
 def _plain_settings(settings: StorySettings | None) -> list | None:
@@ -290,17 +299,18 @@ def serve(stdin=sys.stdin.buffer, stdout=sys.stdout.buffer) -> None:
             data, body = stdin.read(size), stdin.read(raw)
             page = wire.loads(data, {PAGE})
             stories = page["stories"] and StorySettings(*page["stories"])
-            answer = ("ok", _plain_parsed(parse_fetched(
-                body if page["body"] else None, page["content_type"], page["url"], page["links"], stories)))
+            answer = ("ok", *_plain_parsed(parse_fetched(
+                body if page["body"] else None, page["content_type"], page["url"], page["links"], stories,
+                bool(page["pack"]))))
         except Exception as exc:  # noqa: BLE001 - reported to the crawl as this page's parse error
             answer = ("error", f"{type(exc).__name__}: {exc}")
         _answer(stdout, *answer)
 
 
-def _answer(stdout, kind: str, value) -> None:
+def _answer(stdout, kind: str, value, raw: bytes = b"") -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stdout.write(_frame(ANSWER, {"kind": kind, "value": value, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-                                 "peak_rss_mib": _peak_rss_mib(usage)}))
+                                 "peak_rss_mib": _peak_rss_mib(usage)}, raw))
     stdout.flush()
 
 if __name__ == "__main__":

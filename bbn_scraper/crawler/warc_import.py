@@ -215,7 +215,7 @@ class Importer:
             return [page, CrawlError(url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")]
         if not capture.body.strip():
             return [page, CrawlError(url, "parse", "empty response body")]
-        return [_Page(page, asyncio.ensure_future(self.pool.parse(capture.body, content_type, url)))]
+        return [_Page(page, asyncio.ensure_future(self.pool.parse(capture.body, content_type, url, pack=True)))]
 
     def _follow(self, url: str, lastmod: str | None = None):
         """Links are not followed: only the tracking-decorated ones become aliases, as in a crawl."""
@@ -225,10 +225,11 @@ class Importer:
     async def _results(self, entry: _Page) -> list:
         page = entry.page
         try:
-            article, links, signature = await entry.parsing
+            article, links, signature, packed = await entry.parsing
         except Exception as exc:  # noqa: BLE001 - as the crawl's CallbackErrorsMiddleware: this page's parse error
             logger.warning("could not process %s: %r", page.url, exc)
             return [page, CrawlError(page.url, "parse", f"{type(exc).__name__}: {exc}")]
+        page.packed = packed  # its body as stored, made by the worker
         return [page, *page_results(self, page.url, article, links, signature, page.fetched_at)]
 
     # Storing, in order

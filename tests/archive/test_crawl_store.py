@@ -2,16 +2,22 @@
 deduplicated, capped and settled; every failure an error row; the items as JSON for Redis."""
 from __future__ import annotations
 
+import hashlib
+import os
 import pickle
 import subprocess
 import sys
+import zlib
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from archive import Archive
 from archive.crawl_store import CrawlStore, StoreLimits
 from archive.item_codec import UndecodableItem, decode, encode
-from archive.items import Alias, Claim, CrawlError, FetchedArticle, FetchedPage, Seen, SitemapLastmods, SitemapRead
+from archive.items import (Alias, Claim, CrawlError, FetchedArticle, FetchedPage, PackedBody, Seen, SitemapLastmods,
+                           SitemapRead, pack_body)
 from archive.model import Faq, Link, url_key
 from archive.wire import VERSION
 from tests.helpers import BASE, make_article
@@ -139,6 +145,7 @@ def test_the_store_imports_without_scrapy_twisted_or_the_crawler():
 @pytest.mark.parametrize("item", [
     FetchedPage(f"{BASE}/a", 200, "text/html", b"\x00\xff<html>", NOW, '"etag"', None),
     FetchedPage(f"{BASE}/a", 304, "text/html", b"", NOW, unchanged=True),
+    FetchedPage(f"{BASE}/a", 200, "text/html", b"<html>", NOW, packed=pack_body(b"<html>")),
     FetchedArticle(make_article(f"{BASE}/a", published=NOW, faqs=[Faq("Q?", "A")],
                                 related_links=[Link("More", f"{BASE}/b")], warnings=["w"]), f"{BASE}/a", NOW),
     Claim(make_article(f"{BASE}/a/amp", canonical_url=f"{BASE}/a"), f"{BASE}/a/amp", NOW),
@@ -190,3 +197,45 @@ def test_a_second_settle_does_not_apply_the_first_ones_sightings_again(empty_arc
     assert [r["crawl_id"] for r in empty_archive.db.query("SELECT crawl_id FROM articles")] == [second]
     assert (first, second, third) == (1, 2, 3)
     assert store.seen == set() and store.aliases == {} and store.lastmods == {}
+
+
+def _temporary_files() -> list[str]:
+    """The temporary files SQLite holds open in this process (created, then unlinked)."""
+    fds = Path("/proc/self/fd")
+    return [target for fd in fds.iterdir() if "etilqs" in (target := os.readlink(fd) if fd.exists() else "")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_batchs_savepoints_are_kept_in_memory_not_in_a_temporary_file(tmp_path):
+    """Each item is stored in a savepoint inside the batch's transaction; the pages it changes
+    that the batch had changed already are copied to a sub-journal, a temporary file (written
+    a page at a time) past 64 KiB unless the store's connection keeps it in memory."""
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        store = CrawlStore(archive)
+        store.start([f"{BASE}/"])
+        with archive.transaction():
+            for i in range(40):
+                url = f"{BASE}/news/{i}"
+                store.store(FetchedPage(url, 200, "text/html", b"<html>%d</html>" % i * 500, NOW))
+                store.store(FetchedArticle(make_article(url, body=f"Story {i}. " + "Some words here. " * 300), url, NOW))
+            assert _temporary_files() == []
+        assert store.counts["bbn/article_new"] == 40
+
+
+def test_a_page_packed_by_its_worker_is_stored_as_the_store_would_store_it(empty_archive):
+    """The body's zlib stream and SHA-256 made in the parse worker are written as they come,
+    when they are this body's; a pack of another body (or a damaged one) is not: the store
+    packs the body itself then. The rows are the same either way."""
+    store = CrawlStore(empty_archive)
+    store.start([f"{BASE}/"])
+    body, other = b"<html>" + b"the page " * 200 + b"</html>", b"<html>another page</html>"
+    packed = pack_body(body)
+    wrong = [pack_body(other), PackedBody(packed.sha256, pack_body(other).zlib),
+             PackedBody(pack_body(other).sha256, packed.zlib), PackedBody(packed.sha256, b"")]
+    pages = [FetchedPage(f"{BASE}/{i}", 200, "text/html", body, NOW, packed=p) for i, p in enumerate([None, packed, *wrong])]
+    for page in pages:
+        store.store(page)
+    rows = list(empty_archive.db.execute("SELECT size, sha256, compression, body FROM pages ORDER BY id"))
+    assert len(rows) == len(pages) and len(set(rows)) == 1
+    assert rows[0] == (len(body), hashlib.sha256(body).hexdigest(), "zlib", zlib.compress(body))
+    assert [empty_archive.page_body(i) for i in range(1, len(pages) + 1)] == [body] * len(pages)

@@ -5,12 +5,14 @@ back as that page's error."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -42,19 +44,21 @@ def run(coro):
 
 
 def test_workers_give_what_the_parser_gives_in_process():
-    """Articles, links and body signatures alike, across the workers' JSON pipes."""
+    """Articles, links, body signatures and packed bodies alike, across the workers' pipes."""
     async def main():
         pool = ParsePool(2, stories=StorySettings())
         try:
-            results = await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in PAGES))
+            results = await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url, pack=True) for body, url in PAGES))
         finally:
             await pool.close()
         return results, pool.usage()
 
     results, usage = run(main())
-    assert results == [parse_fetched(body, CONTENT_TYPE, url, stories=StorySettings()) for body, url in PAGES]
+    assert results == [parse_fetched(body, CONTENT_TYPE, url, stories=StorySettings(), pack=True) for body, url in PAGES]
     assert sum(article is not None for article, *_ in results) >= 20
-    signed = [(article, signature) for article, _, signature in results if article is not None and article.body]
+    assert [zlib.decompress(packed.zlib) for *_, packed in results] == [body for body, _ in PAGES]
+    assert [packed.sha256 for *_, packed in results] == [hashlib.sha256(body).hexdigest() for body, _ in PAGES]
+    signed = [(article, signature) for article, _, signature, _ in results if article is not None and article.body]
     assert signed and all(signature == body_signature(article.body) for article, signature in signed)
     assert all(len(signature.values) == 4 * StorySettings().num_perm for _, signature in signed)
     assert usage["processes_started"] == 2
@@ -197,8 +201,8 @@ def test_without_links_a_worker_gives_the_article_alone():
             await pool.close()
 
     results = run(main())
-    assert results == [(parse_article(page_text(body, CONTENT_TYPE), url), [], None) for body, url in PAGES]
-    assert results == [(parse_fetched(body, CONTENT_TYPE, url)[0], [], None) for body, url in PAGES]
+    assert results == [(parse_article(page_text(body, CONTENT_TYPE), url), [], None, None) for body, url in PAGES]
+    assert results == [(parse_fetched(body, CONTENT_TYPE, url)[0], [], None, None) for body, url in PAGES]
 
 
 def test_zero_processes_parse_in_process():
@@ -206,3 +210,35 @@ def test_zero_processes_parse_in_process():
     pool = ParsePool(0)
     assert run(pool.parse(body, CONTENT_TYPE, url)) == parse_fetched(body, CONTENT_TYPE, url)
     assert pool.started == 0
+
+
+def test_the_crawls_page_item_carries_the_body_its_worker_packed():
+    """The spider yields a parsed page's FetchedPage once its worker has answered, with the
+    body packed as the archive stores it; a page recorded in a WARC keeps no body: not packed."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from archive.items import FetchedPage, pack_body
+    from bbn_scraper.crawler.spiders.bbn import BbnSpider
+    from bbn_scraper.crawler.warc import WARC_META
+
+    html, url = PAGES[0]
+    body = html.encode() if isinstance(html, str) else html
+
+    async def pages(spider, meta):
+        request = Request(url, meta=meta)
+        response = HtmlResponse(url, body=body, headers={"Content-Type": CONTENT_TYPE}, request=request)
+        return [r async for r in spider.parse_html_page(response) if isinstance(r, FetchedPage)]
+
+    async def main():
+        spider = BbnSpider(start_urls=[url])
+        spider.parser = ParsePool(1)
+        try:
+            return await pages(spider, {}), await pages(spider, {WARC_META: lambda: None})
+        finally:
+            await spider.parser.close()
+
+    [packed], [recorded] = run(main())
+    assert packed.body == recorded.body == body
+    assert packed.packed == pack_body(body)
+    assert recorded.packed is None and recorded.warc is not None

@@ -289,3 +289,23 @@ def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
     assert len(member_reads) == shared
     bucket_reads = [s for s in statements if "lsh_bands" in s and not s.startswith(("SELECT article_id", "INSERT"))]
     assert len(bucket_reads) == 1, "the stories of all the signature's buckets are found in one statement"
+
+
+def test_a_parse_workers_band_hashes_are_indexed_only_for_the_archives_threshold(labelled, tmp_path):
+    """The band hashes a parse worker sends with the signature are the LSH index's rows when
+    they were made for the archive's threshold (the store does not compute them again); made
+    for another threshold, or with the signature of another body, they are not used."""
+    a = next(iter(labelled["articles"].values()))
+    good = body_signature(a.body)
+    marked = replace(good, bands=[-i for i in range(1, len(good.bands) + 1)])  # the worker's, as sent
+    other_threshold = replace(marked, threshold=0.5)
+    other_body = replace(body_signature("words of another story entirely, nothing like this article"),
+                         bands=marked.bands)
+    found = []
+    for n, given in enumerate((None, good, marked, other_threshold, other_body)):
+        with Archive(tmp_path / f"{n}.db", create=True) as archive:
+            archive.store_article(a, crawl_id=archive.start_crawl(["test"]), fetched_url=a.url, signature=given)
+            found.append(sorted(b for (b,) in archive.db.execute("SELECT band_hash FROM lsh_bands")))
+    assert found[0] == found[1] == sorted(good.bands)
+    assert found[2] == sorted(marked.bands)
+    assert found[3] == found[4] == found[0]

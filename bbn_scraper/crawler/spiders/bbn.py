@@ -167,16 +167,24 @@ class BbnSpider(scrapy.Spider):
             if response.meta.get("revisit_of"):
                 yield Seen(response.meta["revisit_of"])
             return
-        yield FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators,
-                          warc=response.meta.get(WARC_META))
+        page = FetchedPage(response.url, response.status, content_type, response.body, fetched_at, *validators,
+                           warc=response.meta.get(WARC_META))
         mime = content_type.split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or mime and mime not in HTML_TYPES:
+            yield page
             yield CrawlError(response.url, "parse", f"not an HTML page (Content-Type: {content_type or 'none'})")
             return
         if not response.body.strip():
+            yield page
             yield CrawlError(response.url, "parse", "empty response body")
             return
-        article, links, signature = await self.parser.parse(response.body, content_type, response.url)
+        try:  # the worker packs the body as stored (a page recorded in a WARC keeps no body)
+            article, links, signature, page.packed = await self.parser.parse(
+                response.body, content_type, response.url, pack=page.warc is None)
+        except Exception:
+            yield page  # stored as before the parse, which fails the page
+            raise
+        yield page
         later = self._pages_held_back(response, links) if article is None else set()
         for result in page_results(self, response.url, article, links, signature, fetched_at, later,
                                    response.meta.get("redirect_urls", [])):
