@@ -50,7 +50,7 @@ def test_a_distributed_recrawl_of_an_unchanged_site_downloads_no_archived_articl
     assert touched, "the articles the re-crawl saw linked (Seen, applied when the round ended) were not touched"
 
 
-DELAY = 0.2  # seconds between requests to the site, for one crawler
+DELAY = 0.1  # seconds between requests to the site, for one crawler
 CONCURRENCY = 2  # requests to the site at once, for one crawler
 WINDOW = 10  # arrivals
 
