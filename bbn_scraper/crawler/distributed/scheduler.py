@@ -211,10 +211,7 @@ class LeasingScheduler(Scheduler):
             self._requeue_orphans()
             if requeue_dead(self.server):
                 logger.warning("requeued the requests of a worker whose heartbeat stopped")
-            if self.server.zcard(REQUESTS) or not self.server.hlen(LEASES):
-                # Requests to take; or none queued nor leased: the round may be over, and the
-                # engine's idle check (`_spider_idle`) closes the spider now, not at its next
-                # 5-second heartbeat (every distributed crawl ended that much late).
+            if self.server.zcard(REQUESTS):
                 self._wake()
         except Exception:  # noqa: BLE001 - Redis away for a moment: the next tick tries again
             logger.exception("worker heartbeat failed")
