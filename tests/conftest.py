@@ -33,8 +33,23 @@ from bbn_scraper.sample_site import SampleSite
 # Started first instead, they share the two workers, and the many short files fill the end.
 # A file missing here only runs in its usual place; a stale entry only costs balance.
 LONGEST_FIRST = (
+    "tests/warc_import/test_import_warc.py",
+    "tests/hostile/test_storage.py",
     "tests/distributed/test_distributed_faults.py",
+    "tests/distributed/test_distributed.py",
+    "tests/e2e/test_recrawl.py",
+    "tests/e2e/test_revisit.py",
+    "tests/reliability/test_resume.py",
+    "tests/datasette/test_browse.py",
+    "tests/reliability/test_parse_pool.py",
+    "tests/datasette/test_reading_browser.py",
+    "tests/datasette/test_browser.py",
     "tests/e2e/test_sites.py",
+    "tests/commoncrawl/test_import_commoncrawl.py",
+    "tests/e2e/test_order_and_lock.py",
+    "tests/datasette/test_front_and_stories.py",
+    "tests/datasette/test_reading_warc.py",
+    "tests/distributed/test_dead_letters.py",
 )
 
 

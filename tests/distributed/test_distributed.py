@@ -4,8 +4,7 @@ from __future__ import annotations
 from archive.db import Archive
 from bbn_scraper.app.report import crawl_summary
 from tests.access.test_readme_examples import examples, normal
-from tests.distributed.compare import local_base, state_on
-from tests.helpers import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, local_base, rows, state_on
 
 
 def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster, sample_site, sample_crawl):

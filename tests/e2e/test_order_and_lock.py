@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from archive import Archive
-from tests.distributed.compare import local_base, state_on
-from tests.helpers import crawl
+from tests.helpers import crawl, local_base, state_on
 
 ROOT = Path(__file__).resolve().parents[2]
 FIFO_ONE_AT_A_TIME = (
