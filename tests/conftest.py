@@ -26,22 +26,30 @@ from tests.helpers import BASE, DatasetteClient, SampleCrawl, SiteClient, copy_a
 from bbn_scraper.sample_site import SampleSite
 
 
-# The longest files of `make test` (seconds of one xdist worker, measured 2026-12-07), longest
-# first. `make test` hands whole files to its workers (--dist loadfile) in collection order
-# (--no-loadscope-reorder; xdist's default order is by test count, which put these files, few
-# tests each, last: one worker ran them alone for minutes while the other had finished).
-# Started first instead, they share the two workers, and the many short files fill the end.
+# The longest files of `make test` (by their time in one xdist worker, measured per directory
+# on 2026-12-07), longest first. `make test` hands whole files to its workers (--dist loadfile)
+# in collection order (--no-loadscope-reorder: xdist's default order, by test count, put these
+# files of few tests last, and one worker ran them alone for minutes after the other had
+# finished). Started first, they share the two workers, and the many short files fill the end.
 # A file missing here only runs in its usual place; a stale entry only costs balance.
 LONGEST_FIRST = (
+    "tests/access/test_crawl_command.py",
     "tests/warc_import/test_import_warc.py",
     "tests/hostile/test_storage.py",
     "tests/distributed/test_distributed_faults.py",
+    "tests/access/test_readme_examples.py",
     "tests/distributed/test_distributed.py",
+    "tests/access/test_demo_ids.py",
     "tests/e2e/test_recrawl.py",
     "tests/e2e/test_revisit.py",
     "tests/reliability/test_resume.py",
     "tests/datasette/test_browse.py",
     "tests/reliability/test_parse_pool.py",
+    "tests/access/test_access_reparse.py",
+    "tests/packaging/test_install.py",  # these four not measured: a pip install, pywb, two crawls
+    "tests/warc/test_replay.py",
+    "tests/packaging/test_extras.py",
+    "tests/stories/test_stories_crawl.py",
     "tests/datasette/test_reading_browser.py",
     "tests/datasette/test_browser.py",
     "tests/e2e/test_sites.py",
