@@ -43,6 +43,8 @@ lock: $(STAMP)
 # (xdist's own order, by test count, left the few-test crawl files to one worker at the end):
 # 8 min 15 s for the 5,773 tests of a clean clone's .ci/run on 2 cores (9 min 18 s with the install), 2026-12-06;
 # 15 min 59 s for 5,797 on 2026-12-07, when the same machine ran a bare Scrapy spider at half its earlier CPU speed.
+# 24 min 9 s for 5,797 on 2026-12-07 (longest files first), on 2 cores shared with other runs (load
+# average 6 to 8): 19 min 38 s of CPU, against 20 min 53 s for the 12 min 5 s run of that morning.
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports --no-cache
