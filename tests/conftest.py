@@ -42,6 +42,53 @@ def _sigint_left_as_found():
                     f" (before: {before[0]!r}, blocked {sorted(before[1])})")
 
 
+# The longest files of `make test` (by their time in one xdist worker, measured per directory
+# on 2026-12-07), longest first. `make test` hands whole files to its workers (--dist loadfile)
+# in collection order (--no-loadscope-reorder: xdist's default order, by test count, put these
+# files of few tests last, and one worker ran them alone for minutes after the other had
+# finished). Started first, they share the two workers, and the many short files fill the end.
+# A file missing here only runs in its usual place; a stale entry only costs balance.
+LONGEST_FIRST = (
+    "tests/access/test_crawl_command.py",
+    "tests/warc_import/test_import_warc.py",
+    "tests/hostile/test_storage.py",
+    "tests/distributed/test_distributed_faults.py",
+    "tests/access/test_readme_examples.py",
+    "tests/distributed/test_distributed.py",
+    "tests/access/test_demo_ids.py",
+    "tests/e2e/test_recrawl.py",
+    "tests/e2e/test_revisit.py",
+    "tests/reliability/test_resume.py",
+    "tests/datasette/test_browse.py",
+    "tests/reliability/test_parse_pool.py",
+    "tests/access/test_access_reparse.py",
+    "tests/packaging/test_install.py",  # these four not measured: a pip install, pywb, two crawls
+    "tests/warc/test_replay.py",
+    "tests/packaging/test_extras.py",
+    "tests/stories/test_stories_crawl.py",
+    "tests/datasette/test_reading_browser.py",
+    "tests/datasette/test_browser.py",
+    "tests/e2e/test_sites.py",
+    "tests/commoncrawl/test_import_commoncrawl.py",
+    "tests/e2e/test_order_and_lock.py",
+    "tests/datasette/test_front_and_stories.py",
+    "tests/datasette/test_reading_warc.py",
+    "tests/distributed/test_dead_letters.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of LONGEST_FIRST first, in its order; each file's tests keep their order."""
+    root = Path(__file__).resolve().parent.parent
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+
+    def key(item):
+        path = Path(str(item.path)).resolve().relative_to(root).as_posix()
+        return rank.get(path, len(rank))
+
+    items.sort(key=key)
+
+
 @pytest.fixture
 def empty_archive():
     with Archive(":memory:") as arc:

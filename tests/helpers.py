@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields as dataclass_fields
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from archive import copy_archive  # noqa: F401 - the tests' archive copy
 from archive.model import Article, Faq, Link
@@ -99,6 +99,18 @@ def archive_state(db) -> dict:
         "tags": stable(rows(db, "SELECT a.canonical_url, t.name, x.position FROM article_tags x JOIN tags t ON t.id = x.tag_id JOIN articles a ON a.id = x.article_id")),
         "versions": stable(rows(db, "SELECT a.canonical_url, v.version, v.body FROM article_versions v JOIN articles a ON a.id = v.article_id")),
     }
+
+
+def state_on(db, base_url: str) -> dict:
+    """`archive_state` with the site's address written as BASE: comparable with the archive of
+    the same site served on another port (the session's `sample_crawl`, for one)."""
+    host = urlsplit(base_url).netloc
+    return json.loads(json.dumps(archive_state(db)).replace(base_url.rstrip("/"), "BASE").replace(host, "HOST"))
+
+
+def local_base(sample_crawl) -> str:
+    """The base URL the sample site had when `sample_crawl` crawled it."""
+    return json.loads(rows(sample_crawl.db, "SELECT start_urls FROM crawls ORDER BY id LIMIT 1")[0]["start_urls"])[0]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 from archive.db import Archive
 from bbn_scraper.app.report import crawl_summary
 from tests.access.test_readme_examples import examples, normal
-from tests.distributed.compare import local_base, state_on
-from tests.helpers import archive_state, crawl, rows
+from tests.helpers import archive_state, crawl, local_base, rows, state_on
 
 
 def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster, sample_site, sample_crawl):
@@ -50,7 +49,7 @@ def test_a_distributed_recrawl_of_an_unchanged_site_downloads_no_archived_articl
     assert touched, "the articles the re-crawl saw linked (Seen, applied when the round ended) were not touched"
 
 
-DELAY = 0.2  # seconds between requests to the site, for one crawler
+DELAY = 0.1  # seconds between requests to the site, for one crawler
 CONCURRENCY = 2  # requests to the site at once, for one crawler
 WINDOW = 10  # arrivals
 

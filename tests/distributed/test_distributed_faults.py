@@ -19,8 +19,7 @@ from bbn_scraper.crawler.distributed.worker import read_snapshot, recrawl_snapsh
 from archive.crawl_store import CrawlStore
 from archive.item_codec import decode, encode
 from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
-from tests.distributed.compare import local_base, state_on
-from tests.helpers import BASE, make_article, rows
+from tests.helpers import BASE, local_base, make_article, rows, state_on
 
 TABLES = ("articles", "faqs", "links", "urls", "authors", "tags")
 

@@ -193,12 +193,12 @@ def test_a_read_only_archive_is_read_by_every_command_and_crawled_by_none(read_o
     before = sha256(read_only)
     refused = crawl(read_only, [site.base_url], timeout=60)
     one_line(refused, "is read-only", "not crawled into")
-    for command, args in READS.items():
-        result = cli(command, read_only, *args, out=tmp_path / "export.jsonl")
+    results = {command: cli(command, read_only, *args, out=tmp_path / "export.jsonl") for command, args in READS.items()}
+    for command, result in results.items():
         assert result.returncode == 0, (command, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr, (command, result.stderr)
-    assert cli("verify", read_only).stdout.strip().splitlines()[-1] == "archive is intact"
-    assert "story" in cli("search", read_only, "story").stdout.lower()
+    assert results["verify"].stdout.strip().splitlines()[-1] == "archive is intact"
+    assert "story" in results["search"].stdout.lower()
     assert len((tmp_path / "export.jsonl").read_text().splitlines()) == ARTICLES
     assert sha256(read_only) == before  # (SQLite may leave an empty -wal and -shm beside an immutable file)
 

@@ -16,7 +16,7 @@ from scrapy import Request
 from archive.verify import verify_archive
 from bbn_scraper.crawler.jobdir import JobDirBusy, JobDirGuard
 from bbn_scraper.crawler.middlewares import UrlKeyFingerprinter
-from tests.helpers import archive_state, crawl, rows
+from tests.helpers import crawl, local_base, rows, state_on
 
 # Slow enough to be interrupted half-way: one request at a time, 50 ms apart on average.
 SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
@@ -25,11 +25,10 @@ SITEMAP = "/post-sitemap.xml"
 
 
 @pytest.fixture(scope="module")
-def reference(sample_site, tmp_path_factory) -> dict:
-    """The archive of one uninterrupted crawl."""
-    db = tmp_path_factory.mktemp("reference") / "archive.db"
-    crawl(db, sample_site.base_url)
-    return archive_state(db)
+def reference(sample_crawl) -> dict:
+    """The archive of one uninterrupted crawl: the session's, of the site on another port, with
+    its address written as `state_on` writes it."""
+    return state_on(sample_crawl.db, local_base(sample_crawl))
 
 
 def interrupt(sample_site, db, jobdir, sig: int) -> tuple[int, subprocess.CompletedProcess]:
@@ -75,7 +74,7 @@ def test_a_killed_crawl_run_again_ends_with_the_same_archive(sample_site, refere
 
     resumed = crawl(db, sample_site.base_url, "--resume", str(jobdir))
 
-    assert archive_state(db) == reference
+    assert state_on(db, sample_site.base_url) == reference
     assert "starting afresh" in resumed.stderr
     assert [c["status"] for c in rows(db, "SELECT status FROM crawls ORDER BY id")] == ["interrupted", "finished"]
     assert all(check.ok for check in verify_archive(db))
@@ -92,7 +91,7 @@ def test_a_paused_crawl_resumes_where_it_stopped(sample_site, reference, tmp_pat
     crawl(db, sample_site.base_url, "--resume", str(jobdir))
 
     assert sample_site.requests["/"] == 0  # resumed from the saved queue, not started again
-    assert archive_state(db) == reference  # aliases and sitemap dates of the first part included
+    assert state_on(db, sample_site.base_url) == reference  # aliases and sitemap dates of the first part included
     stats = [json.loads(c["stats"]) for c in rows(db, "SELECT stats FROM crawls ORDER BY id")]
     assert "scheduler/unserializable" not in stats[0]  # every request was saved to disk
     assert stats[1]["scheduler/dequeued/disk"] > 0

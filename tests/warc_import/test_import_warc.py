@@ -8,13 +8,14 @@ import json
 import re
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.stories import body_signature, clusters
 from bbn_scraper.app.cli import cli
-from tests.helpers import archive_state, rows, stable
+from tests.helpers import archive_state, copy_archive, rows, stable
 from tests.warc_import.conftest import import_warc
 
 ARTICLE_PATH = re.compile(r"/\d{4}/\d\d/\d\d/[a-z0-9-]+/$")
@@ -30,9 +31,16 @@ def last_stats(db) -> dict:
     return json.loads(rows(db, "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1")[0]["stats"])
 
 
-def test_wget_warc_gives_the_crawls_articles(captured, tmp_path):
-    db = tmp_path / "imported.db"
-    import_warc(db, captured.warc_gz)
+@pytest.fixture(scope="module")
+def first_import(captured, tmp_path_factory):
+    """The gzip WARC imported once into a new archive, and the import's output: the tests
+    below only read it (test_second_import_adds_nothing imports into a copy)."""
+    db = tmp_path_factory.mktemp("imported") / "imported.db"
+    return db, import_warc(db, captured.warc_gz)
+
+
+def test_wget_warc_gives_the_crawls_articles(captured, first_import):
+    db, _ = first_import
     crawled = rows(captured.crawl_db, ARTICLES)
     assert len(crawled) > 20
     assert rows(db, ARTICLES) == crawled
@@ -44,19 +52,17 @@ def test_uncompressed_warc_gives_the_same(captured, tmp_path):
     assert rows(db, ARTICLES) == rows(captured.crawl_db, ARTICLES)
 
 
-def test_aliases_as_a_crawl(captured, tmp_path):
+def test_aliases_as_a_crawl(captured, first_import):
     """Tracking-decorated links and AMP copies end up as URLs of their articles, as in a crawl."""
-    db = tmp_path / "imported.db"
-    import_warc(db, captured.warc_gz)
+    db, _ = first_import
     query = "SELECT a.canonical_url, u.url FROM article_urls u JOIN articles a ON a.id = u.article_id ORDER BY 1, 2"
     imported = rows(db, query)
     assert any("utm_source" in r["url"] for r in imported) and any(r["url"].endswith("/amp/") for r in imported)
     assert imported == rows(captured.crawl_db, query)
 
 
-def test_import_is_a_crawl_row_with_its_counts(captured, tmp_path):
-    db = tmp_path / "imported.db"
-    result = import_warc(db, captured.warc_gz)
+def test_import_is_a_crawl_row_with_its_counts(captured, first_import):
+    db, result = first_import
     crawl = rows(db, "SELECT * FROM crawls")[0]
     assert crawl["status"] == "finished"
     assert json.loads(crawl["start_urls"]) == [captured.warc_gz.resolve().as_uri()]
@@ -71,9 +77,9 @@ def test_import_is_a_crawl_row_with_its_counts(captured, tmp_path):
     assert "WARC records:" in result.stdout and "redirect" in result.stdout
 
 
-def test_second_import_adds_nothing(captured, tmp_path):
+def test_second_import_adds_nothing(captured, first_import, tmp_path):
     db = tmp_path / "twice.db"
-    import_warc(db, captured.warc_gz)
+    copy_archive(first_import[0], db)
     before = counts(db)
     import_warc(db, captured.warc_gz)
     assert counts(db) == before
