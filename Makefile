@@ -43,8 +43,8 @@ lock: $(STAMP)
 # (xdist's own order, by test count, left the few-test crawl files to one worker at the end):
 # 8 min 15 s for the 5,773 tests of a clean clone's .ci/run on 2 cores (9 min 18 s with the install), 2026-12-06;
 # 15 min 59 s for 5,797 on 2026-12-07, when the same machine ran a bare Scrapy spider at half its earlier CPU speed.
-# 24 min 9 s for 5,797 on 2026-12-07 (longest files first), on 2 cores shared with other runs (load
-# average 6 to 8): 19 min 38 s of CPU, against 20 min 53 s for the 12 min 5 s run of that morning.
+# 12 min 5 s for 5,797 on the same machine on the morning of 2026-12-07 (20 min 53 s of CPU); 10 min 48 s
+# for 5,802 that afternoon, longest files first and a few crawls fewer (18 min 51 s of CPU), the machine otherwise idle.
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports --no-cache
