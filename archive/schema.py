@@ -601,9 +601,15 @@ def known_migrations() -> list[str]:
 def _check_length(db: Database) -> None:
     """`DamagedArchive` if the file is shorter than the page count in its header (bytes 28-31,
     valid when bytes 92-95 repeat the change counter at 24-27): a truncated copy or download.
-    The pages a WAL adds are not in the file until a checkpoint, nor in that count."""
+    The pages a WAL adds are not in the file until a checkpoint, nor in that count.
+
+    Skipped while the file has a WAL beside it: a connection may be open on it, perhaps in this
+    process, and closing the descriptor this check reads through would drop every POSIX lock
+    the process holds on the file, SQLite's own included; another process could then take the
+    WAL for its own and reset it under a live writer (a reader saw SQLITE_CORRUPT during a
+    crawl). Without a WAL no connection is open on it anywhere, and this one has read nothing yet."""
     path = db_path(db)
-    if path is None or not Path(path).is_file():
+    if path is None or not Path(path).is_file() or Path(f"{path}-wal").exists():
         return
     with open(path, "rb") as file:
         header = file.read(100)
