@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import os
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -155,12 +156,11 @@ class Archive(ReadAPI):
         self.db.execute("PRAGMA temp_store = MEMORY")
 
     def close(self) -> None:
-        """Close the connection, then the crawl lock's descriptor: closing any descriptor of
-        the file drops the POSIX locks SQLite holds on it in this process, so it must go last."""
+        """Close the connection, then the crawl lock's descriptor once that is safe
+        (`_close_lock_descriptor`)."""
         self.db.close()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        lock_fd, self._lock_fd = self._lock_fd, None
+        _close_lock_descriptor(lock_fd)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -201,7 +201,8 @@ class Archive(ReadAPI):
         """Hold the crawl lock: an exclusive flock on the database file itself, so that it is
         one lock whatever name (hard link, symlink, relative path) the file is opened by.
         `ArchiveLocked` if another holder has it, `ReadOnlyArchive` if the archive cannot be
-        written. A no-op for an in-memory database. The descriptor stays open until `close`."""
+        written. A no-op for an in-memory database. The descriptor stays open until `close`, and
+        past it while another descriptor of the file is open (`_close_lock_descriptor`)."""
         if self.path is None:
             yield
             return
@@ -678,6 +679,47 @@ def _read_only(path: Path) -> str | None:
     if not os.access(path.parent, os.W_OK | os.X_OK):
         return "its folder cannot be written"
     return None
+
+
+_unclosed_lock_fds: list[int] = []  # crawl-lock descriptors waiting for their file's other descriptors to close
+_unclosed_lock_fds_guard = threading.Lock()
+
+
+def _close_lock_descriptor(fd: int | None) -> None:
+    """Close `fd` (a crawl lock's descriptor of a database file; None: nothing), and every such
+    descriptor left open before, once no other descriptor of the same file is open in this
+    process; until then it stays open, unlocked. Closing any descriptor of a file drops every
+    POSIX lock the process holds on it, and SQLite's connections lock the file that way: a
+    reader or writer of this process, of this package or not, would lose its locks, and
+    another process could take the WAL for its own and reset it under a live writer."""
+    with _unclosed_lock_fds_guard:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)  # a lock left held by an unclosed descriptor would refuse every later crawl
+            _unclosed_lock_fds.append(fd)
+        for waiting in list(_unclosed_lock_fds):
+            if not _file_open_elsewhere(waiting, _unclosed_lock_fds):
+                os.close(waiting)
+                _unclosed_lock_fds.remove(waiting)
+
+
+def _file_open_elsewhere(fd: int, waiting: list[int]) -> bool:
+    """Whether a descriptor of `fd`'s file other than those `waiting` to be closed is open in
+    this process (Linux's /proc/self/fd; True, the safe answer, where that cannot be read)."""
+    stat = os.fstat(fd)
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return True
+    for name in names:
+        if name.isdigit() and int(name) in waiting:
+            continue
+        try:
+            other = os.stat(f"/proc/self/fd/{name}")
+        except OSError:
+            continue  # closed since the listing, or the listing's own descriptor
+        if (other.st_dev, other.st_ino) == (stat.st_dev, stat.st_ino):
+            return True
+    return False
 
 
 def _lock_holder(stat: os.stat_result) -> int | None:

@@ -573,8 +573,8 @@ def check_archive(db: Database) -> None:
     """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive, `DamagedArchive` if
     its file is shorter than its header says or SQLite finds it malformed, `NewerArchive` if a
     newer bbn-archive migrated it."""
-    _check_length(db)
     try:
+        _check_length(db)
         tables = set(db.table_names())
         applied = [m.name for m in MIGRATIONS.applied(db)] if tables else []
     except sqlite3.DatabaseError as exc:
@@ -599,28 +599,34 @@ def known_migrations() -> list[str]:
 
 
 def _check_length(db: Database) -> None:
-    """`DamagedArchive` if the file is shorter than the page count in its header (bytes 28-31,
-    valid when bytes 92-95 repeat the change counter at 24-27): a truncated copy or download.
-    The pages a WAL adds are not in the file until a checkpoint, nor in that count.
+    """`DamagedArchive` if the file is shorter than its header's page count (bytes 28-31): a
+    truncated copy or download. SQLite refuses such a file as corrupt unless writable_schema
+    is on, when it counts the pages the file (and its WAL) holds instead; a file that reads
+    only then is a truncated one.
 
-    Skipped while the file has a WAL beside it: a connection may be open on it, perhaps in this
-    process, and closing the descriptor this check reads through would drop every POSIX lock
-    the process holds on the file, SQLite's own included; another process could then take the
-    WAL for its own and reset it under a live writer (a reader saw SQLITE_CORRUPT during a
-    crawl). Without a WAL no connection is open on it anywhere, and this one has read nothing yet."""
+    Asked of SQLite, never read through a descriptor of the file opened here: closing any
+    descriptor of the file drops every POSIX lock this process holds on it, SQLite's own
+    included, and another process could then take the WAL for its own and reset it under a
+    live writer (a reader saw SQLITE_CORRUPT during a crawl)."""
     path = db_path(db)
-    if path is None or not Path(path).is_file() or Path(f"{path}-wal").exists():
+    if path is None:
         return
-    with open(path, "rb") as file:
-        header = file.read(100)
-    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
-        return  # empty (a new archive), or not SQLite at all: check_archive says which
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    size = Path(path).stat().st_size
-    if header[24:28] == header[92:96] and size < pages * page_size:
-        raise DamagedArchive(f"{path} is truncated: {size} bytes of the {pages * page_size} its header declares")
+    try:
+        db.execute("PRAGMA page_count").fetchone()
+        return
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname != "SQLITE_CORRUPT":
+            raise
+        refused = exc
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise refused from None
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    raise DamagedArchive(f"{path} is truncated: it holds {pages * page_size} bytes, fewer than its header declares")
 
 
 def _name(db: Database) -> str:

@@ -200,3 +200,47 @@ def test_concurrent_writers_do_not_corrupt(tmp_path):
         counts = arc.counts()
         assert (counts["articles"], counts["pages"], counts["crawls"], counts["authors"]) == (120, 120, 3, 4)
         assert {r["articles_new"] for r in arc.db.table("crawls").rows} == {40}
+
+
+def _posix_locks_of_this_process(path) -> list[str]:
+    """The POSIX (fcntl) locks this process holds on `path`'s file, from /proc/locks: the
+    locks SQLite's connections take."""
+    stat = os.stat(path)
+    device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    with open("/proc/locks") as locks:
+        return [line for line in locks
+                if line.split()[1] == "POSIX" and line.split()[4] == str(os.getpid()) and line.split()[5] == device]
+
+
+def _descriptors_of(path) -> int:
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            count += os.path.samefile(f"/proc/self/fd/{name}", path)
+        except OSError:
+            pass
+    return count
+
+
+@pytest.mark.parametrize("lock", [False, True], ids=["opened", "crawl-locked"])
+def test_an_archive_closed_leaves_another_connection_s_locks_in_place(tmp_path, lock):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it:
+    neither the open-time length check nor the crawl lock's descriptor may do that to a
+    reader of the same process (that let another process reset the WAL under a writer)."""
+    path = tmp_path / "a.db"
+    Archive(path, create=True).close()
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM articles").fetchone()
+    held = _posix_locks_of_this_process(path)
+    assert held  # the reader's lock: what the archive must leave alone
+    with Archive(path) as archive:
+        if lock:
+            with archive.crawl_lock():
+                pass
+    assert _posix_locks_of_this_process(path) == held
+    with Archive(path) as again, again.crawl_lock():  # the descriptor left open holds no lock
+        pass
+    reader.close()
+    Archive(path).close()
+    assert _descriptors_of(path) == 0  # closed once nothing else had the file open
