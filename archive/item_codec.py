@@ -1,24 +1,30 @@
 """The crawl's items (`archive.items`) as JSON records (`archive.wire`), for a queue between
 machines (a distributed crawl's Redis lists): a type tag, the version and the dataclass's fields,
 datetimes in ISO 8601, bytes in base64. Where a WARC record is (`FetchedPage.warc`) is the
-recording machine's and is not sent."""
+recording machine's and is not sent. A page whose parse worker packed its body
+(`FetchedPage.packed`) crosses as the pack alone, a quarter of the body's base64 for a typical
+HTML page: the body is its zlib stream undone on reading, at most MAX_BODY bytes, as a crawl
+takes of a page. An entry over MAX_ENTRY bytes is refused before it is parsed."""
 from __future__ import annotations
 
 import base64
 import dataclasses
 import types
 import typing
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
 from . import items
+from .decoding import MAX_BODY
 from .wire import NotARecord, dumps, loads
 from .model import Article, Faq, Link
 
 TYPES = {cls.__name__: cls for cls in (items.FetchedPage, items.FetchedArticle, items.Claim, items.Alias,
                                        items.Seen, items.CrawlError, items.SitemapLastmods, items.SitemapRead)}
 NOT_SENT = {"warc"}
+MAX_ENTRY = 4 * MAX_BODY  # the largest item: a page of MAX_BODY bytes not packed, in base64, and its JSON
 _NAMES = {"Article": Article, "BodySignature": items.BodySignature, "Faq": Faq, "Link": Link,
           "PackedBody": items.PackedBody, "WarcRef": object}
 
@@ -32,18 +38,43 @@ def encode(item) -> bytes:
     if TYPES.get(name) is not type(item):
         raise TypeError(f"not a crawl item: {name}")
     fields = {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item) if f.name not in NOT_SENT}
+    if isinstance(item, items.FetchedPage) and item.packed is not None:
+        fields["body"] = None  # the pack carries it
     return dumps(name, {"fields": fields})
 
 
 def decode(data: bytes):
     """The item `encode` made; `UndecodableItem` saying why for anything else."""
+    if len(data) > MAX_ENTRY:
+        raise UndecodableItem(f"an entry of {len(data)} bytes, over the {MAX_ENTRY} an item can take")
     try:
         message = loads(data, TYPES)
-        return _build(TYPES[message["type"]], message["fields"])
+        cls, fields = TYPES[message["type"]], message["fields"]
+        if cls is items.FetchedPage and isinstance(fields, dict) and fields.get("body", b"") is None:
+            return _unpacked_page(fields)
+        return _build(cls, fields)
     except NotARecord as exc:
         raise UndecodableItem(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise UndecodableItem(f"not an item of this version ({type(exc).__name__}: {exc})") from exc
+
+
+def _unpacked_page(fields: dict) -> items.FetchedPage:
+    """A FetchedPage sent as its pack: the body is the pack's zlib stream undone, whole and at
+    most MAX_BODY bytes (the store checks it against the pack's SHA-256)."""
+    page = _build(items.FetchedPage, {**fields, "body": ""})
+    if page.packed is None:
+        raise ValueError("a FetchedPage without its body nor a pack of it")
+    decoder = zlib.decompressobj()
+    try:
+        page.body = decoder.decompress(page.packed.zlib, MAX_BODY + 1)
+    except zlib.error as exc:
+        raise ValueError(f"its packed body is no zlib stream ({exc})") from None
+    if len(page.body) > MAX_BODY:
+        raise ValueError(f"its packed body is over {MAX_BODY} bytes once unpacked")
+    if not decoder.eof or decoder.unused_data:
+        raise ValueError("its packed body is not one whole zlib stream")
+    return page
 
 
 def plain(value):

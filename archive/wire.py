@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-VERSION = 3  # of every record on the wire: a change to any record's fields is a new version
-# (2: FetchedArticle.signature; 3: FetchedPage.packed, BodySignature.threshold and bands)
+VERSION = 4  # of every record on the wire: a change to any record's fields is a new version
+# (2: FetchedArticle.signature; 3: FetchedPage.packed, BodySignature.threshold and bands;
+# 4: a FetchedPage with a pack is sent without its body)
 
 
 class NotARecord(ValueError):

@@ -2,6 +2,7 @@
 deduplicated, capped and settled; every failure an error row; the items as JSON for Redis."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import pickle
@@ -15,6 +16,7 @@ import pytest
 
 from archive import Archive
 from archive.crawl_store import CrawlStore, StoreLimits
+from archive import item_codec
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import (Alias, Claim, CrawlError, FetchedArticle, FetchedPage, PackedBody, Seen, SitemapLastmods,
                            SitemapRead, pack_body)
@@ -239,3 +241,30 @@ def test_a_page_packed_by_its_worker_is_stored_as_the_store_would_store_it(empty
     assert len(rows) == len(pages) and len(set(rows)) == 1
     assert rows[0] == (len(body), hashlib.sha256(body).hexdigest(), "zlib", zlib.compress(body))
     assert [empty_archive.page_body(i) for i in range(1, len(pages) + 1)] == [body] * len(pages)
+
+
+def test_a_packed_page_crosses_as_its_pack_alone():
+    """A quarter of the size for a typical page: the body's base64 is not sent beside its pack."""
+    body = b"<html><body>" + b"".join(b"<p>Paragraph %d of the story, in words.</p>" % i for i in range(400)) + b"</body></html>"
+    page = FetchedPage(f"{BASE}/a", 200, "text/html", body, NOW, packed=pack_body(body))
+    data = encode(page)
+    assert base64.b64encode(body[:300]) not in data and len(data) < len(body) / 4
+    assert decode(data) == page
+
+
+@pytest.mark.parametrize("stream, reason", [
+    (b"not zlib at all", "no zlib stream"),
+    (zlib.compress(b"<html>")[:-3], "not one whole zlib stream"),
+    (zlib.compress(b"<html>") + b"more", "not one whole zlib stream"),
+    (zlib.compress(b"\0" * (16 * 1024 * 1024 + 1)), "over 16777216 bytes once unpacked"),
+])
+def test_a_pack_that_is_no_page_is_refused(stream, reason):
+    page = FetchedPage(f"{BASE}/a", 200, "text/html", b"", NOW, packed=PackedBody("0" * 64, stream))
+    with pytest.raises(UndecodableItem, match=reason):
+        decode(encode(page))
+
+
+def test_an_entry_too_large_for_any_item_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr(item_codec, "MAX_ENTRY", 100)
+    with pytest.raises(UndecodableItem, match="an entry of [0-9]+ bytes, over the 100 an item can take"):
+        decode(encode(FetchedPage(f"{BASE}/a", 200, "text/html", b"x" * 100, NOW)))
