@@ -24,12 +24,15 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from .items import BodySignature
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 WORD = re.compile(r"\w+")
 SEED = 1  # MinHash permutations: fixed, so that signatures stay comparable across runs
@@ -93,6 +96,8 @@ def body_signature(text: str | None, settings: StorySettings | None = None) -> B
 
 def signature(text: str, settings: StorySettings) -> MinHash | None:
     """The MinHash of the body's shingles; None for a body without words."""
+    from datasketch import MinHash  # here: datasketch imports scipy, 0.6 s that no command reading an archive needs
+
     grams = shingles(text, settings.shingle)
     if not grams:
         return None
@@ -104,6 +109,8 @@ def signature(text: str, settings: StorySettings) -> MinHash | None:
 @lru_cache(maxsize=8)
 def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """MinHashLSH's (bands, rows) for the threshold, computed once (it integrates numerically)."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
     return lsh.b, lsh.r
 
@@ -126,6 +133,8 @@ def _band_prefixes(bands: int) -> tuple[bytes, ...]:
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int):
     """The permutations of SEED (drawing them anew costs more than hashing a body)."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
 
 

@@ -193,3 +193,14 @@ def test_bad_input_is_one_error_line(sample_crawl, tmp_path, monkeypatch, args, 
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and message in result.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_command_that_reads_the_archive_does_not_load_datasketch(sample_crawl):
+    """datasketch imports scipy (about 0.6 s of every start): only writing a story needs it."""
+    code = ("import sys; from bbn_scraper.app.cli import cli\n"
+            f"try: cli.main(['stats', '--json', '--db', {str(sample_crawl.db)!r}])\n"
+            "except SystemExit: pass\n"
+            "print(sorted({m.partition('.')[0] for m in sys.modules} & {'datasketch', 'scipy'}), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout)["totals"]["articles"] > 0
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
