@@ -164,3 +164,68 @@ def test_trafilatura_sees_no_textless_subtree_outside_the_story():
         '<body>after the slot<p>Lead<br></p><div id="breaks"><br></div>'
         '<div id="story"><p>Story text.</p><figure><img src="b.png"></figure></div></body>'
     )
+
+
+# A page for trafilatura's first prunings: an infinite-scroll box of appended stories (pruned),
+# one holding the page's <h1> (kept), a Zox News added-post box with an <h1> (pruned all the
+# same), Elementor share buttons, comment sections by id and by class, a commentary (kept), an
+# ordered list of comments by id (pruned) and an <ol> with Disqus's id (kept: a list goes by a
+# comment name in its id or class only).
+RAW_PRUNINGS = (
+    "<html><body><div class='infinite-scroll'><p>Next story, appended.</p></div>"
+    "<section id='infinitescroll-1'><h1>The headline</h1><p>Lead.</p></section>"
+    "<div class='mvp-post-add-box'><h1>Another headline</h1><p>Another story.</p></div>"
+    "<aside class='x elementor-share-buttons'><p>Share</p></aside>tail after the buttons"
+    "<div id='comments'><p>First!</p></div><div class='post-comments'><p>Nice.</p></div>"
+    "<div class='commentary'><p>Analysis stays.</p></div><ol id='comment-list'><li>A reply</li></ol>"
+    "<ol id='disqus_thread'><li>Kept item</li></ol><p>Closing paragraph of the story.</p></body></html>"
+)
+
+
+def test_trafilatura_first_prunings_in_python_match_its_xpaths():
+    # agreement._prune_raw stands in for trafilatura's RAW_TREE_PRUNE_XPATH and
+    # REMOVE_COMMENTS_AND_LISTS_XPATH: on this page and every fixture page, the same tree.
+    from copy import copy
+
+    from lxml import etree
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+    from bbn_scraper.parsers.agreement import _prune_raw
+    from tests.fixture_pages import fixture_pages
+
+    roots = [load_tree(RAW_PRUNINGS)[0]] + [load_tree(p.html)[0] for p in fixture_pages()]
+    for root in roots:
+        theirs, ours = copy(root), copy(root)
+        prune_unwanted_nodes(theirs, RAW_TREE_PRUNE_XPATH)
+        prune_unwanted_nodes(theirs, REMOVE_COMMENTS_AND_LISTS_XPATH)
+        _prune_raw(ours)
+        assert etree.tostring(ours) == etree.tostring(theirs)
+    pruned = etree.tostring(roots[0], encoding=str)
+    _prune_raw(roots[0])
+    assert etree.tostring(roots[0], encoding=str) != pruned
+    text = roots[0].find("body").text_content()
+    assert "appended" not in text and "Another story" not in text and "First!" not in text and "Nice." not in text
+    assert "A reply" not in text and "Share" not in text
+    assert "The headline" in text and "Analysis stays" in text and "Kept item" in text and "tail after the buttons" in text
+
+
+def test_trafilatura_second_opinion_is_trafilatura_extract():
+    # agreement._extract takes fewer steps than trafilatura.extract: the same text on every
+    # fixture page (as the whole document and as its <body>) and on the prunings page, and the
+    # tree it is given is left as it was.
+    from copy import copy
+
+    import trafilatura
+    from lxml import etree
+
+    from bbn_scraper.parsers.agreement import _NEVER_TEXT, _OPTIONS, _extract
+    from tests.fixture_pages import fixture_pages
+
+    for html in [RAW_PRUNINGS.encode()] + [p.html for p in fixture_pages()]:
+        root, _ = load_tree(html)
+        etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+        for scope in (root, root.find("body")):
+            before = etree.tostring(scope)
+            assert _extract(scope) == (trafilatura.extract(copy(scope), options=_OPTIONS) or "")
+            assert etree.tostring(scope) == before
