@@ -34,12 +34,10 @@ class Compound:
     id: str | None = None
     attrs: tuple[tuple[str, str | None, str | None], ...] = ()
     indexed: bool = field(init=False)  # whether the index holds its candidates
-    tag_and_attr: bool = field(init=False)  # a tag and one attribute test, not indexed: Page._with_attr
 
     def __post_init__(self) -> None:
         indexed = bool(self.id or self.classes or self.attrs and self.attrs[0][0] in INDEXED_ATTRS)
         object.__setattr__(self, "indexed", indexed)
-        object.__setattr__(self, "tag_and_attr", bool(self.tag and len(self.attrs) == 1 and not indexed))
 
     def matches(self, el: etree._Element) -> bool:
         if self.tag and el.tag != self.tag:
@@ -100,7 +98,6 @@ class Page:
     # tag -> elements, filled when a tag is first asked for; like the index, it is of the tree as
     # it was then (the parser selects before it strips the story's container)
     _by_tag: dict[str, list] = field(default_factory=dict)
-    _attr_values: dict[tuple, list] = field(default_factory=dict)  # (tag, attribute) -> (element, value) pairs
 
     @classmethod
     def index(cls, root: etree._Element) -> Page:
@@ -140,9 +137,6 @@ class Page:
             else:
                 if len(chain) > 1 and not chain[-1].indexed and chain[0].indexed:
                     matches = self._top_down(chain)
-                elif chain[-1].tag_and_attr:
-                    tests = [c.matches for c in chain[:-1]]
-                    matches = (el for el in self._with_attr(chain[-1]) if _ancestors_match(el, tests))
                 else:
                     tests = [c.matches for c in chain[:-1]]
                     matches = (
@@ -164,26 +158,6 @@ class Page:
                 if compound.matches(el)
             ]
         return level
-
-    def _with_attr(self, compound: Compound) -> list[etree._Element]:
-        """The elements of a tag-and-attribute compound (`a[href*=…]`, not indexed): one list
-        of (element, value) pairs per tag and attribute, read once a page, then the value test
-        alone on each (not `matches` called on every element of the tag)."""
-        name, op, value = compound.attrs[0]
-        pairs = self._attr_values.get((compound.tag, name))
-        if pairs is None:
-            pairs = self._attr_values[compound.tag, name] = [
-                (el, v) for el in self._candidates(compound) if (v := el.get(name)) is not None
-            ]
-        if op is None:
-            return [el for el, _ in pairs]
-        if op == "=":
-            return [el for el, v in pairs if v == value]
-        if op == "~=":
-            return [el for el, v in pairs if value in v.split()]
-        if op == "*=":
-            return [el for el, v in pairs if value in v]
-        return [el for el, v in pairs if v.startswith(value)]  # "^="
 
     def first_group(self, selector: str) -> list[etree._Element]:
         """The matches of the first alternative that has any (for "the theme's tag links,
