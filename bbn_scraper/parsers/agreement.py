@@ -61,10 +61,7 @@ def trafilatura_text(scope: etree._Element, story: etree._Element | None = None)
     holds no text: call it when the rest of the parser is done with them."""
     etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
     _drop_textless(scope, story)
-    try:
-        return _extract(scope)
-    except (TypeError, ValueError):  # what trafilatura.extract turns into None
-        return ""
+    return _extract(scope)
 
 
 def _extract(scope: etree._Element) -> str:
@@ -77,16 +74,19 @@ def _extract(scope: etree._Element) -> str:
     rescue, rare); its first two XPath prunings (walks of every element that call back into
     Python for each regular expression) are `_prune_raw`, in Python. `scope` is left as it is.
     tests/test_parser_units.py holds it to trafilatura.extract on every fixture page."""
-    tree = copy(scope)
-    _prune_raw(tree)
-    cleaned = convert_tags(tree_cleaning(tree, _OPTIONS), _OPTIONS, None)  # `tree` is the cleaned tree now
-    body, text = extract_content(cleaned, _OPTIONS)
-    if len(text) < _OPTIONS.min_extracted_size:  # its rescue: the baseline extraction on the raw tree
-        raw = copy(scope)
-        _prune_raw(raw)
-        baseline_body, baseline_text, baseline_length = baseline(raw)
-        if baseline_length > len(text):
-            body, text = baseline_body, baseline_text
+    try:  # what bare_extraction turns into None, as trafilatura.extract does
+        tree = copy(scope)
+        _prune_raw(tree)
+        cleaned = convert_tags(tree_cleaning(tree, _OPTIONS), _OPTIONS, None)  # `tree` is the cleaned tree now
+        body, text = extract_content(cleaned, _OPTIONS)
+        if len(text) < _OPTIONS.min_extracted_size:  # its rescue: the baseline extraction on the raw tree
+            raw = copy(scope)
+            _prune_raw(raw)
+            baseline_body, baseline_text, baseline_length = baseline(raw)
+            if baseline_length > len(text):
+                body, text = baseline_body, baseline_text
+    except (TypeError, ValueError):
+        return ""
     if len(text) < _OPTIONS.min_output_size:
         return ""
     # its text output: the body's text and that of the (empty) comments, joined and stripped
