@@ -21,17 +21,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from copy import copy
-
 from lxml import etree
-from trafilatura.baseline import baseline
-from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
-from trafilatura.utils import normalize_unicode
-from trafilatura.xml import delete_element, xmltotxt
 
 from bbn_scraper.parsers.blocks import Block, drop
+from bbn_scraper.parsers.trafilatura_steps import extract_text
 
 COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
@@ -61,73 +55,7 @@ def trafilatura_text(scope: etree._Element, story: etree._Element | None = None)
     holds no text: call it when the rest of the parser is done with them."""
     etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
     _drop_textless(scope, story)
-    return _extract(scope)
-
-
-def _extract(scope: etree._Element) -> str:
-    """`trafilatura.extract(scope, options=_OPTIONS) or ""` for a tree of ours without
-    <script> (trafilatura reads JSON-LD to tell forum threads), by the steps extract takes
-    with these options (trafilatura.core.bare_extraction and trafilatura_sequence: fast, so
-    no fallback extractor; recall, so no recall escalation; no comments, no metadata), less
-    what costs and changes nothing here: of its three copies of the tree, one is made (the
-    backup for the fallback extractors is not, and the raw tree is copied again only for its
-    rescue, rare); its first two XPath prunings (walks of every element that call back into
-    Python for each regular expression) are `_prune_raw`, in Python. `scope` is left as it is.
-    tests/test_parser_units.py holds it to trafilatura.extract on every fixture page."""
-    try:  # what bare_extraction turns into None, as trafilatura.extract does
-        tree = copy(scope)
-        _prune_raw(tree)
-        cleaned = convert_tags(tree_cleaning(tree, _OPTIONS), _OPTIONS, None)  # `tree` is the cleaned tree now
-        body, text = extract_content(cleaned, _OPTIONS)
-        if len(text) < _OPTIONS.min_extracted_size:  # its rescue: the baseline extraction on the raw tree
-            raw = copy(scope)
-            _prune_raw(raw)
-            baseline_body, baseline_text, baseline_length = baseline(raw)
-            if baseline_length > len(text):
-                body, text = baseline_body, baseline_text
-    except (TypeError, ValueError):
-        return ""
-    if len(text) < _OPTIONS.min_output_size:
-        return ""
-    # its text output: the body's text and that of the (empty) comments, joined and stripped
-    return normalize_unicode(xmltotxt(body, _OPTIONS.formatting).strip())
-
-
-# trafilatura's RAW_TREE_PRUNE_XPATH and REMOVE_COMMENTS_AND_LISTS_XPATH (trafilatura.xpaths),
-# its first prunings of the raw tree, as Python tests of an element's id and class.
-_SCROLL_TAGS = ("div", "section", "aside")
-_SCROLL = re.compile(r"mvp-post-add-(?:box|wrap)|infinite-?scroll")
-_ADDED_POSTS = re.compile(r"mvp-post-add-(?:box|wrap)")
-_SHARE_BUTTONS = "elementor-share-buttons"
-_COMMENT_TAGS = ("div", "list", "section", "details", "ol", "ul")
-_COMMENTS_ID = re.compile(r"^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
-_COMMENT_LIST_ID = re.compile(r"^(?:[Cc]omment(?!ary)|comol)")
-_COMMENTS_CLASS = re.compile(r"^[Cc]omment(?!ary)|(?:article|post)-comments")
-
-
-def _prune_raw(tree: etree._Element) -> None:
-    """Delete, as trafilatura does first (each XPath's matches found, then deleted, their tails
-    kept): infinite-scroll containers of appended stories (unless they hold the <h1>, for the
-    Zox News theme's own names), Elementor share-button boxes, then comment sections (lists
-    only by a comment name in their id or class)."""
-    def scroll(el):
-        ident, names = el.get("id") or "", el.get("class") or ""
-        if not (_SCROLL.search(ident) or _SCROLL.search(names)):
-            return False
-        return el.find(".//h1") is None or bool(_ADDED_POSTS.search(ident) or _ADDED_POSTS.search(names))
-
-    def comments(el):
-        ident, names = el.get("id") or "", el.get("class") or ""
-        if not (_COMMENTS_ID.search(ident) or _COMMENTS_CLASS.search(names)):
-            return False
-        return el.tag not in ("ol", "ul") or bool(_COMMENT_LIST_ID.search(ident) or _COMMENTS_CLASS.search(names))
-
-    for el in [el for el in tree.iterdescendants(_SCROLL_TAGS) if scroll(el)]:
-        delete_element(el)
-    for el in [el for el in tree.iterdescendants(_SCROLL_TAGS) if _SHARE_BUTTONS in (el.get("class") or "")]:
-        delete_element(el)
-    for el in [el for el in tree.iterdescendants(_COMMENT_TAGS) if comments(el)]:
-        delete_element(el)
+    return extract_text(scope, _OPTIONS)
 
 
 # What makes an element worth trafilatura's look: a text that is not blank, or a line break.
