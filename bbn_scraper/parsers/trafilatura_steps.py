@@ -7,9 +7,9 @@ trafilatura's time, and trafilatura (our second opinion on the body) about a thi
 parse_article's. Here each rule is a Python test over the elements of the rule's tags, with
 trafilatura's own regular expressions (its token lists, trafilatura.xpaths); everything else
 is trafilatura's functions, called in its order. Only the functions that reach those rules are
-copied from trafilatura.main_extractor (extract_content, _extract, prune_unwanted_sections;
-trafilatura 2.3.1, its debug logging left out); its recovery of text outside the body
-(recover_wild_text, run when the text found is short) is trafilatura's own, XPath and all.
+copied from trafilatura.main_extractor (extract_content, _extract, recover_wild_text,
+prune_unwanted_sections; trafilatura 2.3.1, its debug logging left out), each with the rules
+below in place of the XPaths.
 
 For the options agreement uses only (fast, so no fallback extractor; recall, so no recall
 escalation; no comments, no metadata, text output) and for trees without <script>
@@ -33,15 +33,9 @@ from trafilatura.htmlprocessing import (
     prune_unwanted_nodes,
     tree_cleaning,
 )
-from trafilatura.main_extractor import (
-    NOT_AT_THE_END,
-    REBUILT_BLOCKS,
-    _elem_text,
-    handle_textelem,
-    recover_wild_text,
-)
-from trafilatura.settings import INLINE_FORMATTABLE, MIN_DUPLICATE_LENGTH, TAG_CATALOG, Extractor
-from trafilatura.utils import SPACING_PROTECTED, normalize_unicode, text_chars_test
+from trafilatura.main_extractor import NOT_AT_THE_END, REBUILT_BLOCKS, _elem_text, handle_textelem
+from trafilatura.settings import DEDUPE_SCAN_CAP, INLINE_FORMATTABLE, MIN_DUPLICATE_LENGTH, TAG_CATALOG, Extractor
+from trafilatura.utils import SPACING_PROTECTED, normalize_unicode, text_chars_test, trim
 from trafilatura.xml import delete_element, xmltotxt
 
 
@@ -68,10 +62,10 @@ def extract_text(scope: etree._Element, options: Extractor) -> str:
     return normalize_unicode(xmltotxt(body, options.formatting).strip())
 
 
-def _first_of(el: etree._Element, names: tuple[str, ...]) -> str:
-    """The value of the first of `names` on the element in source order ("" if none): what an
-    XPath string function reads of `@id|@class`, the first node of the set."""
-    for name, value in el.items():
+def _first_of(items: list[tuple[str, str]], names: tuple[str, ...]) -> str:
+    """The value of the first of `names` among an element's attributes in source order ("" if
+    none): what an XPath string function reads of `@id|@class`, the first node of the set."""
+    for name, value in items:
         if name in names:
             return value
     return ""
@@ -169,28 +163,39 @@ _BODY_RULES = [
 
 # OVERALL_DISCARD_XPATH and DISCARD_IMAGE_ELEMENTS: boilerplate inside the body, and captions.
 _DISCARD_TAGS = ("div", "item", "list", "p", "section", "span")
-_consent = _search(xpaths._alt(xpaths._CONSENT_ID_CLASS_TOKENS))
-_discard_id = _search(xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_ID_TOKENS))
-_discard_class = _search(xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_CLASS_TOKENS))
-_hidden = _search("hidden")
-_hidden_id = _search("reader-comments|akismet")
-_hidden_class = _search("^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print"
-                        "| hidden| hide|noprint|notloaded")
+_CONSENT = re.compile(xpaths._alt(xpaths._CONSENT_ID_CLASS_TOKENS))
+_DISCARD_ID = re.compile(xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_ID_TOKENS))
+_DISCARD_CLASS = re.compile(xpaths._alt(xpaths._OVERALL_DISCARD_BOTH_TOKENS + xpaths._OVERALL_DISCARD_CLASS_TOKENS))
+_HIDDEN_ID = re.compile("reader-comments|akismet")
+_HIDDEN_CLASS = re.compile("^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print"
+                           "| hidden| hide|noprint|notloaded")
 
 
+# The two rules below run on every element of the body: an element without attributes, most
+# of them, fails every test (none of the regular expressions matches "").
 def _boilerplate(el: etree._Element) -> bool:
-    return (el.get("data-lp-replacement-content") is not None
-            or "nav" in (el.get("role") or "").replace("N", "n")
-            or "MostPopularStories" in (el.get("data-component") or "")
-            or _consent(_first_of(el, ("id", "class")))
-            or _discard_id(el.get("id")) or _discard_class(el.get("class")))
+    items = el.items()
+    if not items:
+        return False
+    attrs = dict(items)
+    return ("data-lp-replacement-content" in attrs
+            or "nav" in attrs.get("role", "").replace("N", "n")
+            or "MostPopularStories" in attrs.get("data-component", "")
+            or _CONSENT.search(_first_of(items, ("id", "class"))) is not None
+            or _DISCARD_ID.search(attrs.get("id", "")) is not None
+            or _DISCARD_CLASS.search(attrs.get("class", "")) is not None)
 
 
 def _hidden_or_reply(el: etree._Element) -> bool:
-    names, style = el.get("class"), el.get("style") or ""
-    return (names == "comments-title" or _first_of(el, ("id", "class")).startswith("reply-")
-            or _hidden(_first_of(el, ("id", "style"))) or "display:none" in style or "display: none" in style
-            or _hidden_id(el.get("id")) or _hidden_class(names) or el.get("aria-hidden") == "true")
+    items = el.items()
+    if not items:
+        return False
+    attrs = dict(items)
+    style = attrs.get("style", "")
+    return (attrs.get("class") == "comments-title" or _first_of(items, ("id", "class")).startswith("reply-")
+            or "hidden" in _first_of(items, ("id", "style")) or "display:none" in style or "display: none" in style
+            or _HIDDEN_ID.search(attrs.get("id", "")) is not None
+            or _HIDDEN_CLASS.search(attrs.get("class", "")) is not None or attrs.get("aria-hidden") == "true")
 
 
 _OVERALL_DISCARD_RULES = [
@@ -332,7 +337,7 @@ def _extract_content(cleaned_tree, options: Extractor):
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
         # copies of what the main pass consumed are not recovered again
         consumed = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
-        result_body = recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
+        result_body = _recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
         temp_text = " ".join(result_body.itertext()).strip()
     # drop substantial elements repeating the previous one (overlapping-candidate / recovery artifact);
     # length-gated so short genuine repeats stay for the dedup (#778) and tree-size guards
@@ -358,3 +363,61 @@ def _extract_content(cleaned_tree, options: Extractor):
         ):
             linebreak.tail = None
     return result_body, temp_text
+
+
+def _recover_wild_text(tree, result_body, options: Extractor, potential_tags=None, consumed=None):
+    """Look for all previously unconsidered wild elements, including outside of the determined
+    frame and throughout the document to recover potentially missing text parts.
+
+    Do not widen `search_expr` (e.g. headings, more div shapes) without benchmarking the
+    full suite: extra recovered text increases the extracted length, which can suppress
+    the stronger rescues that run after this one (compare_extraction, the baseline rescue,
+    the recall escalation).
+    """
+    # copy: the recall branch below mutates potential_tags, must not leak back to the caller
+    potential_tags = set(TAG_CATALOG if potential_tags is None else potential_tags)
+    # blockquote/pre/q are already renamed to quote/code by convert_tags before this tree is built
+    search_expr = ".//code|.//p|.//quote|.//table|.//div[contains(@class, 'w3-code')]"
+    if options.focus == "recall":
+        potential_tags.update(["div", "lb"])
+        search_expr += "|.//div|.//lb|.//list"
+    # prune; in fast mode (no external comparator to defer to) keep teaser-class blocks, some of
+    # which are real content — this is the last-resort path after the confident extractor failed
+    search_tree = _prune_unwanted_sections(tree, potential_tags, options, keep_teasers=options.fast)
+    subelems = search_tree.xpath(search_expr)
+    # dedup against the pre-main-pass snapshot: skip what the main pass already took -- exact
+    # match (not length-gated, #634; accepted cost: identical-text elements collapse) or a
+    # length-gated substring (a <p> folded into its <list> container)
+    elem_texts = [_elem_text(el) for el in result_body]
+    # newline-joined (trimmed element text has no newline) so no substring match spans two elements
+    existing = "\n".join(filter(None, elem_texts))
+    existing_elems = set(elem_texts)
+    # elements emitted or deduped whole: their descendants are covered
+    handled = set()
+    for subelem in subelems:
+        if (consumed and subelem in consumed) or any(a in handled for a in subelem.iterancestors()):
+            continue
+        processed = handle_textelem(subelem, potential_tags, options)
+        if processed is None:
+            continue
+        if processed is subelem:
+            handled.add(subelem)
+        text = _elem_text(processed)
+        # image-only blocks have no text to compare, check their sources against the live body
+        images = {img.get("src") for img in processed.iter("graphic")}
+        if not text and images and images <= {g.get("src") for g in result_body.iter("graphic")}:
+            continue
+        # past the cap, the substring scan is skipped and `existing` stops growing
+        under_cap = len(existing) <= DEDUPE_SCAN_CAP
+        # a copy carrying its source tail is a fragment of a text run: no length gate
+        fragment = trim(text + (processed.tail or "")) if text_chars_test(processed.tail) else ""
+        if text and (
+            text in existing_elems
+            or (under_cap and ((len(text) > MIN_DUPLICATE_LENGTH and text in existing) or (fragment and fragment in existing)))
+        ):
+            continue
+        result_body.append(processed)
+        if under_cap:
+            existing += "\n" + (fragment or text)
+        existing_elems.add(text)
+    return result_body
