@@ -14,7 +14,9 @@ below in place of the XPaths.
 For the options agreement uses only (fast, so no fallback extractor; recall, so no recall
 escalation; no comments, no metadata, text output) and for trees without <script>
 (trafilatura reads JSON-LD to tell forum threads). tests/test_parser_units.py holds
-`extract_text` to trafilatura.extract on every fixture page, and each rule to its XPath.
+`extract_text` to trafilatura.extract on every fixture page, and each rule to its XPath; when
+requirements.lock moves trafilatura on, compare the copied functions and the token lists'
+use with its new main_extractor.py and xpaths.py as well.
 """
 from __future__ import annotations
 
