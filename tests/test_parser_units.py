@@ -164,3 +164,114 @@ def test_trafilatura_sees_no_textless_subtree_outside_the_story():
         '<body>after the slot<p>Lead<br></p><div id="breaks"><br></div>'
         '<div id="story"><p>Story text.</p><figure><img src="b.png"></figure></div></body>'
     )
+
+
+# A page for trafilatura's first prunings: an infinite-scroll box of appended stories (pruned),
+# one holding the page's <h1> (kept), a Zox News added-post box with an <h1> (pruned all the
+# same), Elementor share buttons, comment sections by id and by class, a commentary (kept), an
+# ordered list of comments by id (pruned) and an <ol> with Disqus's id (kept: a list goes by a
+# comment name in its id or class only).
+RAW_PRUNINGS = (
+    "<html><body><div class='infinite-scroll'><p>Next story, appended.</p></div>"
+    "<section id='infinitescroll-1'><h1>The headline</h1><p>Lead.</p></section>"
+    "<div class='mvp-post-add-box'><h1>Another headline</h1><p>Another story.</p></div>"
+    "<aside class='x elementor-share-buttons'><p>Share</p></aside>tail after the buttons"
+    "<div id='comments'><p>First!</p></div><div class='post-comments'><p>Nice.</p></div>"
+    "<div class='commentary'><p>Analysis stays.</p></div><ol id='comment-list'><li>A reply</li></ol>"
+    "<ol id='disqus_thread'><li>Kept item</li></ol><p>Closing paragraph of the story.</p></body></html>"
+)
+
+
+def test_trafilatura_first_prunings_in_python_match_its_xpaths():
+    # trafilatura_steps.prune_raw stands in for trafilatura's RAW_TREE_PRUNE_XPATH and
+    # REMOVE_COMMENTS_AND_LISTS_XPATH: on this page and every fixture page, the same tree.
+    from copy import copy
+
+    from lxml import etree
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+    from bbn_scraper.parsers.trafilatura_steps import prune_raw
+    from tests.fixture_pages import fixture_pages
+
+    roots = [load_tree(RAW_PRUNINGS)[0]] + [load_tree(p.html)[0] for p in fixture_pages()]
+    for root in roots:
+        theirs, ours = copy(root), copy(root)
+        prune_unwanted_nodes(theirs, RAW_TREE_PRUNE_XPATH)
+        prune_unwanted_nodes(theirs, REMOVE_COMMENTS_AND_LISTS_XPATH)
+        prune_raw(ours)
+        assert etree.tostring(ours) == etree.tostring(theirs)
+    pruned = etree.tostring(roots[0], encoding=str)
+    prune_raw(roots[0])
+    assert etree.tostring(roots[0], encoding=str) != pruned
+    text = roots[0].find("body").text_content()
+    assert "appended" not in text and "Another story" not in text and "First!" not in text and "Nice." not in text
+    assert "A reply" not in text and "Share" not in text
+    assert "The headline" in text and "Analysis stays" in text and "Kept item" in text and "tail after the buttons" in text
+
+
+# A page for trafilatura's body and boilerplate rules: a body by class, inside it boilerplate by
+# id, by class, by the first of id and class in source order (cookie: only where the id comes
+# first), by role and by style, hidden by aria, a caption; other body candidates after it.
+BODY_RULES = (
+    "<html><body><div id='main-wrap'><div class='post article__content'><div id='related-box'><p>Rel</p></div>"
+    "<section class='ad share-bar'><p>Share this</p></section><p id='cookie-note' class='x'>Cookies</p>"
+    "<p class='x' id='cookie-two'>Not this one: its class comes first</p>"
+    "<div role='Navigation'><p>Home</p></div><span style='display: none'>Hidden</span>"
+    "<p aria-hidden='true'>Aria</p><div class='wp-caption'><p>Caption</p></div>"
+    + "<p>The story goes on for a while, long enough to be the story of this page.</p>" * 12
+    + "</div><article><p>Other</p></article><main><p>Main</p></main></div></body></html>"
+)
+
+
+def test_trafilatura_rules_in_python_match_its_xpaths():
+    # trafilatura_steps' rules stand in for BODY_XPATH, OVERALL_DISCARD_XPATH and
+    # DISCARD_IMAGE_ELEMENTS: the same elements on the cleaned tree of this page, of the
+    # prunings page and of every fixture page, for the whole tree and for its containers.
+    from copy import copy
+
+    from trafilatura import xpaths
+    from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+
+    from bbn_scraper.parsers import trafilatura_steps as steps
+    from bbn_scraper.parsers.agreement import _OPTIONS
+    from tests.fixture_pages import fixture_pages
+
+    pairs = list(zip(xpaths.OVERALL_DISCARD_XPATH + xpaths.DISCARD_IMAGE_ELEMENTS,
+                     steps._OVERALL_DISCARD_RULES + steps._DISCARD_IMAGE_RULES))
+    found = 0
+    for html in [BODY_RULES, RAW_PRUNINGS] + [p.html for p in fixture_pages()]:
+        cleaned = convert_tags(tree_cleaning(copy(load_tree(html)[0]), _OPTIONS), _OPTIONS, None)
+        for theirs, ours in zip(xpaths.BODY_XPATH, steps._BODY_RULES):
+            first = next((s for s in theirs(cleaned) if s is not None), None)
+            assert next((s for s in ours(cleaned) if s is not None), None) is first
+            found += first is not None
+        for tree in [cleaned] + list(cleaned.iter("div", "section", "article", "main")):
+            for theirs, ours in pairs:
+                assert ours(tree) == list(theirs(tree))
+    body_rules = convert_tags(tree_cleaning(load_tree(BODY_RULES)[0], _OPTIONS), _OPTIONS, None)
+    assert [len(rule(body_rules)) for rule in steps._OVERALL_DISCARD_RULES + steps._DISCARD_IMAGE_RULES] == [4, 2, 1]
+    assert steps._BODY_RULES[0](body_rules)[0].get("class") == "post article__content"
+    assert found > 0
+
+
+def test_trafilatura_second_opinion_is_trafilatura_extract():
+    # trafilatura_steps.extract_text takes fewer steps than trafilatura.extract, its rules in
+    # Python: the same text on every fixture page (as the whole document and as its <body>) and
+    # on the rules pages, and the tree it is given is left as it was.
+    from copy import copy
+
+    import trafilatura
+    from lxml import etree
+
+    from bbn_scraper.parsers.agreement import _NEVER_TEXT, _OPTIONS
+    from bbn_scraper.parsers.trafilatura_steps import extract_text
+    from tests.fixture_pages import fixture_pages
+
+    for html in [RAW_PRUNINGS.encode(), BODY_RULES.encode()] + [p.html for p in fixture_pages()]:
+        root, _ = load_tree(html)
+        etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+        for scope in (root, root.find("body")):
+            before = etree.tostring(scope)
+            assert extract_text(scope, _OPTIONS) == (trafilatura.extract(copy(scope), options=_OPTIONS) or "")
+            assert etree.tostring(scope) == before

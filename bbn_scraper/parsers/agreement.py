@@ -18,13 +18,14 @@ the same lxml tree and the two are combined paragraph by paragraph:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import trafilatura
 from lxml import etree
 from trafilatura.settings import Extractor
 
 from bbn_scraper.parsers.blocks import Block, drop
+from bbn_scraper.parsers.trafilatura_steps import extract_text
 
 COVERAGE = 0.6  # share of trafilatura's text our kept paragraphs must hold to be the body
 LONG_PARAGRAPH = 50  # words: a paragraph this long is story even where trafilatura dropped it
@@ -54,22 +55,21 @@ def trafilatura_text(scope: etree._Element, story: etree._Element | None = None)
     holds no text: call it when the rest of the parser is done with them."""
     etree.strip_elements(scope, *_NEVER_TEXT, with_tail=False)
     _drop_textless(scope, story)
-    return trafilatura.extract(scope, options=_OPTIONS) or ""
+    return extract_text(scope, _OPTIONS)
 
 
 # What makes an element worth trafilatura's look: a text that is not blank, or a line break.
-_TEXT_BEARING = etree.XPath("descendant::text()[normalize-space()] | descendant::br")
+# The elements holding such a text (as their text or a child's tail: XPath's text() children),
+# not the texts: lxml builds no string (with its parent) for each.
+_TEXT_HOLDERS = etree.XPath("descendant::*[text()[normalize-space()]] | descendant::br")
 
 
 def _drop_textless(scope: etree._Element, keep: etree._Element | None) -> None:
     """Remove the subtrees of `scope` that hold no text and no <br> (ad slots, icons, empty
     widgets: about half of a page's elements), but not inside `keep`. trafilatura keeps
     nothing of them, but walks each with a dozen XPath rules: its time follows the tree's size."""
-    full = {scope}  # elements holding text, found from each text up to the first one known
-    for found in _TEXT_BEARING(scope):
-        node = found if isinstance(found, etree._Element) else found.getparent()
-        if not isinstance(found, etree._Element) and found.is_tail:
-            node = node.getparent()
+    full = {scope}  # elements holding text, found from each holder up to the first one known
+    for node in _TEXT_HOLDERS(scope):
         while node is not None and node not in full:
             full.add(node)
             node = node.getparent()
@@ -91,12 +91,14 @@ class Opinion:
     def of(cls, text: str, leave_out: list[str] = ()) -> Opinion:
         """`text` without the lines that belong to `leave_out` (our FAQ and related boxes)."""
         lines = [line for line in text.splitlines() if line.strip()]
-        line_words = [_WORD.findall(line) for line in lines]
         if leave_out:
             ours = cls.of("\n".join(leave_out))
+            line_words = [_WORD.findall(line) for line in lines]
             kept = [i for i, w in enumerate(line_words) if not ours.holds_words(w)]
-            lines, line_words = [lines[i] for i in kept], [line_words[i] for i in kept]
-        words = [w for ws in line_words for w in ws]  # the words of the lines joined: none spans two
+            lines = [lines[i] for i in kept]
+            words = [w for i in kept for w in line_words[i]]  # the words of the lines joined: none spans two
+        else:
+            words = _WORD.findall(text)  # the same: no word spans a line break, blank lines have none
         return cls(lines, frozenset(_runs(words)), " " + " ".join(words) + " ")
 
     def is_menu(self) -> bool:
@@ -116,8 +118,8 @@ class Opinion:
             return False
         if len(words) < SHORT_PARAGRAPH:
             return " " + " ".join(words) + " " in self.words
-        runs = _runs(words)
-        return sum(map(self.runs.__contains__, runs)) >= SUPPORT * len(runs)
+        # SHORT_PARAGRAPH words or more: len(words) - 3 runs
+        return sum(map(self.runs.__contains__, _runs(words))) >= SUPPORT * (len(words) - 3)
 
 
 def looks_clean(story: list[Block], root: etree._Element) -> bool:
@@ -141,20 +143,23 @@ def agree(paragraphs: list[str], opinion: Opinion, containers: list | None = Non
         return list(range(len(paragraphs)))
     words = [_WORD.findall(p) for p in paragraphs]
     held = [opinion.holds_words(w) for w in words]
-    split = _split_story(paragraphs, held, containers or [])
-    kept = [i for i, p in enumerate(paragraphs) if held[i] or len(p.split()) >= LONG_PARAGRAPH or i in split]
-    held = set(_runs([w for i in kept for w in words[i]]))  # the runs of the kept text, across paragraphs
-    if opinion.runs and len(held & opinion.runs) < COVERAGE * len(opinion.runs):
-        return None
+    sizes = [len(p.split()) for p in paragraphs]
+    split = _split_story(sizes, held, containers or [])
+    kept = [i for i, n in enumerate(sizes) if held[i] or n >= LONG_PARAGRAPH or i in split]
+    if opinion.runs:  # the runs of the kept text, across paragraphs, that trafilatura's text has
+        shared = opinion.runs.intersection(_runs([w for i in kept for w in words[i]]))
+        if len(shared) < COVERAGE * len(opinion.runs):
+            return None
     return kept
 
 
-def _split_story(paragraphs: list[str], held: list[bool], containers: list) -> set[int]:
+def _split_story(sizes: list[int], held: list[bool], containers: list) -> set[int]:
     """A story split around ad slots into several containers of one kind (the same tag and
     class: "article__content", "article__content", ...): trafilatura often keeps the first
     only. Paragraphs of SHORT_PARAGRAPH words or more in any container of a kind it kept a
-    paragraph of, when that kind comes as two containers or more, are story."""
-    if len(containers) != len(paragraphs):
+    paragraph of, when that kind comes as two containers or more, are story. `sizes` are the
+    paragraphs' lengths in whitespace-separated words."""
+    if len(containers) != len(sizes):
         return set()
     def kind(el):
         return (el.tag, el.get("class")) if el is not None and el.get("class") else None
@@ -164,11 +169,13 @@ def _split_story(paragraphs: list[str], held: list[bool], containers: list) -> s
         if k is not None:
             counts.setdefault(k, set()).add(el)
     trusted = {k for k, h in zip(kinds, held) if h and k is not None and len(counts[k]) >= 2}
-    return {i for i, (k, p) in enumerate(zip(kinds, paragraphs)) if k in trusted and len(p.split()) >= SHORT_PARAGRAPH}
+    return {i for i, (k, n) in enumerate(zip(kinds, sizes)) if k in trusted and n >= SHORT_PARAGRAPH}
 
 
-def _runs(words: list[str]) -> list[tuple]:
-    """4-word runs, as the benchmark counts them (a text of 1-3 words is one shorter run)."""
+def _runs(words: list[str]) -> Iterator[tuple]:
+    """4-word runs, as the benchmark counts them (a text of 1-3 words is one shorter run). An
+    iterator, for sets built of them and counts of them: zip reuses its tuple where the
+    consumer keeps none."""
     if len(words) < 4:
-        return [tuple(words)] if words else []
-    return list(zip(words, words[1:], words[2:], words[3:]))
+        return iter([tuple(words)] if words else ())
+    return zip(words, words[1:], words[2:], words[3:])
