@@ -16,7 +16,12 @@ escalation; no comments, no metadata, text output) and for trees without <script
 (trafilatura reads JSON-LD to tell forum threads). tests/test_parser_units.py holds
 `extract_text` to trafilatura.extract on every fixture page, and each rule to its XPath; when
 requirements.lock moves trafilatura on, compare the copied functions and the token lists'
-use with its new main_extractor.py and xpaths.py as well.
+use with its new main_extractor.py and xpaths.py as well (pyproject.toml holds trafilatura below
+2.4 for that reason).
+
+The four functions are adapted from trafilatura 2.3.1 (trafilatura/main_extractor.py, copyright
+Adrien Barbaresi and contributors), licensed under the Apache License, Version 2.0
+(https://www.apache.org/licenses/LICENSE-2.0); the changes are the ones said above.
 """
 from __future__ import annotations
 
