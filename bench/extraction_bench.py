@@ -10,7 +10,8 @@ the anchors beside parse_article, in one run, on one core:
   trafilatura's bare_extraction and newspaper4k;
 - speed on the 181 pages: parse_article against `trafilatura.extract(with_metadata=True)`,
   CPU time, rounds interleaved, median (parse_speed.py); what each step of parse_article costs
-  there (step_costs.py);
+  there (step_costs.py); each speed measure in a fresh process of its own, not in the one that
+  ran the accuracy measures (whose leftover heap slowed parse_article by half: parse_speed.py);
 - robustness: pages of either set on which parse_article returns None or raises;
 - title, authors, date, body and topics on news-metadata (128 pages), scored by its eval.py,
   for parse_article, trafilatura and newspaper4k, overall and per language (news_metadata.py).
@@ -212,7 +213,7 @@ def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print
     pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     parse_speed.pin_one_core()
     try:
-        result["fixtures"] = parse_speed.measure(ROOT / "tests" / "fixtures", rounds, newspaper=newspaper)
+        result["fixtures"] = parse_speed.measure_apart(ROOT / "tests" / "fixtures", rounds, newspaper=newspaper)
         log("  fixtures: " + ", ".join(f"{k} {v:,.0f} pages/s" for k, v in result["fixtures"]["rates"].items()))
         if data is None or not all((data / name / "ground-truth.json").exists() for name in (BODY_SET, DATE_SET)):
             result["skipped"] = ("left out (--no-real-corpus)" if data is None
@@ -222,11 +223,11 @@ def run(rounds: int, data: Path | None = DATA, newspaper: bool = True, log=print
         result["body"] = _accuracy(load(data / BODY_SET), body_contenders(newspaper), "articleBody", body_scores, log)
         result["dates"] = _accuracy(load(data / DATE_SET), date_contenders(newspaper), "date", date_scores, log)
         started = time.perf_counter()
-        result["real"] = parse_speed.measure(data / BODY_SET / "html", rounds, newspaper=False)
+        result["real"] = parse_speed.measure_apart(data / BODY_SET / "html", rounds, newspaper=False)
         rates = result["real"]["rates"]
         log(f"  speed, real pages: parse_article {1000 / rates['ours']:.1f} ms, trafilatura "
             f"{1000 / rates['trafilatura']:.1f} ms per page ({time.perf_counter() - started:.0f} s)")
-        result["steps"] = step_costs.run(data / BODY_SET / "html", rounds)
+        result["steps"] = step_costs.run_apart(data / BODY_SET / "html", rounds)
         log(f"  parse_article by step: {step_costs.summary(result['steps'])}")
         result["failures"] = {name: failures(load(data / name)) for name in (BODY_SET, DATE_SET)}
         if (data / news_metadata.SET / "eval.py").exists():

@@ -11,6 +11,7 @@ one core, as section 1 runs it (the caller pins the process).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,11 @@ from bbn_scraper.parsers import parse_article  # noqa: E402
 from bbn_scraper.parsers.fields import FIELD_FUNCTIONS  # noqa: E402
 
 SECOND_OPINION = "second opinion (trafilatura)"
+
+
+def run_apart(corpus: Path, rounds: int = 3) -> dict:
+    """`run`, in a process of its own (parse_speed.py's docstring says why)."""
+    return parse_speed.apart(Path(__file__), [str(corpus), "--rounds", str(rounds)])
 
 
 def run(corpus: Path, rounds: int = 3) -> dict:
@@ -88,9 +94,13 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path,
                         default=BENCH.parent.parent / "shared" / "benchmarks" / "article-extraction" / "html")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     parse_speed.pin_one_core()
     result = run(args.corpus, args.rounds)
+    if args.json:
+        print(json.dumps(result))
+        return
     print(summary(result))
     for name, ms in sorted(result["steps"].items(), key=lambda kv: -kv[1]):
         print(f"  {name:32s} {ms:6.2f} ms/page")
