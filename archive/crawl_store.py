@@ -132,6 +132,7 @@ class CrawlStore:
         self.crawl_id: int | None = None
         self.counts: Counter = Counter()
         self.failure: str | None = None
+        self.stopped: str | None = None  # why the store stopped the crawl, if it did
         self.new_articles = 0  # ARCHIVE_MAX_ARTICLES caps them exactly; the progress line shows them
         self.errors = 0  # error rows recorded (the progress line shows them)
         self.stored_keys: set[str] = set()  # url_keys of the canonicals stored in this crawl
@@ -184,8 +185,16 @@ class CrawlStore:
         self.errors += 1
 
     def _stop(self, reason: str) -> None:
+        self.stopped = self.stopped or reason
         if self.on_stop is not None:
             self.on_stop(reason)
+
+    def status(self, reason: str) -> str:
+        """The crawl's status when the crawler ended for `reason`: why the store stopped it,
+        when the crawler says it finished. The writer stores behind the crawler, so the article
+        cap can be reached after the last page was fetched; such a crawl is not a finished one
+        (the next crawl walks every listing again), whichever came first."""
+        return self.stopped if reason == "finished" and self.stopped else reason
 
     def _store(self, item) -> None:
         kind = self._kinds.get(type(item))

@@ -123,7 +123,7 @@ class StorePipeline:
         try:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
             stats["seconds"] = round(time.monotonic() - self.started, 2)
-            store.archive.finish_crawl(store.crawl_id, reason, stats)
+            store.archive.finish_crawl(store.crawl_id, store.status(reason), stats)
             if not store.archive.truncate_wal():
                 logger.warning("the archive's write-ahead log is not truncated: a reader holds it")
         except sqlite3.Error as exc:

@@ -355,6 +355,7 @@ def _close(importer: Importer, reason: str, started: float) -> None:
     store.settle(importer.not_articles)
     stats.update(store.counts)
     seconds = round(time.monotonic() - started, 2)
+    reason = store.status(reason)
     stats["elapsed_time_seconds"], stats["finish_reason"] = seconds, reason
     try:
         store.archive.finish_crawl(store.crawl_id, reason, {**stats, "seconds": seconds})

@@ -104,6 +104,11 @@ def test_the_article_cap_refuses_new_articles_and_stops_the_crawl_once(empty_arc
     assert empty_archive.counts()["articles"] == 2
     assert stops == ["article cap of 2 reached"]
     assert store.counts["bbn/refused/max_articles"] == 2
+    # The writer stores behind the crawler: a crawl that ran out of pages as the cap was reached
+    # did not finish (its next crawl walks every listing again); another reason stays as it is.
+    assert store.status("finished") == "article cap of 2 reached"
+    assert store.status("shutdown") == "shutdown"
+    assert CrawlStore(empty_archive).status("finished") == "finished"
 
 
 def test_an_item_that_cannot_be_stored_is_an_error_row(empty_archive):

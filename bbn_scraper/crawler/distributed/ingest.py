@@ -217,7 +217,7 @@ class Ingest:
             store.settle()
         stats = {key: value for key, value in store.counts.items()}
         stats["seconds"] = round(time.monotonic() - self.started, 2) if self.started else None
-        store.archive.finish_crawl(store.crawl_id, "finished", stats)
+        store.archive.finish_crawl(store.crawl_id, store.status("finished"), stats)
         with self.client.pipeline() as pipe:
             self._send_rejected(pipe)
             pipe.delete(*ROUND_KEYS).execute()
