@@ -44,7 +44,8 @@ lock: $(STAMP)
 # 8 min 15 s for the 5,773 tests of a clean clone's .ci/run on 2 cores (9 min 18 s with the install), 2026-12-06;
 # 15 min 59 s for 5,797 on 2026-12-07, when the same machine ran a bare Scrapy spider at half its earlier CPU speed.
 # 12 min 5 s for 5,797 on the same machine on the morning of 2026-12-07 (20 min 53 s of CPU); 10 min 48 s
-# for 5,802 that afternoon, longest files first and a few crawls fewer (18 min 51 s of CPU), the machine otherwise idle.
+# for 5,802 that afternoon, longest files first and a few crawls fewer (18 min 51 s of CPU), the machine otherwise idle;
+# 8 min 14 s for 5,814 in a clean clone's .ci/run at 07:45 UTC on 2026-12-07 (9 min 36 s with the install).
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports --no-cache
