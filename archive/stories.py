@@ -56,6 +56,21 @@ WITH RECURSIVE found(position, band, story) AS (
     FROM found WHERE story IS NOT NULL
 )
 SELECT band, story FROM found WHERE story IS NOT NULL ORDER BY position, story"""
+# The same, with each (bucket, story)'s lowest member and its signature, and its second member
+# (NULL when the story has one member in that bucket): most candidate stories are settled by
+# their first members, compared at once, without a statement of their own.
+_BUCKET_FIRSTS = _BUCKET_STORIES.replace("""
+SELECT band, story FROM found WHERE story IS NOT NULL ORDER BY position, story""", """,
+firsts AS (
+    SELECT position, band, story,
+           (SELECT article_id FROM lsh_bands WHERE band_hash = band AND story_id = story
+            ORDER BY article_id LIMIT 1) AS first,
+           (SELECT article_id FROM lsh_bands WHERE band_hash = band AND story_id = story
+            ORDER BY article_id LIMIT 1 OFFSET 1) AS second
+    FROM found WHERE story IS NOT NULL
+)
+SELECT band, story, first, m.signature, second FROM firsts LEFT JOIN minhashes m ON m.article_id = first
+ORDER BY position, story""")
 
 
 @dataclass(frozen=True)
@@ -174,22 +189,38 @@ class Stories:
     def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int], listed: str) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
         whose estimated Jaccard similarity - the share of equal MinHash values, as
-        MinHash.jaccard computes it - reaches the threshold), in id order. A bucket's distinct
-        stories are found by one index seek each (_BUCKET_STORIES, one statement for all the
-        bands); a story's members in the buckets are compared CHUNK at a time, and the rest of
-        the story is skipped once one is linked: a story of thousands (a syndicated story, a
-        site's template-written pages) costs a chunk, not thousands of rows. `listed`: `bands`
-        as a JSON list."""
-        buckets: dict[int, list[int]] = {}  # story -> the buckets it is in, in band order
-        for band, story in self.conn.execute(_BUCKET_STORIES, [listed]):
-            buckets.setdefault(story, []).append(band)
+        MinHash.jaccard computes it - reaches the threshold), in id order. One statement
+        (_BUCKET_FIRSTS) finds each bucket's distinct stories by one index seek each, with
+        each story's first member in the bucket and its signature; those are compared at
+        once. Only a story none of whose first members is near, and which has more members
+        in a bucket, has them read, CHUNK at a time, until one links (`_links`): a story of
+        thousands (a syndicated story, a site's template-written pages) costs a chunk, not
+        thousands of rows. `listed`: `bands` as a JSON list."""
         values = hashvalues.astype(np.uint32)
-        return [story for story in sorted(buckets) if self._links(story, buckets[story], values, article_id)]
+        seen: dict[int, set[int]] = {}  # story -> its first members, compared
+        blobs: list[bytes] = []
+        owners: list[int] = []  # the story of each signature in blobs
+        more: dict[int, list[int]] = {}  # story -> the buckets holding more of its members, in band order
+        for band, story, first, blob, second in self.conn.execute(_BUCKET_FIRSTS, [listed]):
+            firsts = seen.setdefault(story, {article_id})
+            if first not in firsts and blob is not None:
+                firsts.add(first)
+                blobs.append(blob)
+                owners.append(story)
+            if second is not None:
+                more.setdefault(story, []).append(band)
+        linked = set()
+        if blobs:
+            stored = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), -1)
+            linked = {story for story, near in zip(owners, self._near(stored, values)) if near}
+        return [story for story in sorted(seen)
+                if story in linked or story in more and self._links(story, more[story], values, seen[story])]
 
-    def _links(self, story_id: int, bands: list[int], values: np.ndarray, article_id: int) -> bool:
-        """Whether a member of `story_id` in one of the buckets `bands` (those it is in) is a
-        neighbour (MinHash `values`): every such member is compared, unless one links first."""
-        seen = {article_id}
+    def _links(self, story_id: int, bands: list[int], values: np.ndarray, seen: set[int]) -> bool:
+        """Whether a member of `story_id` in one of the buckets `bands` (those it is in), but
+        those `seen` (compared already, and the article itself), is a neighbour (MinHash
+        `values`): every such member is compared, unless one links first."""
+        seen = set(seen)
         for band in bands:
             after = -1
             while True:
@@ -212,7 +243,12 @@ class Stories:
         if not rows:
             return False
         stored = np.frombuffer(b"".join(blob for (blob,) in rows), dtype=np.uint32).reshape(len(rows), -1)
-        return bool(((stored == values).mean(axis=1) >= self.settings.threshold).any())
+        return bool(self._near(stored, values).any())
+
+    def _near(self, stored: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """For each signature (a row of `stored`), whether it reaches the threshold against
+        `values`: its share of equal values, as MinHash.jaccard computes it."""
+        return np.count_nonzero(stored == values, axis=1) / stored.shape[1] >= self.settings.threshold
 
     # Keeping clusters up to date
 

@@ -1,9 +1,11 @@
 """Story clusters kept up to date as articles are stored, changed and deleted (archive.stories)."""
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from archive import Archive
@@ -269,10 +271,10 @@ def test_an_index_from_before_m010_gets_its_stories(labelled, tmp_path):
 
 def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
     """A body sharing an LSH bucket with another story but not similar enough to join it (half
-    its words in common: an estimated similarity of about 0.34, under the 0.4 threshold) reads
-    that story's members in the shared buckets only, not once per band of its signature, and
-    finds the stories of all its buckets in one statement: the writer does not scan the index
-    band by band."""
+    its words in common: an estimated similarity of about 0.34, under the 0.4 threshold) is
+    compared with that story's member in the shared buckets, found with the stories of all
+    its buckets in one statement: the writer neither scans the index band by band nor reads a
+    bucket again when the story has only that member in it."""
     first = _store(empty_archive, [_synthetic("first", " ".join(WORDS[0:100]))])
     statements: list[str] = []
     empty_archive.db.conn.set_trace_callback(statements.append)
@@ -285,10 +287,59 @@ def test_a_candidate_story_is_read_only_in_the_buckets_it_shares(empty_archive):
         " WHERE x.article_id = ? AND y.article_id = ?", [first["https://a.example/first"], second["https://a.example/second"]]).fetchone()[0]
     assert 0 < shared < 5, "the two bodies should share a few of the 31 buckets"
     assert _story(empty_archive, first["https://a.example/first"]) != _story(empty_archive, second["https://a.example/second"])
-    member_reads = [s for s in statements if s.startswith("SELECT article_id FROM lsh_bands")]
-    assert len(member_reads) == shared
-    bucket_reads = [s for s in statements if "lsh_bands" in s and not s.startswith(("SELECT article_id", "INSERT"))]
-    assert len(bucket_reads) == 1, "the stories of all the signature's buckets are found in one statement"
+    bucket_reads = [s for s in statements if "lsh_bands" in s and not s.startswith("INSERT")]
+    assert len(bucket_reads) == 1, "the stories of all the signature's buckets, and their members, in one statement"
+
+
+def test_a_new_article_links_to_the_stories_of_every_near_member_of_its_buckets(tmp_path):
+    """The stories an article joins are those of every member of its buckets that is near it
+    (brute force: every article sharing a band, compared one by one), whether that member is
+    the first of its story in the bucket or comes after others: bodies are windows of one word
+    list at many offsets, so stories have several members in a bucket, not all near a probe."""
+    rng = random.Random(11)
+    words = [f"v{rng.randrange(10**9)}x{i}" for i in range(600)]
+    offsets = rng.sample(range(0, 500, 4), 60)
+    bodies = {f"b{n}": " ".join(words[o:o + 100]) for n, o in enumerate(offsets)}
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        ids = _store(archive, [_synthetic(name, body) for name, body in bodies.items()])
+        stories = archive.stories
+        checked = 0
+        for offset in range(0, 500, 7):
+            minhash = signature(" ".join(words[offset:offset + 100]), stories.settings)
+            bands = stories._band_hashes(minhash.hashvalues)
+            rows = archive.db.execute(
+                "SELECT b.article_id, b.story_id, m.signature FROM lsh_bands b JOIN minhashes m USING (article_id)"
+                " WHERE b.band_hash IN (SELECT value FROM json_each(?))", [json.dumps(bands)]).fetchall()
+            expected = sorted({story for _, story, blob in rows
+                               if (np.frombuffer(blob, dtype=np.uint32) == minhash.hashvalues.astype(np.uint32)).mean()
+                               >= stories.settings.threshold})
+            assert stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands)) == expected, offset
+            checked += bool(expected)
+        assert len(set(ids.values())) == 60 and checked > 20, checked
+
+
+def test_a_near_member_behind_a_far_one_in_a_bucket_still_links(empty_archive):
+    """When the first member of a story in a shared bucket is not near, the members after it
+    are read and compared: here the bucket holds a far member (lower id) and then the copy."""
+    ids = _store(empty_archive, [_synthetic("far", B_BODY), _synthetic("copy", A_BODY)])
+    far, copy = ids["https://a.example/far"], ids["https://a.example/copy"]
+    stories = empty_archive.stories
+    minhash = signature(A_BODY, stories.settings)
+    bands = stories._band_hashes(minhash.hashvalues)
+    story = _story(empty_archive, far)
+    with empty_archive.transaction() as db:  # one story of both, sharing only the probe's first band
+        db.execute("UPDATE article_story SET story_id = ? WHERE article_id = ?", [story, copy])
+        db.execute("DELETE FROM lsh_bands WHERE article_id = ? AND band_hash != ?", [copy, bands[0]])
+        db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [far])
+        db.execute("INSERT INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)", [bands[0], story, far])
+    reads: list[str] = []
+    empty_archive.db.conn.set_trace_callback(reads.append)
+    try:
+        found = stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands))
+    finally:
+        empty_archive.db.conn.set_trace_callback(None)
+    assert found == [story]
+    assert any(r.startswith("SELECT article_id FROM lsh_bands") for r in reads), "the bucket's members were read"
 
 
 def test_a_parse_workers_band_hashes_are_indexed_only_for_the_archives_threshold(labelled, tmp_path):
