@@ -127,16 +127,19 @@ def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None
     `ways`: only these ("writer", "one"; all if empty)."""
     targets = ["empty"] + ([str(big)] if big and big.exists() else [])
     contenders = [("writer", sys.executable, ROOT, "writer"), ("one by one", sys.executable, ROOT, "one")]
-    if baseline:
-        contenders += [("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer"),
-                       ("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one")]
+    if baseline:  # its writer's way where it has one: the workers' signatures (code before issue 26 had none)
+        has_writer = "def body_signature" in (baseline / "archive/stories.py").read_text()
+        contenders += [("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer")] * has_writer
+        contenders += [("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one")]
     if ways:
         contenders = [c for c in contenders if c[3] in ways]
     result: dict = {}
     for target in targets:
         for r in range(rounds):
             for name, python, code, way in (contenders if r % 2 == 0 else contenders[::-1]):
-                into = str(baseline_big) if baseline_big and target != "empty" and code != ROOT else target
+                if target != "empty" and code != ROOT and not baseline_big:
+                    continue  # older code refuses the big archive this code migrated: its own copy or nothing
+                into = str(baseline_big) if target != "empty" and code != ROOT else target
                 m = _store(python, code, way, into, count, 3_000_000 + 10_000 * r)
                 result.setdefault(target, {}).setdefault(name, []).append(m)
                 where = "an empty archive" if target == "empty" else f"{m['archive_articles']:,} articles"
