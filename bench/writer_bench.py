@@ -60,6 +60,11 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
             before = archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]
             crawl_id = archive.start_crawl(["https://news0.example/"], {"bench": "writer"})
             if way == "one":
+                try:  # once a process, not per article: datasketch's import (scipy, ~0.6 s) and its permutations
+                    from archive.stories import StorySettings, signature
+                    signature("words to draw the permutations with", StorySettings())
+                except ImportError:  # code whose archive imported datasketch with itself
+                    import datasketch  # noqa: F401
                 started, cpu = time.perf_counter(), time.process_time()
                 for a, page in zip(new, pages):
                     archive.record_page(crawl_id, a.url, 200, "text/html; charset=UTF-8", page, mb.FETCHED)
