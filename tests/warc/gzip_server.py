@@ -1,5 +1,6 @@
-"""A loopback server that gzips its one article page and answers 304 to every GET after the
-first, for the WARC recorder's Content-Encoding and revisit tests."""
+"""A loopback server that gzips its one article page and answers 304 to every GET of a path
+after the first of that path, for the WARC recorder's Content-Encoding and revisit tests. (Per
+path: a crawl requests its start URL and /feed/ at once, in either order.)"""
 from __future__ import annotations
 
 import gzip
@@ -18,8 +19,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         if self.path == "/robots.txt":
             return self._send(404, b"", {"Content-Type": "text/plain"})
-        self.server.gets += 1
-        if self.server.gets > 1 and self.server.not_modified:
+        with self.server.lock:
+            again = self.path in self.server.got
+            self.server.got.add(self.path)
+        if again and self.server.not_modified:
             return self._send(304, b"", {"ETag": '"v1"'})
         self._send(200, gzip.compress(PAGE, mtime=0),
                    {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip", "ETag": '"v1"'})
@@ -42,7 +45,7 @@ class GzipServer:
 
     def __init__(self, not_modified: bool = True):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.gets, self.httpd.not_modified = 0, not_modified
+        self.httpd.got, self.httpd.lock, self.httpd.not_modified = set(), threading.Lock(), not_modified
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
 
     def __enter__(self) -> GzipServer:
