@@ -42,11 +42,14 @@ SCHEME = "affine32"  # datasketch 2's default permutation scheme: hash values be
 # first 8 bytes of blake2b of the band's number and values.
 LSH_WEIGHTS = (0.2, 0.8)
 CHUNK = 16  # candidate signatures read at a time when looking for a story's first link
-# The distinct stories of each bucket of a signature's bands (a JSON list), as (band, story) rows
-# in band order: a skip scan of the (band_hash, story_id, article_id) key, one seek per story
-# of a bucket whatever its size, and none but the first for the buckets nobody occupies - in
-# one statement rather than a round trip from Python for each seek.
-_BUCKET_STORIES = """
+# The distinct stories of each bucket of a signature's bands (a JSON list), in band order: a skip
+# scan of the (band_hash, story_id, article_id) key, one seek per story of a bucket whatever its
+# size, and none but the first for the buckets nobody occupies - in one statement rather than a
+# round trip from Python for each seek. Each (band, story) row comes with the story's lowest
+# member in that bucket and its signature, and its second member (NULL when the story has one
+# member there): most candidate stories are settled by their first members, compared at once,
+# without a statement of their own.
+_BUCKET_FIRSTS = """
 WITH RECURSIVE found(position, band, story) AS (
     SELECT key, value, (SELECT story_id FROM lsh_bands WHERE band_hash = value ORDER BY story_id LIMIT 1)
     FROM json_each(?)
@@ -54,13 +57,7 @@ WITH RECURSIVE found(position, band, story) AS (
     SELECT position, band, (SELECT story_id FROM lsh_bands WHERE band_hash = band AND story_id > story
                             ORDER BY story_id LIMIT 1)
     FROM found WHERE story IS NOT NULL
-)
-SELECT band, story FROM found WHERE story IS NOT NULL ORDER BY position, story"""
-# The same, with each (bucket, story)'s lowest member and its signature, and its second member
-# (NULL when the story has one member in that bucket): most candidate stories are settled by
-# their first members, compared at once, without a statement of their own.
-_BUCKET_FIRSTS = _BUCKET_STORIES.replace("""
-SELECT band, story FROM found WHERE story IS NOT NULL ORDER BY position, story""", """,
+),
 firsts AS (
     SELECT position, band, story,
            (SELECT article_id FROM lsh_bands WHERE band_hash = band AND story_id = story
@@ -70,7 +67,7 @@ firsts AS (
     FROM found WHERE story IS NOT NULL
 )
 SELECT band, story, first, m.signature, second FROM firsts LEFT JOIN minhashes m ON m.article_id = first
-ORDER BY position, story""")
+ORDER BY position, story"""
 
 
 @dataclass(frozen=True)
@@ -346,9 +343,8 @@ class Stories:
                     mates = sorted(buckets[band])
                     if not mates:
                         continue
-                    similarity = (signatures[mates] == signatures[current]).mean(axis=1)
-                    for mate, j in zip(mates, similarity):
-                        if j >= self.settings.threshold:
+                    for mate, near in zip(mates, self._near(signatures[mates], signatures[current])):
+                        if near:
                             left.discard(mate)
                             component.append(mate)
                             frontier.append(mate)

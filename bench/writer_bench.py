@@ -133,9 +133,9 @@ def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None
     targets = ["empty"] + ([str(big)] if big and big.exists() else [])
     contenders = [("writer", sys.executable, ROOT, "writer"), ("one by one", sys.executable, ROOT, "one")]
     if baseline:  # its writer's way where it has one: the workers' signatures (code before issue 26 had none)
-        has_writer = "def body_signature" in (baseline / "archive/stories.py").read_text()
-        contenders += [("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer")] * has_writer
-        contenders += [("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one")]
+        if "def body_signature" in (baseline / "archive/stories.py").read_text():
+            contenders.append(("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer"))
+        contenders.append(("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one"))
     if ways:
         contenders = [c for c in contenders if c[3] in ways]
     result: dict = {}
