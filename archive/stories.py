@@ -41,7 +41,9 @@ SCHEME = "affine32"  # datasketch 2's default permutation scheme: hash values be
 # extra candidates cost a signature comparison each, never a wrong link. A band hash is the
 # first 8 bytes of blake2b of the band's number and values.
 LSH_WEIGHTS = (0.2, 0.8)
-CHUNK = 16  # candidate signatures read at a time when looking for a story's first link
+CHUNK = 16  # a story's members read first from a bucket when looking for its first link; then 4x more, up to...
+MAX_CHUNK = 1024  # ...this many at a time
+HELD_SIGNATURES = 65536  # distinct signatures a writer keeps of the buckets it read (32 MiB at 128 permutations)
 # The distinct stories of each bucket of a signature's bands (a JSON list), in band order: a skip
 # scan of the (band_hash, story_id, article_id) key, one seek per story of a bucket whatever its
 # size, and none but the first for the buckets nobody occupies - in one statement rather than a
@@ -68,6 +70,12 @@ firsts AS (
 )
 SELECT band, story, first, m.signature, second FROM firsts LEFT JOIN minhashes m ON m.article_id = first
 ORDER BY position, story"""
+# A bucket's members of a story after the last one read, with their signatures; and the count
+# and sum of the ids up to it, which say whether what was read still holds (_Bucket).
+_BUCKET_AFTER = ("SELECT l.article_id, m.signature FROM lsh_bands l LEFT JOIN minhashes m USING (article_id)"
+                 " WHERE l.band_hash = ? AND l.story_id = ? AND l.article_id > ? ORDER BY l.article_id LIMIT ?")
+_BUCKET_READ = ("SELECT count(*), coalesce(sum(article_id), 0) FROM lsh_bands"
+                " WHERE band_hash = ? AND story_id = ? AND article_id <= ?")
 
 
 @dataclass(frozen=True)
@@ -159,13 +167,50 @@ def _body_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass
+class _Bucket:
+    """What a writer has read of one story's members in one LSH bucket: the members up to
+    article id `last`, `count` of them, their ids summing to `total`, and their distinct
+    signatures (`signatures`, rows of `matrix`). Members are only added with higher ids (new
+    articles), so a later look reads the members after `last` and compares only those; it
+    first checks the count and sum up to `last`, which change when a member left or came in
+    below it (a merge, a split, a rolled-back write, an edit in SQL)."""
+
+    last: int = -1
+    count: int = 0
+    total: int = 0
+    signatures: dict[bytes, None] | None = None
+    matrix: np.ndarray | None = None
+
+    def add(self, rows: list[tuple[int, bytes]]) -> np.ndarray | None:
+        """Take members (article id, signature) read after `last`; returns the signatures not
+        held before, as a matrix (None: none)."""
+        self.signatures = self.signatures if self.signatures is not None else {}
+        fresh = [blob for _, blob in rows if blob is not None and blob not in self.signatures]
+        for article_id, blob in rows:
+            if blob is not None:
+                self.signatures[blob] = None
+            self.count, self.total, self.last = self.count + 1, self.total + article_id, article_id
+        if not fresh:
+            return None
+        fresh = list(dict.fromkeys(fresh))
+        added = np.frombuffer(b"".join(fresh), dtype=np.uint32).reshape(len(fresh), -1)
+        self.matrix = added if self.matrix is None else np.concatenate([self.matrix, added])
+        return added
+
+
 class Stories:
     """The story clusters of one archive connection `conn`; writes happen in the caller's
-    transaction."""
+    transaction. What it reads of big buckets is kept (`_Bucket`, HELD_SIGNATURES at most) for
+    the next article: a story of thousands of members sharing a bucket with many articles it
+    does not link (a site's template-written pages) is then read once, not once per article."""
 
     def __init__(self, conn: sqlite3.Connection, settings: StorySettings | None = None):
         self.conn = conn
         self.settings = settings or StorySettings.of(conn)
+        self._buckets: dict[tuple[int, int], _Bucket] = {}
+        self._held = 0  # distinct signatures in _buckets
+        self._data_version: int | None = None  # PRAGMA data_version when _buckets were read
 
     # The LSH index
 
@@ -178,10 +223,17 @@ class Stories:
             return precomputed.bands
         return band_hashes(hashvalues, threshold, num_perm)
 
-    def _index(self, article_id: int, bands: str, story_id: int) -> None:
-        """Put the article's band hashes (`bands`, a JSON list) in the index: one statement."""
+    def _index(self, article_id: int, bands: list[int], listed: str, story_id: int) -> None:
+        """Put the article's band hashes (`bands`; `listed`, as a JSON list) in the index: one
+        statement. A bucket read up to a higher id than this article's (an id used again)
+        is forgotten: its members after `last` are no longer all that is new."""
         self.conn.execute("INSERT OR IGNORE INTO lsh_bands (band_hash, story_id, article_id)"
-                          " SELECT value, ?, ? FROM json_each(?)", [story_id, article_id, bands])
+                          " SELECT value, ?, ? FROM json_each(?)", [story_id, article_id, listed])
+        if self._buckets:
+            for band in bands:
+                bucket = self._buckets.get((band, story_id))
+                if bucket is not None and article_id <= bucket.last:
+                    self._drop((band, story_id))
 
     def _linked_stories(self, article_id: int, hashvalues: np.ndarray, bands: list[int], listed: str) -> list[int]:
         """The stories holding a neighbour of `article_id` (an LSH candidate, sharing a band,
@@ -210,37 +262,63 @@ class Stories:
         if blobs:
             stored = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), -1)
             linked = {story for story, near in zip(owners, self._near(stored, values)) if near}
+        if more:
+            self._check_data_version()
         return [story for story in sorted(seen)
-                if story in linked or story in more and self._links(story, more[story], values, seen[story])]
+                if story in linked or story in more and any(self._links(story, band, values) for band in more[story])]
 
-    def _links(self, story_id: int, bands: list[int], values: np.ndarray, seen: set[int]) -> bool:
-        """Whether a member of `story_id` in one of the buckets `bands` (those it is in), but
-        those `seen` (compared already, and the article itself), is a neighbour (MinHash
-        `values`): every such member is compared, unless one links first."""
-        seen = set(seen)
-        for band in bands:
-            after = -1
-            while True:
-                ids = [r[0] for r in self.conn.execute(
-                    "SELECT article_id FROM lsh_bands WHERE band_hash = ? AND story_id = ? AND article_id > ?"
-                    " ORDER BY article_id LIMIT ?", [band, story_id, after, CHUNK])]
-                fresh = [i for i in ids if i not in seen]
-                seen.update(fresh)
-                if fresh and self._similar(fresh, values):
-                    return True
-                if len(ids) < CHUNK:
-                    break
-                after = ids[-1]
-        return False
+    def _links(self, story_id: int, band: int, values: np.ndarray) -> bool:
+        """Whether a member of `story_id` in the bucket `band` is a neighbour (MinHash `values`):
+        every member is compared, unless one links first. The members read before (`_Bucket`)
+        are compared at once, then those after them are read, CHUNK and then more at a time."""
+        key = (band, story_id)
+        bucket = self._buckets.get(key)
+        if bucket is not None and self.conn.execute(_BUCKET_READ, [band, story_id, bucket.last]).fetchone() \
+                != (bucket.count, bucket.total):
+            self._drop(key)
+            bucket = None
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket()
+        elif bucket.matrix is not None and self._near(bucket.matrix, values).any():
+            return True
+        size = CHUNK
+        while True:
+            rows = self.conn.execute(_BUCKET_AFTER, [band, story_id, bucket.last, size]).fetchall()
+            held = len(bucket.signatures or ())
+            fresh = bucket.add(rows)
+            self._held += len(bucket.signatures or ()) - held
+            if fresh is not None and self._near(fresh, values).any():
+                break
+            if len(rows) < size:
+                self._bound()
+                return False
+            size = min(4 * size, MAX_CHUNK)
+        self._bound()
+        return True
 
-    def _similar(self, others: list[int], values: np.ndarray) -> bool:
-        """Whether any of the articles `others` reaches the threshold against MinHash `values`."""
-        rows = self.conn.execute(f"SELECT signature FROM minhashes WHERE article_id IN ({', '.join('?' * len(others))})",
-                                 others).fetchall()
-        if not rows:
-            return False
-        stored = np.frombuffer(b"".join(blob for (blob,) in rows), dtype=np.uint32).reshape(len(rows), -1)
-        return bool(self._near(stored, values).any())
+    def _drop(self, key: tuple[int, int]) -> None:
+        """Forget what was read of one bucket's story."""
+        bucket = self._buckets.pop(key, None)
+        if bucket is not None:
+            self._held -= len(bucket.signatures or ())
+
+    def _bound(self) -> None:
+        """Keep HELD_SIGNATURES at most: past it, forget every bucket read (they are read again)."""
+        if self._held > HELD_SIGNATURES:
+            self.drop_buckets()
+
+    def drop_buckets(self) -> None:
+        """Forget every bucket read (after a change that `_Bucket`'s check would not see: a
+        member's signature changed under the same id)."""
+        self._buckets.clear()
+        self._held = 0
+
+    def _check_data_version(self) -> None:
+        """Forget the buckets read when another connection has committed since they were."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self.drop_buckets()
+            self._data_version = version
 
     def _near(self, stored: np.ndarray, values: np.ndarray) -> np.ndarray:
         """For each signature (a row of `stored`), whether it reaches the threshold against
@@ -296,12 +374,13 @@ class Stories:
             story_id = self.conn.execute("INSERT INTO stories (first_seen) VALUES (?)", [first_seen]).lastrowid
         self.conn.execute("INSERT INTO article_story (article_id, story_id, site, first_seen) VALUES (?, ?, ?, ?)",
                           [article_id, story_id, site, first_seen])
-        self._index(article_id, listed, story_id)
+        self._index(article_id, bands, listed, story_id)
         return story_id
 
     def forget(self, article_id: int) -> None:
         """Take the article out of its story and of the index (before it is deleted, or when its
         body changed); the rest of its story splits into its connected components."""
+        self.drop_buckets()  # its id may come back with another signature
         row = self.conn.execute("SELECT story_id FROM article_story WHERE article_id = ?", [article_id]).fetchone()
         self.conn.execute("DELETE FROM article_story WHERE article_id = ?", [article_id])  # its bands go too (trigger)
         self.conn.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
@@ -361,6 +440,7 @@ class Stories:
                           [settings.threshold, settings.num_perm, settings.shingle])
         for table in ("article_story", "lsh_bands", "minhashes", "stories"):
             self.conn.execute(f"DELETE FROM {table}")
+        self.drop_buckets()
         self.settings = settings
         self.assign_all()
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 
 from archive import Archive
 from archive.items import BodySignature
-from archive.stories import StorySettings, body_signature, clusters, signature
+from archive.stories import StorySettings, _bands, band_hashes, body_signature, clusters, signature
 from tests.helpers import make_article
 
 
@@ -339,7 +341,158 @@ def test_a_near_member_behind_a_far_one_in_a_bucket_still_links(empty_archive):
     finally:
         empty_archive.db.conn.set_trace_callback(None)
     assert found == [story]
-    assert any(r.startswith("SELECT article_id FROM lsh_bands") for r in reads), "the bucket's members were read"
+    assert any(r.startswith("SELECT l.article_id, m.signature FROM lsh_bands") for r in reads), "the bucket's members were read"
+
+
+def _near_stories(archive: Archive, minhash, bands: list[int]) -> list[int]:
+    """Brute force: the stories of every article sharing a band with the signature whose share
+    of equal values reaches the threshold, each compared on its own."""
+    rows = archive.db.execute(
+        "SELECT b.story_id, m.signature FROM lsh_bands b JOIN minhashes m USING (article_id)"
+        " WHERE b.band_hash IN (SELECT value FROM json_each(?))", [json.dumps(bands)]).fetchall()
+    values = minhash.hashvalues.astype(np.uint32)
+    return sorted({story for story, blob in rows
+                   if (np.frombuffer(blob, dtype=np.uint32) == values).mean() >= archive.stories.settings.threshold})
+
+
+def _template_bodies(count: int, seed: int) -> tuple[list[str], list[str]]:
+    """`count` bodies of one long shared passage (a template) and a few words of their own, so
+    that they share buckets; and probes with half that passage, which share a few buckets
+    with them without being near any."""
+    rng = random.Random(seed)
+    shared = [f"t{rng.randrange(10**9)}" for _ in range(120)]
+    own = lambda n: [f"o{rng.randrange(10**9)}" for _ in range(n)]  # noqa: E731
+    bodies = [" ".join(shared + own(rng.randrange(5, 30))) for _ in range(count)]
+    probes = [" ".join(shared[:60] + own(rng.randrange(60, 90))) for _ in range(40)]
+    return bodies, probes
+
+
+def test_a_big_storys_bucket_is_read_once_for_the_articles_it_does_not_link(tmp_path):
+    """A story of many members in the buckets of articles it does not link (a site's
+    template-written pages) is read once: the next such article compares the signatures held,
+    reading only the members added since, and links as brute force says."""
+    bodies, probes = _template_bodies(300, seed=5)
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        _store(archive, [_synthetic(f"t{n}", body) for n, body in enumerate(bodies)])
+        stories = archive.stories
+        assert archive.db.execute("SELECT max(size) FROM stories").fetchone()[0] == 300
+        looks: dict[str, list[int]] = {}  # bucket -> the statements reading its members, at each look
+        for probe in probes:
+            minhash = signature(probe, stories.settings)
+            bands = stories._band_hashes(minhash.hashvalues)
+            statements: list[str] = []
+            archive.db.conn.set_trace_callback(statements.append)
+            try:
+                found = stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands))
+            finally:
+                archive.db.conn.set_trace_callback(None)
+            assert found == _near_stories(archive, minhash, bands)
+            reads = Counter(re.search(r"band_hash = (-?\d+)", s)[1] for s in statements
+                            if s.startswith("SELECT l.article_id, m.signature FROM lsh_bands"))
+            for bucket, count in reads.items():
+                looks.setdefault(bucket, []).append(count)
+        assert looks, "the probes should share buckets with the story without linking to it"
+        assert max(counts[0] for counts in looks.values()) >= 3, "300 members are read CHUNK and then more at a time"
+        again = [count for counts in looks.values() for count in counts[1:]]
+        assert again and max(again) == 1, "a bucket read before costs one statement: the members added since"
+
+
+def test_the_buckets_held_are_bounded(tmp_path, monkeypatch):
+    """Past HELD_SIGNATURES distinct signatures, the buckets held are forgotten (and read again
+    when needed): the links stay those brute force finds."""
+    monkeypatch.setattr("archive.stories.HELD_SIGNATURES", 25)
+    bodies, probes = _template_bodies(120, seed=5)
+    with Archive(tmp_path / "a.db", create=True) as archive:
+        _store(archive, [_synthetic(f"t{n}", body) for n, body in enumerate(bodies)])
+        stories, reads = archive.stories, []
+        archive.db.conn.set_trace_callback(lambda s: reads.append(s) if "l.article_id > " in s else None)
+        for probe in probes:
+            minhash = signature(probe, stories.settings)
+            bands = stories._band_hashes(minhash.hashvalues)
+            assert stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands)) == \
+                _near_stories(archive, minhash, bands)
+            assert stories._held == sum(len(b.signatures or ()) for b in stories._buckets.values()) <= 25
+        assert len(reads) > 10, "buckets of more than 25 members, read again each time"
+
+
+CHANGES = ("rolled_back", "moved_in_by_sql", "stored_again_under_its_id", "id_used_again", "other_connection")
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_bucket_held_by_the_writer_follows_a_change_of_its_members(tmp_path, change):
+    """After the writer has read a story's bucket (none of its members near a probe), a change
+    that puts a member near the probe into it below the last id read, or takes one out, is
+    seen: the stories the probe links to are those brute force finds. The changes: a write
+    rolled back, a member moved in by SQL, a member stored again under its id with another
+    signature, an id used again, the same by another connection."""
+    bodies, probes = _template_bodies(40, seed=5)
+    settings = StorySettings()
+    bands_of = lambda body: band_hashes(signature(body, settings).hashvalues, settings.threshold, settings.num_perm)  # noqa: E731
+    buckets: dict[int, list[int]] = {}
+    for n, body in enumerate(bodies):
+        for band in bands_of(body):
+            buckets.setdefault(band, []).append(n)
+    # the probe sharing a bucket with the most members of the story
+    size, text, band = max((len(buckets.get(band, ())), text, band) for text in probes for band in bands_of(text))
+    members = buckets[band]
+    assert size >= 4, "a probe should share a bucket with several of the story's members"
+    probe = signature(text, settings)
+    bands = band_hashes(probe.hashvalues, settings.threshold, settings.num_perm)
+    # a signature near the probe (a value changed in each other band) sharing only that bucket with it
+    near = probe.hashvalues.astype(np.uint32).copy()
+    rows = _bands(settings.threshold, settings.num_perm)[1]
+    for other_band in range(len(bands)):
+        if bands[other_band] != band:
+            near[other_band * rows] += 1
+    near_bands = band_hashes(near, settings.threshold, settings.num_perm)
+    assert set(near_bands) & set(bands) == {band}
+
+    def give_near(db, article_id: int, story: int) -> None:
+        db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [article_id])
+        db.execute("DELETE FROM minhashes WHERE article_id = ?", [article_id])
+        db.execute("INSERT INTO minhashes (article_id, body_hash, signature) VALUES (?, 'x', ?)", [article_id, near.tobytes()])
+        db.execute("INSERT INTO lsh_bands (band_hash, story_id, article_id) SELECT value, ?, ? FROM json_each(?)",
+                   [story, article_id, json.dumps(near_bands)])
+
+    order = [*range(members[0] + 1), "other", *range(members[0] + 1, len(bodies))]  # its id: after the bucket's first
+    path = tmp_path / "a.db"
+    with Archive(path, create=True) as archive, Archive(path) as other:
+        ids = _store(archive, [_synthetic("other", " ".join(WORDS)) if n == "other" else
+                               _synthetic(f"t{n}", bodies[n]) for n in order])
+        alone, moved = ids["https://a.example/other"], ids[f"https://a.example/t{members[2]}"]
+        story = _story(archive, moved)
+        assert archive.db.execute("SELECT size FROM stories WHERE id = ?", [story]).fetchone()[0] == 40
+        with archive.transaction() as db:
+            give_near(db, alone, _story(archive, alone))  # a story of its own, near the probe
+        stories = archive.stories
+
+        def look() -> list[int]:
+            found = stories._linked_stories(-1, probe.hashvalues, bands, json.dumps(bands))
+            assert found == _near_stories(archive, probe, bands)
+            return found
+
+        assert look() == [_story(archive, alone)] and (band, story) in stories._buckets, "the story's bucket is held"
+        if change == "rolled_back":
+            with pytest.raises(RuntimeError), archive.transaction() as db:
+                db.execute("UPDATE article_story SET story_id = ? WHERE article_id = ?", [story, alone])
+                assert story in look()
+                raise RuntimeError("rolled back")
+            assert story not in look()
+        elif change == "moved_in_by_sql":
+            with archive.transaction() as db:
+                db.execute("UPDATE article_story SET story_id = ? WHERE article_id = ?", [story, alone])
+            assert story in look()
+        else:  # the member `moved` (in the bucket, below the last id read) gets the near signature
+            with (other if change == "other_connection" else archive).transaction() as db:
+                if change == "stored_again_under_its_id":
+                    stories.forget(moved)
+                    db.execute("INSERT INTO article_story (article_id, story_id, site, first_seen)"
+                               " VALUES (?, ?, 'a.example', '')", [moved, story])
+                give_near(db, moved, story)
+                if change == "id_used_again":
+                    db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [moved])
+                    stories._index(moved, near_bands, json.dumps(near_bands), story)
+            assert story in look()
 
 
 def test_a_parse_workers_band_hashes_are_indexed_only_for_the_archives_threshold(labelled, tmp_path):
