@@ -265,7 +265,7 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
     the position once the pages of every record before it are stored."""
     stats = importer.stats
     for url in warc_urls:
-        position = BackfillFiles(importer.archive).position(url)
+        position = BackfillFiles(importer.reader).position(url)
         if position.done:
             stats[STAT + "files_done_before"] += 1
             continue
@@ -286,7 +286,7 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
                 await asyncio.sleep(result.seconds)
             elif isinstance(result, FilePosition):
                 await importer.drain()  # it never runs ahead of the archive
-                importer.write(functools.partial(BackfillFiles(importer.archive).save, result, importer.store.crawl_id))
+                await importer.write(functools.partial(BackfillFiles(importer.archive).save, result, importer.store.crawl_id))
                 if result.done:
                     stats[STAT + "files_done"] += 1
             else:

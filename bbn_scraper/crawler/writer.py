@@ -3,7 +3,8 @@ the GIL, so storing overlaps with Scrapy's event loop, and one transaction per b
 one per item halves the cost of a write.
 
 A batch commits when no write is waiting, or after BATCH_SECONDS: a quiet crawl commits every
-item at once, a busy one about once a second (a killed crawl loses at most that second, which
+item at once, a busy one about once a second (an import, whose writes come steadily, passes
+commit_when_idle=False: its batches last BATCH_SECONDS, or until `flush`) (a killed crawl loses at most that second, which
 its next run fetches again). When QUEUE_SIZE writes wait, `put` waits for room without blocking
 the event loop."""
 from __future__ import annotations
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 BATCH_SECONDS = 1.0
 QUEUE_SIZE = 256  # writes waiting (each may hold a page): past it the crawl waits for the writer
 CACHE_MIB = 64  # the writer's SQLite page cache: a batch's index pages stay in it (bench/README.md, section 11)
+IDLE_POLL = 0.05  # seconds a batch that does not commit when idle waits for a write before looking for a flush
 _STOP = object()
 
 
@@ -33,12 +35,15 @@ class ArchiveWriter:
     between `start()` and `close()`."""
 
     def __init__(self, archive: Archive, batch_seconds: float = BATCH_SECONDS,
-                 on_lost: Callable[[int, Exception], None] | None = None):
+                 on_lost: Callable[[int, Exception], None] | None = None, commit_when_idle: bool = True):
         """`on_lost(writes, exc)` is called on the writer thread, after the rollback, when a
-        batch of `writes` could not commit."""
+        batch of `writes` could not commit. `commit_when_idle=False`: a batch waits for more
+        writes until its BATCH_SECONDS are over, rather than committing when none waits."""
         self.archive = archive
         self.batch_seconds = batch_seconds
         self.on_lost = on_lost
+        self.commit_when_idle = commit_when_idle
+        self._flushing = threading.Event()  # a flush waits: the batch commits now
         self.failed_batches = 0
         self._queue: queue.Queue = queue.Queue(QUEUE_SIZE)
         self._waiting: deque = deque()  # (task, future) of puts waiting for room, in order
@@ -64,7 +69,11 @@ class ArchiveWriter:
         await room
 
     def flush(self) -> None:
-        self._queue.join()
+        self._flushing.set()
+        try:
+            self._queue.join()
+        finally:
+            self._flushing.clear()
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -90,15 +99,28 @@ class ArchiveWriter:
             if not room.done():
                 room.set_result(None)
 
-    def _take(self, block: bool = True):
+    def _take(self, block: bool = True, timeout: float | None = None):
         """On the writer thread: the next write; a put waiting for room is told there is some."""
-        task = self._queue.get() if block else self._queue.get_nowait()
+        task = self._queue.get(timeout=timeout) if block else self._queue.get_nowait()
         if self._waiting:
             try:
                 self._loop.call_soon_threadsafe(self._move_waiting)
             except RuntimeError:
                 pass  # the loop is closed: close() queues what still waits
         return task
+
+    def _next(self, deadline: float):
+        """On the writer thread, in a batch: the next write, or None when the batch should commit
+        (no write waits and the writer commits when idle, or a flush waits; or the deadline is past)."""
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if self.commit_when_idle or self._flushing.is_set():
+                    return self._take(block=False)
+                return self._take(timeout=min(left, IDLE_POLL))
+            except queue.Empty:
+                if self.commit_when_idle or self._flushing.is_set():
+                    return None
+        return None
 
     def _run(self) -> None:
         while True:
@@ -112,11 +134,8 @@ class ArchiveWriter:
                     deadline = time.monotonic() + self.batch_seconds
                     while True:
                         _call(*task)
-                        if time.monotonic() >= deadline:
-                            break
-                        try:
-                            task = self._take(block=False)
-                        except queue.Empty:
+                        task = self._next(deadline)
+                        if task is None:
                             break
                         taken += 1
                         if task is _STOP:

@@ -126,3 +126,29 @@ def test_a_full_queue_does_not_block_the_event_loop_and_every_write_lands_in_ord
             writer.close()
     assert _reasons(db) == [f"https://example.org/{i}" for i in range(writes)]
 
+
+
+def test_a_writer_that_does_not_commit_when_idle_commits_at_its_deadline_or_on_flush(tmp_path):
+    """commit_when_idle=False (the import's writer): a batch goes on past a moment with no
+    write waiting, and commits when its batch_seconds are over, or at once on flush; each
+    write runs once."""
+    db = tmp_path / "archive.db"
+    with Archive(db, create=True, check_same_thread=False) as archive:
+        crawl_id = archive.start_crawl(["https://example.org/"])
+        commits: list[int] = []
+        archive.db.conn.set_trace_callback(lambda sql: commits.append(1) if sql == "COMMIT" else None)
+        writer = ArchiveWriter(archive, batch_seconds=60, commit_when_idle=False)
+        writer.start()
+        _put(writer, *[(_record, archive, crawl_id, i) for i in range(5)])
+        threading.Event().wait(0.3)  # the queue is empty meanwhile
+        assert _reasons(db) == [] and commits == [], "the batch waits for more writes"
+        _put(writer, (_record, archive, crawl_id, 5))
+        writer.flush()
+        assert _reasons(db) == [f"https://example.org/{i}" for i in range(6)] and len(commits) == 1
+        short = ArchiveWriter(archive, batch_seconds=0.2, commit_when_idle=False)
+        writer.close()
+        short.start()
+        _put(short, (_record, archive, crawl_id, 6))
+        threading.Event().wait(1.0)  # no flush: the deadline commits it
+        assert _reasons(db)[-1] == "https://example.org/6" and len(commits) == 2
+        short.close()
