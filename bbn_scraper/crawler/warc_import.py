@@ -7,12 +7,13 @@ sent, its body as raw bytes, to the parse pool's worker processes (a few pages a
 every worker is busy while this process reads and stores), and its results come back and are
 stored in file order whatever the number of workers, by the crawl's own store
 (`archive.crawl_store.CrawlStore`) on the crawl's writer thread
-(`bbn_scraper.crawler.writer.ArchiveWriter`, a transaction a second, or as soon as no write
-waits): SQLite releases the GIL, so storing overlaps with reading records and decoding the
-workers' results. The store judges, deduplicates and stores, settles claims and aliases when
-the import closes, and records it as a crawl row with its stats. What this process reads of
-the archive while the writer runs (a page already archived) it reads on a connection of its own. What a crawl makes of a parsed
-page, a feed or a sitemap is `bbn_scraper.crawler.page_results`, shared with the spider.
+(`bbn_scraper.crawler.writer.ArchiveWriter`, a transaction a second): SQLite releases the GIL,
+so storing overlaps with reading records and decoding the workers' results. The store judges,
+deduplicates and stores, settles claims and aliases when the import closes, and records it as
+a crawl row with its stats. What this process reads of the archive while the writer runs (a
+page already archived, a backfill's position) it reads on a connection of its own. What a
+crawl makes of a parsed page, a feed or a sitemap is `bbn_scraper.crawler.page_results`,
+shared with the spider.
 
 What a crawl would not parse is counted in `bbn/warc/*` stats and skipped: records that are no
 response (request, metadata, warcinfo, resource, revisit: a revisit's payload is the one of an
@@ -95,8 +96,9 @@ class Importer:
     `reader`: a connection of this thread to the same archive. `refusal(url)`: (stat, reason)
     of a capture a crawl would not request (bounds.request_refusal), or None. `drain()` hands
     the writer everything taken so far, `close()` stops the workers; `await write(fn)` runs
-    `fn()` on the writer thread after what was handed before it, and commits it. `stopped`: why the import should stop (the store's article cap or a storage
-    failure, a signal), or None."""
+    `fn()` on the writer thread after what was handed before it, and commits it. `stopped`:
+    why the import should stop (the store's article cap or a storage failure, a signal), or
+    None."""
 
     def __init__(self, store: CrawlStore, pool: ParsePool, stats: Counter, writer: ArchiveWriter, reader: Archive,
                  refusal: Callable[[str], tuple[str, str] | None] = lambda url: None):
