@@ -334,14 +334,20 @@ def test_a_near_member_behind_a_far_one_in_a_bucket_still_links(empty_archive):
         db.execute("DELETE FROM lsh_bands WHERE article_id = ? AND band_hash != ?", [copy, bands[0]])
         db.execute("DELETE FROM lsh_bands WHERE article_id = ?", [far])
         db.execute("INSERT INTO lsh_bands (band_hash, story_id, article_id) VALUES (?, ?, ?)", [bands[0], story, far])
-    reads: list[str] = []
-    empty_archive.db.conn.set_trace_callback(reads.append)
-    try:
-        found = stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands))
-    finally:
-        empty_archive.db.conn.set_trace_callback(None)
+    found, reads = _look(empty_archive, minhash, bands)
     assert found == [story]
     assert any(r.startswith("SELECT l.article_id, m.signature FROM lsh_bands") for r in reads), "the bucket's members were read"
+
+
+def _look(archive: Archive, minhash, bands: list[int]) -> tuple[list[int], list[str]]:
+    """The stories the writer links a signature to (`Stories._linked_stories`), and the
+    statements it ran to find them."""
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    try:
+        return archive.stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands)), statements
+    finally:
+        archive.db.conn.set_trace_callback(None)
 
 
 def _near_stories(archive: Archive, minhash, bands: list[int]) -> list[int]:
@@ -380,12 +386,7 @@ def test_a_big_storys_bucket_is_read_once_for_the_articles_it_does_not_link(tmp_
         for probe in probes:
             minhash = signature(probe, stories.settings)
             bands = stories._band_hashes(minhash.hashvalues)
-            statements: list[str] = []
-            archive.db.conn.set_trace_callback(statements.append)
-            try:
-                found = stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands))
-            finally:
-                archive.db.conn.set_trace_callback(None)
+            found, statements = _look(archive, minhash, bands)
             assert found == _near_stories(archive, minhash, bands)
             reads = Counter(re.search(r"band_hash = (-?\d+)", s)[1] for s in statements
                             if s.startswith("SELECT l.article_id, m.signature FROM lsh_bands"))
