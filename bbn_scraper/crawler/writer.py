@@ -3,10 +3,10 @@ the GIL, so storing overlaps with Scrapy's event loop, and one transaction per b
 one per item halves the cost of a write.
 
 A batch commits when no write is waiting, or after BATCH_SECONDS: a quiet crawl commits every
-item at once, a busy one about once a second (an import, whose writes come steadily, passes
-commit_when_idle=False: its batches last BATCH_SECONDS, or until `flush`) (a killed crawl loses at most that second, which
-its next run fetches again). When QUEUE_SIZE writes wait, `put` waits for room without blocking
-the event loop."""
+item at once, a busy one about once a second (a killed crawl loses at most that second, which
+its next run fetches again). An import, whose writes come steadily, passes
+commit_when_idle=False: its batches last BATCH_SECONDS, or until `flush`. When QUEUE_SIZE writes
+wait, `put` waits for room without blocking the event loop."""
 from __future__ import annotations
 
 import asyncio
