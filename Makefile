@@ -46,7 +46,7 @@ lock: $(STAMP)
 # 12 min 5 s for 5,797 on the same machine on the morning of 2026-12-07 (20 min 53 s of CPU); 10 min 48 s
 # for 5,802 that afternoon, longest files first and a few crawls fewer (18 min 51 s of CPU), the machine otherwise idle;
 # 8 min 14 s for 5,814 in a clean clone's .ci/run at 07:45 UTC on 2026-12-07 (9 min 36 s with the install).
-# 9 min 1 s for 5,816 in a clean clone's .ci/run at 10:05 UTC on 2026-12-07 (10 min 43 s with the install).
+# 9 min 26 s for 5,824 in a clean clone's .ci/run at 13:02 UTC on 2026-12-07 (10 min 52 s with the install).
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/lint-imports --no-cache
