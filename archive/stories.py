@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -179,21 +179,20 @@ class _Bucket:
     last: int = -1
     count: int = 0
     total: int = 0
-    signatures: dict[bytes, None] | None = None
+    signatures: set[bytes] = field(default_factory=set)
     matrix: np.ndarray | None = None
 
-    def add(self, rows: list[tuple[int, bytes]]) -> np.ndarray | None:
+    def add(self, rows: list[tuple[int, bytes | None]]) -> np.ndarray | None:
         """Take members (article id, signature) read after `last`; returns the signatures not
         held before, as a matrix (None: none)."""
-        self.signatures = self.signatures if self.signatures is not None else {}
-        fresh = [blob for _, blob in rows if blob is not None and blob not in self.signatures]
+        fresh = []
         for article_id, blob in rows:
-            if blob is not None:
-                self.signatures[blob] = None
+            if blob is not None and blob not in self.signatures:
+                self.signatures.add(blob)
+                fresh.append(blob)
             self.count, self.total, self.last = self.count + 1, self.total + article_id, article_id
         if not fresh:
             return None
-        fresh = list(dict.fromkeys(fresh))
         added = np.frombuffer(b"".join(fresh), dtype=np.uint32).reshape(len(fresh), -1)
         self.matrix = added if self.matrix is None else np.concatenate([self.matrix, added])
         return added
@@ -281,26 +280,24 @@ class Stories:
             bucket = self._buckets[key] = _Bucket()
         elif bucket.matrix is not None and self._near(bucket.matrix, values).any():
             return True
-        size = CHUNK
-        while True:
+        size, linked = CHUNK, False
+        while not linked:
             rows = self.conn.execute(_BUCKET_AFTER, [band, story_id, bucket.last, size]).fetchall()
-            held = len(bucket.signatures or ())
             fresh = bucket.add(rows)
-            self._held += len(bucket.signatures or ()) - held
-            if fresh is not None and self._near(fresh, values).any():
-                break
+            if fresh is not None:
+                self._held += len(fresh)
+                linked = bool(self._near(fresh, values).any())
             if len(rows) < size:
-                self._bound()
-                return False
+                break
             size = min(4 * size, MAX_CHUNK)
         self._bound()
-        return True
+        return linked
 
     def _drop(self, key: tuple[int, int]) -> None:
         """Forget what was read of one bucket's story."""
         bucket = self._buckets.pop(key, None)
         if bucket is not None:
-            self._held -= len(bucket.signatures or ())
+            self._held -= len(bucket.signatures)
 
     def _bound(self) -> None:
         """Keep HELD_SIGNATURES at most: past it, forget every bucket read (they are read again)."""

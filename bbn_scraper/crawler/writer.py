@@ -113,12 +113,11 @@ class ArchiveWriter:
         """On the writer thread, in a batch: the next write, or None when the batch should commit
         (no write waits and the writer commits when idle, or a flush waits; or the deadline is past)."""
         while (left := deadline - time.monotonic()) > 0:
+            now = self.commit_when_idle or self._flushing.is_set()
             try:
-                if self.commit_when_idle or self._flushing.is_set():
-                    return self._take(block=False)
-                return self._take(timeout=min(left, IDLE_POLL))
+                return self._take(block=False) if now else self._take(timeout=min(left, IDLE_POLL))
             except queue.Empty:
-                if self.commit_when_idle or self._flushing.is_set():
+                if now:
                     return None
         return None
 

@@ -412,7 +412,7 @@ def test_the_buckets_held_are_bounded(tmp_path, monkeypatch):
             bands = stories._band_hashes(minhash.hashvalues)
             assert stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands)) == \
                 _near_stories(archive, minhash, bands)
-            assert stories._held == sum(len(b.signatures or ()) for b in stories._buckets.values()) <= 25
+            assert stories._held == sum(len(b.signatures) for b in stories._buckets.values()) <= 25
         assert len(reads) > 10, "buckets of more than 25 members, read again each time"
 
 
