@@ -309,12 +309,7 @@ def test_a_new_article_links_to_the_stories_of_every_near_member_of_its_buckets(
         for offset in range(0, 500, 7):
             minhash = signature(" ".join(words[offset:offset + 100]), stories.settings)
             bands = stories._band_hashes(minhash.hashvalues)
-            rows = archive.db.execute(
-                "SELECT b.article_id, b.story_id, m.signature FROM lsh_bands b JOIN minhashes m USING (article_id)"
-                " WHERE b.band_hash IN (SELECT value FROM json_each(?))", [json.dumps(bands)]).fetchall()
-            expected = sorted({story for _, story, blob in rows
-                               if (np.frombuffer(blob, dtype=np.uint32) == minhash.hashvalues.astype(np.uint32)).mean()
-                               >= stories.settings.threshold})
+            expected = _near_stories(archive, minhash, bands)
             assert stories._linked_stories(-1, minhash.hashvalues, bands, json.dumps(bands)) == expected, offset
             checked += bool(expected)
         assert len(set(ids.values())) == 60 and checked > 20, checked
