@@ -297,7 +297,9 @@ def test_a_new_article_links_to_the_stories_of_every_near_member_of_its_buckets(
     """The stories an article joins are those of every member of its buckets that is near it
     (brute force: every article sharing a band, compared one by one), whether that member is
     the first of its story in the bucket or comes after others: bodies are windows of one word
-    list at many offsets, so stories have several members in a bucket, not all near a probe."""
+    list at many offsets, so stories have several members in a bucket, not all near a probe.
+    (With these offsets every link is found through a first member; a link through a later one
+    is held by test_a_near_member_behind_a_far_one_in_a_bucket_still_links and the bucket tests.)"""
     rng = random.Random(11)
     words = [f"v{rng.randrange(10**9)}x{i}" for i in range(600)]
     offsets = rng.sample(range(0, 500, 4), 60)
