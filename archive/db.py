@@ -163,9 +163,14 @@ class Archive(ReadAPI):
         _close_lock_descriptor(lock_fd)
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self, search_later: bool = False) -> Iterator[Database]:
         """A write transaction (BEGIN IMMEDIATE, so a concurrent writer waits out busy_timeout
-        instead of failing on lock upgrade); nested use becomes a savepoint."""
+        instead of failing on lock upgrade); nested use becomes a savepoint. With
+        `search_later` (a writer's batch of many articles), the full-text indexing of what the
+        transaction stores waits for its commit: one INSERT ... SELECT per index then, instead
+        of an FTS5 insert per article and FAQ pair as each is stored (`schema.SEARCH_BACKLOG`).
+        Other connections see the articles and their index in the same commit; only this
+        connection, inside the transaction, sees articles not yet searchable."""
         conn = self.db.conn
         if conn.in_transaction:
             with self._savepoint(conn):
@@ -173,11 +178,25 @@ class Archive(ReadAPI):
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if search_later:
+                conn.execute("INSERT OR IGNORE INTO search_deferred (id) VALUES (1)")
             yield self.db
+            if search_later:
+                self._index_backlog(conn)
             conn.execute("COMMIT")
         except BaseException:
             self.db.rollback()
             raise
+
+    def _index_backlog(self, conn: sqlite3.Connection) -> None:
+        """Index what waits on search_backlog, and end the deferral, in the open transaction."""
+        cols = ", ".join(self.columns.search_names)
+        conn.execute(f"INSERT INTO articles_fts (rowid, {cols}) SELECT a.id, {', '.join('a.' + n for n in self.columns.search_names)}"
+                     " FROM search_backlog b JOIN articles a ON a.id = b.row_id WHERE b.fts = 'articles_fts'")
+        conn.execute("INSERT INTO faqs_fts (rowid, question, answer) SELECT f.rowid, f.question, f.answer"
+                     " FROM search_backlog b JOIN faqs f ON f.rowid = b.row_id WHERE b.fts = 'faqs_fts'")
+        conn.execute("DELETE FROM search_backlog")
+        conn.execute("DELETE FROM search_deferred")
 
     @staticmethod
     @contextmanager

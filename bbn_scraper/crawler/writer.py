@@ -129,7 +129,7 @@ class ArchiveWriter:
                 return
             taken, stop = 1, False
             try:
-                with self.archive.transaction():
+                with self.archive.transaction(search_later=True):
                     deadline = time.monotonic() + self.batch_seconds
                     while True:
                         _call(*task)
