@@ -1,6 +1,8 @@
 """Distributed crawls of the sample site: workers on one Redis frontier, one writer."""
 from __future__ import annotations
 
+import re
+
 from archive.db import Archive
 from bbn_scraper.app.report import crawl_summary
 from tests.access.test_readme_examples import examples, normal
@@ -27,7 +29,13 @@ def test_three_workers_and_a_writer_make_the_archive_of_one_local_crawl(cluster,
     assert summary.startswith("crawl 1 finished in ") and writer.rstrip("\n").endswith(summary), writer
     assert f"  articles: {len(distributed['articles'])} new, 0 updated" in summary
     assert " pages fetched" in summary and "requests" not in summary  # the workers', not the writer's, to count
-    assert normal(summary) == normal(examples()["ingest"])  # README.md shows it
+    # README.md shows it. The frontier hands a page out at least once: a worker stalled past
+    # HEARTBEAT_TTL (a loaded machine) has its leases requeued, and a page it held can be fetched
+    # again (the archive above is the same): the count of fetches may then exceed README's.
+    fetched = re.compile(r"(\d+) pages fetched")
+    shown = normal(examples()["ingest"])
+    assert int(fetched.search(summary)[1]) >= int(fetched.search(shown)[1])
+    assert fetched.sub("N pages fetched", normal(summary)) == fetched.sub("N pages fetched", shown)
     # The round's keys are cleared when it ends; the hosts' politeness keys expire on their own.
     left = {k.decode() for k in cluster.server.client().keys("bbn:*")}
     assert {k for k in left if not k.startswith(("bbn:host:", "bbn:rate:"))} == set()
