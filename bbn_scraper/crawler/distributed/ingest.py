@@ -138,7 +138,7 @@ class Ingest:
         committed."""
         store = self.store
         stored = 0
-        with store.archive.transaction():
+        with store.archive.transaction(search_later=True):
             for data in batch:
                 item = self._decode(data, ITEMS, again)
                 if item is None:
