@@ -170,7 +170,8 @@ class Archive(ReadAPI):
         transaction stores waits for its commit: one INSERT ... SELECT per index then, instead
         of an FTS5 insert per article and FAQ pair as each is stored (`schema.SEARCH_BACKLOG`).
         Other connections see the articles and their index in the same commit; only this
-        connection, inside the transaction, sees articles not yet searchable."""
+        connection, inside the transaction, sees articles not yet searchable. A nested
+        transaction (a savepoint) takes the outermost one's way."""
         conn = self.db.conn
         if conn.in_transaction:
             with self._savepoint(conn):
@@ -190,8 +191,8 @@ class Archive(ReadAPI):
 
     def _index_backlog(self, conn: sqlite3.Connection) -> None:
         """Index what waits on search_backlog, and end the deferral, in the open transaction."""
-        cols = ", ".join(self.columns.search_names)
-        conn.execute(f"INSERT INTO articles_fts (rowid, {cols}) SELECT a.id, {', '.join('a.' + n for n in self.columns.search_names)}"
+        names = self.columns.search_names
+        conn.execute(f"INSERT INTO articles_fts (rowid, {', '.join(names)}) SELECT a.id, {', '.join('a.' + n for n in names)}"
                      " FROM search_backlog b JOIN articles a ON a.id = b.row_id WHERE b.fts = 'articles_fts'")
         conn.execute("INSERT INTO faqs_fts (rowid, question, answer) SELECT f.rowid, f.question, f.answer"
                      " FROM search_backlog b JOIN faqs f ON f.rowid = b.row_id WHERE b.fts = 'faqs_fts'")

@@ -573,7 +573,7 @@ def create_search_backlog(db: Database) -> None:
 def m015_search_backlog(db: Database) -> None:
     """The search triggers take a backlog: a batch that defers its indexing indexes its new
     articles and FAQ pairs with one statement each as it commits, instead of one FTS5 insert
-    per row as they are stored (bench/README.md, section 12, "search backlog")."""
+    per row as they are stored (bench/README.md, "Section 12 after the search backlog")."""
     create_search_backlog(db)
     for trigger in ARTICLE_TRIGGERS + FAQ_TRIGGERS:
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
