@@ -15,10 +15,10 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
   transaction, as `ArchiveWriter` batches them, with its page cache and, where the code has it,
   its search indexing deferred to each batch's commit). The signatures and packed bodies are
   made before the clock starts (in a crawl they are the workers'), and so are the LSH band
-  parameters (once a process,
-  ~0.1 s: 0.1 ms per article of a 1,000-article round). The baseline's ways run its own code in a
-  subprocess. Rounds interleave the ways. Besides the wall-clock rate, the storing process's
-  CPU ms per article (time.process_time): on a shared machine the steadier figure.
+  parameters (once a process, ~0.1 s: 0.1 ms per article of a 1,000-article round). The
+  baseline's ways run its own code in a subprocess. Rounds interleave the ways. Besides the
+  wall-clock rate, the storing process's CPU ms per article (time.process_time): on a shared
+  machine the steadier figure.
 - import: `bbn-archive import-warc` of warc_import_bench.py's generated WARC (`--warc-mb`),
   pages/s and CPU ms per page (the import's process and its parse workers, from wait4), with
   this code's default workers (one per CPU) and with the baseline's default.
@@ -28,6 +28,7 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -96,8 +97,7 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
                 _bands(settings.threshold, settings.num_perm)
                 store = CrawlStore(archive, parser_version="synth")
                 store.crawl_id = crawl_id
-                import inspect  # the writer's batches defer their search indexing, where the code does that
-
+                # the writer's batches defer their search indexing, where the code does that
                 batch = ({"search_later": True} if "search_later" in inspect.signature(archive.transaction).parameters
                          else {})
                 started, cpu = time.perf_counter(), time.process_time()
