@@ -65,6 +65,8 @@ def test_a_worker_killed_mid_crawl_loses_no_request(cluster, sample_site, sample
     replacement = cluster.worker("DOWNLOAD_DELAY=0.1")  # a worker may join at any time
     cluster.wait(writer, *crew[1:], replacement)
     assert_local_archive(cluster, sample_site, sample_crawl)
+    logs = [open(p.log_path).read() for p in cluster.processes if p is not victim]
+    assert any("leased by a worker whose heartbeat stopped" in log for log in logs), "the requeue said nothing"
 
 
 def test_the_writer_killed_mid_batch_loses_no_item(cluster, sample_site, sample_crawl):

@@ -68,8 +68,13 @@ def worker_id() -> str:
 
 
 def requeue_dead(client) -> int:
-    """Put the requests leased by workers without a heartbeat back in the queue; how many."""
-    return client.eval(_REQUEUE, 2, LEASES, REQUESTS, HEARTBEAT % "")
+    """Put the requests leased by workers without a heartbeat back in the queue; how many. Each
+    time some are, a warning says so: a worker only stalled past HEARTBEAT_TTL still fetches what
+    it held, so those pages may be fetched twice, and the crawl's page count be higher."""
+    requeued = client.eval(_REQUEUE, 2, LEASES, REQUESTS, HEARTBEAT % "")
+    if requeued:
+        logger.warning("requeued %d request(s) leased by a worker whose heartbeat stopped", requeued)
+    return requeued
 
 
 def frontier_empty(client) -> bool:
@@ -209,8 +214,7 @@ class LeasingScheduler(Scheduler):
             self._beat()
             self._release_finished(engine_in_progress(self.crawler.engine))
             self._requeue_orphans()
-            if requeue_dead(self.server):
-                logger.warning("requeued the requests of a worker whose heartbeat stopped")
+            requeue_dead(self.server)
             if self.server.zcard(REQUESTS):
                 self._wake()
         except Exception:  # noqa: BLE001 - Redis away for a moment: the next tick tries again
