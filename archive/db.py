@@ -23,7 +23,8 @@ from archive.model import Article, content_hash, url_key
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
-from .schema import MIGRATIONS, STAGES, check_archive, db_path, follow_model, migrate, model_changes
+from .schema import (FAQ_SEARCH, MIGRATIONS, STAGES, article_search, check_archive, db_path, follow_model, migrate,
+                     model_changes)
 from .warc_store import WarcRef, stored_path
 
 if TYPE_CHECKING:
@@ -191,11 +192,8 @@ class Archive(ReadAPI):
 
     def _index_backlog(self, conn: sqlite3.Connection) -> None:
         """Index what waits on search_backlog, and end the deferral, in the open transaction."""
-        names = self.columns.search_names
-        conn.execute(f"INSERT INTO articles_fts (rowid, {', '.join(names)}) SELECT a.id, {', '.join('a.' + n for n in names)}"
-                     " FROM search_backlog b JOIN articles a ON a.id = b.row_id WHERE b.fts = 'articles_fts'")
-        conn.execute("INSERT INTO faqs_fts (rowid, question, answer) SELECT f.rowid, f.question, f.answer"
-                     " FROM search_backlog b JOIN faqs f ON f.rowid = b.row_id WHERE b.fts = 'faqs_fts'")
+        for search in (article_search(self.columns.search_names), FAQ_SEARCH):
+            conn.execute(search.flush())
         conn.execute("DELETE FROM search_backlog")
         conn.execute("DELETE FROM search_deferred")
 

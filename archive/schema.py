@@ -6,6 +6,7 @@ applied one: sqlite-utils records applied names in `_sqlite_migrations`.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -140,7 +141,6 @@ CREATE TABLE errors (
     at TEXT NOT NULL
 );
 """
-ARTICLE_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
 
 def initial_schema(columns: ArticleColumns) -> str:
@@ -151,41 +151,70 @@ def initial_schema(columns: ArticleColumns) -> str:
     )
 
 
-def article_search_triggers(names: list[str]) -> str:
-    """Triggers that keep articles_fts in step with the searched columns `names`; they fire
-    only when those columns change, so that moving last_seen does not rewrite the index.
-    Inside a batch that defers its indexing (`search_deferred` holds a row: see
-    `SEARCH_BACKLOG`), a new article is put on `search_backlog` instead and indexed when the
-    batch commits; an article still on it is not in the index yet, so its update or delete
-    only changes the backlog."""
-    cols = ", ".join(names)
-    new, old = (", ".join(f"{side}.{n}" for n in names) for side in ("new", "old"))
-    waiting = "EXISTS (SELECT 1 FROM search_backlog WHERE fts = 'articles_fts' AND row_id = old.id)"
-    return f"""
-CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-  INSERT INTO articles_fts (rowid, {cols}) SELECT new.id, {new} WHERE NOT EXISTS (SELECT 1 FROM search_deferred);
-  INSERT INTO search_backlog (fts, row_id) SELECT 'articles_fts', new.id WHERE EXISTS (SELECT 1 FROM search_deferred);
+@dataclass(frozen=True)
+class SearchIndex:
+    """A full-text index `fts` over the `columns` of `table` (rows keyed by `key`), kept in step
+    by three triggers that fire only when those columns change, so that moving last_seen does
+    not rewrite the index. Inside a batch that defers its indexing (`search_deferred` holds a
+    row: see `SEARCH_BACKLOG`), a new row is put on `search_backlog` instead and indexed when
+    the batch commits (`flush`); a row still on it is not in the index yet, so its update or
+    delete only changes the backlog."""
+
+    table: str
+    fts: str
+    key: str
+    columns: tuple[str, ...]
+
+    @property
+    def trigger_names(self) -> tuple[str, ...]:
+        return tuple(f"{self.table}_{event}" for event in ("ai", "ad", "au"))
+
+    def triggers(self) -> str:
+        table, fts, key = self.table, self.fts, self.key
+        cols = ", ".join(self.columns)
+        new, old = (", ".join(f"{side}.{n}" for n in self.columns) for side in ("new", "old"))
+        deferred = "EXISTS (SELECT 1 FROM search_deferred)"
+        waiting = f"EXISTS (SELECT 1 FROM search_backlog WHERE fts = '{fts}' AND row_id = old.{key})"
+        return f"""
+CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN
+  INSERT INTO {fts} (rowid, {cols}) SELECT new.{key}, {new} WHERE NOT {deferred};
+  INSERT INTO search_backlog (fts, row_id) SELECT '{fts}', new.{key} WHERE {deferred};
 END;
-CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-  INSERT INTO articles_fts (articles_fts, rowid, {cols}) SELECT 'delete', old.id, {old} WHERE NOT {waiting};
-  DELETE FROM search_backlog WHERE fts = 'articles_fts' AND row_id = old.id;
+CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN
+  INSERT INTO {fts} ({fts}, rowid, {cols}) SELECT 'delete', old.{key}, {old} WHERE NOT {waiting};
+  DELETE FROM search_backlog WHERE fts = '{fts}' AND row_id = old.{key};
 END;
-CREATE TRIGGER articles_au AFTER UPDATE OF {cols} ON articles WHEN NOT {waiting} BEGIN
-  INSERT INTO articles_fts (articles_fts, rowid, {cols}) VALUES ('delete', old.id, {old});
-  INSERT INTO articles_fts (rowid, {cols}) VALUES (new.id, {new});
+CREATE TRIGGER {table}_au AFTER UPDATE OF {cols} ON {table} WHEN NOT {waiting} BEGIN
+  INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.{key}, {old});
+  INSERT INTO {fts} (rowid, {cols}) VALUES (new.{key}, {new});
 END;
 """
+
+    def flush(self) -> str:
+        """The statement that indexes this index's rows waiting on `search_backlog`."""
+        cols = ", ".join(self.columns)
+        return (f"INSERT INTO {self.fts} (rowid, {cols}) SELECT t.{self.key}, {', '.join('t.' + n for n in self.columns)}"
+                f" FROM search_backlog b JOIN {self.table} t ON t.{self.key} = b.row_id WHERE b.fts = '{self.fts}'")
+
+
+def article_search(names: list[str] | tuple[str, ...]) -> SearchIndex:
+    """The articles' full-text index over the searched columns `names`."""
+    return SearchIndex("articles", "articles_fts", "id", tuple(names))
+
+
+FAQ_SEARCH = SearchIndex("faqs", "faqs_fts", "rowid", ("question", "answer"))
 
 
 def create_article_search(db: Database, names: list[str], tokenize: str | None = "porter") -> None:
     """(Re)build the full-text index of articles over the columns `names`, with its triggers
     (and the backlog tables they read)."""
     create_search_backlog(db)
-    for trigger in ARTICLE_TRIGGERS:
+    search = article_search(names)
+    for trigger in search.trigger_names:
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db["articles"].disable_fts()
     db["articles"].enable_fts(names, tokenize=tokenize)
-    db.executescript(article_search_triggers(names))
+    db.executescript(search.triggers())
 
 
 @MIGRATIONS()
@@ -199,24 +228,6 @@ def m002_articles_fts(db: Database) -> None:
     create_article_search(db, article_columns().search_names, tokenize=None)
 
 
-FAQ_WAITING = "EXISTS (SELECT 1 FROM search_backlog WHERE fts = 'faqs_fts' AND row_id = old.rowid)"
-FAQ_FTS_TRIGGERS = f"""
-CREATE TRIGGER faqs_ai AFTER INSERT ON faqs BEGIN
-  INSERT INTO faqs_fts (rowid, question, answer) SELECT new.rowid, new.question, new.answer
-    WHERE NOT EXISTS (SELECT 1 FROM search_deferred);
-  INSERT INTO search_backlog (fts, row_id) SELECT 'faqs_fts', new.rowid WHERE EXISTS (SELECT 1 FROM search_deferred);
-END;
-CREATE TRIGGER faqs_ad AFTER DELETE ON faqs BEGIN
-  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer) SELECT 'delete', old.rowid, old.question, old.answer
-    WHERE NOT {FAQ_WAITING};
-  DELETE FROM search_backlog WHERE fts = 'faqs_fts' AND row_id = old.rowid;
-END;
-CREATE TRIGGER faqs_au AFTER UPDATE OF question, answer ON faqs WHEN NOT {FAQ_WAITING} BEGIN
-  INSERT INTO faqs_fts (faqs_fts, rowid, question, answer) VALUES ('delete', old.rowid, old.question, old.answer);
-  INSERT INTO faqs_fts (rowid, question, answer) VALUES (new.rowid, new.question, new.answer);
-END;
-"""
-FAQ_TRIGGERS = ("faqs_ai", "faqs_ad", "faqs_au")
 VIEWS = {
     # One row per article with its authors and tags joined ("; "-separated, in page order).
     "articles_full": """
@@ -241,8 +252,8 @@ FROM faqs f JOIN articles a ON a.id = f.article_id""",
 def m003_stemmed_search_and_views(db: Database) -> None:
     """Porter-stemmed full-text search over articles and FAQ pairs; the researchers' views."""
     create_article_search(db, article_columns().search_names)
-    db["faqs"].enable_fts(("question", "answer"), tokenize="porter")
-    db.executescript(FAQ_FTS_TRIGGERS)
+    db["faqs"].enable_fts(FAQ_SEARCH.columns, tokenize="porter")
+    db.executescript(FAQ_SEARCH.triggers())
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
 
@@ -575,10 +586,10 @@ def m015_search_backlog(db: Database) -> None:
     articles and FAQ pairs with one statement each as it commits, instead of one FTS5 insert
     per row as they are stored (bench/README.md, "Section 12 after the search backlog")."""
     create_search_backlog(db)
-    for trigger in ARTICLE_TRIGGERS + FAQ_TRIGGERS:
-        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    db.executescript(article_search_triggers([c.name for c in db["articles_fts"].columns]))
-    db.executescript(FAQ_FTS_TRIGGERS)
+    for search in (article_search([c.name for c in db["articles_fts"].columns]), FAQ_SEARCH):
+        for trigger in search.trigger_names:
+            db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        db.executescript(search.triggers())
 
 
 def migrate(db: Database) -> None:
