@@ -204,12 +204,13 @@ def test_concurrent_writers_do_not_corrupt(tmp_path):
 
 def _posix_locks_of_this_process(path) -> list[str]:
     """The POSIX (fcntl) locks this process holds on `path`'s file, from /proc/locks: the
-    locks SQLite's connections take."""
+    locks SQLite's connections take. Each without the line's ordinal, which moves as other
+    processes (the other test workers) take and drop locks."""
     stat = os.stat(path)
     device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
     with open("/proc/locks") as locks:
-        return [line for line in locks
-                if line.split()[1] == "POSIX" and line.split()[4] == str(os.getpid()) and line.split()[5] == device]
+        lines = [line.split()[1:] for line in locks]
+    return [" ".join(f) for f in lines if f[0] == "POSIX" and f[3] == str(os.getpid()) and f[4] == device]
 
 
 def _descriptors_of(path) -> int:
