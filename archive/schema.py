@@ -192,9 +192,9 @@ END;
 
     def flush(self) -> str:
         """The statement that indexes this index's rows waiting on `search_backlog`."""
-        cols = ", ".join(self.columns)
-        return (f"INSERT INTO {self.fts} (rowid, {cols}) SELECT t.{self.key}, {', '.join('t.' + n for n in self.columns)}"
-                f" FROM search_backlog b JOIN {self.table} t ON t.{self.key} = b.row_id WHERE b.fts = '{self.fts}'")
+        cols, values = ", ".join(self.columns), ", ".join(f"t.{n}" for n in self.columns)
+        return (f"INSERT INTO {self.fts} (rowid, {cols}) SELECT t.{self.key}, {values} FROM search_backlog b"
+                f" JOIN {self.table} t ON t.{self.key} = b.row_id WHERE b.fts = '{self.fts}'")
 
 
 def article_search(names: list[str] | tuple[str, ...]) -> SearchIndex:
