@@ -2,7 +2,7 @@
 today's code measured in the same run (`--baseline DIR`: a checkout of the code to compare with,
 with its own .venv, e.g. /work/main; without it only this code is measured).
 
-    python bench/writer_bench.py [--baseline ../main] [--rounds 2] [--store-articles 1000]
+    python bench/writer_bench.py [--baseline ../main] [--rounds 2] [--store-articles 1000] [--instructions N]
                                  [--warc-mb 1024] [--crawl-articles 5000] [--skip store,import,crawl]
 
 - store: articles/s stored into a new empty archive and into section 10's big archive
@@ -24,6 +24,12 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
   this code's default workers (one per CPU) and with the baseline's default.
 - crawl: the 5,000-article generated site crawled by `bbn-archive crawl --local` and by the bare
   Scrapy spider (crawl_bench.py), rounds interleaved, this code and the baseline's.
+- `--instructions N` (not in `make bench`; needs valgrind): the writer's way into an empty archive
+  counted in instructions instead of seconds, for this code and the baseline's writer: N articles
+  stored under valgrind's cachegrind, less the same process run up to the store and not storing,
+  divided by N. Reproducible to a few in a million (string hashing fixed, numpy's BLAS threads
+  off), where the wall-clock rate of the same code varies by a third on this machine (bench/README.md, section 12, session 16): the
+  measure to compare a change of the store's code by.
 """
 from __future__ import annotations
 
@@ -31,6 +37,8 @@ import argparse
 import inspect
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,9 +54,10 @@ PER_TRANSACTION = 500  # items per writer transaction
 
 # ----------------------------------------------------------------------------- store rate
 
-def _store_child(code: Path, way: str, target: str, count: int, first: int) -> dict:
+def _store_child(code: Path, way: str, target: str, count: int, first: int, dry: bool = False) -> dict:
     """In this process, with the archive code of `code`: store `count` synthetic articles one
-    `way` into `target` ("empty": a new archive); their rate."""
+    `way` into `target` ("empty": a new archive); their rate. `dry` (the writer's way): all but
+    the store itself, for `store_instructions` to subtract."""
     sys.path.insert(0, str(code))
     sys.path.insert(1, str(code / "bench"))  # million_bench puts its own checkout first on sys.path:
     import million_bench as mb  # `code`'s, or the baseline's rounds would run this checkout's archive
@@ -100,6 +109,8 @@ def _store_child(code: Path, way: str, target: str, count: int, first: int) -> d
                 # the writer's batches defer their search indexing, where the code does that
                 batch = ({"search_later": True} if "search_later" in inspect.signature(archive.transaction).parameters
                          else {})
+                if dry:
+                    return {"way": way, "articles": 0, "dry": True}
                 started, cpu = time.perf_counter(), time.process_time()
                 for i in range(0, len(items), PER_TRANSACTION):
                     with archive.transaction(**batch):
@@ -157,6 +168,38 @@ def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None
                 m["load"] = os.getloadavg()[0]
                 log(f"  store {name} into {where}: {m['rate']:,.0f} articles/s, {m['cpu_ms']:.2f} ms CPU per article"
                     f" (load {m['load']:.1f})")
+    return result
+
+
+def _instructions(python: str, code: Path, count: int, dry: bool) -> int:
+    """Instructions (cachegrind's I refs) of a writer's-way store child of `count` articles."""
+    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", python,
+               str(BENCH / "writer_bench.py"), "--store-child", "writer", "empty", str(count), "3000000",
+               "--code", str(code)] + (["--dry"] if dry else [])
+    # Fixed string hashing, and numpy's BLAS on the calling thread: its idle worker threads spin
+    # for a while, a count that varied by 10% from run to run.
+    deterministic = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run(command, capture_output=True, text=True, cwd=code, env={**os.environ, **deterministic})
+    refs = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if out.returncode != 0 or refs is None:
+        raise RuntimeError(f"store child under valgrind failed: {out.stderr[-3000:]}")
+    return int(refs[1].replace(",", ""))
+
+
+def store_instructions(count: int, baseline: Path | None, log=print) -> dict:
+    """Instructions per article of the writer's way into an empty archive, this code's and the
+    baseline's (where it has a writer's way): each child once storing `count` articles and once
+    `dry`, the difference divided by `count`."""
+    if shutil.which("valgrind") is None:
+        raise RuntimeError("--instructions needs valgrind (apt install valgrind)")
+    contenders = [("writer", sys.executable, ROOT)]
+    if baseline and "def body_signature" in (baseline / "archive/stories.py").read_text():
+        contenders.append(("baseline writer", str(baseline / ".venv/bin/python"), baseline))
+    result = {}
+    for name, python, code in contenders:
+        per_article = (_instructions(python, code, count, False) - _instructions(python, code, count, True)) / count
+        result[name] = {"articles": count, "instructions": per_article}
+        log(f"  store {name} into an empty archive: {per_article / 1e6:.2f} million instructions per article")
     return result
 
 
@@ -244,6 +287,9 @@ def rows(res: dict) -> list[tuple[str, str, str, str]]:
                 out.append((f"   the same, {name} ({how})",
                             each(m["rate"] for m in ways[name]) + " articles/s; " + each((m["cpu_ms"] for m in ways[name]), "{:.2f}")
                             + " ms CPU per article", "", ""))
+    for name, m in res.get("instructions", {}).items():
+        out.append((f"   the same, {name}, counted (cachegrind, {m['articles']:,} articles)",
+                    f"{m['instructions'] / 1e6:.2f} million instructions per article", "", ""))
     imp = res.get("import")
     if imp:
         for name in ("this code", "baseline"):
@@ -276,17 +322,23 @@ def main() -> None:
     parser.add_argument("--store-ways", default="", help="only these ways of storing: writer,one (default both)")
     parser.add_argument("--baseline-big", type=Path, help="the baseline's copy of the big archive, made before this"
                         " code migrated it (an archive of a newer schema is refused by older code)")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count the writer's instructions per article over N articles (needs valgrind)")
     parser.add_argument("--store-child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--dry", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.store_child:
         way, target, count, first = args.store_child
-        print(json.dumps(_store_child(args.code, way, target, int(count), int(first))))
+        print(json.dumps(_store_child(args.code, way, target, int(count), int(first), args.dry)))
         return
     results = run(args.baseline, args.rounds, args.store_articles, args.warc_mb, args.crawl_articles,
                   None if args.big == Path("none") else args.big.resolve(), set(filter(None, args.skip.split(","))),
                   log=lambda message: print(message, file=sys.stderr, flush=True), baseline_big=args.baseline_big and args.baseline_big.resolve(),
                   store_ways=set(filter(None, args.store_ways.split(","))))
+    if args.instructions:
+        results["instructions"] = store_instructions(args.instructions, args.baseline,
+                                                     log=lambda message: print(message, file=sys.stderr, flush=True))
     (RESULTS / "writer.json").write_text(json.dumps(results, indent=1, default=str))
     for row in rows(results):
         print(" | ".join(row))
