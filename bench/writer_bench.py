@@ -27,9 +27,10 @@ with its own .venv, e.g. /work/main; without it only this code is measured).
 - `--instructions N` (not in `make bench`; needs valgrind): the writer's way into an empty archive
   counted in instructions instead of seconds, for this code and the baseline's writer: N articles
   stored under valgrind's cachegrind, less the same process run up to the store and not storing,
-  divided by N. Reproducible to a few in a million (string hashing fixed, numpy's BLAS threads
-  off), where the wall-clock rate of the same code varies by a third on this machine (bench/README.md, section 12, session 16): the
-  measure to compare a change of the store's code by.
+  divided by N. The same code gives the same count to ~0.1% (string hashing fixed, numpy's BLAS
+  on the calling thread), where its wall-clock rate varies by a third on this machine
+  (bench/README.md, section 12, session 16): the measure to compare a change of the store's
+  code by.
 """
 from __future__ import annotations
 
@@ -177,7 +178,7 @@ def _instructions(python: str, code: Path, count: int, dry: bool) -> int:
                str(BENCH / "writer_bench.py"), "--store-child", "writer", "empty", str(count), "3000000",
                "--code", str(code)] + (["--dry"] if dry else [])
     # Fixed string hashing, and numpy's BLAS on the calling thread: its idle worker threads spin
-    # for a while, a count that varied by 10% from run to run.
+    # for a while, and the count varied by up to 10% from run to run.
     deterministic = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     out = subprocess.run(command, capture_output=True, text=True, cwd=code, env={**os.environ, **deterministic})
     refs = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
