@@ -143,6 +143,12 @@ def _store(python: str, code: Path, way: str, target: str, count: int, first: in
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _has_writer_way(baseline: Path) -> bool:
+    """Whether the baseline's code has the writer's way: the workers' signatures (code before
+    issue 26 had none)."""
+    return "def body_signature" in (baseline / "archive/stories.py").read_text()
+
+
 def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None = BIG, log=print,
                 baseline_big: Path | None = None, ways: set = frozenset()) -> dict:
     """`baseline_big`: the baseline's copy of `big` (a copy made before this code's migrations
@@ -150,8 +156,8 @@ def store_rates(count: int, rounds: int, baseline: Path | None, big: Path | None
     `ways`: only these ("writer", "one"; all if empty)."""
     targets = ["empty"] + ([str(big)] if big and big.exists() else [])
     contenders = [("writer", sys.executable, ROOT, "writer"), ("one by one", sys.executable, ROOT, "one")]
-    if baseline:  # its writer's way where it has one: the workers' signatures (code before issue 26 had none)
-        if "def body_signature" in (baseline / "archive/stories.py").read_text():
+    if baseline:
+        if _has_writer_way(baseline):
             contenders.append(("baseline writer", str(baseline / ".venv/bin/python"), baseline, "writer"))
         contenders.append(("baseline one by one", str(baseline / ".venv/bin/python"), baseline, "one"))
     if ways:
@@ -194,7 +200,7 @@ def store_instructions(count: int, baseline: Path | None, log=print) -> dict:
     if shutil.which("valgrind") is None:
         raise RuntimeError("--instructions needs valgrind (apt install valgrind)")
     contenders = [("writer", sys.executable, ROOT)]
-    if baseline and "def body_signature" in (baseline / "archive/stories.py").read_text():
+    if baseline and _has_writer_way(baseline):
         contenders.append(("baseline writer", str(baseline / ".venv/bin/python"), baseline))
     result = {}
     for name, python, code in contenders:
@@ -333,13 +339,15 @@ def main() -> None:
         way, target, count, first = args.store_child
         print(json.dumps(_store_child(args.code, way, target, int(count), int(first), args.dry)))
         return
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
     results = run(args.baseline, args.rounds, args.store_articles, args.warc_mb, args.crawl_articles,
                   None if args.big == Path("none") else args.big.resolve(), set(filter(None, args.skip.split(","))),
-                  log=lambda message: print(message, file=sys.stderr, flush=True), baseline_big=args.baseline_big and args.baseline_big.resolve(),
+                  log=log, baseline_big=args.baseline_big and args.baseline_big.resolve(),
                   store_ways=set(filter(None, args.store_ways.split(","))))
     if args.instructions:
-        results["instructions"] = store_instructions(args.instructions, args.baseline,
-                                                     log=lambda message: print(message, file=sys.stderr, flush=True))
+        results["instructions"] = store_instructions(args.instructions, args.baseline, log=log)
     (RESULTS / "writer.json").write_text(json.dumps(results, indent=1, default=str))
     for row in rows(results):
         print(" | ".join(row))
