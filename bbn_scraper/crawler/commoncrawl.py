@@ -38,26 +38,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archive.backfill import BackfillFiles, FilePosition
 from archive.items import CrawlError
-from bbn_scraper.crawler.http_files import Cut, DownloadFailed, HttpFiles, Retry
+from bbn_scraper.crawler.http_files import Cut, DownloadFailed, HttpFiles, Retry, TooLong
 from bbn_scraper.crawler.record_filter import RecordFilter
 from bbn_scraper.crawler.run import crawl_settings
 from bbn_scraper.crawler.warc_import import Importer, import_into
-from bbn_scraper.crawler.warc_records import Capture, Limits, Oversized, Unreadable, read_warc_file
+from bbn_scraper.crawler.warc_records import (
+    GZIP_MAGIC, MEMBER_PROBE, REASON_CHARS, SCAN_BYTES, WARC_MAGIC, Capture, Limits, Oversized, StreamRecords, Unreadable,
+    opens_warc_member, read_warc_file,
+)
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 NEWS_LIST = "crawl-data/CC-NEWS/{year:04d}/{month:02d}/warc.paths.gz"
 NEWS_FILE_TIME = re.compile(r"CC-NEWS-(\d{14})-\d+\.warc(?:\.gz)?$")
 MAX_LIST_BYTES = 16 << 20  # a path list, compressed (CC-NEWS: a few KB a month; a CC-MAIN crawl: under 1 MB)
-MAX_LIST_DECODED = 256 << 20
+MAX_LIST_DECODED = 64 << 20  # (a CC-MAIN crawl's list of ~100,000 WARC files: ~15 MB)
+MAX_LIST_PATHS = 500_000
 MAX_PATH_CHARS = 1000
+PATH_CHARS = re.compile(r"[!-~]+")  # printable ASCII: a path of Common Crawl's, percent-encoded if need be
 CHECKPOINT_BYTES = 32 << 20  # of a file read between two saved positions, at most
 CHECKPOINT_SECONDS = 30.0
 IDLE_POLL = 0.02  # seconds between looks at whether the pages before a position are stored
 STAT = "bbn/commoncrawl/"
+WARC_START = b"WARC/"  # an uncompressed WARC file, read from a record boundary, starts so
 
 
 class ListError(ValueError):
@@ -87,24 +91,42 @@ def news_file_in(path: str, since: datetime, until: datetime) -> bool:
 
 
 def parse_path_list(data: bytes, source: str) -> list[str]:
-    """The paths of a path list (gzip or plain text, one a line); ListError when it is not one."""
+    """The paths of a path list (gzip, of one member or several, or plain text; one a line);
+    ListError when it is not one, is cut short, or holds more than MAX_LIST_PATHS paths."""
     if data[:2] == b"\x1f\x8b":
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            data = decoder.decompress(data, MAX_LIST_DECODED)
-        except zlib.error as exc:
-            raise ListError(f"{source}: not a readable gzip file ({exc})") from None
-        if decoder.unconsumed_tail:
-            raise ListError(f"{source}: over {MAX_LIST_DECODED} bytes once decompressed")
+        data = _gunzipped(data, source)
+    if data.count(b"\n") > MAX_LIST_PATHS + MAX_LIST_PATHS // 10:  # before any line is made a string
+        raise ListError(f"{source}: more than {MAX_LIST_PATHS} lines: not a path list")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ListError(f"{source}: not a text file of paths") from None
     paths = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    bad = next((p for p in paths if len(p) > MAX_PATH_CHARS or any(c.isspace() for c in p)), None)
+    if len(paths) > MAX_LIST_PATHS:
+        raise ListError(f"{source}: more than {MAX_LIST_PATHS} paths: not a path list")
+    bad = next((p for p in paths if len(p) > MAX_PATH_CHARS or not PATH_CHARS.fullmatch(p)), None)
     if bad is not None:
         raise ListError(f"{source}: {bad[:80]!r} is not a path")
     return paths
+
+
+def _gunzipped(data: bytes, source: str) -> bytes:
+    """`data` decompressed, every gzip member of it, at most MAX_LIST_DECODED bytes."""
+    out, size = [], 0
+    while data:
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            piece = decoder.decompress(data, MAX_LIST_DECODED - size + 1)
+        except zlib.error as exc:
+            raise ListError(f"{source}: not a readable gzip file ({exc})") from None
+        size += len(piece)
+        if size > MAX_LIST_DECODED or decoder.unconsumed_tail:
+            raise ListError(f"{source}: over {MAX_LIST_DECODED} bytes once decompressed")
+        if not decoder.eof:
+            raise ListError(f"{source}: the gzip file is cut short")
+        out.append(piece)
+        data = decoder.unused_data
+    return b"".join(out)
 
 
 def news_files(files: HttpFiles, since: datetime, until: datetime, sleep=time.sleep) -> tuple[list[str], list[str]]:
@@ -162,19 +184,32 @@ class FileRead:
 def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limits,
               checkpoint_bytes: int = CHECKPOINT_BYTES) -> Iterator[object]:
     """The kept records of a WARC file from `read.position` on: a `Capture`, `Skipped` or
-    `Unreadable` of warc_records for each record kept; a `FilePosition` every `checkpoint_bytes`
-    or CHECKPOINT_SECONDS and at the end (done); a `Pause` before each retry; a `CrawlError` for
-    a download that failed after its retries (the file not done: a later run tries it again)."""
-    url, attempt = read.position.url, 0
+    `Unreadable` of warc_records for each record kept or damaged; a `FilePosition` every
+    `checkpoint_bytes` or CHECKPOINT_SECONDS and at the end (done); a `Pause` before each
+    retry; a `CrawlError` for a download that failed after its retries (the file not done: a
+    later run tries it again). After a damaged record, reading goes on at the next record
+    found after it (`_next_start`)."""
+    url, attempt, scan = read.position.url, 0, None
     saved_bytes, saved_at = read.bytes, time.monotonic()
     while True:
         try:
+            if scan is not None:
+                found = _next_start(files, read, scan)
+                scan = None
+                if found is None:
+                    yield dataclasses.replace(read.position, done=True)
+                    return
+                read.position = dataclasses.replace(read.position, offset=found)
+                yield read.position
             body = files.open(url, read.position.offset)
             if body is None:  # 416: the file ends at the offset (its last record read, the file not marked done)
                 yield dataclasses.replace(read.position, done=True)
                 return
             try:
                 for result in _records(body, read, want, limits):
+                    if isinstance(result, _Resync):
+                        scan = result
+                        break
                     if isinstance(result, FilePosition):
                         attempt = 0  # a record read whole: the connection works
                         if read.bytes - saved_bytes < checkpoint_bytes and time.monotonic() - saved_at < CHECKPOINT_SECONDS:
@@ -183,8 +218,9 @@ def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limi
                     yield result
             finally:
                 body.close()
-            yield dataclasses.replace(read.position, done=True)
-            return
+            if scan is None:
+                yield dataclasses.replace(read.position, done=True)
+                return
         except DownloadFailed as exc:
             yield _failed(read.position, str(exc))
             return
@@ -195,18 +231,50 @@ def read_file(files: HttpFiles, read: FileRead, want: RecordFilter, limits: Limi
                 return
             yield Pause(files.policy.wait(attempt, exc.retry_after))
 
+
 def _failed(position: FilePosition, reason: str) -> CrawlError:
     return CrawlError(position.url, "fetch", f"download of {position.url} failed at offset {position.offset}:"
                                              f" {reason}; a later run tries it again")
 
 
+@dataclass(frozen=True)
+class _Resync:
+    """The record at `offset` is damaged: read on from the next record that starts after it."""
+    offset: int
+    compressed: bool
+
+
+class _Prefixed:
+    """`body` with `head`, the bytes already read of it, put back in front."""
+
+    def __init__(self, head: bytes, body):
+        self.head, self.body = head, body
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.body.read(size)
+        data, self.head = (self.head, b"") if size is None or size < 0 or size >= len(self.head) else \
+            (self.head[:size], self.head[size:])
+        return data
+
+
 def _records(body, read: FileRead, want: RecordFilter, limits: Limits) -> Iterator[object]:
     """The records of `body` (the file read from `read.position.offset`, a record boundary),
     `read` moved past each, and then a `FilePosition`; what is kept before it. `Cut` goes up.
-    A damaged record, or a file ending inside one, is `Unreadable` and ends the file."""
+    A record that cannot be read is `Unreadable`, followed by a `_Resync`; one whose block
+    ends short of its Content-Length is damaged when a record follows it, and the file's
+    truncation when the file ends there (or inside a gzip member): an `Unreadable` that ends it."""
     base, url, before = read.position.offset, read.position.url, read.bytes
-    records = ArchiveIterator(body, no_record_parse=True)
+    head = body.read(len(WARC_START))
+    compressed = head.startswith(GZIP_MAGIC)
+    if head and not compressed and head != WARC_START:
+        yield Unreadable(url, base, None, "not a WARC record (neither a gzip member nor a WARC header):"
+                                          " the rest of the file is not read")
+        return
+    records = StreamRecords(_Prefixed(head, body), compressed, limits)
     iterator = iter(records)
+    short = None  # (offset, URL, bytes missing) of the last record, when its block ended early
+    last, last_offset, target = None, base, ""  # the last record's result (None: skipped) and offset
     while True:
         offset = base + records.offset
         try:
@@ -215,26 +283,86 @@ def _records(body, read: FileRead, want: RecordFilter, limits: Limits) -> Iterat
             result = _kept(record, url, offset, target, want, limits) if _wanted(record, target, want) else None
             records.read_to_end()
         except StopIteration:
+            if short is not None:
+                yield Unreadable(url, short[0], short[1], f"truncated: the file ends {short[2]} bytes short of the"
+                                                          " record's Content-Length")
+            elif records.cut and records.offset < records.fh.tell():  # inside a member begun after the last record
+                yield Unreadable(url, offset, None, "truncated: the file ends inside the record's gzip member")
+            elif records.cut and not isinstance(last, Unreadable):  # in the last record's member, past its block
+                yield Unreadable(url, last_offset, target or None, "truncated: the file ends inside the record's gzip"
+                                                                   " member, after its block")
             return
         except Cut:
             raise
+        except TooLong as exc:
+            yield Unreadable(url, offset, None, f"{exc}; the rest of the file is not read")
+            return
         except Exception as exc:  # noqa: BLE001 - warcio and zlib raise many types on a damaged file
-            yield Unreadable(url, offset, None, f"{type(exc).__name__}: {exc}; the rest of the file is not read"[:300])
+            yield from _damaged(url, short)
+            yield Unreadable(url, offset, None, f"{type(exc).__name__}: {exc}"[:REASON_CHARS - 60]
+                             + "; reading goes on at the next record")
+            yield _Resync(offset, compressed)
             return
+        yield from _damaged(url, short)
+        last, last_offset = result, offset
         missing = getattr(record.raw_stream, "limit", 0)  # warcio's LimitReader: bytes of Content-Length not read
-        if missing > 0:
-            yield Unreadable(url, offset, target or None, f"truncated: the file ends {missing} bytes short of the"
-                                                          " record's Content-Length")
-            return
+        short = (offset, target or None, missing) if missing > 0 else None
         read.bytes = before + body.received
-        read.records += 1
-        kept = result is not None and (not isinstance(result, Capture) or want.wants_page(result.body))
+        whole = short is None  # a short record is not counted as read: it is an error row
+        read.records += whole
+        kept = whole and result is not None and (not isinstance(result, Capture) or want.wants_page(result.body))
         if kept:
             read.kept += 1
             yield result
         read.position = dataclasses.replace(read.position, offset=base + records.offset,
-                                            records=read.position.records + 1, kept=read.position.kept + kept)
+                                            records=read.position.records + whole, kept=read.position.kept + kept)
         yield read.position
+
+
+def _damaged(url: str, short: tuple | None) -> Iterator[Unreadable]:
+    """The record whose block ended short, once another record (or damage) came after it."""
+    if short is not None:
+        yield Unreadable(url, short[0], short[1], f"damaged: its block ends {short[2]} bytes short of its Content-Length")
+
+
+def _next_start(files: HttpFiles, read: FileRead, damaged: _Resync) -> int | None:
+    """Where the first record after the damaged one starts (None: none does), read from the byte
+    after its start: the next gzip member that decompresses to a WARC header, or in an
+    uncompressed file the next WARC header after a blank line."""
+    start = damaged.offset + 1
+    body = files.open(read.position.url, start)
+    if body is None:
+        return None
+    magic = GZIP_MAGIC if damaged.compressed else WARC_MAGIC
+    held, at = b"", start  # the bytes read and not yet ruled out, from file offset `at`
+    try:
+        while True:
+            chunk = body.read(SCAN_BYTES)
+            read.bytes += len(chunk)
+            held += chunk
+            found, keep = _record_start(held, magic, final=not chunk)
+            if found is not None:
+                return at + found
+            if not chunk:
+                return None
+            at, held = at + keep, held[keep:]
+    finally:
+        body.close()
+
+
+def _record_start(held: bytes, magic: bytes, final: bool) -> tuple[int | None, int]:
+    """(where in `held` a record starts, or None; how many of its bytes are ruled out). A gzip
+    candidate is judged on MEMBER_PROBE bytes of it, or on what is left at the file's end."""
+    position = 0
+    while (found := held.find(magic, position)) >= 0:
+        if magic == WARC_MAGIC:
+            return found + 4, 0  # after the blank line
+        if len(held) - found < MEMBER_PROBE and not final:
+            return None, found  # judged once more of it is here
+        if opens_warc_member(held[found:found + MEMBER_PROBE]):
+            return found, 0
+        position = found + 1
+    return None, max(0, len(held) - len(magic) + 1)
 
 
 def _wanted(record, target: str, want: RecordFilter) -> bool:

@@ -10,15 +10,18 @@ its Content-Length, or whose connection fails mid-way, raises `Cut` from `read`:
 starts again with a Range request where it stopped."""
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPException
+from urllib.parse import unquote
 
 from bbn_scraper.crawler.middlewares import retry_after as parse_retry_after
 
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
+CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(?:\d+|\*)")
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,16 @@ class HttpFiles:
         self.opener = urllib.request.build_opener(NoRedirects)
 
     def url(self, path: str) -> str:
-        """The URL of `path` (relative to the base URL, or a URL under it); ValueError otherwise."""
-        path = path.strip()
+        """The URL of `path` (relative to the base URL, or a URL under it); ValueError otherwise,
+        a `.` or `..` segment included (percent-encoded or not: a server resolving it would
+        serve a file outside the base URL)."""
+        given = path = path.strip()
         if "://" in path:
             if not path.startswith(self.base_url):
-                raise ValueError(f"{path} is not under the base URL {self.base_url}")
-            return path
+                raise ValueError(f"{given} is not under the base URL {self.base_url}")
+            path = path[len(self.base_url):]
+        if _climbs(path):
+            raise ValueError(f"{given} is not under the base URL {self.base_url}: it has a '.' or '..' segment")
         return self.base_url + path.lstrip("/")
 
     def open(self, url: str, offset: int = 0) -> Body | None:
@@ -129,6 +136,10 @@ class HttpFiles:
         if offset and response.status != 206:
             response.close()
             raise DownloadFailed(f"{url}: the server answered {response.status} to a Range request from byte {offset}")
+        if offset and _range_start(response.headers.get("Content-Range")) != offset:
+            response.close()
+            raise DownloadFailed(f"{url}: asked for the bytes from {offset}, the server sent"
+                                 f" Content-Range {response.headers.get('Content-Range')!r}")
         length = response.headers.get("Content-Length")
         return Body(response, url, int(length) if length and length.isdigit() else None, self.policy.max_bytes)
 
@@ -159,3 +170,20 @@ class HttpFiles:
                 body.close()
         return b"".join(chunks)
 
+
+
+def _climbs(path: str) -> bool:
+    """Whether `path` has a `.` or `..` segment, once percent-decoded (as often as it decodes to
+    something else: a server may decode again), `/` and `\\` both separators."""
+    for _ in range(4):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    return any(segment in (".", "..") for segment in re.split(r"[/\\]", path.split("?")[0].split("#")[0]))
+
+
+def _range_start(content_range: str | None) -> int | None:
+    """The first byte a 206's Content-Range says its body starts at (None: no such header)."""
+    found = CONTENT_RANGE.fullmatch((content_range or "").strip())
+    return int(found.group(1)) if found else None

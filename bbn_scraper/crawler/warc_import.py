@@ -159,11 +159,11 @@ class Importer:
         self.stats["bbn/warc/records"] += 1
         if isinstance(record, Oversized):
             self.stats["bbn/warc/too_large"] += 1
-            return [CrawlError(record.url or Path(record.path).as_uri(), "fetch",
+            return [CrawlError(_where(record), "fetch",
                                f"WARC record in {record.path} at offset {record.offset} not imported: {record.reason}")]
         if isinstance(record, Unreadable):
             self.stats["bbn/warc/unreadable"] += 1
-            return [CrawlError(record.url or Path(record.path).as_uri(), "fetch",
+            return [CrawlError(_where(record), "fetch",
                                f"unreadable WARC record in {record.path} at offset {record.offset}: {record.reason}")]
         if isinstance(record, Skipped):
             self.stats[f"bbn/warc/{record.what}"] += 1
@@ -251,6 +251,14 @@ class Importer:
         """On the writer thread, in its transaction: store a record's items."""
         for item in items:
             self.store.store(item)
+
+
+def _where(record: Unreadable) -> str:
+    """The URL an error row of an unreadable record is filed under: the record's target, else
+    its file's (a local file's file:// URL; a downloaded file's own)."""
+    if record.url:
+        return record.url
+    return record.path if "://" in record.path else Path(record.path).as_uri()
 
 
 def _kind(capture: Capture) -> str:

@@ -21,7 +21,10 @@ from bbn_scraper.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
 GZIP_MAGIC = b"\x1f\x8b\x08"  # every record of a .warc.gz is a gzip member of its own
 WARC_MAGIC = b"\r\n\r\nWARC/1."  # an uncompressed record starts after the blank lines ending the last
 SCAN_BYTES = 1 << 20
+MEMBER_PROBE = 4096  # bytes of a gzip member decompressed to tell whether it starts a WARC record
 REASON_CHARS = 300  # of an error's message in the errors table (zlib and warcio may quote data)
+MEMBER_RATIO = 200  # a downloaded gzip member decompresses to at most this many times its size...
+MEMBER_SLACK = 1 << 20  # ...plus this many bytes (HTML: 3-20 times)
 # The body is decoded by warcio (chunks joined, gzip/deflate/br undone): these no longer apply.
 DECODED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -84,6 +87,27 @@ class _StrictReader(_BoundedReader):
         return self.decompressor.decompress(data) if self.decompressor and data else data
 
 
+class _MemberBound(_StrictReader):
+    """`_StrictReader` that refuses a gzip member decompressing to more than MEMBER_RATIO times
+    its compressed bytes read so far plus MEMBER_SLACK (a gzip bomb: reading it through would
+    take minutes, and a record skipped unread would still be decompressed)."""
+
+    _member_start = 0
+    _member_out = 0
+
+    def _init_decomp(self, decomp_type):
+        super()._init_decomp(decomp_type)
+        self._member_start = self.stream.tell() - len(getattr(self, "starting_data", None) or b"")
+        self._member_out = 0
+
+    def _decompress(self, data):
+        out = super()._decompress(data)
+        self._member_out += len(out)
+        if self._member_out > MEMBER_SLACK + MEMBER_RATIO * (self.stream.tell() - self._member_start):
+            raise TooLarge(f"a gzip member decompressing to over {MEMBER_RATIO} times its size (a gzip bomb)")
+        return out
+
+
 class _CountedLines:
     """A stream whose header lines are counted as a parser reads them: `TooLarge` past the limits."""
 
@@ -124,6 +148,27 @@ class _Records(ArchiveIterator):
         loader.warc_parser = _BoundedParser(loader.warc_parser, limits, "WARC")
         loader.http_parser = _BoundedParser(loader.http_parser, limits, "HTTP")
         loader.http_req_parser = _BoundedParser(loader.http_req_parser, limits, "HTTP")
+
+
+class StreamRecords(ArchiveIterator):
+    """warcio's ArchiveIterator over a stream read once (a download), for a reader that judges a
+    record by its WARC headers: WARC records only (no ARC), no HTTP headers parsed, no digests
+    checked, the WARC header lines bounded by `limits`, and for a .warc.gz (`compressed`) a
+    damaged gzip member or a gzip bomb raising instead of being read on. Once iterated to its
+    end, `cut` says whether the stream ended inside a gzip member (a file cut short there)."""
+
+    def __init__(self, fh, compressed: bool, limits: Limits):
+        super().__init__(fh, no_record_parse=True)
+        self.known_format = "warc"
+        self.reader = (_MemberBound if compressed else _BoundedReader)(self.fh, block_size=self.reader.block_size)
+        self.reader.limits = limits
+        self.loader.warc_parser = _BoundedParser(self.loader.warc_parser, limits, "WARC")
+        self.cut = False
+
+    def close(self):
+        decompressor = self.reader.decompressor if self.reader else None
+        self.cut = bool(decompressor is not None and not decompressor.eof and self.fh.tell())
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -263,7 +308,12 @@ def _find(fh, position: int, magic: bytes) -> int | None:
 
 def _starts_warc_member(fh, position: int) -> bool:
     fh.seek(position)
+    return opens_warc_member(fh.read(MEMBER_PROBE))
+
+
+def opens_warc_member(data: bytes) -> bool:
+    """Whether `data` (MEMBER_PROBE bytes, or up to a file's end) starts a gzip member holding a WARC record."""
     try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read(4096), 16).startswith(b"WARC/")
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 16).startswith(b"WARC/")
     except zlib.error:
         return False

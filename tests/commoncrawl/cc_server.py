@@ -1,7 +1,8 @@
 """A synthetic Common Crawl on 127.0.0.1: a CC-NEWS month (its warc.paths.gz and WARC files of
 articles of several hosts, written with warcio) under a base path, served with Range support,
 every request logged (path, Range header). Files can answer 503 a few times, be cut off once
-mid-download, or be sent slowly (so that a test can kill the import while it reads one)."""
+mid-download, be sent slowly (so that a test can kill the import while it reads one), or answer
+a Range request from another byte than the one asked for."""
 from __future__ import annotations
 
 import gzip
@@ -49,6 +50,7 @@ class Behaviour:
     fail_503: int = 0  # answer 503 (Retry-After: 1) this many times first
     cut_after: int | None = None  # once: send the headers of the whole file, then only this many bytes
     slow: float = 0.0  # seconds between 1 KiB pieces
+    range_from: int | None = None  # a Range request answered from this byte instead of the one asked for
 
 
 @dataclass
@@ -84,6 +86,7 @@ class CommonCrawlServer:
                 start = 0
                 if self.headers.get("Range"):
                     start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
+                    start = start if behaviour.range_from is None else behaviour.range_from
                     if start >= len(data):
                         self.send_response(416)
                         self.send_header("Content-Range", f"bytes */{len(data)}")

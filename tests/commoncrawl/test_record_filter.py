@@ -2,12 +2,13 @@
 before a retry (bbn_scraper.crawler.http_files.FetchPolicy.wait)."""
 from __future__ import annotations
 
+import gzip
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
 
-from bbn_scraper.crawler.commoncrawl import news_file_in, news_months, parse_path_list, ListError
+from bbn_scraper.crawler.commoncrawl import MAX_LIST_PATHS, ListError, news_file_in, news_months, parse_path_list
 from bbn_scraper.crawler.http_files import FetchPolicy, HttpFiles
 from bbn_scraper.crawler.record_filter import FilterError, RecordFilter
 from bbn_scraper.crawler.sites import SiteMap, Site
@@ -67,6 +68,15 @@ def test_months_file_times_and_path_lists():
         parse_path_list(b"<html><body>an error page</body></html>\n", "list")
     with pytest.raises(ListError, match="gzip"):
         parse_path_list(b"\x1f\x8b\x08garbage", "list")
+    joined = gzip.compress(b"a/1.warc.gz\n") + gzip.compress(b"a/2.warc.gz\na/3.warc.gz\n")  # members joined: all read
+    assert parse_path_list(joined, "list") == ["a/1.warc.gz", "a/2.warc.gz", "a/3.warc.gz"]
+    with pytest.raises(ListError, match="cut short"):
+        parse_path_list(gzip.compress(b"a/1.warc.gz\na/2.warc.gz\n")[:-6], "list")
+    for odd in ("a/\u00e9.warc.gz", "a/\x01.warc.gz"):  # not percent-encoded ASCII: not a path of Common Crawl's
+        with pytest.raises(ListError, match="not a path"):
+            parse_path_list(f"a/1.warc.gz\n{odd}\n".encode(), "list")
+    with pytest.raises(ListError, match="more than"):  # a small file of many short lines: refused before it is split
+        parse_path_list(gzip.compress(b"a\n" * (MAX_LIST_PATHS * 2)), "list")
 
 
 def test_urls_stay_under_the_base_url():
@@ -75,6 +85,12 @@ def test_urls_stay_under_the_base_url():
     assert files.url("/crawl-data/x.warc.gz") == "https://data.commoncrawl.org/crawl-data/x.warc.gz"
     with pytest.raises(ValueError, match="not under the base URL"):
         files.url("https://elsewhere.example/crawl-data/x.warc.gz")
+    for climbing in ("../x.warc.gz", "crawl-data/../../x.warc.gz", "crawl-data/%2e%2E/x.warc.gz",
+                     "crawl-data/%252e%252e/x.warc.gz", "crawl-data/..%2fx.warc.gz",
+                     "https://data.commoncrawl.org/crawl-data/./../x.warc.gz"):
+        with pytest.raises(ValueError, match="'.' or '..' segment"):
+            files.url(climbing)
+    assert files.url("crawl-data/.hidden/x..warc.gz").endswith("/crawl-data/.hidden/x..warc.gz")
 
 
 def test_the_progress_line_says_files_records_articles_errors_and_speed():
