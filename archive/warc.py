@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,6 +228,30 @@ def check_warc(path: str | Path) -> Check:
 
 WARC_MAGIC = b"WARC/"
 GZIP_MAGIC = b"\x1f\x8b"
+MEMBER_LOOK = 1 << 20  # bytes of a .warc.gz's first member decompressed to tell whether it holds one record
+
+
+def _records_share_a_member(stream: BinaryIO) -> bool:
+    """Whether the first gzip member of `stream` goes on past its first record's block (a WARC
+    gzipped whole), judged on at most the first record decompressed (MEMBER_LOOK bytes past its
+    header at most: a first record larger than that is taken to end its member)."""
+    stream.seek(0)
+    decoder, out = zlib.decompressobj(16 + zlib.MAX_WBITS), b""
+    while not decoder.eof and len(out) < MEMBER_LOOK:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            return False
+        try:
+            out += decoder.decompress(chunk, MEMBER_LOOK)
+        except zlib.error:
+            return False  # reading it says where it is damaged
+        header = out.find(b"\r\n\r\n")
+        length = re.search(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$", out[:header]) if header >= 0 else None
+        if header >= 0 and length is None:
+            return False
+        if length is not None and len(out) >= header + 8 + int(length.group(1)) + 7:
+            return out[header + 8 + int(length.group(1)):].lstrip(b"\r\n")[:5] == b"WARC/"
+    return False
 
 
 def not_a_warc(path: str | Path) -> str | None:
@@ -239,8 +264,12 @@ def not_a_warc(path: str | Path) -> str | None:
             return None
         if head.startswith(GZIP_MAGIC):
             stream.seek(0)
-            if next(decoded(stream.read, "gzip"), b"").startswith(WARC_MAGIC):
-                return None
-            return f"{path}: gzip, but not of a WARC (its first member does not start with WARC/)"
+            if not next(decoded(stream.read, "gzip"), b"").startswith(WARC_MAGIC):
+                return f"{path}: gzip, but not of a WARC (its first member does not start with WARC/)"
+            if _records_share_a_member(stream):
+                return (f"{path}: a WARC gzipped whole, in one stream, where a .warc.gz holds each record in a gzip"
+                        f" member of its own: gunzip it, or recompress it record by record (warcio recompress"
+                        f" {path} OUT.warc.gz)")
+            return None
     starts = f"it starts with {head.decode('ascii', 'backslashreplace')!r}" if head else "it is empty"
     return f"{path}: not a WARC file ({starts}; a WARC starts with WARC/1.0 or WARC/1.1, or is gzip of that)"

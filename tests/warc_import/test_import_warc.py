@@ -191,9 +191,12 @@ def test_a_file_that_is_not_a_warc_is_refused_in_one_line_and_creates_nothing(ca
     zipped.write_bytes(gzip.compress(page.read_bytes()))
     empty = tmp_path / "empty.warc"
     empty.write_bytes(b"")
+    whole = tmp_path / "whole.warc.gz"  # gzip -c of a WARC: warcio would read its first record only
+    whole.write_bytes(gzip.compress(captured.warc.read_bytes()))
     db = tmp_path / "x.db"
     for bad, reason in ((page, "not a WARC file (it starts with '<!DOCTYPE html>\\n';"),
-                        (zipped, "gzip, but not of a WARC"), (empty, "not a WARC file (it is empty")):
+                        (zipped, "gzip, but not of a WARC"), (empty, "not a WARC file (it is empty"),
+                        (whole, "a WARC gzipped whole, in one stream")):
         for files in ((bad,), (captured.warc_gz, bad)):  # refused before any import: in this process
             result = CliRunner().invoke(cli, ["import-warc", *map(str, files), "--db", str(db)])
             assert result.exit_code == 2, result.output
