@@ -14,8 +14,10 @@ writes it: the CPU of a page is spent on the workers, not on the archive's one w
 to (`pack`), it also makes the body as the archive stores it (`archive.items.pack_body`: its
 SHA-256 and zlib stream, sent back as raw bytes), which the store then only checks and writes.
 Setting PARSE_PROCESSES: how many; 0 parses in the crawl's own process; unset, one per CPU
-beyond the first, at most four. Setting PARSE_TIMEOUT: seconds a worker may spend on one
-page (default 30); it cannot apply in process (nothing can stop a parse running in the event
+beyond the first, at most four. Setting PARSE_TIMEOUT: CPU seconds a worker may spend on one
+page (default 30; where /proc does not tell a process's CPU time, wall-clock seconds), and
+four times that in wall-clock time at most; counted in CPU, so that a page's fate does not
+depend on how many workers share the cores. It cannot apply in process (nothing can stop a parse running in the event
 loop's own thread), so PARSE_PROCESSES=0 has no timeout."""
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ MAX_AUTO_PROCESSES = 4
 HEADER = struct.Struct("!II")  # a frame: the JSON record's length, then the raw bytes' after it
 PIPE_BYTES = 1 << 20
 PARSE_TIMEOUT = 30.0
+WALL_FACTOR = 4  # a worker that has not answered in this many times PARSE_TIMEOUT of wall-clock time is killed too
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 Parsed = tuple[Article | None, list[str], BodySignature | None, PackedBody | None]
 PAGE, ANSWER = "ParsePage", "ParseAnswer"  # the records of the workers' pipes
 
@@ -78,6 +82,8 @@ class _Worker:
     ready: bool = False  # started: a page's time counts from then
     deadline: asyncio.TimerHandle | None = None  # for the page at the head of `pending`
     timed_out: asyncio.Future | None = None  # the page it was killed for
+    timed_out_reason: str = ""
+    page_started: tuple[float, float | None] = (0.0, None)  # the loop's time and the worker's CPU seconds then
     cpu_seconds: float = 0.0  # as the worker last reported them
     peak_rss_mib: float = 0.0
 
@@ -173,15 +179,32 @@ class ParsePool:
     def _arm(self, worker: _Worker) -> None:
         """Time the page the worker is parsing now, the head of its queue (answers come in order)."""
         if worker.ready and worker.pending and worker.deadline is None:
-            worker.deadline = asyncio.get_running_loop().call_later(
-                self.timeout, self._time_out, worker, worker.pending[0])
+            loop = asyncio.get_running_loop()
+            worker.page_started = (loop.time(), process_cpu_seconds(worker.process.pid))
+            worker.deadline = loop.call_later(self.timeout, self._time_out, worker, worker.pending[0])
 
     def _time_out(self, worker: _Worker, page: asyncio.Future) -> None:
-        """Kill the worker still parsing `page`; its reader then fails the page and requeues the rest."""
+        """Kill the worker still parsing `page` once it has spent the timeout in CPU seconds on
+        it, or WALL_FACTOR times that in wall-clock time (a worker waiting on nothing); its
+        reader then fails the page and requeues the rest. Counted in CPU, a page's fate does
+        not depend on how many workers share the machine's cores."""
         worker.deadline = None
-        if worker.pending and worker.pending[0] is page and worker.process.returncode is None:
-            worker.timed_out = page
-            worker.process.kill()
+        if not (worker.pending and worker.pending[0] is page and worker.process.returncode is None):
+            return
+        loop = asyncio.get_running_loop()
+        started, cpu_started = worker.page_started
+        cpu = process_cpu_seconds(worker.process.pid)
+        waited = loop.time() - started
+        if cpu is not None and cpu_started is not None and waited < WALL_FACTOR * self.timeout:
+            left = self.timeout - (cpu - cpu_started)
+            if left > 0:
+                worker.deadline = loop.call_later(min(max(left, 0.05), WALL_FACTOR * self.timeout - waited),
+                                                  self._time_out, worker, page)
+                return
+        worker.timed_out = page
+        worker.timed_out_reason = (f"parse timed out after {self.timeout:g} s" if waited < WALL_FACTOR * self.timeout
+                                   else f"parse timed out: no answer in {waited:.0f} s")
+        worker.process.kill()
 
     async def _start(self) -> _Worker:
         package_root = str(Path(__file__).resolve().parent.parent)
@@ -222,13 +245,23 @@ class ParsePool:
             if worker.pending:
                 culprit = worker.pending.popleft()
                 if culprit is worker.timed_out:
-                    _settle(culprit, "error", f"parse timed out after {self.timeout:g} s")
+                    _settle(culprit, "error", worker.timed_out_reason)
                 elif not culprit.done():
                     culprit.set_exception(_Died(f"exit code {code}"))
             while worker.pending:
                 future = worker.pending.popleft()
                 if not future.done():
                     future.set_exception(_Requeue())
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """The CPU seconds (user and system) process `pid` has used, from /proc (None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _settle(future: asyncio.Future, kind: str, value, packed: bytes = b"") -> None:

@@ -1,7 +1,8 @@
 """A parse worker that dies, as a parser crash would, on every page whose URL contains
 "/poison/", and hangs, as a parser stuck in a loop would, on every page whose URL contains
 "/hang/" (or $HANG_URL_PART; whole path segments, so that a story about timetable "changes"
-does not hang); the parse pool's tests start it in place of `python -m
+does not hang), and spends $SLOW_CPU_SECONDS (0.6) of CPU on every page whose URL contains
+"/slow/"; the parse pool's tests start it in place of `python -m
 bbn_scraper.crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
 these workers."""
 import os
@@ -18,7 +19,12 @@ def parse_or_fail(body, content_type, url, *args):
     if "/poison/" in url:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("HANG_URL_PART", "/hang/") in url:
-        time.sleep(3600)
+        while True:  # stuck in a loop, burning CPU
+            pass
+    if "/slow/" in url:  # SLOW_CPU_SECONDS of CPU, however long that takes on a busy machine
+        started = time.process_time()
+        while time.process_time() - started < float(os.environ.get("SLOW_CPU_SECONDS", "0.6")):
+            pass
     return parse(body, content_type, url, *args)
 
 

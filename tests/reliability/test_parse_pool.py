@@ -161,6 +161,27 @@ def test_a_slow_start_is_not_a_slow_page():
     assert run(main()) == parse_fetched(body, CONTENT_TYPE, url)
 
 
+def test_the_timeout_counts_a_workers_cpu_not_its_wait_for_a_core(monkeypatch):
+    """Eight workers on this machine's cores, each page 0.6 s of CPU against a 1 s timeout: every
+    page is parsed, however long the workers wait for a core (counted in wall-clock time, a page
+    took ~0.6 s x 8 workers / 2 cores = 2.4 s on two cores, and whether it failed depended on
+    how many workers there were)."""
+    monkeypatch.setenv("SLOW_CPU_SECONDS", "0.6")
+    pages = [(body, url.rstrip("/") + f"/slow/{n}/") for n, (body, url) in enumerate(PAGES[:16])]
+
+    async def main():
+        pool = ParsePool(8, timeout=1, command=POISON_WORKER)
+        try:
+            return await asyncio.gather(*(pool.parse(body, CONTENT_TYPE, url) for body, url in pages),
+                                        return_exceptions=True)
+        finally:
+            await pool.close()
+
+    results = run(main())
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert results == [parse_fetched(body, CONTENT_TYPE, url) for body, url in pages]
+
+
 def test_a_parser_exception_is_that_pages_error_and_the_worker_goes_on():
     body, url = PAGES[0]
 
