@@ -45,8 +45,8 @@ from bbn_scraper.crawler.record_filter import RecordFilter
 from bbn_scraper.crawler.run import crawl_settings
 from bbn_scraper.crawler.warc_import import Importer, import_into
 from bbn_scraper.crawler.warc_records import (
-    GZIP_MAGIC, MEMBER_PROBE, REASON_CHARS, SCAN_BYTES, WARC_MAGIC, Capture, Limits, Oversized, StreamRecords, Unreadable,
-    opens_warc_member, read_warc_file,
+    GZIP_MAGIC, MEMBER_PROBE, OVERRUN, REASON_CHARS, SCAN_BYTES, SCAN_CARRY, Capture, Limits, Oversized, StreamRecords,
+    Unreadable, opens_warc_member, read_warc_file, record_start,
 )
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
@@ -278,10 +278,13 @@ def _records(body, read: FileRead, want: RecordFilter, limits: Limits) -> Iterat
     while True:
         offset = base + records.offset
         try:
+            errors = records.err_count
             record = next(iterator)
             target = record.rec_headers.get_header("WARC-Target-URI") or ""
             result = _kept(record, url, offset, target, want, limits) if _wanted(record, target, want) else None
             records.read_to_end()
+            if records.err_count > errors:
+                raise ValueError(OVERRUN)
         except StopIteration:
             if short is not None:
                 yield Unreadable(url, short[0], short[1], f"truncated: the file ends {short[2]} bytes short of the"
@@ -328,19 +331,18 @@ def _damaged(url: str, short: tuple | None) -> Iterator[Unreadable]:
 def _next_start(files: HttpFiles, read: FileRead, damaged: _Resync) -> int | None:
     """Where the first record after the damaged one starts (None: none does), read from the byte
     after its start: the next gzip member that decompresses to a WARC header, or in an
-    uncompressed file the next WARC header after a blank line."""
+    uncompressed file the next WARC header line."""
     start = damaged.offset + 1
     body = files.open(read.position.url, start)
     if body is None:
         return None
-    magic = GZIP_MAGIC if damaged.compressed else WARC_MAGIC
     held, at = b"", start  # the bytes read and not yet ruled out, from file offset `at`
     try:
         while True:
             chunk = body.read(SCAN_BYTES)
             read.bytes += len(chunk)
             held += chunk
-            found, keep = _record_start(held, magic, final=not chunk)
+            found, keep = _record_start(held, damaged.compressed, final=not chunk)
             if found is not None:
                 return at + found
             if not chunk:
@@ -350,19 +352,19 @@ def _next_start(files: HttpFiles, read: FileRead, damaged: _Resync) -> int | Non
         body.close()
 
 
-def _record_start(held: bytes, magic: bytes, final: bool) -> tuple[int | None, int]:
+def _record_start(held: bytes, compressed: bool, final: bool) -> tuple[int | None, int]:
     """(where in `held` a record starts, or None; how many of its bytes are ruled out). A gzip
     candidate is judged on MEMBER_PROBE bytes of it, or on what is left at the file's end."""
     position = 0
-    while (found := held.find(magic, position)) >= 0:
-        if magic == WARC_MAGIC:
-            return found + 4, 0  # after the blank line
+    while (found := record_start(held, compressed, position)) is not None:
+        if not compressed:
+            return found, 0
         if len(held) - found < MEMBER_PROBE and not final:
             return None, found  # judged once more of it is here
         if opens_warc_member(held[found:found + MEMBER_PROBE]):
             return found, 0
         position = found + 1
-    return None, max(0, len(held) - len(magic) + 1)
+    return None, max(0, len(held) - SCAN_CARRY)
 
 
 def _wanted(record, target: str, want: RecordFilter) -> bool:

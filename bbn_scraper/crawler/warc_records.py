@@ -6,6 +6,7 @@ truncated or altered body, by its digests) or is over the limits is reported wit
 offset, and reading goes on at the next record found after it."""
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +20,14 @@ from archive.warc_store import body_chunks, drain
 from bbn_scraper.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
 
 GZIP_MAGIC = b"\x1f\x8b\x08"  # every record of a .warc.gz is a gzip member of its own
-WARC_MAGIC = b"\r\n\r\nWARC/1."  # an uncompressed record starts after the blank lines ending the last
+GZIP_START = re.compile(re.escape(GZIP_MAGIC))
+PLAIN_START = re.compile(rb"\nWARC/\d\.\d{1,2}\r?\n")  # an uncompressed record's first line (WARC/0.17 to 1.1)
+PLAIN_FIRST = re.compile(rb"WARC/\d\.\d{1,2}\r?\n")
+SCAN_CARRY = 16  # bytes of a chunk scanned kept for the next: a record's first line may straddle them
+CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,15})[ \t]*\r?$")
 SCAN_BYTES = 1 << 20
 MEMBER_PROBE = 4096  # bytes of a gzip member decompressed to tell whether it starts a WARC record
+OVERRUN = "damaged: its block does not end where its Content-Length says (no blank line after it)"
 REASON_CHARS = 300  # of an error's message in the errors table (zlib and warcio may quote data)
 MEMBER_RATIO = 200  # a downloaded gzip member decompresses to at most this many times its size...
 MEMBER_SLACK = 1 << 20  # ...plus this many bytes (HTML: 3-20 times)
@@ -136,7 +142,27 @@ class _BoundedParser:
         return self.parser.parse(_CountedLines(stream, self.limits, self.what), full_statusline)
 
 
-class _Records(ArchiveIterator):
+class _QuietBlankLines(ArchiveIterator):
+    """warcio's ArchiveIterator whose `_consume_blanklines` (warcio 1.8's, below) counts a record
+    not followed by its blank lines in `err_count`, which the readers check, instead of
+    writing a warning quoting the file's bytes to stderr."""
+
+    def _consume_blanklines(self):
+        empty_size, first_line = 0, True
+        while True:
+            line = self.reader.readline()
+            if len(line) == 0:
+                return None, empty_size
+            if len(line.rstrip()) == 0 or first_line:
+                empty_size += len(line)
+                if len(line.rstrip()) != 0:
+                    self.err_count += 1
+                first_line = False
+                continue
+            return line, empty_size
+
+
+class _Records(_QuietBlankLines):
     """warcio's ArchiveIterator, digests checked, lines and headers bounded by `limits`, a .warc.gz
     (`strict`) read by `_StrictReader`."""
 
@@ -150,7 +176,7 @@ class _Records(ArchiveIterator):
         loader.http_req_parser = _BoundedParser(loader.http_req_parser, limits, "HTTP")
 
 
-class StreamRecords(ArchiveIterator):
+class StreamRecords(_QuietBlankLines):
     """warcio's ArchiveIterator over a stream read once (a download), for a reader that judges a
     record by its WARC headers: WARC records only (no ARC), no HTTP headers parsed, no digests
     checked, the WARC header lines bounded by `limits`, and for a .warc.gz (`compressed`) a
@@ -212,17 +238,72 @@ def read_warc(path: str, limits: Limits = Limits()) -> Iterator[Capture | Skippe
 def read_warc_file(fh, path: str, limits: Limits = Limits()) -> Iterator[Capture | Skipped | Unreadable]:
     """Every record of the seekable WARC file `fh` (named `path` in what it yields), in file order."""
     fh.seek(0)
-    magic = GZIP_MAGIC if fh.read(3) == GZIP_MAGIC else WARC_MAGIC
+    compressed = fh.read(3) == GZIP_MAGIC
     start: int | None = 0
     while start is not None:
         fh.seek(start)
-        records = _Records(fh, magic == GZIP_MAGIC, limits)
+        records = _Records(fh, compressed, limits)
         begun, start = start, None
         for offset, url, result in _each(records, path, limits):
             yield result
             if isinstance(result, Unreadable):
-                start = _next_record(fh, max(offset, begun) + 1, magic)  # always onwards
+                start = _resume(fh, offset, begun, compressed, limits)
                 break
+
+
+def _resume(fh, offset: int, begun: int, compressed: bool, limits: Limits) -> int | None:
+    """Where reading goes on after the unreadable record at `offset`: where that record ends by
+    its own measure (its gzip member's end; an uncompressed record's Content-Length) when a
+    record starts there, so that a record written inside its payload (a page's bytes, which its
+    site controls) is never taken for one; else the next record found after its start."""
+    end = _member_end(fh, offset) if compressed else _declared_end(fh, offset, limits)
+    if end is not None and end > offset:
+        fh.seek(0, 2)
+        if end >= fh.tell():
+            return None
+        start = _record_at(fh, end, compressed)
+        if start is not None:
+            return start
+    return _next_record(fh, max(offset, begun) + 1, compressed)  # always onwards
+
+
+def _member_end(fh, offset: int) -> int | None:
+    """Where the gzip member at `offset` ends (None: it is damaged, or a gzip bomb)."""
+    fh.seek(offset)
+    decoder, read, out = zlib.decompressobj(16 + zlib.MAX_WBITS), 0, 0
+    try:
+        while not decoder.eof:
+            chunk = decoder.unconsumed_tail or fh.read(SCAN_BYTES)
+            if not chunk:
+                return None
+            read += 0 if decoder.unconsumed_tail else len(chunk)
+            out += len(decoder.decompress(chunk, SCAN_BYTES))
+            if out > MEMBER_SLACK + MEMBER_RATIO * read:
+                return None
+    except zlib.error:
+        return None
+    return offset + read - len(decoder.unused_data)
+
+
+def _declared_end(fh, offset: int, limits: Limits) -> int | None:
+    """Where the uncompressed record at `offset` ends by its header's Content-Length (None: no
+    header ending within `limits`, or no Content-Length in it)."""
+    fh.seek(offset)
+    head = fh.read(limits.header_bytes + 4)
+    end = head.find(b"\r\n\r\n")
+    length = CONTENT_LENGTH.search(head[:end]) if end >= 0 and head.startswith(b"WARC/") else None
+    return offset + end + 4 + int(length.group(1)) if length else None
+
+
+def _record_at(fh, position: int, compressed: bool) -> int | None:
+    """`position` when a record starts there (an uncompressed one after the line ends that close
+    the record before it), else None."""
+    fh.seek(position)
+    data = fh.read(MEMBER_PROBE)
+    if compressed:
+        return position if opens_warc_member(data) else None
+    body = data.lstrip(b"\r\n")
+    return position + len(data) - len(body) if len(data) - len(body) <= 4 and PLAIN_FIRST.match(body) else None
 
 
 def _each(records, path: str, limits: Limits):
@@ -238,12 +319,24 @@ def _each(records, path: str, limits: Limits):
             yield offset, None, _unreadable(path, offset, None, exc)
             return
         offset, url = records.offset, record.rec_headers.get_header("WARC-Target-URI")
+        errors, after = records.err_count, None
         try:
             result = _read(record, path, offset, limits)
         except Exception as exc:  # noqa: BLE001
             result = _unreadable(path, offset, url, exc)
+        if not isinstance(result, Unreadable):
+            try:
+                records.read_to_end()  # the blank lines after it: whether it ends where it says
+            except Exception as exc:  # noqa: BLE001 - what follows the record is damaged, not the record
+                after = exc
+            if records.err_count > errors:
+                result = Unreadable(path, offset, url, OVERRUN)
         yield offset, url, result
         if isinstance(result, Unreadable):
+            return
+        if after is not None:
+            offset = after.offset if isinstance(after, BlankLines) and after.offset is not None else records.offset
+            yield offset, None, _unreadable(path, offset, None, after)
             return
 
 
@@ -279,19 +372,28 @@ def _read(record, path: str, offset: int, limits: Limits) -> Capture | Skipped |
     return Capture(url, status, headers, body, record.rec_headers.get_header("WARC-Date") or "", path, offset)
 
 
-def _next_record(fh, position: int, magic: bytes) -> int | None:
-    """The offset of the next record start at or after `position`, None at the end: `magic`
-    (a gzip member must also decompress to a WARC header: the magic bytes occur in compressed data)."""
-    while (found := _find(fh, position, magic)) is not None:
-        if magic == WARC_MAGIC:
-            return found + 4
+def _next_record(fh, position: int, compressed: bool) -> int | None:
+    """The offset of the next record start at or after `position`, None at the end: a gzip
+    member decompressing to a WARC header (its magic bytes also occur in compressed data), or
+    an uncompressed WARC header line (any version) at the start of a line."""
+    pattern = GZIP_START if compressed else PLAIN_START
+    while (found := _find(fh, position, pattern)) is not None:
+        if not compressed:
+            return found
         if _starts_warc_member(fh, found):
             return found
         position = found + 1
     return None
 
 
-def _find(fh, position: int, magic: bytes) -> int | None:
+def record_start(data: bytes, compressed: bool, position: int = 0) -> int | None:
+    """Where in `data`, from `position`, the next candidate record start is (a gzip member's
+    magic bytes, to be checked with `opens_warc_member`; an uncompressed WARC header line)."""
+    found = (GZIP_START if compressed else PLAIN_START).search(data, position)
+    return None if found is None else found.start() + (0 if compressed else 1)
+
+
+def _find(fh, position: int, pattern: re.Pattern) -> int | None:
     fh.seek(position)
     carry = b""
     while True:
@@ -299,10 +401,10 @@ def _find(fh, position: int, magic: bytes) -> int | None:
         if not chunk:
             return None
         data = carry + chunk
-        found = data.find(magic)
-        if found >= 0:
+        found = record_start(data, pattern is GZIP_START)
+        if found is not None:
             return position - len(carry) + found
-        carry = data[-(len(magic) - 1):]
+        carry = data[-SCAN_CARRY:]
         position += len(chunk)
 
 
