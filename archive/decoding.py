@@ -71,16 +71,38 @@ def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:
 
 
 def decoded(read: Callable[[int], bytes], encoding: str | None, whole: bool = False) -> Iterator[bytes]:
-    """The bytes `read(n)` gives, the Content-Encoding `encoding` (gzip, deflate, br) undone,
-    in chunks of at most CHUNK bytes; another encoding, or none, as they are. `whole=True`: a
-    gzip or deflate stream cut short raises zlib.error (brotli's always does) rather than end
-    quietly."""
-    encoding = (encoding or "").strip().lower()
-    if encoding in ZLIB_WBITS:
-        return _zlib(read, ZLIB_WBITS[encoding], whole)
-    if encoding == "br":
-        return _brotli(read)
-    return iter(lambda: read(CHUNK), b"")
+    """The bytes `read(n)` gives, the Content-Encoding `encoding` (gzip, deflate, br; several,
+    comma-separated, in the order they were applied) undone, in chunks of at most CHUNK bytes.
+    As Scrapy's HttpCompressionMiddleware does, the codings are undone from the last one
+    applied, up to one that is not known (it and those before it stay as they are).
+    `whole=True`: a gzip or deflate stream cut short raises zlib.error (brotli's always does)
+    rather than end quietly."""
+    chunks = None
+    for coding in reversed([c.strip().lower() for c in (encoding or "").split(",") if c.strip()]):
+        if coding == "identity":
+            continue
+        if coding not in ZLIB_WBITS and coding != "br":
+            break
+        if chunks is not None:
+            read = _ChunkStream(chunks).read
+        chunks = _zlib(read, ZLIB_WBITS[coding], whole) if coding in ZLIB_WBITS else _brotli(read)
+    return chunks if chunks is not None else iter(lambda: read(CHUNK), b"")
+
+
+class _ChunkStream:
+    """`read(n)` over chunks (one decoding's output, read by the next)."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks, self.held = chunks, b""
+
+    def read(self, size: int) -> bytes:
+        while len(self.held) < size:
+            chunk = next(self.chunks, b"")
+            if not chunk:
+                break
+            self.held += chunk
+        out, self.held = self.held[:size], self.held[size:]
+        return out
 
 
 def read_at_most(chunks: Iterator[bytes], limit: int, what: str = "body") -> bytes:

@@ -90,7 +90,7 @@ def body_chunks(record, where: str) -> Iterator[bytes]:
     stream = record.raw_stream
     encoding = None
     if record.http_headers:
-        encoding = record.http_headers.get_header("content-encoding")
+        encoding = ", ".join(v for k, v in record.http_headers.headers if k.lower() == "content-encoding")
         if (record.http_headers.get_header("transfer-encoding") or "").lower() == "chunked":
             stream = ChunkedDataReader(stream, decomp_type=None)
     try:

@@ -177,6 +177,25 @@ def test_gzip_content_encoding_is_undone_and_revisits_counted(captured, tmp_path
     assert stats["bbn/warc/revisit"] == 1 and stats["bbn/warc/pages"] == 1
 
 
+@pytest.mark.parametrize("headers", [[("Content-Encoding", "gzip, br")], [("Content-Encoding", "gzip"), ("Content-Encoding", "br")],
+                                     [("Content-Encoding", "identity, gzip, br")]])
+def test_stacked_content_encodings_are_undone_as_a_crawl_undoes_them(tmp_path, headers):
+    """gzip then brotli, in one header or two: undone last first, as Scrapy's HttpCompressionMiddleware does."""
+    import brotli
+
+    html = b"<!DOCTYPE html><html><body><p>" + b"words " * 500 + b"</p></body></html>"
+
+    def response(writer):
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=UTF-8"), *headers], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://example.com/stacked/", "response",
+                                                      payload=io.BytesIO(brotli.compress(gzip.compress(html))),
+                                                      http_headers=http))
+
+    path = tmp_path / "stacked.warc.gz"
+    _warc(path, [response])
+    assert _captures(path) == [("https://example.com/stacked/", html)]
+
+
 def _captures(path):
     from bbn_scraper.crawler.warc_records import Capture, read_warc
     return [(r.url, r.body) for r in read_warc(str(path)) if isinstance(r, Capture)]
