@@ -384,8 +384,11 @@ def _files_feed(paths: list[str], overrides: dict | None):
         limits = Limits(settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_MAX_HEADER_BYTES"),
                         settings.getint("DOWNLOAD_MAX_HEADERS"))
         for path in paths:
-            for record in read_warc(path, limits):
-                if importer.stopped:
-                    return
-                await importer.take(record)
+            try:
+                for record in read_warc(path, limits):
+                    if importer.stopped:
+                        return
+                    await importer.take(record)
+            except OSError as exc:  # gone or unreadable since the import began: the other files go on
+                await importer.take(Unreadable(path, 0, None, f"the file could not be read: {exc.strerror or exc}"))
     return feed

@@ -354,8 +354,10 @@ def _read(record, path: str, offset: int, limits: Limits) -> Capture | Skipped |
         return Unreadable(path, offset, url, "no Content-Length: the record's header is truncated or damaged")
     if int(length) > limits.block:
         raise TooLarge(f"record of {length} bytes, over {limits.block} (DOWNLOAD_MAXSIZE and DOWNLOAD_MAX_HEADER_BYTES)")
+    http = record.http_headers is not None and (record.http_headers.protocol or "").upper().startswith("HTTP/") \
+        and (record.http_headers.get_statuscode() or "").isdigit()
     body = b""
-    if kind == "response" and record.http_headers:
+    if kind == "response" and http:
         body = read_at_most(body_chunks(record, f"{path} at {offset}"), limits.body, "decoded body")
     drain(record)  # digests are checked as the stream is read
     missing = getattr(record.raw_stream, "limit", 0)  # warcio's LimitReader: bytes of Content-Length not read
@@ -365,9 +367,9 @@ def _read(record, path: str, offset: int, limits: Limits) -> Capture | Skipped |
         return Unreadable(path, offset, url, "; ".join(map(str, record.digest_checker.problems))[:REASON_CHARS])
     if kind != "response":
         return Skipped(kind, url)
-    if record.http_headers is None:
+    if not http:  # a response record whose block holds no HTTP status line
         return Skipped("not_http", url)
-    status = int(record.http_headers.get_statuscode() or 0)
+    status = int(record.http_headers.get_statuscode())
     headers = [(k, v) for k, v in record.http_headers.headers if k.lower() not in DECODED_HEADERS]
     return Capture(url, status, headers, body, record.rec_headers.get_header("WARC-Date") or "", path, offset)
 

@@ -1,8 +1,9 @@
 """Where reading goes on after a record import-warc cannot take (bbn_scraper.crawler.warc_records):
 at that record's own end when a record starts there, so that a WARC record written inside a
 page's body is never imported as a capture; else at the next record found, of any WARC version,
-with or without a blank line before it; and a record whose Content-Length runs past its end is
-an error row, not a page holding the next record's bytes."""
+with or without a blank line before it; a record whose Content-Length runs past its end is an
+error row, not a page holding the next record's bytes; a response record holding no HTTP
+response is skipped, and a file gone before it is read is an error row."""
 from __future__ import annotations
 
 import gzip
@@ -11,7 +12,7 @@ import uuid
 
 import pytest
 
-from bbn_scraper.crawler.warc_records import OVERRUN, Capture, Limits, Unreadable, read_warc
+from bbn_scraper.crawler.warc_records import OVERRUN, Capture, Limits, Skipped, Unreadable, read_warc
 
 VICTIM = "https://victim.example/2024/01/01/forged-story/"
 
@@ -68,3 +69,31 @@ def test_a_content_length_past_the_records_end_is_an_error_and_the_next_records_
     urls, errors = captured(path)
     assert urls == [page(1)[0], page(3)[0], page(4)[0]]
     assert [(e.url, e.reason) for e in errors] == [(page(2)[0], OVERRUN)]
+
+
+def test_a_response_record_without_an_http_response_is_skipped_as_not_http(tmp_path):
+    block = b"<html><body>no status line, no headers</body></html>"
+    header = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
+              f"WARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Target-URI: https://x.example/\r\n"
+              f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(block)}\r\n\r\n").encode()
+    path = tmp_path / "no-http.warc"
+    path.write_bytes(header + block + b"\r\n\r\n" + raw_record(*page(2)))
+    results = list(read_warc(str(path)))
+    assert results[0] == Skipped("not_http", "https://x.example/")
+    assert [r.url for r in results[1:] if isinstance(r, Capture)] == [page(2)[0]]
+
+
+def test_a_file_gone_before_it_is_read_is_an_error_row_and_the_next_files_are_imported(tmp_path):
+    from bbn_scraper.crawler.warc_import import run_import
+    from tests.helpers import rows
+
+    files = [tmp_path / f"{n}.warc" for n in range(1, 4)]
+    for n, path in enumerate(files, 1):
+        path.write_bytes(raw_record(*page(n)))
+    files[1].unlink()
+    db = tmp_path / "a.db"
+    run_import([str(f) for f in files], str(db), {"PARSE_PROCESSES": 0})
+    (error,) = rows(db, "SELECT url, reason FROM errors WHERE stage = 'fetch'")  # (the tiny pages: parse errors)
+    assert error["url"] == files[1].as_uri() and "could not be read: No such file or directory" in error["reason"]
+    assert rows(db, "SELECT status FROM crawls") == [{"status": "finished"}]
+    assert rows(db, "SELECT count(*) AS n FROM pages")[0]["n"] == 2
