@@ -30,6 +30,7 @@ import functools
 import io
 import re
 import sys
+import threading
 import time
 import zlib
 from collections import Counter
@@ -59,7 +60,8 @@ MAX_PATH_CHARS = 1000
 PATH_CHARS = re.compile(r"[!-~]+")  # printable ASCII: a path of Common Crawl's, percent-encoded if need be
 CHECKPOINT_BYTES = 32 << 20  # of a file read between two saved positions, at most
 CHECKPOINT_SECONDS = 30.0
-IDLE_POLL = 0.02  # seconds between looks at whether the pages before a position are stored
+AHEAD = 64  # items a file's reading thread makes before the import has taken them
+STOP_POLL = 0.2  # seconds between looks at whether the import was stopped, while a download stalls
 STAT = "bbn/commoncrawl/"
 WARC_START = b"WARC/"  # an uncompressed WARC file, read from a record boundary, starts so
 
@@ -402,18 +404,17 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
         stats[STAT + "files_resumed" if position.offset else STAT + "files_started"] += 1
         read = FileRead(position)
         before = (read.records, read.kept, read.bytes)
-        for result in read_file(http, read, want, limits, checkpoint_bytes):
-            stats[STAT + "records_read"] += read.records - before[0]
-            stats[STAT + "records_kept"] += read.kept - before[1]
-            stats[STAT + "bytes"] += read.bytes - before[2]
-            before = (read.records, read.kept, read.bytes)
+        async for result, counts in _pulled(read_file(http, read, want, limits, checkpoint_bytes), read, importer):
+            stats[STAT + "records_read"] += counts[0] - before[0]
+            stats[STAT + "records_kept"] += counts[1] - before[1]
+            stats[STAT + "bytes"] += counts[2] - before[2]
+            before = counts
             if progress is not None:
                 progress.tick()
             if importer.stopped:
                 return
             if isinstance(result, Pause):
-                stats[STAT + "retries"] += 1
-                await asyncio.sleep(result.seconds)
+                stats[STAT + "retries"] += 1  # (the reading thread waits)
             elif isinstance(result, FilePosition):
                 await importer.drain()  # it never runs ahead of the archive
                 await importer.write(functools.partial(BackfillFiles(importer.archive).save, result, importer.store.crawl_id))
@@ -425,6 +426,55 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
                 elif isinstance(result, Unreadable) and result.reason.startswith("truncated"):
                     stats[STAT + "files_truncated"] += 1
                 await importer.take(result)
+
+
+async def _pulled(results: Iterator[object], read: FileRead, importer: Importer):
+    """The items of `results` (one file's `read_file`), each with `read`'s counts (records,
+    kept, bytes) after it, made on a daemon thread of their own: a download that stalls leaves
+    the event loop free (Ctrl-C and SIGTERM are heard at once, not when the read times out), and
+    a reading thread left behind when the import stops does not hold the process. The thread
+    reads at most AHEAD items ahead, and waits out each `Pause` itself."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    room = threading.Semaphore(AHEAD)
+
+    def hand(item) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+            return True
+        except RuntimeError:  # the import is over: nobody takes it
+            return False
+
+    def produce() -> None:
+        try:
+            for result in results:
+                room.acquire()
+                if not hand((result, (read.records, read.kept, read.bytes), None)):
+                    return
+                if isinstance(result, Pause):
+                    time.sleep(result.seconds)
+        except Exception as exc:  # noqa: BLE001 - raised where the items are taken
+            hand((None, None, exc))
+            return
+        hand((_END, None, None))
+
+    threading.Thread(target=produce, name="commoncrawl-reader", daemon=True).start()
+    while True:
+        try:
+            result, counts, exc = await asyncio.wait_for(queue.get(), STOP_POLL)
+        except asyncio.TimeoutError:
+            if importer.stopped:
+                return
+            continue
+        if exc is not None:
+            raise exc
+        if result is _END:
+            return
+        room.release()
+        yield result, counts
+
+
+_END = object()
 
 
 class BackfillProgress:

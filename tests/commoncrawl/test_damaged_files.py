@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import time
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -18,7 +21,7 @@ from bbn_scraper.crawler.http_files import FetchPolicy, HttpFiles
 from bbn_scraper.crawler.record_filter import RecordFilter
 from bbn_scraper.crawler.warc_records import Capture, Limits, Unreadable
 from tests.commoncrawl.cc_server import Behaviour, CommonCrawlServer, MONTH_LIST, path_list, warc_file
-from tests.commoncrawl.test_import_commoncrawl import DIR, article_urls, offsets, pages, run
+from tests.commoncrawl.test_import_commoncrawl import DIR, _command, article_urls, offsets, pages, run
 from tests.helpers import rows
 
 WANT = RecordFilter.build(domains=["alpha.com"])
@@ -117,3 +120,26 @@ def test_an_uncompressed_file_that_is_no_warc_is_not_read_as_records():
     results, _ = read(b"<html>this is not a WARC file</html>\n" * 50)
     (error,) = errors(results)
     assert error.offset == 0 and "not a WARC record" in error.reason and results[-1].done
+
+
+def test_ctrl_c_stops_an_import_whose_download_stalls_at_once(tmp_path):
+    """The server sends a piece of the file every 30 s: SIGINT is heard while the download waits,
+    not when the next piece comes (the reading ran in the event loop's thread, so the handler
+    waited for the read, up to --timeout)."""
+    data = warc_file(pages("www.alpha.com", 20))
+    with CommonCrawlServer({MONTH_LIST: path_list([FILE]), FILE: data}, {FILE: Behaviour(slow=30)}) as server:
+        process = subprocess.Popen(_command(tmp_path / "cc.db", server.base_url, "--month", "2024-03", "--domain",
+                                            "alpha.com"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not server.requests_of(FILE) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.0)  # the first piece read; the next one 30 s away
+            process.send_signal(signal.SIGINT)
+            sent = time.monotonic()
+            _, stderr = process.communicate(timeout=60)
+            waited = time.monotonic() - sent
+        finally:
+            process.kill()
+    assert server.requests_of(FILE) and waited < 10, waited
+    assert "Traceback" not in stderr and process.returncode in (0, 1), stderr
