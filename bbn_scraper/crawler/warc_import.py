@@ -333,20 +333,26 @@ def import_into(db: str, start_urls: list[str], feed: Callable[[Importer], Await
 
 async def _run(importer: Importer, feed: Callable[[Importer], Awaitable[None]]) -> None:
     """`feed` the importer, then store what it took and stop the workers. SIGTERM or Ctrl-C
-    stops the reading (what was read is stored); a second one stops at once."""
+    stops the reading (what was read is stored); a second one stops at once, even while a page
+    is parsed in this process (PARSE_PROCESSES=0): the handlers are Python's, run between two
+    bytecodes of whatever runs, not the event loop's, which wait for it to finish."""
     loop = asyncio.get_running_loop()
+    signals = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}  # the second signal's
+    before = {number: signal.getsignal(number) for number in signals}
 
-    def stop_gracefully():
-        importer.stop("shutdown")
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(number)  # the default again: a second signal ends the process
+    def stop_gracefully(number, frame):
+        for each, handler in signals.items():
+            signal.signal(each, handler)
+        loop.call_soon_threadsafe(importer.stop, "shutdown")
 
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, stop_gracefully)
+    for number in signals:
+        signal.signal(number, stop_gracefully)
     try:
         await feed(importer)
         await importer.drain()
     finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
         await importer.close()
 
 
