@@ -242,3 +242,21 @@ def test_a_bug_is_one_line_too(sample_crawl, monkeypatch):
                              " (BBN_ARCHIVE_TRACEBACK=1 shows the traceback)\n")
     monkeypatch.setenv("BBN_ARCHIVE_TRACEBACK", "1")
     assert isinstance(CliRunner().invoke(cli, ["stats", "--db", str(sample_crawl.db)]).exception, ZeroDivisionError)
+
+
+def test_ctrl_c_while_the_cli_loads_is_one_line():
+    """A Ctrl-C in the few tenths of a second the CLI's imports take: "Aborted!", exit status 1,
+    no traceback (the KeyboardInterrupt comes from an import hook, at the CLI's import)."""
+    script = """
+import sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "bbn_scraper.app.cli":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+from bbn_scraper.__main__ import main
+sys.argv = ["bbn-archive", "stats"]
+main()
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", "Aborted!\n")
