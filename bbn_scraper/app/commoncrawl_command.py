@@ -51,12 +51,15 @@ def _day(value: str | None, option: str) -> date | None:
               help="Give up an attempt after this long without a byte.")
 @click.option("--checkpoint-mb", type=click.FloatRange(min=0, min_open=True), default=32.0, show_default=True,
               metavar="MB", help="Save the position in a file after reading this much of it (and every 30 s).")
+@click.option("--max-minutes", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="MINUTES",
+              help="Stop after this many minutes, as Ctrl-C does (what was read is stored; the same command goes"
+                   " on where it stopped); 0: no limit. Bounds a run, a server sending bytes slowly included.")
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The archive database file (created if missing).")
 @workers_option()
 @clear_errors
 def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, url_pattern, languages, base_url,
-                       contact, retries, backoff, max_wait, timeout, checkpoint_mb, db, workers):
+                       contact, retries, backoff, max_wait, timeout, checkpoint_mb, max_minutes, db, workers):
     """Backfill the archive from Common Crawl: read the WARC files of a month or a date range
     of CC-NEWS (or of a path list) over HTTP, keep the pages of the hosts asked for (the
     others are skipped without being decoded), and archive them the way import-warc does
@@ -112,7 +115,7 @@ def import_commoncrawl(month, since, until, paths, hosts, domains, sites_file, u
         overrides["BBN_SITES"] = [s.__dict__ for s in sites.sites]  # counts per site
     if sys.stderr.isatty():
         overrides["PROGRESS_LINE"] = True
-    stats = run_backfill(urls, files, want, lists, db, overrides, int(checkpoint_mb * 1e6))
+    stats = run_backfill(urls, files, want, lists, db, overrides, int(checkpoint_mb * 1e6), max_minutes * 60)
     if "bbn/crawl_id" not in stats:
         raise click.ClickException("the import did not start: see the log above")
     if stats.get("bbn/store_failure"):

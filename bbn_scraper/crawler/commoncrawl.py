@@ -392,11 +392,14 @@ def _kept(record, url: str, offset: int, target: str, want: RecordFilter, limits
 
 
 async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles, want: RecordFilter, limits: Limits,
-                      checkpoint_bytes: int, progress: BackfillProgress | None) -> None:
+                      checkpoint_bytes: int, progress: BackfillProgress | None, deadline: float | None = None) -> None:
     """Give the importer the kept records of `warc_urls`, each file from its saved position; save
-    the position once the pages of every record before it are stored."""
+    the position once the pages of every record before it are stored. Past `deadline` (of
+    time.monotonic) the import stops as on SIGTERM, with status `time_limit`."""
     stats = importer.stats
     for url in warc_urls:
+        if _past(deadline, importer):
+            return
         position = BackfillFiles(importer.reader).position(url)
         if position.done:
             stats[STAT + "files_done_before"] += 1
@@ -404,7 +407,8 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
         stats[STAT + "files_resumed" if position.offset else STAT + "files_started"] += 1
         read = FileRead(position)
         before = (read.records, read.kept, read.bytes)
-        async for result, counts in _pulled(read_file(http, read, want, limits, checkpoint_bytes), read, importer):
+        async for result, counts in _pulled(read_file(http, read, want, limits, checkpoint_bytes), read, importer,
+                                            deadline):
             stats[STAT + "records_read"] += counts[0] - before[0]
             stats[STAT + "records_kept"] += counts[1] - before[1]
             stats[STAT + "bytes"] += counts[2] - before[2]
@@ -428,7 +432,14 @@ async def _read_files(importer: Importer, warc_urls: list[str], http: HttpFiles,
                 await importer.take(result)
 
 
-async def _pulled(results: Iterator[object], read: FileRead, importer: Importer):
+def _past(deadline: float | None, importer: Importer) -> bool:
+    """Whether the import is stopped, stopping it first when `deadline` has passed."""
+    if deadline is not None and time.monotonic() >= deadline:
+        importer.stop("time_limit")
+    return bool(importer.stopped)
+
+
+async def _pulled(results: Iterator[object], read: FileRead, importer: Importer, deadline: float | None = None):
     """The items of `results` (one file's `read_file`), each with `read`'s counts (records,
     kept, bytes) after it, made on a daemon thread of their own: a download that stalls leaves
     the event loop free (Ctrl-C and SIGTERM are heard at once, not when the read times out), and
@@ -463,9 +474,11 @@ async def _pulled(results: Iterator[object], read: FileRead, importer: Importer)
         try:
             result, counts, exc = await asyncio.wait_for(queue.get(), STOP_POLL)
         except asyncio.TimeoutError:
-            if importer.stopped:
+            if _past(deadline, importer):
                 return
             continue
+        if _past(deadline, importer):
+            return
         if exc is not None:
             raise exc
         if result is _END:
@@ -505,10 +518,12 @@ class BackfillProgress:
 
 
 def run_backfill(warc_urls: list[str], files: HttpFiles, want: RecordFilter, lists: list[str], db: str,
-                 overrides: dict | None = None, checkpoint_bytes: int = CHECKPOINT_BYTES) -> dict:
+                 overrides: dict | None = None, checkpoint_bytes: int = CHECKPOINT_BYTES,
+                 max_seconds: float = 0.0) -> dict:
     """Import the kept records of `warc_urls` into the archive at `db` (import-warc's way:
     `bbn_scraper.crawler.warc_import.import_into`), `lists` the crawl row's start URLs; the
-    import's stats. With PROGRESS_LINE in `overrides`, a progress line on stderr."""
+    import's stats. With PROGRESS_LINE in `overrides`, a progress line on stderr. `max_seconds`
+    (0: none): the reading stops after that long, as on SIGTERM (status `time_limit`)."""
     overrides = dict(overrides or {})
     stats = Counter({STAT + "files_listed": len(warc_urls)})
     stats["bbn/import_kind"] = "commoncrawl"  # in the crawl row's stats
@@ -520,7 +535,8 @@ def run_backfill(warc_urls: list[str], files: HttpFiles, want: RecordFilter, lis
     async def feed(importer: Importer) -> None:
         if progress is not None:
             progress.store = importer.store
-        await _read_files(importer, warc_urls, files, want, limits, checkpoint_bytes, progress)
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        await _read_files(importer, warc_urls, files, want, limits, checkpoint_bytes, progress, deadline)
 
     try:
         return import_into(db, list(lists), feed, overrides, stats)

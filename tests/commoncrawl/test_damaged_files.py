@@ -143,3 +143,20 @@ def test_ctrl_c_stops_an_import_whose_download_stalls_at_once(tmp_path):
             process.kill()
     assert server.requests_of(FILE) and waited < 10, waited
     assert "Traceback" not in stderr and process.returncode in (0, 1), stderr
+
+
+def test_max_minutes_ends_a_run_that_a_slow_server_keeps_going_and_the_next_run_goes_on(tmp_path):
+    data = warc_file(pages("www.alpha.com", 12))
+    db = tmp_path / "cc.db"
+    slow = Behaviour(slow=2.0)  # a KiB every 2 s: ~16 s for the file
+    with CommonCrawlServer({MONTH_LIST: path_list([FILE]), FILE: data}, {FILE: slow}) as server:
+        started = time.monotonic()
+        run(db, server.base_url, "--month", "2024-03", "--domain", "alpha.com", "--max-minutes", "0.05")
+        seconds = time.monotonic() - started
+        assert [r["status"] for r in rows(db, "SELECT status FROM crawls")] == ["time_limit"]
+        assert [r["done"] for r in rows(db, "SELECT done FROM backfill_files")] in ([], [0])
+        assert seconds < len(data) / 1024 * slow.slow - 4  # it did not wait for the whole file
+        slow.slow = 0.0
+        run(db, server.base_url, "--month", "2024-03", "--domain", "alpha.com")
+    assert sorted(article_urls(db)) == sorted(url for url, _ in pages("www.alpha.com", 12))
+    assert [r["done"] for r in rows(db, "SELECT done FROM backfill_files")] == [1]
