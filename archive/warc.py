@@ -228,6 +228,7 @@ def check_warc(path: str | Path) -> Check:
 
 WARC_MAGIC = b"WARC/"
 GZIP_MAGIC = b"\x1f\x8b"
+CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,15})[ \t]*\r?$")  # in a WARC record's header
 MEMBER_LOOK = 1 << 20  # bytes of a .warc.gz's first member decompressed to tell whether it holds one record
 
 
@@ -246,11 +247,14 @@ def _records_share_a_member(stream: BinaryIO) -> bool:
         except zlib.error:
             return False  # reading it says where it is damaged
         header = out.find(b"\r\n\r\n")
-        length = re.search(rb"(?im)^content-length:[ \t]*(\d{1,12})[ \t]*\r?$", out[:header]) if header >= 0 else None
-        if header >= 0 and length is None:
+        if header < 0:
+            continue
+        length = CONTENT_LENGTH.search(out[:header])
+        if length is None:
             return False
-        if length is not None and len(out) >= header + 8 + int(length.group(1)) + 7:
-            return out[header + 8 + int(length.group(1)):].lstrip(b"\r\n")[:5] == b"WARC/"
+        after = header + 8 + int(length.group(1))  # past the block and the blank lines that end the record
+        if len(out) >= after + 7:
+            return out[after:].lstrip(b"\r\n")[:5] == b"WARC/"
     return False
 
 

@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 
 from archive.decoding import MAX_BODY, TooLarge, read_at_most
+from archive.warc import CONTENT_LENGTH
 from archive.warc_store import body_chunks, drain
 from bbn_scraper.settings import DOWNLOAD_MAX_HEADER_BYTES, DOWNLOAD_MAX_HEADERS
 
@@ -24,7 +25,6 @@ GZIP_START = re.compile(re.escape(GZIP_MAGIC))
 PLAIN_START = re.compile(rb"\nWARC/\d\.\d{1,2}\r?\n")  # an uncompressed record's first line (WARC/0.17 to 1.1)
 PLAIN_FIRST = re.compile(rb"WARC/\d\.\d{1,2}\r?\n")
 SCAN_CARRY = 16  # bytes of a chunk scanned kept for the next: a record's first line may straddle them
-CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,15})[ \t]*\r?$")
 SCAN_BYTES = 1 << 20
 MEMBER_PROBE = 4096  # bytes of a gzip member decompressed to tell whether it starts a WARC record
 OVERRUN = "damaged: its block does not end where its Content-Length says (no blank line after it)"
@@ -378,11 +378,8 @@ def _next_record(fh, position: int, compressed: bool) -> int | None:
     """The offset of the next record start at or after `position`, None at the end: a gzip
     member decompressing to a WARC header (its magic bytes also occur in compressed data), or
     an uncompressed WARC header line (any version) at the start of a line."""
-    pattern = GZIP_START if compressed else PLAIN_START
-    while (found := _find(fh, position, pattern)) is not None:
-        if not compressed:
-            return found
-        if _starts_warc_member(fh, found):
+    while (found := _find(fh, position, compressed)) is not None:
+        if not compressed or _record_at(fh, found, compressed) is not None:
             return found
         position = found + 1
     return None
@@ -395,7 +392,7 @@ def record_start(data: bytes, compressed: bool, position: int = 0) -> int | None
     return None if found is None else found.start() + (0 if compressed else 1)
 
 
-def _find(fh, position: int, pattern: re.Pattern) -> int | None:
+def _find(fh, position: int, compressed: bool) -> int | None:
     fh.seek(position)
     carry = b""
     while True:
@@ -403,16 +400,11 @@ def _find(fh, position: int, pattern: re.Pattern) -> int | None:
         if not chunk:
             return None
         data = carry + chunk
-        found = record_start(data, pattern is GZIP_START)
+        found = record_start(data, compressed)
         if found is not None:
             return position - len(carry) + found
         carry = data[-SCAN_CARRY:]
         position += len(chunk)
-
-
-def _starts_warc_member(fh, position: int) -> bool:
-    fh.seek(position)
-    return opens_warc_member(fh.read(MEMBER_PROBE))
 
 
 def opens_warc_member(data: bytes) -> bool:
