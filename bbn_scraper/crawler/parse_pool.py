@@ -83,7 +83,7 @@ class _Worker:
     deadline: asyncio.TimerHandle | None = None  # for the page at the head of `pending`
     timed_out: asyncio.Future | None = None  # the page it was killed for
     timed_out_reason: str = ""
-    page_started: tuple[float, float | None] = (0.0, None)  # the loop's time and the worker's CPU seconds then
+    page_started: tuple[float, float] = (0.0, 0.0)  # the loop's time and the worker's CPU seconds then
     cpu_seconds: float = 0.0  # as the worker last reported them
     peak_rss_mib: float = 0.0
 
@@ -180,7 +180,7 @@ class ParsePool:
         """Time the page the worker is parsing now, the head of its queue (answers come in order)."""
         if worker.ready and worker.pending and worker.deadline is None:
             loop = asyncio.get_running_loop()
-            worker.page_started = (loop.time(), process_cpu_seconds(worker.process.pid))
+            worker.page_started = (loop.time(), worker.cpu_seconds)  # its CPU at its last answer: idle since
             worker.deadline = loop.call_later(self.timeout, self._time_out, worker, worker.pending[0])
 
     def _time_out(self, worker: _Worker, page: asyncio.Future) -> None:
@@ -195,7 +195,7 @@ class ParsePool:
         started, cpu_started = worker.page_started
         cpu = process_cpu_seconds(worker.process.pid)
         waited = loop.time() - started
-        if cpu is not None and cpu_started is not None and waited < WALL_FACTOR * self.timeout:
+        if cpu is not None and waited < WALL_FACTOR * self.timeout:
             left = self.timeout - (cpu - cpu_started)
             if left > 0:
                 worker.deadline = loop.call_later(min(max(left, 0.05), WALL_FACTOR * self.timeout - waited),
