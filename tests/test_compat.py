@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRIVATE_IMPORT = re.compile(r"^\s*from (?:scrapy|twisted|scrapy_redis)[\w.]* import .*\b_[a-zA-Z]"
                             r"|\b(?:scrapy|twisted|scrapy_redis)(?:\.\w+)*\._[a-zA-Z]", re.M)
 PRIVATE_ATTRIBUTES = re.compile(r"\.(?:_slot|_parser|_pool|_factory|_quiescentCallback|_split_domain|_signal_shutdown"
-                                r"|_encode_request|_decode_request)\b")
+                                r"|_encode_request|_decode_request|_parsers)\b")
 
 
 def test_every_private_name_exists_in_the_installed_versions():

@@ -34,6 +34,10 @@ PRIVATE_NAMES = (
     ("scrapy.core.engine", "ExecutionEngine.__init__:_slot"),
     ("scrapy.core.engine", "_Slot.__init__:inprogress"),
     ("scrapy.core.engine", "_Slot.__init__:nextcall"),
+    # The robots.txt answer a host's waiting requests share (middlewares.QuietRobotsTxtMiddleware):
+    # Scrapy's middleware awaits one Deferred per host from every request that came while its
+    # robots.txt was on the way, and a Deferred gives its result to the first awaiter only.
+    ("scrapy.downloadermiddlewares.robotstxt", "RobotsTxtMiddleware.__init__:_parsers"),
     # scrapy-redis's queue codec (distributed/scheduler.py), pinned exactly in pyproject.toml;
     # checked where the distributed extra is installed.
     ("scrapy_redis.queue", "Base._encode_request"),
@@ -78,6 +82,12 @@ def wake_engine(engine) -> None:
     """Ask the engine for its next requests now, not at its next 5-second heartbeat."""
     if engine._slot is not None:
         engine._slot.nextcall.schedule()
+
+
+def settled_robots(middleware, netloc: str):
+    """What a RobotsTxtMiddleware holds for `netloc`: its robots.txt parser, None (no robots.txt
+    could be had: every URL allowed), or the Deferred of the robots.txt still on the way."""
+    return middleware._parsers.get(netloc)
 
 
 def encode_request(queue, request) -> bytes:

@@ -10,8 +10,11 @@ from datetime import datetime, timezone
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from archive.items import CrawlError
+from bbn_scraper.crawler.compat import settled_robots
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
 from bbn_scraper.crawler.scope import COOKIES_DROPPED
 from archive.model import url_key
@@ -101,13 +104,23 @@ def retry_after(value: bytes | str | None) -> float | None:
 class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, whose failure to fetch a robots.txt (a dead host, a
     refused connection) is one warning line, not an error with a traceback: the reason is in
-    the line, and the start URL's own failure is recorded in `errors` like any other."""
+    the line, and the start URL's own failure is recorded in `errors` like any other.
+
+    Every request is checked against its host's robots.txt, also when several came while that
+    robots.txt was on the way (start URLs of one host, a distributed worker's first batch from
+    the frontier). Scrapy 2.19 hands them one Deferred, whose result only the first awaiter
+    gets: the others got None, which lets a request through unchecked."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
         if not any(isinstance(f, _OneLine) for f in robots_logger.filters):
             robots_logger.addFilter(_OneLine())
+
+    async def robot_parser(self, request):
+        parser = await super().robot_parser(request)
+        settled = settled_robots(self, urlparse_cached(request).netloc)
+        return parser if isinstance(settled, Deferred) else settled
 
 
 class _OneLine(logging.Filter):
