@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from archive.items import CrawlError
 from bbn_scraper.crawler.compat import settled_robots
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
-from bbn_scraper.crawler.scope import COOKIES_DROPPED
+from bbn_scraper.crawler.scope import COOKIES_DROPPED, Refused
 from archive.model import url_key
 
 logger = logging.getLogger(__name__)
@@ -70,13 +73,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
         result = super().process_response(request, response)
         if result is not response:
             self._delay(result, retry_after(response.headers.get(b"Retry-After")))
+            return self._waited(result) if is_robots_fetch(result) else result
         return result
 
     def process_exception(self, request, exception):
         result = super().process_exception(request, exception)
         if result is not None:
             self._delay(result, None)
+            return self._waited(result) if is_robots_fetch(result) else result
         return result
+
+    @staticmethod
+    async def _waited(retry_request):
+        """The robots middleware's own fetch is retried by the engine at once, past the
+        scheduler: its back-off is waited here (its host's requests all wait for it anyway)."""
+        from twisted.internet import reactor, task
+
+        await maybe_deferred_to_future(task.deferLater(reactor, retry_request.meta[RETRY_DELAY], lambda: None))
+        return retry_request
 
     def _delay(self, retry_request, server_delay: float | None) -> None:
         attempt = retry_request.meta.get("retry_times", 1)
@@ -102,25 +116,67 @@ def retry_after(value: bytes | str | None) -> float | None:
 
 
 class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's RobotsTxtMiddleware, whose failure to fetch a robots.txt (a dead host, a
-    refused connection) is one warning line, not an error with a traceback: the reason is in
-    the line, and the start URL's own failure is recorded in `errors` like any other.
+    """Scrapy's RobotsTxtMiddleware, changed in three ways:
 
-    Every request is checked against its host's robots.txt, also when several came while that
-    robots.txt was on the way (start URLs of one host, a distributed worker's first batch from
-    the frontier). Scrapy 2.19 hands them one Deferred, whose result only the first awaiter
-    gets: the others got None, which lets a request through unchecked."""
+    - A robots.txt that cannot be read for a server or network error (5xx, 429, a refused
+      connection, a timeout: after the retries) forbids every page of its host for the rest of
+      the crawl: each is refused with `RobotsUnreachable`, an error row saying why, and the
+      next crawl tries again. One warning line names the host. A 4xx answer is no robots.txt:
+      every page is allowed, whatever the error page's body says (Scrapy parsed it as rules).
+    - Every request is checked, also when several came while their host's robots.txt was on
+      the way (start URLs of one host, a distributed worker's first batch from the frontier).
+      Scrapy 2.19 hands them one Deferred, whose result only the first awaiter gets: the others
+      got None, which let them through unchecked.
+    - A failure of another kind is one warning line, not an error with a traceback."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self.unreachable: dict[str, str] = {}  # netloc -> why its robots.txt could not be read
         robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
         if not any(isinstance(f, _OneLine) for f in robots_logger.filters):
             robots_logger.addFilter(_OneLine())
+
+    async def process_request(self, request):
+        await super().process_request(request)
+        why = self.unreachable.get(urlparse_cached(request).netloc)
+        if why and not request.meta.get("dont_obey_robotstxt"):
+            raise RobotsUnreachable(f"not fetched: {why}, and a robots.txt that cannot be read forbids every"
+                                    " page (RFC 9309)")
 
     async def robot_parser(self, request):
         parser = await super().robot_parser(request)
         settled = settled_robots(self, urlparse_cached(request).netloc)
         return parser if isinstance(settled, Deferred) else settled
+
+    def process_response(self, request, response):
+        if not is_robots_fetch(request) or response.status < 400:
+            return response
+        if response.status >= 500 or response.status == 429:  # Google reads 429 as a server error too
+            self._unreachable(request, f"its robots.txt answered HTTP {response.status}")
+        return response.replace(body=b"")  # no rules: what a 4xx means, and nothing for an unreachable one
+
+    def process_exception(self, request, exception):
+        if is_robots_fetch(request) and not isinstance(exception, IgnoreRequest):
+            message = str(exception).strip() or "no message"
+            self._unreachable(request, f"its robots.txt could not be fetched ({type(exception).__name__}: {message})")
+        return None
+
+    def _unreachable(self, request, why: str) -> None:
+        first = request.meta.get("redirect_urls", [request.url])[0]  # the host whose robots.txt it is
+        netloc = urlsplit(first).netloc
+        if netloc not in self.unreachable:
+            logger.warning("%s: %s; none of its pages is fetched in this crawl (RFC 9309)", netloc, why)
+            self.unreachable[netloc] = why
+
+
+class RobotsUnreachable(Refused):
+    """A request not sent because its host's robots.txt could not be read."""
+
+
+def is_robots_fetch(request) -> bool:
+    """Whether `request` is RobotsTxtMiddleware's own fetch of a robots.txt (or a retry or
+    redirect of it); not the spider's, which reads the sitemaps it names."""
+    return request.callback is NO_CALLBACK and bool(request.meta.get("dont_obey_robotstxt"))
 
 
 class _OneLine(logging.Filter):
