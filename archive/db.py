@@ -72,6 +72,17 @@ def _packs(packed: PackedBody, body: bytes) -> bool:
             and packed.sha256 == hashlib.sha256(body).hexdigest())
 
 
+# A recorded page with this body, unless a parse of its URL failed in a later run (crawl id)
+# than the last one that stored or saw an article of that URL: see Archive.has_parsed_page.
+PARSED_PAGE = """
+SELECT 1 FROM pages WHERE url = :url AND sha256 = :sha256
+AND NOT EXISTS (
+  SELECT 1 FROM errors WHERE url = :url AND stage = 'parse' AND reason LIKE 'ParseFailed:%'
+  AND crawl_id > coalesce((SELECT max(crawl_id) FROM articles WHERE url_key = :key
+                           OR id IN (SELECT article_id FROM article_urls WHERE url_key = :key)), 0))
+LIMIT 1"""
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -299,9 +310,12 @@ class Archive(ReadAPI):
             "sha256": sha256 or hashlib.sha256(body).hexdigest(), **stored,
         })
 
-    def has_page(self, url: str, sha256: str) -> bool:
-        """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded."""
-        return self.db.execute("SELECT 1 FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]).fetchone() is not None
+    def has_parsed_page(self, url: str, sha256: str) -> bool:
+        """Whether a page fetched from `url` with this body (its SHA-256, hex) is recorded, and
+        parsed: not when its parse failed (a `ParseFailed` error row: the parser raised, timed
+        out or its process died) in a later run than the last that stored an article of its URL.
+        An import skips only parsed pages, so that importing a file again retries what failed."""
+        return self.db.execute(PARSED_PAGE, {"url": url, "sha256": sha256, "key": url_key(url)}).fetchone() is not None
 
     def record_fetch(
         self, crawl_id: int, url: str, status: int | None, content_type: str | None, body: bytes,

@@ -592,6 +592,13 @@ def m015_search_backlog(db: Database) -> None:
         db.executescript(search.triggers())
 
 
+@MIGRATIONS()
+def m016_errors_by_url(db: Database) -> None:
+    """Errors by URL: an import asks, for each page it finds recorded already, whether that
+    page's parse failed (`Archive.has_parsed_page`), to parse it again."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_errors_url ON errors(url)")
+
+
 def migrate(db: Database) -> None:
     """Apply the pending migrations; an archive from before stories (m007 among them) then has
     its articles clustered, with the schema as it is now."""

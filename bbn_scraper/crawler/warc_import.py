@@ -181,7 +181,7 @@ class Importer:
                 skipped = "duplicate_capture"
             else:
                 self.requested.add(url_key(url))
-                if kind == "page" and self.reader.has_page(url, hashlib.sha256(capture.body).hexdigest()):
+                if kind == "page" and self.reader.has_parsed_page(url, hashlib.sha256(capture.body).hexdigest()):
                     skipped = "already_archived"
         items = [Alias(capture.url, url)] if capture.url.split("#")[0] != url else []
         if skipped:

@@ -150,7 +150,7 @@ def test_migrations_recorded_and_idempotent_on_reopen(tmp_path):
                                        "m005_validators", "m006_warc", "m007_stories", "m008_scale",
                                        "m009_story_counts", "m010_band_stories", "m011_backfill_files",
                                        "m012_reading_room", "m013_date_order",
-                                       "m014_redundant_indexes", "m015_search_backlog"]
+                                       "m014_redundant_indexes", "m015_search_backlog", "m016_errors_by_url"]
     for _ in range(2):
         with Archive(path) as arc:
             assert [(m.name, m.applied_at) for m in MIGRATIONS.applied(arc.db)] == applied

@@ -4,7 +4,7 @@
 does not hang), and spends $SLOW_CPU_SECONDS (0.6) of CPU on every page whose URL contains
 "/slow/"; the parse pool's tests start it in place of `python -m
 bbn_scraper.crawler.parse_pool`. `python poison_worker.py crawl ARGS` is `bbn-archive crawl ARGS` with
-these workers."""
+these workers, and so is `import-warc` (its PARSE_TIMEOUT from $PARSE_TIMEOUT, if set)."""
 import os
 import signal
 import sys
@@ -29,8 +29,11 @@ def parse_or_fail(body, content_type, url, *args):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["crawl"]:
+    if sys.argv[1:2] in (["crawl"], ["import-warc"]):
+        from bbn_scraper import settings
         from bbn_scraper.app.cli import cli
+
+        settings.PARSE_TIMEOUT = float(os.environ.get("PARSE_TIMEOUT", settings.PARSE_TIMEOUT))
 
         parse_pool.ParsePool.__init__.__defaults__ = (parse_pool.PARSE_TIMEOUT, [sys.executable, __file__], None)
         cli(sys.argv[1:], prog_name="bbn-archive")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 import sqlite3
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +18,7 @@ from warcio.warcwriter import WARCWriter
 from archive.stories import body_signature, clusters
 from bbn_scraper.app.cli import cli
 from tests.helpers import archive_state, copy_archive, rows, stable
+from tests.reliability.test_parse_pool import POISON_WORKER
 from tests.warc_import.conftest import import_warc
 
 ARTICLE_PATH = re.compile(r"/\d{4}/\d\d/\d\d/[a-z0-9-]+/$")
@@ -289,3 +292,29 @@ def test_a_capture_a_crawl_would_not_request_is_a_fetch_error(captured, tmp_path
         {"url": too_deep, "stage": "fetch", "reason": "not followed: listing page 101, past PAGINATION_LIMIT 100"}])
     assert rows(db, ARTICLES) == [r for r in rows(captured.crawl_db, ARTICLES) if r["canonical_url"] == url]
     assert [r["url"] for r in rows(db, "SELECT url FROM pages")] == [url]
+
+
+def test_importing_a_file_again_parses_again_the_pages_whose_parse_failed(captured, tmp_path):
+    """A page whose parse failed (here: timed out) is recorded with its body and an error row;
+    the next import of the same file parses it again and stores its article. Pages parsed
+    well are skipped as before, and so is that page once its article is stored."""
+    db, hanging = tmp_path / "archive.db", "/2023/09/25/heatwave-health-warning/"
+    poisoned = subprocess.run([*POISON_WORKER, "import-warc", str(captured.warc_gz), "--db", str(db), "--workers", "1"],
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "HANG_URL_PART": hanging, "PARSE_TIMEOUT": "2"})
+    assert poisoned.returncode == 0, poisoned.stderr[-2000:]
+    url = captured.base_url.rstrip("/") + hanging
+    assert rows(db, "SELECT url, reason FROM errors WHERE stage = 'parse' AND reason LIKE 'ParseFailed:%'") == [
+        {"url": url, "reason": "ParseFailed: parse timed out after 2 s"}]
+    assert not rows(db, "SELECT id FROM articles WHERE canonical_url = ?", [url])
+    import_warc(db, captured.warc_gz)
+    assert rows(db, "SELECT canonical_url FROM articles WHERE canonical_url = ?", [url]) == [{"canonical_url": url}]
+    again = last_stats(db)
+    assert again["bbn/warc/pages"] == 1 + again_failed_captures(db, 2)
+    import_warc(db, captured.warc_gz)  # its article stored: skipped like the others
+    assert last_stats(db)["bbn/warc/pages"] == again_failed_captures(db, 3)
+
+
+def again_failed_captures(db, crawl_id: int) -> int:
+    """The captures an import of the file went on with because they failed (HTTP errors)."""
+    return rows(db, "SELECT count(*) AS n FROM errors WHERE crawl_id = ? AND reason LIKE 'HTTP %'", [crawl_id])[0]["n"]
