@@ -9,6 +9,10 @@ NEWSPIDER_MODULE = "bbn_scraper.crawler.spiders"
 # Say who we are, obey robots.txt, and let AutoThrottle keep the load low.
 USER_AGENT = "bbn-archive/0.1 (+https://github.com/bbn-archive/bbn-archive; news archiving for research)"
 ROBOTSTXT_OBEY = True
+# The part of a robots.txt read: the 500 KiB RFC 9309 asks a crawler to read at least, and the
+# bound Google applies. Protego 0.7 took 0.4 s to parse 243 KiB of wildcard rules and 9 ms to
+# check a URL against them; 13 MB took 18 s and 0.39 s a URL, on the reactor's thread.
+ROBOTSTXT_MAX_SIZE = 500 * 1024
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

@@ -116,7 +116,7 @@ def retry_after(value: bytes | str | None) -> float | None:
 
 
 class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's RobotsTxtMiddleware, changed in three ways:
+    """Scrapy's RobotsTxtMiddleware, changed in four ways:
 
     - A robots.txt that cannot be read for a server or network error (5xx, 429, a refused
       connection, a timeout: after the retries) forbids every page of its host for the rest of
@@ -127,11 +127,14 @@ class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
       the way (start URLs of one host, a distributed worker's first batch from the frontier).
       Scrapy 2.19 hands them one Deferred, whose result only the first awaiter gets: the others
       got None, which let them through unchecked.
+    - Only the first ROBOTSTXT_MAX_SIZE bytes of a robots.txt are read (to the last line end
+      within them): Protego's time to parse and to check each URL grows with the rules.
     - A failure of another kind is one warning line, not an error with a traceback."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.unreachable: dict[str, str] = {}  # netloc -> why its robots.txt could not be read
+        self.max_size = crawler.settings.getint("ROBOTSTXT_MAX_SIZE")
         robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
         if not any(isinstance(f, _OneLine) for f in robots_logger.filters):
             robots_logger.addFilter(_OneLine())
@@ -149,8 +152,10 @@ class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
         return parser if isinstance(settled, Deferred) else settled
 
     def process_response(self, request, response):
-        if not is_robots_fetch(request) or response.status < 400:
+        if not is_robots_fetch(request):
             return response
+        if response.status < 400:
+            return self._bounded(response)
         if response.status >= 500 or response.status == 429:  # Google reads 429 as a server error too
             self._unreachable(request, f"its robots.txt answered HTTP {response.status}")
         return response.replace(body=b"")  # no rules: what a 4xx means, and nothing for an unreachable one
@@ -160,6 +165,13 @@ class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
             message = str(exception).strip() or "no message"
             self._unreachable(request, f"its robots.txt could not be fetched ({type(exception).__name__}: {message})")
         return None
+
+    def _bounded(self, response):
+        if len(response.body) <= self.max_size:
+            return response
+        logger.warning("%s: robots.txt of %d bytes; only its first %d are read (RFC 9309)",
+                       urlsplit(response.url).netloc, len(response.body), self.max_size)
+        return response.replace(body=response.body[:response.body.rfind(b"\n", 0, self.max_size + 1) + 1])
 
     def _unreachable(self, request, why: str) -> None:
         first = request.meta.get("redirect_urls", [request.url])[0]  # the host whose robots.txt it is

@@ -72,3 +72,16 @@ def test_a_robots_txt_answering_404_allows_every_page_whatever_its_body_says(tmp
         assert_clean(result)
         assert site.requests(ARTICLE)
     assert [r["url"] for r in rows(db, "SELECT url FROM articles")] == [site.url(ARTICLE)]
+
+
+def test_only_the_first_robots_txt_max_size_bytes_are_read(tmp_path):
+    filler = "".join(f"Disallow: /archive/{i}/\n" for i in range(30_000))  # ~720 KiB of rules
+    head, tail = "User-agent: *\nDisallow: /private/\n", "Disallow: /2024/\n"
+    db = tmp_path / "archive.db"
+    with _site_whose_robots_txt(lambda h: h.send(200, (head + filler + tail).encode(), "text/plain")) as site:
+        site.link("/private/")
+        result = hostile_crawl(db, [site.base_url])
+        assert_clean(result)
+        assert site.requests(ARTICLE)  # the rule past 500 KiB is not read
+        assert not site.requests("/private/")  # the rules before it are
+    assert f"127.0.0.1:{site.port}: robots.txt of {len(head + filler + tail)} bytes; only its first 512000 are read" in result.stderr
