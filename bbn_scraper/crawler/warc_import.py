@@ -48,7 +48,7 @@ from scrapy.responsetypes import responsetypes
 from archive import Archive, story_settings
 from archive.crawl_store import CrawlStore
 from archive.items import Alias, CrawlError, FetchedPage
-from archive.model import normalize_url, url_key
+from archive.model import normalize_url, url_key, without_credentials
 from bbn_scraper.crawler.bounds import refused as refused_request, request_refusal, store_limits
 from bbn_scraper.crawler.page_results import FEED_LINKS, HTML_TYPES, page_results, sitemap_results
 from bbn_scraper.crawler.parse_pool import ParsePool, usable_cpus
@@ -186,7 +186,9 @@ class Importer:
         items = [Alias(capture.url, url)] if capture.url.split("#")[0] != url else []
         if skipped:
             self.stats[f"bbn/warc/{skipped}"] += 1
-            return items
+            # An alias that is its URL with credentials adds nothing but the row saying they were
+            # removed, which the capture that was imported has recorded.
+            return [a for a in items if without_credentials(a.url).split("#")[0] != url]
         self.stats[f"bbn/warc/{kind}s"] += 1
         refused = self.refusal(url)
         if refused is not None:  # as the crawl's spider middlewares refused the request

@@ -59,3 +59,6 @@ def test_a_warc_target_uri_with_credentials_is_stored_without_them(tmp_path):
     assert [r["url"] for r in rows(db, "SELECT url FROM articles")] == [url]
     assert SECRET.encode() not in archive_bytes(db)
     assert rows(db, "SELECT url, stage, reason FROM errors") == [{"url": url, "stage": "store", "reason": REMOVED}]
+    import_warc(db, path)  # the same file again: the page is archived already, nothing is added
+    assert len(rows(db, "SELECT id FROM errors")) == 1
+    assert rows(db, "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1")[0]["stats"].count('"bbn/warc/already_archived": 1') == 1
