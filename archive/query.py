@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import date, datetime, time
@@ -542,6 +543,14 @@ def reparse_pages(archive: Archive, since: str | None = None) -> list[dict]:
     return list(archive.db.query(ARTICLE_PAGES, {"since": since}))
 
 
+def _undamaged(chunks: Iterator[bytes], page_id: int) -> Iterator[bytes]:
+    """`chunks`, with a stored body that stops decoding midway an `ArchiveError` naming the page."""
+    try:
+        yield from chunks
+    except zlib.error as exc:
+        raise ArchiveError(f"page {page_id}: its stored body is damaged ({exc})") from None
+
+
 class ReadAPI:
     """The read API as methods of `Archive` and `ArchiveReader`: `archive.search(...)`,
     `.search_total(...)`, `.article(...)`, `.page_body(...)`, `.stats()`, `.crawl_errors()`.
@@ -570,7 +579,9 @@ class ReadAPI:
             return warc_page_chunks(self.path, page_id, *row[2:])
         if row[0] != "zlib":
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
-        return decoded(BytesIO(row[1]).read, "deflate")
+        if not isinstance(row[1], bytes):
+            raise ArchiveError(f"page {page_id}: damaged row (its body is {type(row[1]).__name__}, not a blob)")
+        return _undamaged(decoded(BytesIO(row[1]).read, "deflate"), page_id)
 
     def page_body(self, page_id: int, limit: int = MAX_BODY) -> bytes:
         """The decompressed body of a recorded page, as `page_chunks`; `TooLarge` over `limit` bytes."""

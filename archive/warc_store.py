@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
-from .decoding import CHUNK, decoded
+from .decoding import CHUNK, MAX_BODY, decoded
 from .errors import ArchiveError
 
 
@@ -48,16 +48,33 @@ def stored_path(file: str | Path, archive_path: str | None) -> str:
 
 def resolve(warc_file: str, archive_path: str | None) -> Path:
     """The file a stored warc_file names."""
+    if not isinstance(warc_file, str) or not warc_file:
+        raise ArchiveError(f"no WARC file named ({warc_file!r})")
     path = Path(warc_file)
     if path.is_absolute() or not archive_path:
         return path
+    if ".." in path.parts:  # a relative warc_file is one under the archive's folder (stored_path)
+        raise ArchiveError(f"WARC file {warc_file} is refused: a relative name that leaves the archive's folder")
     return Path(os.path.abspath(archive_path)).parent / path
+
+
+WARC_SUFFIXES = (".warc.gz", ".warc")
+MAX_RECORD = MAX_BODY + 1024 * 1024  # a response record of the largest page a crawl keeps, with its headers
 
 
 def read_record(path: Path, offset: int, length: int) -> bytes:
     """The `length` bytes of the record at `offset`; `ArchiveError` (one line) when the file
-    is missing or ends before them."""
+    is missing or ends before them, or the row asks for what no crawl records: a file that is
+    not a WARC file (by its name, or not a regular file), a record over MAX_RECORD bytes, a
+    negative offset. An archive's rows may come from anyone: they name no other file to read."""
+    if not isinstance(path, Path) or not path.name.endswith(WARC_SUFFIXES):
+        raise ArchiveError(f"WARC file {path} is refused: not named .warc or .warc.gz")
+    if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or not 0 < length <= MAX_RECORD:
+        raise ArchiveError(f"WARC record in {path} is refused: offset {offset!r}, length {length!r}"
+                           f" (at most {MAX_RECORD} bytes)")
     try:
+        if not path.is_file():
+            raise ArchiveError(f"WARC file {path} is missing" if not path.exists() else f"WARC file {path} is not a file")
         with open(path, "rb") as stream:
             stream.seek(offset)
             raw = stream.read(length)

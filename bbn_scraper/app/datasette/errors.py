@@ -21,6 +21,9 @@ from markupsafe import Markup
 
 DEFAULT_HANDLER = "datasette.handle_exception"  # the name Datasette registers its handler under
 log = logging.getLogger("bbn_archive.datasette")
+# What a reader sees of a server error: its line in the server's log (above) says what and where;
+# the page shows neither file paths nor what a file held.
+SERVER_ERROR = "This page could not be shown. The server's log has the reason, on a line starting ERROR."
 
 
 def one_line(text: str) -> str:
@@ -42,7 +45,28 @@ def status_of(exception: Exception) -> tuple[int, str, dict, str | None]:
     if isinstance(exception, DatasetteError):
         message = Markup(exception.message) if exception.message_is_html else exception.message
         return exception.status, message, dict(exception.error_dict), exception.title
-    return 500, str(exception), {}, None
+    return 500, SERVER_ERROR, {}, None
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@hookimpl(specname="asgi_wrapper")
+def read_only_methods(datasette):
+    """Any other method is a 405 before Datasette sees it: an archive is served to be read
+    (Datasette 0.65 answers a POST to a table or a read-only canned query with a 500)."""
+    def wrap(app):
+        async def refuse_writes(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("method", "GET") not in READ_METHODS:
+                await send({"type": "http.response.start", "status": 405, "headers": [
+                    [b"allow", ", ".join(READ_METHODS).encode()], [b"content-type", b"text/plain; charset=utf-8"]]})
+                await send({"type": "http.response.body", "body": b"This archive is served to be read: GET only.\n"})
+                return
+            await app(scope, receive, send)
+
+        return refuse_writes
+
+    return wrap
 
 
 @hookimpl(specname="handle_exception", trylast=True)

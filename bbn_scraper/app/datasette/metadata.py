@@ -19,7 +19,9 @@ from datasette import hookimpl
 from sqlite_utils import Database
 
 from archive.columns import article_columns
-from archive.schema import is_archive
+from archive.schema import MIGRATIONS, is_archive
+
+from .errors import log
 
 METADATA_PATH = Path(__file__).with_name("metadata.yml")
 # The key of the archive's entry under `databases` in metadata.yml.
@@ -82,13 +84,26 @@ def archives(datasette) -> set[str]:
     return _ARCHIVES.get(datasette, {}).get("names", set())
 
 
+def _current_archive(db: Database) -> bool:
+    """Whether `db` is a bbn-archive with no migration pending: the reading room reads this
+    version's tables. An older one (plain `datasette old.db`; `bbn-archive serve` migrates it
+    first) is served as plain tables, with a warning."""
+    if not is_archive(db):
+        return False
+    if MIGRATIONS.pending(db):
+        log.warning("%s is a bbn-archive of an older version: shown as plain tables; any bbn-archive"
+                    " command (bbn-archive serve) updates it", db.conn.execute("PRAGMA database_list").fetchone()[2])
+        return False
+    return True
+
+
 @hookimpl(specname="startup")
 def find_archives(datasette):
     async def inner():
         found = []
         files = {name: db for name, db in datasette.databases.items() if not db.is_memory}
         for name, db in files.items():
-            if await db.execute_fn(lambda conn: is_archive(Database(conn, recursive_triggers=False))):
+            if await db.execute_fn(lambda conn: _current_archive(Database(conn, recursive_triggers=False))):
                 found.append(name)
         _ARCHIVES[datasette] = {"names": set(found),
                                 "metadata": archive_metadata(found, len(found) == len(files)) if found else {}}

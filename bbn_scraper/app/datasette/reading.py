@@ -80,9 +80,20 @@ class VersionDiff:
     fields: dict[str, list[Change]]
 
 
+# Diffs are bounded: difflib's time grows with the product of the lengths compared, and an
+# archive's text is the sites'. Past these, a field's versions are shown without a diff, a
+# paragraph without its words diffed, a story copy without reworded paragraphs sought.
+MAX_DIFF_PARAGRAPHS = 1000  # paragraphs of either side of a field's diff
+MAX_DIFF_WORDS = 1000  # words of either side of a word diff
+MAX_COMPARISONS = 20_000  # paragraph pairs a story copy is compared by, after exact matches
+
+
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """The words of `old` and `new` as (op, text): "=" kept, "-" removed, "+" added."""
+    """The words of `old` and `new` as (op, text): "=" kept, "-" removed, "+" added; none
+    (the paragraphs shown whole) past MAX_DIFF_WORDS."""
     a, b = old.split(), new.split()
+    if max(len(a), len(b)) > MAX_DIFF_WORDS:
+        return []
     ops = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -95,20 +106,19 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return ops
 
 
-def _similar(old: str, new: str) -> bool:
-    """Whether a paragraph was edited rather than replaced (half its words or more kept)."""
-    return difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio() >= 0.5
-
-
 def text_changes(old: list[str], new: list[str]) -> list[Change]:
     """The changed stretches between two lists of paragraphs (difflib's opcodes); an edited
-    paragraph also word by word."""
+    paragraph also word by word. Past MAX_DIFF_PARAGRAPHS a side, one Change saying so."""
+    if max(len(old), len(new)) > MAX_DIFF_PARAGRAPHS:
+        if old == new:
+            return []
+        return [Change([f"({len(old):,} paragraphs: too long to compare here)"], [f"({len(new):,} paragraphs)"])]
     changes = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
         if tag == "replace" and i2 - i1 == j2 - j1:  # as many paragraphs rewritten: pair by pair
-            changes += [Change([a], [b], word_diff(a, b) if _similar(a, b) else [])
+            changes += [Change([a], [b], word_diff(a, b) if _close(a, b) else [])
                         for a, b in zip(old[i1:i2], new[j1:j2])]
         else:
             changes.append(Change(old[i1:i2], new[j1:j2]))
@@ -178,8 +188,12 @@ class Copy:
 
 
 def _close(old: str, new: str) -> bool:
-    """`_similar`, with difflib's cheap upper bounds tried first."""
-    matcher = difflib.SequenceMatcher(None, old.split(), new.split(), autojunk=False)
+    """Whether a paragraph was edited rather than replaced (half its words or more kept), with
+    difflib's cheap upper bounds tried first; False past MAX_DIFF_WORDS."""
+    a, b = old.split(), new.split()
+    if max(len(a), len(b)) > MAX_DIFF_WORDS:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
 
 
@@ -187,19 +201,29 @@ def compare_with(first: list[str], article: StoryArticle) -> Copy:
     """`article`'s paragraphs against the earliest copy's (`first`): each of the earliest's
     paragraphs is matched at most once, an identical one before a similar one."""
     ours = paragraphs(article.body)
-    unused = list(range(len(first)))
+    where: dict[str, list[int]] = {}
+    for i, paragraph in enumerate(first):
+        where.setdefault(paragraph, []).append(i)
     exact = {}
     for j, paragraph in enumerate(ours):
-        i = next((i for i in unused if first[i] == paragraph), None)
-        if i is not None:
-            exact[j] = i
-            unused.remove(i)
+        if where.get(paragraph):
+            exact[j] = where[paragraph].pop(0)
+    used = set(exact.values())
+    unused = [i for i in range(len(first)) if i not in used]
+    budget = MAX_COMPARISONS
     shown = []
     for j, paragraph in enumerate(ours):
         if j in exact:
             shown.append(("kept", Change([paragraph], [paragraph])))
             continue
-        i = next((i for i in unused if _close(first[i], paragraph)), None)
+        i = None
+        for candidate in unused:
+            if budget <= 0:
+                break
+            budget -= 1
+            if _close(first[candidate], paragraph):
+                i = candidate
+                break
         if i is None:
             shown.append(("added", Change([], [paragraph])))
         else:

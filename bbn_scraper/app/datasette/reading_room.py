@@ -38,7 +38,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.utils import path_with_added_args, path_with_replaced_args, sqlite_timelimit
@@ -59,6 +59,8 @@ from .metadata import archives
 from .stored_page import StoredPageResponse
 
 PAGE_SIZE = 50
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
+MAX_VALUE_BYTES = 64 * 1024 * 1024  # the longest value any SQL of the served archive makes (as `bbn-archive query`)
 MAX_OFFSET = 5000  # how deep search pages go (ranking a page costs its offset)
 MAX_EXPORT_ROWS = 1000  # the most rows one /-/search.json or .csv request returns
 TOTAL_CAP = 10_000  # search counts its matches up to this ("At least 10,000")
@@ -84,6 +86,8 @@ PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data
 @hookimpl(specname="prepare_connection", trylast=True)  # after Datasette's own, which registers the original
 def safe_escape_fts(conn):
     conn.create_function("escape_fts", 1, safe_match, deterministic=True)
+    # A value past this is an error ("string or blob too big"), not hundreds of MB in the server's memory
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
 
 
 @hookimpl(specname="handle_exception")
@@ -178,7 +182,7 @@ async def _database(datasette, request, table: str = "articles", name: str | Non
 
 async def article_view(datasette, request):
     name, db = await _database(datasette, request)
-    article_id = int(request.url_vars["id"])
+    article_id = _row_id(request)
     data = await _read(datasette, db, lambda conn: reading.article_page(conn, article_id))
     if data is None:
         raise NotFound(f"no article with id {article_id}")
@@ -190,7 +194,7 @@ async def article_view(datasette, request):
 
 async def page_view(datasette, request):
     name, db = await _database(datasette, request, "pages")
-    page_id = int(request.url_vars["id"])
+    page_id = _row_id(request)
     found = await _read(datasette, db, lambda conn: reading.stored_page(conn, page_id))
     if found is None:
         raise NotFound(f"no stored page {page_id}")
@@ -223,7 +227,15 @@ def _faq_hits(conn, text: str, order: str, offset: int) -> tuple[int, bool, list
 
 def _number(request, name: str, default: int, most: int) -> int:
     given = request.args.get(name, "")
-    return min(int(given), most) if given.isdigit() else default
+    return min(int(given), most) if given.isascii() and given.isdigit() else default  # not "²"
+
+
+def _row_id(request) -> int:
+    """The id the path names; `NotFound` past SQLite's largest integer (no row has it)."""
+    given = int(request.url_vars["id"])
+    if given > MAX_ROW_ID:
+        raise NotFound(f"no row {given}")
+    return given
 
 
 def _hit_record(datasette, request, database: str, hit) -> dict:
@@ -331,7 +343,20 @@ def _links(datasette, name: str) -> dict:
         "article_url": lambda i: article_url(datasette, name, i), "count_url": count_url,
         "author_url": lambda a: count_url("author", a), "tag_url": lambda t: count_url("tag", t),
         "section_url": lambda s: count_url("section", s), "site_url": lambda s: count_url("site", s),
+        "web_url": web_url,
     }
+
+
+def web_url(url) -> str | None:
+    """`url` when it is an http(s) URL a link may point to; None for anything else an archive
+    may hold (``javascript:``, ``data:``, a relative path), which is then shown as text."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 async def stories_view(datasette, request):
@@ -348,7 +373,7 @@ async def stories_view(datasette, request):
 
 async def story_view(datasette, request):
     name, db = await _database(datasette, request, "stories")
-    story_id = int(request.url_vars["id"])
+    story_id = _row_id(request)
     found = await _read(datasette, db, lambda conn: reading.story_page(conn, story_id))
     if found is None:
         raise NotFound(f"no story with id {story_id}")

@@ -6,6 +6,7 @@ none of it. A page that stops decoding midway ends there, the error logged in on
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 from archive.decoding import MAX_BODY
@@ -14,6 +15,7 @@ from archive.reading import StoredPage
 
 from .errors import log, one_line
 
+MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[ -~]*)?")
 NOTICE = "bbn-archive: this page is shown truncated, its first {shown:,} of {size:,} bytes."
 HTML_NOTICE = '<p style="border:2px solid #b00;padding:1em;font:16px sans-serif">{}</p>'
 
@@ -23,13 +25,14 @@ class StoredPageResponse:
 
     def __init__(self, page: StoredPage, chunks: Iterator[bytes], headers: dict[str, str], limit: int = MAX_BODY):
         self.page, self.chunks, self.limit = page, chunks, limit
-        self.content_type = page.content_type or "text/html"
+        self.content_type = _media_type(page.content_type)
         self.headers = dict(headers)
-        if (page.size or 0) > limit:
-            self.headers["X-Bbn-Truncated"] = f"{limit} of {page.size} bytes shown"
+        size = page.size if isinstance(page.size, int) else 0
+        if size > limit:
+            self.headers["X-Bbn-Truncated"] = f"{limit} of {size} bytes shown"
 
     def notice(self, size: int) -> bytes:
-        text = NOTICE.format(shown=self.limit, size=max(size, self.page.size or 0))
+        text = NOTICE.format(shown=self.limit, size=max(size, self.page.size if isinstance(self.page.size, int) else 0))
         html = "html" in self.content_type.lower()
         return (HTML_NOTICE.format(text) if html else f"\n\n[{text}]\n").encode()
 
@@ -49,4 +52,16 @@ class StoredPageResponse:
                     break
         except ArchiveError as exc:
             log.error(one_line(f"ERROR stored page {self.page.id}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - the headers are sent: the page ends here, said in one line
+            log.error(one_line(f"ERROR stored page {self.page.id}: {type(exc).__name__}: {exc}"))
         await send({"type": "http.response.body", "body": b""})
+
+
+def _media_type(stored) -> str:
+    """The stored Content-Type when it is one a header may carry (a media type and parameters in
+    printable ASCII), else the type browsers show as text: a stored value is the site's."""
+    if not stored:
+        return "text/html"
+    if isinstance(stored, str) and MEDIA_TYPE.fullmatch(stored):
+        return stored
+    return "text/plain"
