@@ -4,6 +4,7 @@ makes them their methods. `ArchiveReader` reads over a connection opened elsewhe
 read-only ones): nothing checked, migrated or written."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sqlite3
@@ -543,12 +544,20 @@ def reparse_pages(archive: Archive, since: str | None = None) -> list[dict]:
     return list(archive.db.query(ARTICLE_PAGES, {"since": since}))
 
 
-def _undamaged(chunks: Iterator[bytes], page_id: int) -> Iterator[bytes]:
-    """`chunks`, with a stored body that stops decoding midway an `ArchiveError` naming the page."""
+def _undamaged(chunks: Iterator[bytes], page_id: int, sha256: str | None) -> Iterator[bytes]:
+    """`chunks`, with a stored body that stops decoding or ends short (`decoded`'s `whole`), or
+    whose bytes are not the ones recorded (the page's sha256, checked at its end), an
+    `ArchiveError` naming the page. A reader has taken the chunks before: it learns the page is
+    damaged only then, as a stream does."""
+    digest = hashlib.sha256()
     try:
-        yield from chunks
+        for chunk in chunks:
+            digest.update(chunk)
+            yield chunk
     except zlib.error as exc:
         raise ArchiveError(f"page {page_id}: its stored body is damaged ({exc})") from None
+    if sha256 and digest.hexdigest() != sha256:
+        raise ArchiveError(f"page {page_id}: its stored body is damaged (not the bytes recorded: its sha256 differs)")
 
 
 class ReadAPI:
@@ -571,25 +580,29 @@ class ReadAPI:
         """The decompressed body of a recorded page in chunks (archive.decoding), its stored form
         read now (the row, or its WARC record), decoded as they are taken; KeyError for an unknown
         id, `ArchiveError` for a missing or damaged WARC file."""
-        row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length FROM pages WHERE id = ?",
+        row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length, sha256 FROM pages WHERE id = ?",
                               [page_id]).fetchone()
         if row is None:
             raise KeyError(f"no page {page_id}")
         if row[0] == "warc":
-            return warc_page_chunks(self.path, page_id, *row[2:])
+            return warc_page_chunks(self.path, page_id, *row[2:5])
         if row[0] != "zlib":
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
         if not isinstance(row[1], bytes):
             raise ArchiveError(f"page {page_id}: damaged row (its body is {type(row[1]).__name__}, not a blob)")
-        return _undamaged(decoded(BytesIO(row[1]).read, "deflate"), page_id)
+        return _undamaged(decoded(BytesIO(row[1]).read, "deflate", whole=True), page_id, row[5])
 
     def page_body(self, page_id: int, limit: int = MAX_BODY) -> bytes:
         """The decompressed body of a recorded page, as `page_chunks`; `TooLarge` over `limit` bytes."""
         return read_at_most(self.page_chunks(page_id), limit, f"page {page_id}")
 
     def known_article_id(self, url: str) -> int | None:
-        """The article archived under `url` or any URL sharing its url_key."""
-        key = url_key(url)
+        """The article archived under `url` or any URL sharing its url_key; None for a URL
+        that does not parse (a bad port, an unclosed IPv6 bracket): no article has it."""
+        try:
+            key = url_key(url)
+        except ValueError:
+            return None
         row = self.db.execute("SELECT id FROM articles WHERE url_key = ?", [key]).fetchone()
         if row is None:
             row = self.db.execute(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,11 +14,12 @@ from urllib.parse import urlsplit
 import click
 
 from archive.db import Archive
-from bbn_scraper.app.oneline import OneLineGroup
+from bbn_scraper.app.oneline import OneLineGroup, terminal_safe
 from bbn_scraper.app.options import article_filters, clear_errors, db_option, named, output_named, settings_option
 from bbn_scraper.app.report import crawl_summary
 
 DEMO_PORT = 8765
+BOLD_MARKERS = ("\ue000", "\ue001")  # a search's match markers, made bold after the text is made terminal-safe
 
 
 @click.group(cls=OneLineGroup)
@@ -208,18 +211,38 @@ def _to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
+@contextlib.contextmanager
 def _open_output(path: str, binary: bool = False):
-    """The file to write (text, UTF-8, newlines as written; or bytes), or standard output for "-"."""
+    """The file to write (text, UTF-8, newlines as written; or bytes), or standard output for
+    "-". A file is written whole or not at all: into a temporary file beside it, renamed to
+    `path` when the block ends well and removed when it does not, so that an export stopped
+    (Ctrl-C, a row it cannot write) leaves no file that looks complete."""
     if path == "-":
-        return contextlib.nullcontext(sys.stdout.buffer if binary else sys.stdout)
-    return open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="")
+        yield sys.stdout.buffer if binary else sys.stdout
+        return
+    target = Path(path)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from None
+    try:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 @cli.command()
 @click.argument("query")
 @db_option()
 @article_filters
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many results.")
+@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True, help="At most this many results (up to 10,000).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results (snippet matches in [...]).")
 @clear_errors
 def search(query, db, author, tag, section, since, until, limit, as_json):
@@ -234,12 +257,17 @@ def search(query, db, author, tag, section, since, until, limit, as_json):
     """
     from bbn_scraper.app.report import format_results
 
-    bold = (click.style("", bold=True, reset=False), click.style("", reset=True))
-    markers = bold if sys.stdout.isatty() and not as_json else ("[", "]")
+    bold = sys.stdout.isatty() and not as_json
     with Archive(db) as archive:
         results = archive.search(query, author=author, tag=tag, section=section, since=since, until=until,
-                                 limit=limit, markers=markers)
-    click.echo(_to_json([asdict(r) for r in results]) if as_json else format_results(results))
+                                 limit=limit, markers=BOLD_MARKERS if bold else ("[", "]"))
+    if as_json:
+        click.echo(_to_json([asdict(r) for r in results]))
+        return
+    shown = terminal_safe(format_results(results))  # then the markers become the terminal's bold
+    for marker, style in zip(BOLD_MARKERS, (click.style("", bold=True, reset=False), click.style("", reset=True))):
+        shown = shown.replace(marker, style)
+    click.echo(shown)
 
 
 @cli.command()
@@ -259,7 +287,7 @@ def show(article, db, as_json):
 
     with Archive(db) as archive:
         detail = archive.article(article)
-    click.echo(_to_json(asdict(detail)) if as_json else format_article(detail))
+    click.echo(_to_json(asdict(detail)) if as_json else terminal_safe(format_article(detail)))
 
 
 @cli.command()
@@ -291,9 +319,26 @@ def export(db, author, tag, section, since, until, query, fmt, output):
         records = rows(archive, **selection)
         progress = (click.progressbar(records, length=total, label="exporting", file=sys.stderr)
                     if sys.stderr.isatty() else contextlib.nullcontext(records))
-        with _open_output(output, fmt in BINARY) as out, progress as records:
-            written = FORMATS[fmt](records, out, columns(archive))
+        counted = _Counted()
+        try:
+            with _open_output(output, fmt in BINARY) as out, progress as shown:
+                written = FORMATS[fmt](counted.each(shown), out, columns(archive))
+        except (ValueError, TypeError, UnicodeError, OverflowError) as exc:  # a row holding what its column cannot
+            raise click.ClickException(f"export stopped after {counted.n} articles, at a row it cannot write"
+                                       f" ({type(exc).__name__}: {str(exc)[:200]})"
+                                       + ("; the output stops there" if output == "-" else "; no file written")) from None
     click.echo(f"exported {written} articles as {fmt} to {output}", err=True)
+
+
+class _Counted:
+    """How many records an export has taken so far."""
+
+    n = 0
+
+    def each(self, records):
+        for record in records:
+            yield record
+            self.n += 1
 
 
 @cli.command()
@@ -316,7 +361,7 @@ def stats(db, plot, as_json):
         require("matplotlib", "plots", "stats --plot")
     with Archive(db) as archive:
         numbers = archive.stats()
-    click.echo(_to_json(asdict(numbers)) if as_json else format_stats(numbers))
+    click.echo(_to_json(asdict(numbers)) if as_json else terminal_safe(format_stats(numbers)))
     if plot:
         plot_months(numbers, plot)
         click.echo(f"chart of articles per month written to {plot}", err=True)
@@ -342,7 +387,7 @@ def errors(db, crawl_id, as_json):
         return
     click.echo(f"crawl {crawl_id}: {len(found)} errors")
     for error in found:
-        click.echo(f"{error.stage}\t{error.url or '-'}\t{error.reason}")
+        click.echo(terminal_safe(f"{error.stage}\t{error.url or '-'}\t{error.reason}").replace("\n", "\\n"))
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 import click
 
@@ -44,13 +45,28 @@ class OneLineGroup(click.Group):
             if exc.errno == errno.EPIPE:
                 raise
             raise click.ClickException(os_error_line(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)  # it may quote the archive (an SQLite error, a URL)
+            raise
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last resort: a bug is one line too
             if os.environ.get("BBN_ARCHIVE_TRACEBACK"):
                 raise
             raise click.ClickException(f"internal error, {type(exc).__name__}: {exc}"
                                        " (BBN_ARCHIVE_TRACEBACK=1 shows the traceback)") from None
+
+
+# What a terminal would act on rather than show, in text that came from an archive (or a site):
+# C0 controls but tab and line feed, DEL, C1 controls (U+009B is a CSI) and the bidirectional
+# overrides and isolates. Each is shown escaped, as Python writes it ("\x1b", "\u202e").
+UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character of UNSHOWN escaped: archived text printed to a terminal
+    cannot move the cursor, retitle the window, write a link or reorder the line."""
+    return UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def os_error_line(exc: OSError) -> str:

@@ -39,6 +39,13 @@ class TooManyRows(click.ClickException):
     """The statement gives more rows than --max-rows."""
 
 
+def _a_number(value: float) -> float:
+    """`value`, unless it is NaN (which FloatRange lets through, and which no time compares past)."""
+    if value != value:
+        raise click.BadParameter("nan is not a number of seconds")
+    return value
+
+
 @click.command()
 @click.argument("sql")
 @db_option()
@@ -47,7 +54,8 @@ class TooManyRows(click.ClickException):
 @click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
               help="A value for :NAME in the SQL.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, max=86400), default=DEFAULT_TIMEOUT, show_default=True,
+              callback=lambda ctx, param, value: _a_number(value),
               help="Seconds the statement may run, rows included (0: no limit).")
 @click.option("--max-rows", type=click.IntRange(min=0), default=DEFAULT_MAX_ROWS, show_default=True,
               help="Stop with an error past this many rows (0: no limit).")

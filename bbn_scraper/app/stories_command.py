@@ -9,6 +9,7 @@ import click
 
 from archive.db import Archive
 from archive.stories import StorySettings, list_stories
+from bbn_scraper.app.oneline import terminal_safe
 from bbn_scraper.app.options import clear_errors, db_option
 
 
@@ -46,5 +47,5 @@ def stories(db, min_sites, as_json, threshold, num_perm, shingle):
     for story in found:
         click.echo(f"\nstory {story['id']}: {story['size']} articles, {story['sites']} sites, first seen {story['first_seen']}")
         for a in story["articles"]:
-            click.echo(f"  [{a['id']}] {a['site']}  {a['headline']}\n        {a['url']}")
+            click.echo(terminal_safe(f"  [{a['id']}] {a['site']}  {a['headline']}\n        {a['url']}"))
 

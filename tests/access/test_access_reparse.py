@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import hashlib
 import re
 import zlib
 
@@ -99,7 +100,8 @@ def test_reparse_cuts_fields_as_a_crawl_does(sample_crawl, sample_archive_copy):
         long_headline = "Headline " * 300  # 2,700 characters; ARTICLE_MAX_HEADLINE is 1,000
         title = re.search(r"<h1[^>]*>(.*?)</h1>", html).group(1)
         html = html.replace(title, long_headline)  # in every place the parser may read it from
-        archive.db.execute("UPDATE pages SET body = ? WHERE id = ?", [zlib.compress(html.encode()), page_id])
+        archive.db.execute("UPDATE pages SET body = ?, sha256 = ? WHERE id = ?",  # as a page stored with it
+                           [zlib.compress(html.encode()), hashlib.sha256(html.encode()).hexdigest(), page_id])
         archive.db.conn.commit()
         result = reparse(archive, processes=0)
         headline = archive.article(expected["canonical_url"]).headline

@@ -1,0 +1,90 @@
+"""The read commands on an archive whose rows may come from anyone: archived text cannot drive
+the terminal, an export that cannot write a row leaves no file, a stored body that is not the
+one recorded is an error, and bad numbers or URLs are one line."""
+from __future__ import annotations
+
+import sqlite3
+import zlib
+
+import pytest
+from click.testing import CliRunner
+
+from archive import Archive
+from archive.errors import ArchiveError
+from bbn_scraper.app.cli import cli
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202e"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _alter(db, sql: str, params=()):
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(sql, params)
+    conn.close()
+
+
+def test_archived_text_cannot_drive_the_terminal(sample_archive_copy):
+    db = str(sample_archive_copy)
+    _alter(db, "UPDATE articles SET headline = ? || headline, byline = ? WHERE id = 1", [ESCAPES, ESCAPES])
+    _alter(db, "INSERT INTO errors (crawl_id, url, stage, reason, at) VALUES (1, ?, 'fetch', ?, '2024-01-01T00:00:00+00:00')",
+           [f"http://x/{ESCAPES}", ESCAPES])
+    shown = [run("show", "1", "--db", db), run("errors", "--crawl", "1", "--db", db), run("stats", "--db", db)]
+    headline = sqlite3.connect(db).execute("SELECT headline FROM articles WHERE id = 1").fetchone()[0]
+    shown.append(run("search", headline.split()[-1], "--db", db))
+    for result in shown:
+        assert result.exit_code == 0, result.output
+        assert not {"\x1b", "\x07", "\x9b", "\u202e"} & set(result.output), result.output
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e" in shown[0].output and "\\x1b" in shown[1].output
+
+
+BAD_JSON = ("UPDATE articles SET keywords = '{not json' WHERE id = ?", "export stopped after")
+BAD_UTF8 = ("UPDATE articles SET headline = CAST(x'48ff28' AS TEXT) WHERE id = ?", "Could not decode to UTF-8")
+
+
+@pytest.mark.parametrize("fmt, damage", [("jsonl", BAD_JSON), ("parquet", BAD_JSON), ("csv", BAD_UTF8), ("jsonl", BAD_UTF8)])
+def test_an_export_stopped_by_a_row_it_cannot_write_leaves_no_file(sample_archive_copy, tmp_path, fmt, damage):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    db = str(sample_archive_copy)
+    last = sqlite3.connect(db).execute("SELECT id FROM articles ORDER BY published DESC LIMIT 1").fetchone()[0]
+    _alter(db, damage[0], [last])
+    out = tmp_path / "out" / f"articles.{fmt}"
+    out.parent.mkdir()
+    result = run("export", "-o", str(out), "--db", db)
+    assert result.exit_code == 1 and damage[1] in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert list(out.parent.iterdir()) == []  # neither the file nor its temporary
+
+
+def test_an_export_is_renamed_into_place_whole(sample_archive_copy, tmp_path):
+    out = tmp_path / "articles.jsonl"
+    assert run("export", "-o", str(out), "--db", str(sample_archive_copy)).exit_code == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert len(out.read_text().splitlines()) == sqlite3.connect(sample_archive_copy).execute(
+        "SELECT count(*) FROM articles").fetchone()[0]
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # as open() makes a file, not mkstemp
+
+
+def test_a_stored_body_that_is_not_the_one_recorded_is_an_error(sample_archive_copy):
+    page = sqlite3.connect(sample_archive_copy).execute("SELECT id, body FROM pages WHERE compression = 'zlib' LIMIT 1").fetchone()
+    whole = zlib.decompress(page[1])
+    for damaged in (zlib.compress(whole.replace(b"<", b"[", 1)), page[1][:len(page[1]) // 2]):
+        _alter(sample_archive_copy, "UPDATE pages SET body = ? WHERE id = ?", [damaged, page[0]])
+        with Archive(sample_archive_copy) as archive, pytest.raises(ArchiveError, match=f"page {page[0]}: its stored body is damaged"):
+            archive.page_body(page[0])
+
+
+@pytest.mark.parametrize("args", [("show", "http://[::1"), ("show", "http://a:99999/")])
+def test_a_url_that_does_not_parse_is_no_article(sample_archive_copy, args):
+    result = run(*args, "--db", str(sample_archive_copy))
+    assert result.exit_code == 1 and result.output.startswith("Error: no article archived under"), result.output
+
+
+@pytest.mark.parametrize("args", [("search", "vote", "--limit", "9" * 20), ("query", "SELECT 1", "--timeout", "nan")])
+def test_numbers_out_of_range_are_usage_errors(sample_archive_copy, args):
+    result = run(*args, "--db", str(sample_archive_copy))
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
