@@ -546,9 +546,8 @@ def reparse_pages(archive: Archive, since: str | None = None) -> list[dict]:
 
 def _undamaged(chunks: Iterator[bytes], page_id: int, sha256: str | None) -> Iterator[bytes]:
     """`chunks`, with a stored body that stops decoding or ends short (`decoded`'s `whole`), or
-    whose bytes are not the ones recorded (the page's sha256, checked at its end), an
-    `ArchiveError` naming the page. A reader has taken the chunks before: it learns the page is
-    damaged only then, as a stream does."""
+    whose bytes are not the ones recorded (`sha256`, when given: checked at its end), an
+    `ArchiveError` naming the page."""
     digest = hashlib.sha256()
     try:
         for chunk in chunks:
@@ -576,10 +575,12 @@ class ReadAPI:
     crawl_row = crawl_row
     crawl_start_urls = crawl_start_urls
 
-    def page_chunks(self, page_id: int) -> Iterator[bytes]:
+    def page_chunks(self, page_id: int, check: bool = False) -> Iterator[bytes]:
         """The decompressed body of a recorded page in chunks (archive.decoding), its stored form
         read now (the row, or its WARC record), decoded as they are taken; KeyError for an unknown
-        id, `ArchiveError` for a missing or damaged WARC file."""
+        id, `ArchiveError` for a missing or damaged WARC file, or a stored body cut short or not
+        zlib; with `check`, also one whose bytes are not those its sha256 records (known only at
+        its end: a reader that acts on the whole body asks for it)."""
         row = self.db.execute("SELECT compression, body, warc_file, warc_offset, warc_length, sha256 FROM pages WHERE id = ?",
                               [page_id]).fetchone()
         if row is None:
@@ -590,11 +591,11 @@ class ReadAPI:
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
         if not isinstance(row[1], bytes):
             raise ArchiveError(f"page {page_id}: damaged row (its body is {type(row[1]).__name__}, not a blob)")
-        return _undamaged(decoded(BytesIO(row[1]).read, "deflate", whole=True), page_id, row[5])
+        return _undamaged(decoded(BytesIO(row[1]).read, "deflate", whole=True), page_id, row[5] if check else None)
 
     def page_body(self, page_id: int, limit: int = MAX_BODY) -> bytes:
         """The decompressed body of a recorded page, as `page_chunks`; `TooLarge` over `limit` bytes."""
-        return read_at_most(self.page_chunks(page_id), limit, f"page {page_id}")
+        return read_at_most(self.page_chunks(page_id, check=True), limit, f"page {page_id}")
 
     def known_article_id(self, url: str) -> int | None:
         """The article archived under `url` or any URL sharing its url_key; None for a URL

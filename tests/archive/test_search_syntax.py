@@ -99,3 +99,15 @@ def test_any_text_is_a_valid_query_or_a_bad_query(fts, text):
     except BadQuery:
         return
     fts.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", [query]).fetchone()
+
+
+def test_a_search_is_bounded_in_words_and_prefixes():
+    """What an index answers in bounded time: at most MAX_WORDS words in all (phrases and OR
+    terms included), and no one-character prefix (each reads most of the index)."""
+    from archive.search_syntax import MAX_WORDS
+
+    fts_query(" ".join(["the"] * MAX_WORDS))
+    fts_query("ab* OR cd*")
+    for text in (f'"{" ".join(["the"] * MAX_WORDS)}" more', " OR ".join(["word"] * (MAX_WORDS + 1)), "a* floods", "floods -b*"):
+        with pytest.raises(BadQuery):
+            fts_query(text)
