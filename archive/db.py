@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from archive.model import Article, content_hash, url_key
 
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
-from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
+from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotAnArchive, NotFound, ReadOnlyArchive
 from .query import ReadAPI
 from .schema import (FAQ_SEARCH, MIGRATIONS, STAGES, article_search, check_archive, db_path, follow_model, migrate,
                      model_changes)
@@ -105,7 +105,8 @@ class Archive(ReadAPI):
 
     def __init__(self, path: str | Path | Database, *, create: bool = False, check_same_thread: bool = True):
         """Open the archive at `path` (a file, ":memory:" or a sqlite-utils Database); a
-        missing file is `NotFound` unless `create`, which makes a new archive there.
+        missing file is `NotFound`, and an empty one (or another program's empty database)
+        `NotAnArchive`, unless `create`, which makes a new archive there.
         check_same_thread=False lets the connection be handed to another thread (never used by
         two at once), as the crawl's archive writer does."""
         owned = not isinstance(path, Database)
@@ -121,6 +122,9 @@ class Archive(ReadAPI):
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA foreign_keys = ON")
             check_archive(self.db)
+            if owned and not create and db_path(self.db) and not self.db.table_names():
+                raise NotAnArchive(f"{db_path(self.db)} is empty, not a bbn-archive: a crawl or an import creates one"
+                                   " (a command that reads writes nothing to it)")
             if self.read_only:
                 if MIGRATIONS.pending(self.db) or model_changes(self.db, self.columns):
                     raise ReadOnlyArchive(f"{db_path(self.db)} is read-only ({self.read_only}) and needs an upgrade"

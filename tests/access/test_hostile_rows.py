@@ -88,3 +88,13 @@ def test_a_url_that_does_not_parse_is_no_article(sample_archive_copy, args):
 def test_numbers_out_of_range_are_usage_errors(sample_archive_copy, args):
     result = run(*args, "--db", str(sample_archive_copy))
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+
+
+@pytest.mark.parametrize("args", [("search", "x"), ("show", "1"), ("stats",), ("errors",), ("stories",),
+                                  ("export", "-o", "-")])
+def test_a_read_command_on_an_empty_file_writes_nothing_to_it(tmp_path, args):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run(*args, "--db", str(empty))
+    assert result.exit_code == 1 and "is empty, not a bbn-archive" in result.output, result.output
+    assert empty.stat().st_size == 0

@@ -167,10 +167,13 @@ def test_accepts_a_sqlite_utils_database():
     assert arc.path is None
 
 
-def test_empty_file_becomes_an_archive(tmp_path):
+def test_empty_file_becomes_an_archive_when_created_only(tmp_path):
     path = tmp_path / "empty.db"
     path.touch()
-    with Archive(path) as arc:
+    with pytest.raises(NotAnArchive, match="is empty, not a bbn-archive"):
+        Archive(path)  # as a reader opens it: nothing is written
+    assert path.stat().st_size == 0
+    with Archive(path, create=True) as arc:
         assert "articles" in arc.db.table_names()
 
 
