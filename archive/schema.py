@@ -5,6 +5,7 @@ applied one: sqlite-utils records applied names in `_sqlite_migrations`.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -678,6 +679,8 @@ def _check_length(db: Database) -> None:
     try:
         db.execute("PRAGMA page_count").fetchone()
         return
+    except UnicodeDecodeError:  # SQLite's message quotes the damaged schema, which is not UTF-8
+        raise DamagedArchive(f"{path} is damaged: SQLite cannot read its schema") from None
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorname != "SQLITE_CORRUPT":
             raise
@@ -689,8 +692,10 @@ def _check_length(db: Database) -> None:
         raise refused from None
     finally:
         db.execute("PRAGMA writable_schema = OFF")
-    page_size = db.execute("PRAGMA page_size").fetchone()[0]
-    raise DamagedArchive(f"{path} is truncated: it holds {pages * page_size} bytes, fewer than its header declares")
+    held = pages * db.execute("PRAGMA page_size").fetchone()[0]
+    if os.stat(path).st_size >= held:  # as long as SQLite counts it: damaged inside, not cut short
+        raise DamagedArchive(f"{path} is damaged: {refused}")
+    raise DamagedArchive(f"{path} is truncated: it holds {held} bytes, fewer than its header declares")
 
 
 def _name(db: Database) -> str:

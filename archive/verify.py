@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from archive.model import Article, Faq, content_hash
 
 from .db import connect
-from .errors import ArchiveError, NewerArchive, NotAnArchive, NotFound
+from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive, NotFound
 from .schema import check_archive, db_path
 from .warc_store import check_page, resolve
 
@@ -72,6 +72,8 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
         if _indexes_warc(conn):
             checks.append(_run("WARC records of pages", _warc_records(str(path)), conn))
         return checks
+    except UnicodeDecodeError:  # SQLite's message quotes a damaged schema, which is not UTF-8
+        raise DamagedArchive(f"{path} is damaged: SQLite cannot read its schema") from None
     finally:
         conn.close()
 

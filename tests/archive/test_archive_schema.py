@@ -237,3 +237,31 @@ def test_m014_drops_the_redundant_article_id_indexes_of_an_archive_it_migrates(t
             assert "USING INDEX sqlite_autoindex" in plan and "(article_id=?)" in plan, (table, plan)
         arc.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
         assert arc.counts()["faqs"] == arc.counts()["links"] == 0
+
+
+class _SchemaNotUtf8(Database):
+    """A database whose SQLite error, as a damaged schema gives it, quotes bytes that are not
+    UTF-8: Python's sqlite3 then raises UnicodeDecodeError, not a DatabaseError."""
+
+    def execute(self, sql, parameters=None):
+        if sql.startswith("PRAGMA page_count"):
+            raise UnicodeDecodeError("utf-8", b"\x9d", 0, 1, "invalid start byte")
+        return super().execute(sql, parameters)
+
+
+def test_a_schema_sqlite_cannot_decode_is_a_damaged_archive(tmp_path, monkeypatch):
+    from archive import verify
+    from archive.errors import DamagedArchive
+    from archive.schema import check_archive
+
+    path = tmp_path / "news.db"
+    Archive(path, create=True).close()
+    with pytest.raises(DamagedArchive, match="is damaged: SQLite cannot read its schema"):
+        check_archive(_SchemaNotUtf8(path))
+
+    def undecodable(conn):
+        raise UnicodeDecodeError("utf-8", b"\x9d", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(verify, "_refuse_newer", undecodable)
+    with pytest.raises(DamagedArchive, match="is damaged: SQLite cannot read its schema"):
+        verify.verify_archive(path)
