@@ -12,6 +12,7 @@ from pathlib import Path
 from .errors import ArchiveError
 from .schema import connect_read_only
 
+MAX_VALUE_BYTES = 64 * 1024**2  # any one string or blob of a reader's SQL (query, serve), while SQLite builds it
 PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between looks at the clock (well under a millisecond)
 
 

@@ -11,12 +11,11 @@ from collections.abc import Iterator
 
 import click
 
-from archive.user_sql import ReadOnlyQueries
+from archive.user_sql import MAX_VALUE_BYTES, ReadOnlyQueries
 from bbn_scraper.app.options import clear_errors, db_option
 
 DEFAULT_TIMEOUT = 10.0  # seconds; Datasette's own limit for a page's SQL is 1 s, ours 3 s
 DEFAULT_MAX_ROWS = 1_000_000  # `export` writes whole archives; this is for questions
-MAX_VALUE_BYTES = 64 * 1024**2  # any one string or blob, while SQLite builds it
 
 
 def _value(value):

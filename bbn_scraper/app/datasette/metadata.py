@@ -19,7 +19,7 @@ from datasette import hookimpl
 from sqlite_utils import Database
 
 from archive.columns import article_columns
-from archive.schema import MIGRATIONS, is_archive
+from archive.schema import MIGRATIONS, db_path, is_archive
 
 from .errors import log
 
@@ -92,7 +92,7 @@ def _current_archive(db: Database) -> bool:
         return False
     if MIGRATIONS.pending(db):
         log.warning("%s is a bbn-archive of an older version: shown as plain tables; any bbn-archive"
-                    " command (bbn-archive serve) updates it", db.conn.execute("PRAGMA database_list").fetchone()[2])
+                    " command (bbn-archive serve) updates it", db_path(db))
         return False
     return True
 

@@ -53,6 +53,7 @@ from archive.query import ArchiveReader, safe_match
 from archive.search_syntax import parse
 from archive.reading import authors_and_faq_counts, faq_search
 from archive.stories import site_of
+from archive.user_sql import MAX_VALUE_BYTES
 
 from . import reading
 from .metadata import archives
@@ -60,7 +61,6 @@ from .stored_page import StoredPageResponse
 
 PAGE_SIZE = 50
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
-MAX_VALUE_BYTES = 64 * 1024 * 1024  # the longest value any SQL of the served archive makes (as `bbn-archive query`)
 MAX_OFFSET = 5000  # how deep search pages go (ranking a page costs its offset)
 MAX_EXPORT_ROWS = 1000  # the most rows one /-/search.json or .csv request returns
 TOTAL_CAP = 10_000  # search counts its matches up to this ("At least 10,000")

@@ -27,12 +27,12 @@ class StoredPageResponse:
         self.page, self.chunks, self.limit = page, chunks, limit
         self.content_type = _media_type(page.content_type)
         self.headers = dict(headers)
-        size = page.size if isinstance(page.size, int) else 0
-        if size > limit:
-            self.headers["X-Bbn-Truncated"] = f"{limit} of {size} bytes shown"
+        self.size = page.size if isinstance(page.size, int) else 0  # as recorded (a damaged row's is no number)
+        if self.size > limit:
+            self.headers["X-Bbn-Truncated"] = f"{limit} of {self.size} bytes shown"
 
     def notice(self, size: int) -> bytes:
-        text = NOTICE.format(shown=self.limit, size=max(size, self.page.size if isinstance(self.page.size, int) else 0))
+        text = NOTICE.format(shown=self.limit, size=max(size, self.size))
         html = "html" in self.content_type.lower()
         return (HTML_NOTICE.format(text) if html else f"\n\n[{text}]\n").encode()
 
