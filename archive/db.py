@@ -14,7 +14,6 @@ from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
-from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -23,8 +22,8 @@ from archive.model import Article, content_hash, url_key
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
 from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotAnArchive, NotFound, ReadOnlyArchive
 from .query import ReadAPI
-from .schema import (FAQ_SEARCH, MIGRATIONS, STAGES, article_search, check_archive, db_path, follow_model, migrate,
-                     model_changes)
+from .schema import (FAQ_SEARCH, MIGRATIONS, STAGES, article_search, check_archive, connect_read_only, db_path,
+                     follow_model, migrate, model_changes)
 from .warc_store import WarcRef, stored_path
 
 if TYPE_CHECKING:
@@ -687,22 +686,12 @@ def copy_archive(source: str | Path, target: str | Path) -> Path:
 
 def connect(path: str | Path, check_same_thread: bool = True) -> tuple[sqlite3.Connection, str | None]:
     """A connection to the archive file at `path`, and why it is read-only (None: it is not).
-    A file or folder that cannot be written is opened with mode=ro, or immutable=1 where
-    SQLite cannot read its WAL index either (a read-only folder without the -shm file)."""
+    A file or folder that cannot be written is opened read-only (`schema.connect_read_only`)."""
     read_only = None if str(path) == ":memory:" else _read_only(Path(path))
     try:
         if read_only is None:
             return sqlite3.connect(str(path), check_same_thread=check_same_thread), None
-        uri = f"file:{quote(str(Path(path).resolve()))}"
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master")
-        except sqlite3.DatabaseError as exc:
-            if exc.sqlite_errorname != "SQLITE_CANTOPEN":
-                return conn, read_only  # not a database, damaged: the caller's checks say which
-            conn.close()
-            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
-        return conn, read_only
+        return connect_read_only(path, check_same_thread), read_only
     except sqlite3.OperationalError as exc:  # a folder that does not exist, no permission
         raise ArchiveError(f"cannot open {path}: {exc}") from None
 

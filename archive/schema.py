@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .columns import ArticleColumns, article_columns
-from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive
+from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive, ReadOnlyArchive
 
 MIGRATIONS = Migrations("bbn-archive")
 STAGES = ("fetch", "parse", "store")  # where a crawl can fail: the errors table's stage
@@ -702,10 +702,57 @@ def _name(db: Database) -> str:
     return db_path(db) or ":memory:"
 
 
-def connect_read_only(path: str | Path) -> sqlite3.Connection:
+WAL_HEADER = 32  # bytes of a -wal file before its first frame: a longer one holds changes
+# What SQLite answers a read-only connection to a WAL archive whose WAL index (the -shm file) it
+# can neither open nor create: a read-only mount, or a folder this user cannot write.
+NO_WAL_INDEX = ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT")
+
+
+def connect_read_only(path: str | Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """The SQLite file at `path` opened read-only the way Datasette opens a mutable database
-    (URI mode=ro, never immutable=1): readable while a crawl writes to it."""
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    (URI mode=ro): readable while a crawl writes to it. Where SQLite cannot open the WAL index
+    (`needs_immutable`), the file is opened as immutable=1, as it then is: nothing can write it."""
+    uri = Path(path).resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master")
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname not in NO_WAL_INDEX:
+            return conn  # not a database, damaged: the caller's checks say which
+        conn.close()
+        check_no_pending_wal(path)
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
+    return conn
+
+
+def needs_immutable(path: str | Path) -> bool:
+    """Whether the archive at `path` can be read only as immutable=1 (see `connect_read_only`):
+    for Datasette, which takes such files as `immutables`. `ReadOnlyArchive` when its -wal
+    holds changes that cannot be read that way."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master")
+        return False
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorname not in NO_WAL_INDEX:
+            return False
+        check_no_pending_wal(path)
+        return True
+    finally:
+        conn.close()
+
+
+def check_no_pending_wal(path: str | Path) -> None:
+    """`ReadOnlyArchive` if the archive's -wal file holds changes: an immutable=1 connection
+    reads the main file only, so it would show the archive as it was before them, silently
+    (a crawl that was killed, or a copy taken with its -wal but not its -shm)."""
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > WAL_HEADER:
+        raise ReadOnlyArchive(
+            f"{path} cannot be read here: its {wal.name} holds changes not yet in the archive file, and SQLite"
+            f" reads them only through {Path(path).name}-shm, which cannot be made in this read-only folder;"
+            " open the archive once where its folder can be written (any bbn-archive command folds them in),"
+            " or copy its files to a folder that can be")
 
 
 def db_path(db: Database) -> str | None:

@@ -5,7 +5,8 @@ loaded by Datasette from the `datasette` entry point, as `datasette news.db` loa
 adds the project's settings, checks the file first and applies pending migrations.
 
 The archive is opened the way Datasette opens any mutable database - read-only connections
-(`?mode=ro`), never `immutable=1` - so it can be browsed while a crawl writes to it (WAL).
+(`?mode=ro`) - so it can be browsed while a crawl writes to it (WAL); as an immutable file only
+where SQLite cannot open its WAL index (a read-only folder without the -shm file).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlite_utils import Database
 
 from archive.errors import ArchiveError, NotAnArchive, NotFound
 from archive.columns import article_columns
-from archive.schema import MIGRATIONS, check_archive, connect_read_only, model_changes
+from archive.schema import MIGRATIONS, check_archive, connect_read_only, model_changes, needs_immutable
 
 PLUGIN_ENTRY_POINT = "bbn_archive"  # the plugin's name under [project.entry-points.datasette]
 DEFAULT_HOST = "127.0.0.1"
@@ -87,8 +88,9 @@ def build_datasette(path: str | Path, settings: dict | None = None):
     check_servable(path)
     apply_pending_migrations(path)
     check_plugin()
+    files = {"immutables" if needs_immutable(path) else "files": [str(path)]}  # a read-only folder without -shm
     return Datasette(
-        files=[str(path)],
+        **files,
         settings={**SETTINGS, **(settings or {})},
         version_note=f"bbn-archive {_version()}",
     )

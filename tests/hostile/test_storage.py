@@ -27,6 +27,7 @@ from tests.hostile.hostile_server import HostileSite, article_html
 ARTICLES = 12
 READS = {  # command -> the arguments after it (export writes to a file outside the archive's folder)
     "search": ["story"], "show": ["1"], "stats": [], "export": ["-o", "{out}"], "verify": [],
+    "query": ["SELECT count(*) AS n FROM articles"],
 }
 
 
@@ -199,6 +200,7 @@ def test_a_read_only_archive_is_read_by_every_command_and_crawled_by_none(read_o
         assert "Traceback" not in result.stderr, (command, result.stderr)
     assert results["verify"].stdout.strip().splitlines()[-1] == "archive is intact"
     assert "story" in results["search"].stdout.lower()
+    assert json.loads(results["query"].stdout) == [{"n": ARTICLES}]
     assert len((tmp_path / "export.jsonl").read_text().splitlines()) == ARTICLES
     assert sha256(read_only) == before  # (SQLite may leave an empty -wal and -shm beside an immutable file)
 
@@ -243,3 +245,45 @@ def test_an_archive_of_a_newer_schema_is_refused_by_every_command(archived, site
     for command, args in READS.items():
         one_line(cli(command, db, *args, out=tmp_path / "export.jsonl"), "newer bbn-archive")
     assert sha256(db) == before
+
+
+def with_pending_wal(archived: Path, folder: Path) -> Path:
+    """A copy of the archive whose -wal holds a change not yet in its file, and no -shm: the
+    files of a crawl killed mid-write, copied without the WAL index."""
+    db = copy_of(archived, folder)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE articles SET headline = 'Changed in the WAL' WHERE id = 1")
+    conn.commit()
+    kept = {suffix: Path(f"{db}{suffix}").read_bytes() for suffix in ("", "-wal")}  # before close folds it in
+    conn.close()
+    for suffix, data in kept.items():
+        Path(f"{db}{suffix}").write_bytes(data)
+    Path(f"{db}-shm").unlink(missing_ok=True)
+    return db
+
+
+def test_a_read_only_folder_whose_wal_cannot_be_read_is_one_line_not_the_archive_before_it(archived, tmp_path):
+    db = with_pending_wal(archived, tmp_path / "pending")
+    with made_read_only(db, "read-only mount"):
+        for command, args in READS.items():
+            one_line(cli(command, db, *args, out=tmp_path / "export.jsonl"), "holds changes not yet in the archive")
+    result = cli("show", db, "1")  # writable again: the change is there
+    assert result.returncode == 0 and "Changed in the WAL" in result.stdout, (result.stdout, result.stderr)
+
+
+def test_serve_reads_an_archive_in_a_read_only_folder(archived, tmp_path):
+    import asyncio
+
+    from bbn_scraper.app.serve import build_datasette
+
+    db = copy_of(archived, tmp_path / "served")
+    with made_read_only(db, "read-only mount"):
+        datasette = build_datasette(db)
+        try:
+            response = asyncio.run(datasette.client.get("/archive/articles.json?_shape=array&_col=headline"))
+        finally:
+            for database in datasette.databases.values():
+                database.close()
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == ARTICLES
