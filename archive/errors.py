@@ -42,3 +42,8 @@ class NewerArchive(ArchiveError):
 
 class MissingExtra(ArchiveError):
     """A feature whose library comes with an extra of the package that is not installed."""
+
+
+class DamagedRow(ArchiveError):
+    """A row holds what bbn-archive never writes there (changed outside it): a BLOB where text
+    belongs, JSON that does not parse or is not of its kind."""

@@ -23,7 +23,8 @@ from archive.model.article import storage
 
 from .columns import article_columns
 from .decoding import MAX_BODY, decoded, read_at_most
-from .errors import ArchiveError, BadQuery, NotFound
+from .errors import ArchiveError, BadQuery, DamagedRow, NotFound
+from .row_types import checked, stored_json
 from .schema import STAGES, db_path
 from .search_syntax import fts_query
 from .warc_store import page_chunks as warc_page_chunks
@@ -431,16 +432,20 @@ def article(archive: Archive, id_or_url: int | str) -> ArticleDetail:
     def rows(sql: str) -> list[dict]:
         return list(archive.db.query(sql, [article_id]))
 
+    where = f"article {article_id}"
     links = rows("SELECT kind, text, url FROM links WHERE article_id = ? ORDER BY kind, position")
     scalars = {f.name for f in fields(ArticleDetail)} & row.keys()
     decoded = set(article_columns().json) | {"authors", "tags"}
-    return ArticleDetail(**{
-        **{name: json.loads(row[name] or "[]") if name in decoded else row[name] for name in scalars},
-        "faqs": [Faq(**r) for r in rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")],
-        "related_links": [Link(r["text"], r["url"]) for r in links if r["kind"] == "related"],
-        "related_articles": [Link(r["text"], r["url"]) for r in links if r["kind"] == "also_like"],
+    return checked(ArticleDetail, where, **{
+        **{name: stored_json(row[name], where, name, "[]") if name in decoded else row[name] for name in scalars},
+        "faqs": [checked(Faq, f"{where}'s FAQ pair", **r)
+                 for r in rows("SELECT question, answer FROM faqs WHERE article_id = ? ORDER BY position")],
+        "related_links": [checked(Link, f"{where}'s link", text=r["text"], url=r["url"])
+                          for r in links if r["kind"] == "related"],
+        "related_articles": [checked(Link, f"{where}'s link", text=r["text"], url=r["url"])
+                             for r in links if r["kind"] == "also_like"],
         "urls": [r["url"] for r in rows("SELECT url FROM article_urls WHERE article_id = ? ORDER BY id")],
-        "versions": [VersionInfo(**r) for r in rows(
+        "versions": [checked(VersionInfo, f"{where}'s version", **r) for r in rows(
             "SELECT version, fetched_at, superseded_at, crawl_id, content_hash, headline, word_count"
             " FROM article_versions WHERE article_id = ? ORDER BY version")],
     })
@@ -453,8 +458,9 @@ def stats(archive: Archive) -> ArchiveStats:
         return dict(archive.db.execute(sql).fetchall())
 
     crawls = [
-        CrawlInfo(**{k: v for k, v in row.items() if k not in ("stats", "start_urls")},
-                  start_urls=json.loads(row["start_urls"]), sites=_sites(row["stats"]))
+        checked(CrawlInfo, f"crawl {row['id']}", **{k: v for k, v in row.items() if k not in ("stats", "start_urls")},
+                start_urls=stored_json(row["start_urls"], f"crawl {row['id']}", "start_urls", "[]"),
+                sites=_sites(row["stats"], f"crawl {row['id']}"))
         for row in archive.db.query(
             "SELECT id, started, finished, status, start_urls, pages, articles_new, articles_updated,"
             " duplicates, errors, stats FROM crawls ORDER BY id")
@@ -473,10 +479,13 @@ def stats(archive: Archive) -> ArchiveStats:
     )
 
 
-def _sites(stats: str | None) -> dict:
-    """The per-site counters of a crawl's stats (`bbn/site/NAME/WHAT`), by site."""
+def _sites(stats: str | None, where: str) -> dict:
+    """The per-site counters of a crawl's stats (`bbn/site/NAME/WHAT`), by site; `where` names the crawl."""
     sites: dict = {}
-    for key, value in json.loads(stats or "{}").items():
+    decoded = stored_json(stats, where, "stats", "{}")
+    if not isinstance(decoded, dict):
+        raise DamagedRow(f"{where} is damaged: its stats are not a JSON object (changed outside bbn-archive?)")
+    for key, value in decoded.items():
         if key.startswith("bbn/site/"):
             name, _, what = key.removeprefix("bbn/site/").rpartition("/")
             sites.setdefault(name, {})[what] = value

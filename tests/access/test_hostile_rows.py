@@ -98,3 +98,21 @@ def test_a_read_command_on_an_empty_file_writes_nothing_to_it(tmp_path, args):
     result = run(*args, "--db", str(empty))
     assert result.exit_code == 1 and "is empty, not a bbn-archive" in result.output, result.output
     assert empty.stat().st_size == 0
+
+
+@pytest.mark.parametrize("damage, command, words", [
+    ("UPDATE articles SET headline = x'ff00fe' WHERE id = 1", ["show", "1"], "article 1 is damaged: its headline is a BLOB"),
+    ("UPDATE articles SET body = x'0001' WHERE id = 1", ["show", "1"], "article 1 is damaged: its body is a BLOB"),
+    ("UPDATE articles SET keywords = '[1' WHERE id = 1", ["show", "1"], "article 1 is damaged: its keywords is not JSON"),
+    ("UPDATE articles SET keywords = '[1, 2]' WHERE id = 1", ["show", "1"], "its keywords is a list holding something else"),
+    ("UPDATE faqs SET article_id = 1, answer = x'00' WHERE rowid = (SELECT min(rowid) FROM faqs)", ["show", "1"], "article 1's FAQ pair is damaged"),
+    ("UPDATE crawls SET stats = '[1, 2]' WHERE id = 1", ["stats"], "crawl 1 is damaged: its stats are not a JSON object"),
+    ("UPDATE crawls SET stats = '{bad' WHERE id = 1", ["stats"], "crawl 1 is damaged: its stats is not JSON"),
+    ("UPDATE crawls SET start_urls = '{}' WHERE id = 1", ["stats"], "crawl 1 is damaged: its start_urls is a JSON object"),
+])
+def test_a_row_of_the_wrong_kind_is_one_line_naming_it(sample_archive_copy, damage, command, words):
+    _alter(sample_archive_copy, damage)
+    result = run(*command, "--db", str(sample_archive_copy))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and words in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "internal error" not in result.output
