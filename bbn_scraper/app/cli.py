@@ -363,8 +363,8 @@ def stats(db, plot, as_json):
         numbers = archive.stats()
     click.echo(_to_json(asdict(numbers)) if as_json else terminal_safe(format_stats(numbers)))
     if plot:
-        plot_months(numbers, plot)
-        click.echo(f"chart of articles per month written to {plot}", err=True)
+        per = plot_months(numbers, plot)
+        click.echo(f"chart of articles per {per} written to {plot}", err=True)
 
 
 @cli.command()

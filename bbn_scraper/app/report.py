@@ -3,6 +3,7 @@ statistics and their chart."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -113,20 +114,42 @@ def format_stats(s: ArchiveStats) -> str:
     return "\n\n".join(parts)
 
 
-def plot_months(s: ArchiveStats, path: str | Path) -> None:
-    """A PNG bar chart of articles per month published (matplotlib's Agg backend)."""
+MONTH = re.compile(r"\d{4}-\d{2}")
+MAX_MONTH_BARS = 240  # twenty years of months; an archive spanning more is drawn by year
+MAX_WIDTH_INCHES = 40.0  # the chart's width whatever the number of bars (0.6 inch a bar below that)
+MAX_LABELS = 60  # bars labelled on the x axis; every n-th when there are more
+
+
+def plot_months(s: ArchiveStats, path: str | Path) -> str:
+    """A PNG bar chart of articles per month published (per year when the archive spans more
+    than MAX_MONTH_BARS months), matplotlib's Agg backend. Its size is bounded whatever the
+    dates hold: at most MAX_WIDTH_INCHES wide, MAX_LABELS labels; a published date that does
+    not start with a year and a month counts as unknown. Returns what a bar is: "month" or "year"."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    labels = [month or "unknown" for month in s.by_month]
-    figure = Figure(figsize=(max(6.0, 0.6 * len(labels)), 4), layout="constrained")
+    counts: dict[str, int] = {}
+    for month, n in s.by_month.items():
+        key = month if isinstance(month, str) and MONTH.fullmatch(month) else "unknown"
+        counts[key] = counts.get(key, 0) + n
+    per = "month"
+    if len(counts) > MAX_MONTH_BARS + 1:
+        per, by_year = "year", {}
+        for month, n in counts.items():
+            by_year[month[:4]] = by_year.get(month[:4], 0) + n
+        counts = by_year
+    labels = sorted(counts, key=lambda label: (label.startswith("u"), label))  # "unknown" last
+    figure = Figure(figsize=(min(MAX_WIDTH_INCHES, max(6.0, 0.6 * len(labels))), 4), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.bar(labels, list(s.by_month.values()), color="#3b6ea5")
-    axes.set_title("Articles per month published")
+    axes.bar(range(len(labels)), [counts[label] for label in labels], color="#3b6ea5")
+    step = -(-len(labels) // MAX_LABELS)
+    axes.set_xticks(range(0, len(labels), step), labels[::step])
+    axes.set_title(f"Articles per {per} published")
     axes.set_ylabel("articles")
     axes.tick_params(axis="x", labelrotation=45)
     figure.savefig(path, format="png")
+    return per
 
 
 def _table(title: str, headers: list[str], rows: list[tuple]) -> str:

@@ -117,6 +117,26 @@ def test_stats_prints_the_tables_and_plots_a_png(sample_crawl, tmp_path):
     assert width > 100 and height > 100
 
 
+def test_the_chart_of_an_archive_of_many_centuries_stays_small(sample_archive_copy, tmp_path):
+    """12,000 months (hostile or mistaken dates) were a 720,000-pixel-wide PNG: 156 s, 1.6 GB."""
+    conn = sqlite3.connect(sample_archive_copy)
+    with conn:
+        conn.execute("UPDATE articles SET published = 'not a date' WHERE id = 1")
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 11999)"
+            " INSERT INTO articles (url_key, url, canonical_url, canonical_source, published, word_count, body,"
+            " body_html, content_hash, first_seen, last_seen) SELECT 'k' || i, 'http://x/' || i, 'http://x/' || i,"
+            " 'x', printf('%04d-%02d-01', 1000 + i / 12, 1 + i % 12), 1, 'b', 'b', 'h', 't', 't' FROM n")
+    conn.close()
+    png = tmp_path / "months.png"
+    result = run("stats", "--plot", str(png), "--db", str(sample_archive_copy))
+    assert result.exit_code == 0, result.output
+    assert f"chart of articles per year written to {png}" in result.stderr
+    data = png.read_bytes()
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width <= 4000 and height <= 400, (width, height)
+
+
 def test_stats_json(sample_crawl):
     result = run("stats", "--json", "--db", str(sample_crawl.db))
     assert json.loads(result.stdout)["totals"]["articles"] == len(sample_crawl.articles)
