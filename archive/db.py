@@ -96,7 +96,7 @@ def _rank(key: str) -> tuple[int, str]:
 
 
 class Archive(ReadAPI):
-    """A bbn-archive SQLite database: opened in WAL mode with foreign keys on, migrated on open,
+    """A bbn-archive SQLite database: put in WAL mode by its first write, foreign keys on, migrated on open,
     its article columns brought up to `model` (`schema.follow_model`). The read API (`search`,
     `article`, `stats`) comes from `archive.query`."""
 
@@ -114,6 +114,7 @@ class Archive(ReadAPI):
         self.columns: ArticleColumns = article_columns(self.model)
         self.read_only: str | None = None  # why the archive cannot be written, if it cannot
         self._lock_fd: int | None = None
+        self._wal = False  # whether this connection has put the archive in WAL mode (`transaction`)
         if owned:
             path, self.read_only = connect(path, check_same_thread)
         self.db: Database = path if isinstance(path, Database) else Database(path)
@@ -143,7 +144,6 @@ class Archive(ReadAPI):
         self.close()
 
     def _open_for_writing(self) -> None:
-        self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
         if MIGRATIONS.pending(self.db):
             with self.transaction():
@@ -192,6 +192,9 @@ class Archive(ReadAPI):
             with self._savepoint(conn):
                 yield self.db
             return
+        if not self._wal:
+            self.db.enable_wal()  # at the first write, not on open: a reader leaves the journal mode as it found it
+            self._wal = True
         conn.execute("BEGIN IMMEDIATE")
         try:
             if search_later:

@@ -116,3 +116,28 @@ def test_a_row_of_the_wrong_kind_is_one_line_naming_it(sample_archive_copy, dama
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: ") and words in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1 and "internal error" not in result.output
+
+
+def test_reading_leaves_a_rollback_journal_archive_as_it_is_and_writing_puts_it_in_wal(sample_archive_copy):
+    """A reader does not change the file: an archive kept in rollback-journal mode (a network
+    file system, where WAL does not work) stays so; the first write puts it in WAL mode."""
+    db = str(sample_archive_copy)
+
+    def journal_mode() -> str:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            conn.close()
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    conn.close()
+    for args in (("search", "vote"), ("show", "1"), ("stats",), ("errors",), ("stories",), ("export", "-o", "-"),
+                 ("verify",), ("query", "SELECT count(*) FROM articles")):
+        result = run(*args, "--db", db)
+        assert result.exit_code in (0, 3) and "Error:" not in result.output, (args, result.output)
+        assert journal_mode() == "delete", args
+    with Archive(db) as archive:
+        archive.start_crawl(["http://example.com/"])
+    assert journal_mode() == "wal"
