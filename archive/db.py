@@ -750,6 +750,13 @@ def _file_open_elsewhere(fd: int, waiting: list[int]) -> bool:
     return False
 
 
+def crawl_lock_holder(path: str | Path) -> int | None:
+    """The pid of the process crawling (or importing into) the archive at `path`, holding its
+    crawl lock; None when none does, or where that cannot be known. Reads /proc/locks, never
+    a descriptor of the file (see `_close_lock_descriptor`)."""
+    return _lock_holder(os.stat(path))
+
+
 def _lock_holder(stat: os.stat_result) -> int | None:
     """The pid holding an flock on the file of `stat`, from /proc/locks (Linux); None if unknown."""
     device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"

@@ -1,13 +1,16 @@
 """`bbn-archive verify`: whether an archive is intact. SQLite's integrity and foreign-key
 checks, the full-text indexes against their tables, and each article's content hash against
 its headline, body and FAQs; the WARC record of each page stored in one (archive.warc_store):
-its file there, the record whole, its digests and the page's sha256 matching. Reads only; never
-migrates or repairs (a read-only archive's FTS check runs on a temporary copy).
+its file there, the record whole, its digests and the page's sha256 matching; each page body
+stored in the archive (zlib) decompressed and its sha256 matched. Reads only; never migrates or
+repairs (a read-only archive's FTS check runs on a temporary copy). While a crawl or import
+writes to the archive, FTS5's own integrity-check, which needs the write lock for as long as it
+reads the index, is not run (it would stall the writer, or wait and fail): verify says so.
 
 `verify --quick`, for nightly use on a large archive: PRAGMA quick_check (the b-trees, not
 each index against its table), the indexes' row counts and rowids against their tables, and a
-random sample of articles (content hash, and a lookup of a headline word in the index) instead
-of all of them; no foreign-key check, no FTS5 integrity-check."""
+random sample of articles (content hash, and a lookup of a headline word in the index) and of
+stored page bodies instead of all of them; no foreign-key check, no FTS5 integrity-check."""
 from __future__ import annotations
 
 import contextlib
@@ -23,13 +26,15 @@ from sqlite_utils import Database
 
 from archive.model import Article, Faq, content_hash
 
-from .db import connect
+from .db import connect, crawl_lock_holder
 from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive, NotFound
+from .query import ArchiveReader
 from .schema import check_archive, db_path
 from .warc_store import check_page, resolve
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
-QUICK_SAMPLE = 1000  # articles `verify --quick` checks in full (a new random sample each run)
+QUICK_SAMPLE = 1000  # articles (and pages) `verify --quick` checks in full (a new random sample each run)
+BUSY_TIMEOUT_MS = 30_000  # how long a check waits for a lock another process holds
 FTS_INDEXES = (("articles_fts", "articles"), ("faqs_fts", "faqs"))
 
 
@@ -53,7 +58,7 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
         raise NotFound(f"{path} does not exist")
     conn, read_only = connect(path)
     try:
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _refuse_newer(conn)
         if quick:
             sample = _sample(conn) or []
@@ -61,14 +66,18 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
                 _run("integrity", _quick_integrity, conn),
                 *(_run(f"search index {fts}", _fts_counts(fts, table, sample), conn) for fts, table in FTS_INDEXES),
                 _run("content hashes", lambda c, check: _content_hashes(c, check, sample), conn),
+                _run("stored page bodies", lambda c, check: _page_bodies(c, check, _sample(c, "pages") or []), conn),
             ]
         checks = [_run(name, fn, conn) for name, fn in (
             ("integrity", _integrity),
             ("foreign keys", _foreign_keys),
         )]
+        writer = crawl_lock_holder(path)
         with _writable_copy(conn) if read_only else contextlib.nullcontext(conn) as writable:
-            checks += [_run(f"search index {fts}", _fts_check(fts, table, writable), conn) for fts, table in FTS_INDEXES]
+            checks += [_run(f"search index {fts}", _fts_check(fts, table, writable, writer), conn)
+                       for fts, table in FTS_INDEXES]
         checks.append(_run("content hashes", _content_hashes, conn))
+        checks.append(_run("stored page bodies", _page_bodies, conn))
         if _indexes_warc(conn):
             checks.append(_run("WARC records of pages", _warc_records(str(path)), conn))
         return checks
@@ -78,18 +87,19 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
         conn.close()
 
 
-def _sample(conn: sqlite3.Connection) -> list[int] | None:
-    """QUICK_SAMPLE random article ids (all of them in a smaller archive); None when the
-    articles cannot be read (the checks, reading them, then say why)."""
+def _sample(conn: sqlite3.Connection, table: str = "articles") -> list[int] | None:
+    """QUICK_SAMPLE random ids of `table` (all of them in a smaller archive; ids of rows
+    deleted since are skipped by the checks); None when the table cannot be read (the checks,
+    reading it, then say why)."""
     try:
-        ids = conn.execute("SELECT min(id), max(id), count(*) FROM articles").fetchone()
+        ids = conn.execute(f"SELECT min(id), max(id), count(*) FROM {table}").fetchone()
     except sqlite3.Error:
         return None
     low, high, count = ids
     if not count:
         return []
     if count <= QUICK_SAMPLE:
-        return [i for (i,) in conn.execute("SELECT id FROM articles ORDER BY id")]
+        return [i for (i,) in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
     return sorted(random.sample(range(low, high + 1), min(QUICK_SAMPLE, high - low + 1)))
 
 
@@ -170,13 +180,20 @@ def _foreign_keys(conn: sqlite3.Connection, check: Check) -> None:
     check.problems += [f"{table} row {rowid} refers to a missing {parent} row" for table, rowid, parent, _ in rows]
 
 
-def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None):
+def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None, writer: int | None = None):
     """The FTS5 index `fts` over the external-content `table`: its own integrity-check (with
     rank 1, which compares the index with the table) on `writable` (the archive's connection,
-    or a copy of a read-only archive) and the same rows on both sides."""
+    or a copy of a read-only archive) and the same rows on both sides. The integrity-check is
+    an INSERT, which holds the write lock while it reads the whole index: with a crawl or
+    import writing (`writer`, its pid), it is not run; a write lock held by another program
+    is not a damaged index either."""
     def check_index(conn: sqlite3.Connection, check: Check) -> None:
         # Names come from FTS_INDEXES, never from input: safe to format into the SQL.
         _same_rows(conn, check, fts, table)
+        if writer is not None:
+            check.checked += (f"; its integrity-check not run: a crawl or import (pid {writer}) is writing to the"
+                              " archive (run verify when it is done)")
+            return
         if writable is None:
             check.problems.append(f"could not check {fts} against {table}: the archive is read-only"
                                   " and could not be copied to a temporary folder")
@@ -185,8 +202,12 @@ def _fts_check(fts: str, table: str, writable: sqlite3.Connection | None):
             with writable:
                 writable.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
         except sqlite3.DatabaseError as exc:
-            check.problems.append(f"{fts} does not match {table} ({exc}): rebuild it with "
-                                  f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            if exc.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                check.problems.append(f"could not check {fts} against {table}: another process held the archive's"
+                                      f" write lock throughout ({exc}); run verify again when it is done")
+            else:
+                check.problems.append(f"{fts} does not match {table} ({exc}): rebuild it with "
+                                      f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
     return check_index
 
 
@@ -241,6 +262,21 @@ def _content_hashes(conn: sqlite3.Connection, check: Check, sample: list[int] | 
         if content_hash(article) != stored:
             check.problems.append(f"article {article_id} ({url}): content_hash does not match its headline, body and FAQs")
     check.checked = f"{count} articles" if sample is None else f"{count} sampled articles"
+
+
+def _page_bodies(conn: sqlite3.Connection, check: Check, sample: list[int] | None = None) -> None:
+    """Every page body stored in the archive (zlib; with `sample`, those pages' only)
+    decompressed, whole, and its sha256 matched, as a reader taking it would (`page_body`,
+    at most 16 MiB: no page a crawl stores is larger)."""
+    only = "" if sample is None else f" AND id IN ({','.join(map(str, sample))})"
+    reader, count = ArchiveReader(conn), 0
+    for (page_id,) in conn.execute(f"SELECT id FROM pages WHERE compression = 'zlib'{only} ORDER BY id").fetchall():
+        count += 1
+        try:
+            reader.page_body(page_id)
+        except ArchiveError as exc:
+            check.problems.append(str(exc))
+    check.checked = f"{count} pages" if sample is None else f"{count} sampled pages"
 
 
 def _indexes_warc(conn: sqlite3.Connection) -> bool:

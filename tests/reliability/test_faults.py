@@ -102,4 +102,4 @@ def test_the_crawl_finishes_with_its_summary_and_no_unhandled_error(fault_crawl)
 
 
 def test_the_archive_verifies(fault_crawl):
-    assert [c.problems for c in verify_archive(fault_crawl.db)] == [[]] * 5
+    assert [c.problems for c in verify_archive(fault_crawl.db)] == [[]] * 6

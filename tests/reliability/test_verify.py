@@ -21,6 +21,7 @@ def db(tmp_path):
     with Archive(path, create=True) as archive:
         crawl_id = archive.start_crawl([BASE])
         for n in range(3):
+            archive.record_page(crawl_id, f"{BASE}/news/story-{n}", 200, "text/html", f"<p>Page {n}</p>".encode() * 50)
             archive.store_article(make_article(f"{BASE}/news/story-{n}", headline=f"Story {n}",
                                                faqs=[Faq(f"Question {n}?", f"Answer {n}.")]), crawl_id=crawl_id)
     return path
@@ -47,7 +48,7 @@ def failed(output: str) -> list[str]:
 def test_an_intact_archive_verifies(db):
     code, output = verify(db)
     assert code == 0, output
-    assert "3 of 3 articles rows indexed" in output and "3 articles" in output
+    assert "3 of 3 articles rows indexed" in output and "3 articles" in output and "stored page bodies: 3 pages" in output
     assert output.rstrip().endswith("archive is intact")
 
 
@@ -157,3 +158,42 @@ def test_quick_verify_samples_a_large_archive(db, monkeypatch):
     code, output = verify_quick(db)
     assert code == 0, output
     assert "2 sampled articles" in output and "3 of 3 articles rows indexed; 2 sampled rows looked up" in output
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("substr(body, 1, length(body) / 2)", "its stored body is damaged (cut short"),
+    ("zeroblob(40)", "its stored body is damaged"),
+    ("x'789c4b4c4a0600024d0127'", "its stored body is damaged (not the bytes recorded"),  # zlib of 'abc'
+])
+def test_a_damaged_stored_page_body(db, damage, says):
+    corrupt(db, f"UPDATE pages SET body = {damage} WHERE id = 2")
+    for code, output in (verify(db), verify_quick(db)):
+        assert code == 1, output
+        assert failed(output) == ["stored page bodies"], output
+        assert f"page 2: {says}" in output, output
+
+
+def test_verify_while_a_crawl_writes_does_not_wait_for_the_write_lock(db):
+    """FTS5's integrity-check is an INSERT: behind a crawl's writer it waited 30 s an index,
+    then advised rebuilding sound indexes; run, it would hold the crawl's writer back."""
+    with Archive(db) as crawl, crawl.crawl_lock():
+        crawl.db.conn.execute("BEGIN IMMEDIATE")  # the writer's batch, open throughout
+        code, output = verify(db)
+        crawl.db.conn.execute("ROLLBACK")
+    assert code == 0, output
+    assert "its integrity-check not run: a crawl or import (pid" in output and "rebuild" not in output
+
+
+def test_a_write_lock_held_by_another_program_is_not_a_damaged_index(db, monkeypatch):
+    from archive import verify as verify_module
+
+    monkeypatch.setattr(verify_module, "BUSY_TIMEOUT_MS", 50)
+    other = sqlite3.connect(db)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code, output = verify(db)
+    finally:
+        other.rollback()
+        other.close()
+    assert code == 1 and failed(output) == ["search index articles_fts", "search index faqs_fts"], output
+    assert "held the archive's write lock throughout" in output and "rebuild" not in output
