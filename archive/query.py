@@ -249,13 +249,22 @@ def date_bound(value: str | date | datetime, *, end: bool = False) -> str:
         return value.isoformat()
     if isinstance(value, date):
         return datetime.combine(value, time(23, 59, 59) if end else time.min).isoformat()
-    year = date.today().year
-    default = datetime(year, 12, 31, 23, 59, 59) if end else datetime(year, 1, 1)
+    text = str(value)
+    shown = repr(text if len(text) <= SHOWN_DATE else text[:SHOWN_DATE] + "...")
     try:
-        return dateparser.parse(str(value), default=default).isoformat()
+        # Two default years: a value without a year ("12", "Sep 21") reads as a different date
+        # by each, and is refused rather than taken as this year's (or, as a day, a different
+        # month's for since and until).
+        bounds = [dateparser.parse(text, default=datetime(year, 12, 31, 23, 59, 59) if end else datetime(year, 1, 1))
+                  for year in (2000, 2004)]
     except (ValueError, OverflowError):
-        raise BadQuery(f"bad date {str(value)!r}: use an ISO date such as 2023-09-21") from None
+        raise BadQuery(f"bad date {shown}: use an ISO date such as 2023-09-21") from None
+    if bounds[0] != bounds[1]:
+        raise BadQuery(f"bad date {shown}: it has no year; use an ISO date such as 2023-09-21, or 2023-09, or 2023")
+    return bounds[0].isoformat()
 
+
+SHOWN_DATE = 40  # characters of a date that cannot be read quoted in the error
 
 # article_filter's conditions on the date, a range of idx_articles_date for the date walk.
 DATE_BOUNDS = {"since": "datetime(a.published) >= datetime(:since)",

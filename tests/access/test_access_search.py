@@ -135,6 +135,20 @@ def test_limit_keeps_the_best_results(sample_archive):
     assert urls(sample_archive.search(EVERYWHERE, limit=3)) == urls(everything)[:3]
 
 
+@pytest.mark.parametrize("date", ["12", "Sep 21", "21 September"])
+def test_a_date_without_a_year_is_refused_for_since_and_until_alike(sample_archive, date):
+    """'12' was January 12 of this year as --since, December 12 as --until."""
+    for bound in ("since", "until"):
+        with pytest.raises(BadQuery, match=f"bad date '{date}': it has no year"):
+            sample_archive.search(EVERYWHERE, **{bound: date})
+
+
+def test_a_long_bad_date_is_quoted_short(sample_archive):
+    with pytest.raises(BadQuery) as raised:
+        sample_archive.search(EVERYWHERE, since="x" * 100_000)
+    assert len(str(raised.value)) < 200
+
+
 @pytest.mark.parametrize("query", ["", "   ", "(", '""', "* ) -"])
 def test_a_query_without_words_is_a_bad_query(sample_archive, query):
     with pytest.raises(BadQuery, match="empty query"):
