@@ -131,3 +131,13 @@ def test_diffs_are_bounded(monkeypatch):
     compared = reading.compare_with(first, copy)
     assert len(calls) == reading.MAX_COMPARISONS
     assert compared.count("added") == 400 and len(compared.dropped) == 400
+
+
+def test_an_article_page_shows_a_bounded_body(hostile, monkeypatch):
+    client, _, _ = hostile
+    body = client.json("/news/articles/2.json?_shape=array&_col=body")[0]["body"]
+    monkeypatch.setattr(reading, "MAX_SHOWN_BODY", 200)
+    page = client.get("/news/-/article/2").text
+    assert f"The body goes on for {len(body) - 200:,} more characters" in page
+    shown = " ".join(lxml_html.fromstring(page).xpath("//div[@class='bbn-body']/p[not(@class)]//text()"))
+    assert 0 < len(shown) <= 200 and shown[:40] == body[:40]

@@ -55,6 +55,9 @@ def time_tag(value: str | None) -> Markup:
     return Markup('<time datetime="{}" title="{}">{}</time>').format(value, value, human_date(value))
 
 
+MAX_SHOWN_BODY = 2_000_000  # characters of a body the article page shows; the row's page has it whole
+
+
 def paragraphs(text: str | None) -> list[str]:
     """A stored body's paragraphs (they are separated by a blank line)."""
     return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
@@ -164,7 +167,8 @@ def article_page(conn: sqlite3.Connection, article_id: int) -> dict | None:
                "seen": earlier[-1].superseded_at if earlier else article.first_seen}
     return {
         "article": article, "authors": article.authors, "tags": article.tags, "faqs": article.faqs,
-        "paragraphs": paragraphs(article.body),
+        "paragraphs": paragraphs(article.body[:MAX_SHOWN_BODY]),
+        "body_cut": max(0, len(article.body) - MAX_SHOWN_BODY),  # characters not shown
         "related": _links(article.related_links, archived), "also_like": _links(article.related_articles, archived),
         "seen_urls": seen_urls(reader, article_id), "pages": stored_pages(reader, article.urls or [article.url]),
         "versions": [*versions, current], "diffs": version_diffs([*versions, current]),
