@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from archive.model import Article, content_hash, url_key
 
 from .columns import ArticleColumns, article_columns, to_iso, to_json as _json
-from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotAnArchive, NotFound, ReadOnlyArchive
+from .errors import ArchiveError, ArchiveLocked, IdentityRefused, NotFound, ReadOnlyArchive
 from .query import ReadAPI
 from .schema import (FAQ_SEARCH, MIGRATIONS, STAGES, article_search, check_archive, connect_read_only, db_path,
                      follow_model, migrate, model_changes)
@@ -121,10 +121,7 @@ class Archive(ReadAPI):
         try:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA foreign_keys = ON")
-            check_archive(self.db)
-            if owned and not create and db_path(self.db) and not self.db.table_names():
-                raise NotAnArchive(f"{db_path(self.db)} is empty, not a bbn-archive: a crawl or an import creates one"
-                                   " (a command that reads writes nothing to it)")
+            check_archive(self.db, empty_ok=create or not owned)
             if self.read_only:
                 if MIGRATIONS.pending(self.db) or model_changes(self.db, self.columns):
                     raise ReadOnlyArchive(f"{db_path(self.db)} is read-only ({self.read_only}) and needs an upgrade"

@@ -634,10 +634,11 @@ def follow_model(db: Database, columns: ArticleColumns, changes: list[str]) -> N
             db.execute(change)
 
 
-def check_archive(db: Database) -> None:
-    """Raise `NotAnArchive` unless `db` is empty or holds a bbn-archive, `DamagedArchive` if
-    its file is shorter than its header says or SQLite finds it malformed, `NewerArchive` if a
-    newer bbn-archive migrated it."""
+def check_archive(db: Database, empty_ok: bool = True) -> None:
+    """Raise `NotAnArchive` unless `db` holds a bbn-archive or is empty (and `empty_ok`: a
+    file a writer is about to make an archive of), `DamagedArchive` if its file is shorter
+    than its header says or SQLite finds it malformed, `NewerArchive` if a newer bbn-archive
+    migrated it."""
     try:
         _check_length(db)
         tables = set(db.table_names())
@@ -649,7 +650,10 @@ def check_archive(db: Database) -> None:
             raise DamagedArchive(f"{_name(db)} is damaged: {exc}") from exc
         raise
     if not tables:
-        return
+        if empty_ok or db_path(db) is None:
+            return
+        raise NotAnArchive(f"{_name(db)} is empty, not a bbn-archive: a crawl or an import creates one"
+                           " (a command that reads writes nothing to it)")
     if not applied:
         raise NotAnArchive(f"{_name(db)} is a SQLite database but not a bbn-archive (no migrations recorded)")
     unknown = [name for name in applied if name not in known_migrations()]

@@ -29,7 +29,7 @@ from archive.model import Article, Faq, content_hash
 from .db import connect, crawl_lock_holder
 from .errors import ArchiveError, DamagedArchive, NewerArchive, NotAnArchive, NotFound
 from .query import ArchiveReader
-from .schema import check_archive, db_path
+from .schema import check_archive
 from .warc_store import check_page, resolve
 
 MAX_LISTED = 20  # problems listed per check; the rest are counted
@@ -107,16 +107,12 @@ def _refuse_newer(conn: sqlite3.Connection) -> None:
     """`NotAnArchive` for a file that is not a SQLite database, or one with no bbn-archive in it
     (empty, or other tables), `NewerArchive` for an archive of a newer schema, whose checks this
     version does not know; any other trouble opening it (damage) is for the checks to report."""
-    db = Database(conn)
     try:
-        check_archive(db)
-        empty = not db.table_names()
+        check_archive(Database(conn), empty_ok=False)
     except (NewerArchive, NotAnArchive):
         raise
     except (ArchiveError, sqlite3.Error):
         return
-    if empty:
-        raise NotAnArchive(f"{db_path(db)} is an empty database, not a bbn-archive")
 
 
 @contextlib.contextmanager

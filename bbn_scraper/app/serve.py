@@ -45,10 +45,7 @@ def check_servable(path: str | Path) -> None:
         raise NotFound(f"{path} does not exist")
     conn = connect_read_only(path)
     try:
-        db = Database(conn)
-        check_archive(db)
-        if not db.table_names():
-            raise NotAnArchive(f"{path} is an empty database, not a bbn-archive (crawl into it first)")
+        check_archive(Database(conn), empty_ok=False)
     except sqlite3.DatabaseError as exc:
         raise NotAnArchive(f"{path} cannot be read as a SQLite database: {exc}") from exc
     finally:

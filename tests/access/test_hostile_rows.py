@@ -91,7 +91,7 @@ def test_numbers_out_of_range_are_usage_errors(sample_archive_copy, args):
 
 
 @pytest.mark.parametrize("args", [("search", "x"), ("show", "1"), ("stats",), ("errors",), ("stories",),
-                                  ("export", "-o", "-")])
+                                  ("export", "-o", "-"), ("verify",), ("query", "SELECT 1")])
 def test_a_read_command_on_an_empty_file_writes_nothing_to_it(tmp_path, args):
     empty = tmp_path / "empty.db"
     empty.touch()

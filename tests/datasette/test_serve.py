@@ -48,7 +48,7 @@ def test_file_that_is_not_sqlite_is_refused(tmp_path):
 def test_empty_file_is_refused_and_left_alone(tmp_path):
     empty = tmp_path / "empty.db"
     empty.touch()
-    assert "empty database" in one_line_error(serve("--db", str(empty)))
+    assert "is empty, not a bbn-archive" in one_line_error(serve("--db", str(empty)))
     assert empty.stat().st_size == 0
 
 
