@@ -160,4 +160,4 @@ def test_the_fuzzed_archive_is_intact(chain):
     assert rows(chain.db, "SELECT count(*) AS n FROM articles")[0]["n"] > 0
     assert rows(chain.db, "SELECT count(*) AS n FROM errors")[0]["n"] > 0
     assert chain.crawler.stats.get("bbn/error_store") is None, "no page failed to be stored"
-    assert all(check.ok for check in verify_archive(chain.db))
+    assert [(c.name, c.problems[:3]) for c in verify_archive(chain.db) if not c.ok] == []
