@@ -27,16 +27,17 @@ def _as_is(first: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
     yield from iter(lambda: read(CHUNK), b"")
 
 
-def _zlib(read: Callable[[int], bytes], wbits: int, whole: bool = False) -> Iterator[bytes]:
+def _zlib(read: Callable[[int], bytes], wbits: int, whole: bool = False, strict: bool = False) -> Iterator[bytes]:
     """A body that does not start as its encoding says is passed on as it is (as warcio and
     browsers do); deflate may be raw. `whole`: a stream that ends before its end marker raises
-    zlib.error once what it held is given."""
+    zlib.error once what it held is given. `strict`: nothing but the stream is taken (an empty
+    one or another format raises zlib.error)."""
     decoder, data, first = zlib.decompressobj(wbits), read(CHUNK), True
     while data and not decoder.eof:
         try:
             out = decoder.decompress(data, CHUNK)
         except zlib.error:
-            if not first:
+            if not first or strict:
                 raise
             if wbits == 15:
                 decoder, wbits = zlib.decompressobj(-15), -15
@@ -47,8 +48,15 @@ def _zlib(read: Callable[[int], bytes], wbits: int, whole: bool = False) -> Iter
         if out:
             yield out
         data = decoder.unconsumed_tail or read(CHUNK)
-    if whole and not first and not decoder.eof:
+    if whole and not decoder.eof and (strict or not first):
         raise zlib.error("cut short: the stream ends before its end marker")
+
+
+def stored_zlib(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """A body as the archive stores it, a zlib stream the archive made itself, decompressed
+    in chunks: anything else, an empty body or a stream cut short raises zlib.error (where an
+    HTTP body's decoder passes on what is not compressed as it is)."""
+    return _zlib(read, 15, whole=True, strict=True)
 
 
 def _brotli(read: Callable[[int], bytes]) -> Iterator[bytes]:

@@ -22,7 +22,7 @@ from archive.model import Article, Faq, Link, url_key
 from archive.model.article import storage
 
 from .columns import article_columns
-from .decoding import MAX_BODY, decoded, read_at_most
+from .decoding import MAX_BODY, read_at_most, stored_zlib
 from .errors import ArchiveError, BadQuery, DamagedRow, NotFound
 from .row_types import checked, stored_json
 from .schema import STAGES, db_path
@@ -563,7 +563,7 @@ def reparse_pages(archive: Archive, since: str | None = None) -> list[dict]:
 
 
 def _undamaged(chunks: Iterator[bytes], page_id: int, sha256: str | None) -> Iterator[bytes]:
-    """`chunks`, with a stored body that stops decoding or ends short (`decoded`'s `whole`), or
+    """`chunks`, with a stored body that stops decoding or ends short (`stored_zlib`), or
     whose bytes are not the ones recorded (`sha256`, when given: checked at its end), an
     `ArchiveError` naming the page."""
     digest = hashlib.sha256()
@@ -609,7 +609,7 @@ class ReadAPI:
             raise ArchiveError(f"page {page_id}: unsupported compression {row[0]!r}")
         if not isinstance(row[1], bytes):
             raise ArchiveError(f"page {page_id}: damaged row (its body is {type(row[1]).__name__}, not a blob)")
-        return _undamaged(decoded(BytesIO(row[1]).read, "deflate", whole=True), page_id, row[5] if check else None)
+        return _undamaged(stored_zlib(BytesIO(row[1]).read), page_id, row[5] if check else None)
 
     def page_body(self, page_id: int, limit: int = MAX_BODY) -> bytes:
         """The decompressed body of a recorded page, as `page_chunks`; `TooLarge` over `limit` bytes."""

@@ -108,7 +108,7 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
             result.responses += 1
             result.pages += 1
             continue
-        digest, size = _digest_and_size(archive.page_chunks(page_id))
+        digest, size = _digest_and_size(archive.page_chunks(page_id, check=True))  # a damaged body: before it is written
         body = ChunkReader(lambda page_id=page_id: archive.page_chunks(page_id))
         status = status or 200
         headers = [("Content-Type", content_type)] if content_type else []

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +14,7 @@ import click
 from archive.db import Archive
 from bbn_scraper.app.oneline import OneLineGroup, terminal_safe
 from bbn_scraper.app.options import article_filters, clear_errors, db_option, named, output_named, settings_option
+from bbn_scraper.app.output import open_output
 from bbn_scraper.app.report import crawl_summary
 
 DEMO_PORT = 8765
@@ -211,33 +210,6 @@ def _to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
-@contextlib.contextmanager
-def _open_output(path: str, binary: bool = False):
-    """The file to write (text, UTF-8, newlines as written; or bytes), or standard output for
-    "-". A file is written whole or not at all: into a temporary file beside it, renamed to
-    `path` when the block ends well and removed when it does not, so that an export stopped
-    (Ctrl-C, a row it cannot write) leaves no file that looks complete."""
-    if path == "-":
-        yield sys.stdout.buffer if binary else sys.stdout
-        return
-    target = Path(path)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, path) from None
-    try:
-        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 @cli.command()
 @click.argument("query")
 @db_option()
@@ -321,7 +293,7 @@ def export(db, author, tag, section, since, until, query, fmt, output):
                     if sys.stderr.isatty() else contextlib.nullcontext(records))
         counted = _Counted()
         try:
-            with _open_output(output, fmt in BINARY) as out, progress as shown:
+            with open_output(output, fmt in BINARY) as out, progress as shown:
                 written = FORMATS[fmt](counted.each(shown), out, columns(archive))
         except (ValueError, TypeError, UnicodeError, OverflowError) as exc:  # a row holding what its column cannot
             raise click.ClickException(f"export stopped after {counted.n} articles, at a row it cannot write"

@@ -16,6 +16,7 @@ import click
 from archive.db import Archive
 from archive.warc import article_pages, selected_page_ids, write_warc
 from bbn_scraper.app.options import article_filters, clear_errors, db_option, named
+from bbn_scraper.app.output import replaced_whole
 
 TOOL = f"bbn-archive/{version('bbn-archive')} (warcio {version('warcio')})"
 
@@ -25,12 +26,13 @@ def _selection(author, tag, section, since, until, query) -> dict | None:
     return picked if any(v is not None for v in picked.values()) else None
 
 
-def _export(db: str, selection: dict | None, path: Path):
+def _export(db: str, selection: dict | None, path: Path, name: str):
+    """Write the selected pages to the WARC file at `path`, named `name` in its records."""
     with Archive(db) as archive:
         page_ids = selected_page_ids(archive, selection)
         info = {"software": TOOL, "format": "WARC File Format 1.1", "description": f"exported from {Path(db).name}"}
         with open(path, "wb") as out:
-            result = write_warc(archive, out, path.name, info, page_ids)
+            result = write_warc(archive, out, name, info, page_ids)
         pages = list(article_pages(archive, selection))
     return result, pages
 
@@ -69,7 +71,8 @@ def export_warc(db, author, tag, section, since, until, query, output):
     Example:
         bbn-archive export-warc --section Politics -o politics.warc.gz --db news.db
     """
-    result, pages = _export(db, _selection(author, tag, section, since, until, query), Path(output))
+    with replaced_whole(output) as written:
+        result, pages = _export(db, _selection(author, tag, section, since, until, query), written, Path(output).name)
     click.echo(f"exported {result.pages} pages ({result.responses} responses, {result.revisits} revisits)"
                f" of {len(pages)} articles to {output}", err=True)
 
@@ -86,19 +89,20 @@ def export_wacz(db, author, tag, section, since, until, query, output, title):
 
     with tempfile.TemporaryDirectory(prefix="bbn-wacz-") as tmp:
         warc = Path(tmp) / f"{Path(output).stem}.warc.gz"
-        result, pages = _export(db, _selection(author, tag, section, since, until, query), warc)
+        result, pages = _export(db, _selection(author, tag, section, since, until, query), warc, warc.name)
         listing = Path(tmp) / "pages.jsonl"
         with open(listing, "w", encoding="utf-8") as out:
             out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
             out.writelines(json.dumps(page, ensure_ascii=False) + "\n" for page in pages)
         chatter = io.StringIO()  # py-wacz prints its progress: kept, and shown only as the reason of a failure
-        with redirect_stdout(chatter), redirect_stderr(chatter):
-            status = wacz_main(["create", "-o", output, "--pages", str(listing), "--copy-pages",
-                                "--title", title, str(warc)])
-    if status:
-        said = (chatter.getvalue().strip().splitlines() or [""])[-1][:300]
-        raise click.ClickException(f"could not write {output}: wacz create exited with {status}"
-                                   + (f" ({said})" if said else ""))
+        with replaced_whole(output) as written:
+            with redirect_stdout(chatter), redirect_stderr(chatter):
+                status = wacz_main(["create", "-o", str(written), "--pages", str(listing), "--copy-pages",
+                                    "--title", title, str(warc)])
+            if status:
+                said = (chatter.getvalue().strip().splitlines() or [""])[-1][:300]
+                raise click.ClickException(f"could not write {output}: wacz create exited with {status}"
+                                           + (f" ({said})" if said else ""))
     click.echo(f"exported {result.pages} pages of {len(pages)} articles to {output}", err=True)
 
 

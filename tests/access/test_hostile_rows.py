@@ -141,3 +141,33 @@ def test_reading_leaves_a_rollback_journal_archive_as_it_is_and_writing_puts_it_
     with Archive(db) as archive:
         archive.start_crawl(["http://example.com/"])
     assert journal_mode() == "wal"
+
+
+@pytest.mark.parametrize("command, name", [("export-warc", "out.warc.gz"), ("export-wacz", "out.wacz")])
+@pytest.mark.parametrize("damage", ["x''", "x'0102030405'", "zeroblob(64)"])
+def test_an_export_of_a_damaged_page_body_is_an_error_and_leaves_no_file(sample_archive_copy, tmp_path, command,
+                                                                           name, damage):
+    """An empty or non-zlib body was exported as a 0- or 5-byte page, silently (an HTTP body's
+    decoder passes on what is not compressed); a failed export-warc left its file half-written."""
+    page = sqlite3.connect(sample_archive_copy).execute("SELECT max(id) FROM pages").fetchone()[0]
+    _alter(sample_archive_copy, f"UPDATE pages SET body = {damage} WHERE id = ?", [page])
+    out = tmp_path / "out" / name
+    out.parent.mkdir()
+    result = run(command, "-o", str(out), "--db", str(sample_archive_copy))
+    assert result.exit_code == 1 and f"page {page}: its stored body is damaged" in result.output, result.output
+    assert list(out.parent.iterdir()) == []  # neither the file nor its temporary
+
+
+def test_a_file_written_whole_is_removed_on_sigterm(tmp_path):
+    import os
+    import signal
+
+    from bbn_scraper.app.output import replaced_whole
+
+    target, before = tmp_path / "out.warc.gz", signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        with replaced_whole(target) as written:
+            written.write_bytes(b"half")
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -7,6 +7,7 @@ Now each read gets the page's first 16 MiB and a notice, the server stays under 
 requests answer within a second; export-warc streams the page."""
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from archive import Archive
 from bbn_scraper.app.datasette import reading, reading_room
 from bbn_scraper.settings import DOWNLOAD_MAXSIZE
 from tests.helpers import DatasetteClient, free_port, wait_for_http
-from tests.hostile.bombs import MIB, gzip_bomb, zlib_bomb
+from tests.hostile.bombs import MIB, ZEROS, gzip_bomb, zlib_bomb
 from tests.hostile.hostile_crawl import UNHANDLED, run, vm_hwm_mb
 
 MAX_RSS_MB = 300
@@ -34,18 +35,22 @@ PAGE_URL = "https://bombs.example/2024/01/02/huge/"
 SMALL = b"<html><body><p>An ordinary page.</p></body></html>"
 
 
-def add_page(archive: Archive, crawl_id: int, url: str, size: int, body: bytes, **warc) -> int:
+def add_page(archive: Archive, crawl_id: int, url: str, size: int, body: bytes, sha256: str = "0" * 64, **warc) -> int:
     """A page row as an older bbn-archive could have stored it (record_page takes the body whole)."""
     with archive.transaction():
         return archive._insert("pages", {
             "url": url, "crawl_id": crawl_id, "fetched_at": "2024-01-02T00:00:00+00:00", "status": 200,
-            "content_type": "text/html; charset=utf-8", "size": size, "sha256": "0" * 64,
+            "content_type": "text/html; charset=utf-8", "size": size, "sha256": sha256,
             "compression": "warc" if warc else "zlib", "body": b"" if warc else body, **warc})
 
 
-def huge_archive(folder, mib: int) -> tuple:
+def huge_archive(folder, mib: int, digest: bool = False) -> tuple:
     """An archive with a page of `mib` MiB (zlib), one of 1 GiB (a WARC record, Content-Encoding
-    gzip) and a small one; their ids."""
+    gzip) and a small one; their ids. `digest`: the big page's row has its body's true sha256
+    (export-warc checks it), not a placeholder (a reader serving the page streams it unchecked)."""
+    sha256 = hashlib.sha256(HEAD)
+    for _ in range(mib if digest else 0):
+        sha256.update(ZEROS)
     warc = folder / "old.warc.gz"
     with open(warc, "wb") as out:
         writer = WARCWriter(out, gzip=True, warc_version="1.1")
@@ -56,7 +61,8 @@ def huge_archive(folder, mib: int) -> tuple:
         length = out.tell()
     with Archive(folder / "archive.db", create=True) as archive:
         crawl_id = archive.start_crawl(["https://bombs.example/"])
-        huge = add_page(archive, crawl_id, PAGE_URL, mib * MIB + len(HEAD), zlib_bomb(mib, HEAD))
+        huge = add_page(archive, crawl_id, PAGE_URL, mib * MIB + len(HEAD), zlib_bomb(mib, HEAD),
+                        sha256.hexdigest() if digest else "0" * 64)
         recorded = add_page(archive, crawl_id, PAGE_URL + "warc/", 1024 * MIB + len(HEAD), b"", warc_file=warc.name,
                             warc_offset=0, warc_length=length, warc_digest="")
         small = archive.record_page(crawl_id, "https://bombs.example/small/", 200, "text/html", SMALL)
@@ -127,7 +133,7 @@ def test_concurrent_reads_of_a_huge_page_are_cut_and_bounded(served, which):
 
 def test_export_warc_streams_a_huge_page(tmp_path):
     mib = 320
-    db, huge, _, _ = huge_archive(tmp_path, mib)
+    db, huge, _, _ = huge_archive(tmp_path, mib, digest=True)
     out = tmp_path / "out.warc.gz"
     result = run([sys.executable, "-m", "bbn_scraper", "export-warc", "--db", str(db), "-o", str(out)], timeout=120)
     assert result.returncode == 0, result.stderr
