@@ -13,6 +13,7 @@ import click
 
 from archive.model import Article, not_an_article
 from bbn_scraper.app.extract_inputs import FETCH_TIMEOUT, STDIN, Failure, Page, listed, pages
+from bbn_scraper.app.oneline import terminal_safe
 
 UNREADABLE = 1  # the exit status when an input could not be read (a missing file, a failed fetch...)
 NOT_AN_ARTICLE = 4  # the exit status of a page that is not one article, or lacks headline or body
@@ -102,16 +103,17 @@ def _parse(page: Page, url: str | None = None) -> tuple[Article | None, str | No
 def _extract_one(page: Page | Failure, url: str | None, as_json: bool | None) -> None:
     name = "standard input" if page.name == STDIN else page.name
     if isinstance(page, Failure):
-        click.echo(f"Error: {name}: {page.reason}", err=True)
+        click.echo(terminal_safe(f"Error: {name}: {page.reason}"), err=True)
         sys.exit(UNREADABLE)
     article, why = _parse(page, url)
     if article is None:
-        click.echo(f"Error: {name} is not an article page (home, listing, search or error page, or no HTML)", err=True)
+        click.echo(terminal_safe(f"Error: {name} is not an article page (home, listing, search or error page, or no HTML)"),
+                   err=True)
         sys.exit(NOT_AN_ARTICLE)
     if why:
-        click.echo(f"Error: {name}: an article with {why}", err=True)
+        click.echo(terminal_safe(f"Error: {name}: an article with {why}"), err=True)
         sys.exit(NOT_AN_ARTICLE)
-    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2) if as_json else format_text(article))
+    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2) if as_json else terminal_safe(format_text(article)))
 
 
 def _extract_many(found) -> int:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import queue
+import stat
 import sys
-import time
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -133,34 +136,78 @@ def _bounded(read: Callable[[int], bytes]) -> bytes:
 
 
 def _file(path: Path) -> bytes:
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would wait for a writer for ever, a device never end
+        raise Unreadable("not a regular file (a pipe, a device or a socket): give a page file, or - for standard input")
     with open(path, "rb") as stream:
         return _bounded(stream.read)
 
 
+class _WebRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects followed to http(s) URLs only (urllib also follows them to ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not is_url(urllib.parse.urljoin(req.full_url, newurl)):
+            raise Unreadable(f"HTTP {code}: redirected to {newurl[:200]!r}, not an http(s) URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_WebRedirects)
+
+
 def _fetch(url: str, timeout: float) -> Page:
-    """The page at `url` (under its final URL, with its Content-Type), in at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """The page at `url` (under its final URL, with its Content-Type), in at most `timeout`
+    seconds all told: the fetch runs in a thread of its own, waited for that long (a server
+    that trickles its headers or body a byte at a time keeps each read within the socket's
+    timeout). A fetch given up on is left to its socket's timeout, in a daemon thread."""
+    done: queue.Queue = queue.Queue(maxsize=1)
+
+    def fetch() -> None:
+        try:
+            done.put(_fetch_now(url, timeout))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            done.put(exc)
+
+    threading.Thread(target=fetch, name="extract-fetch", daemon=True).start()
+    try:
+        result = done.get(timeout=timeout)
+    except queue.Empty:
+        raise Unreadable(f"not read within {timeout:g} s") from None
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _fetch_now(url: str, timeout: float) -> Page:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > MAX_PAGE:
                 raise Unreadable(f"Content-Length {length}: larger than any page a crawl takes ({MAX_PAGE} bytes)")
+            received = 0
 
             def read(size: int) -> bytes:
-                if time.monotonic() > deadline:
-                    raise Unreadable(f"not read within {timeout:g} s")
-                return response.read(size)
+                nonlocal received
+                data = response.read(size)
+                received += len(data)
+                return data
 
             body = read_at_most(decoded(read, response.headers.get("Content-Encoding"), whole=True), MAX_PAGE, "page")
+            if length.isdigit() and received < int(length):  # http.client's read(n) ends short quietly
+                raise Unreadable(f"cut short: {received} of the {length} bytes its Content-Length announces")
             return Page(url, response.url, body, response.headers.get("Content-Type"))
     except TooLarge:
         raise Unreadable(f"over {MAX_PAGE} bytes (once decoded): larger than any page a crawl takes") from None
     except urllib.error.HTTPError as exc:
-        raise Unreadable(f"HTTP {exc.code} {exc.reason}") from None
+        raise Unreadable(one_line(f"HTTP {exc.code} {exc.reason}")) from None
     except urllib.error.URLError as exc:
-        raise Unreadable(f"not fetched: {exc.reason}") from None
+        raise Unreadable(one_line(f"not fetched: {exc.reason}")) from None
     except (TimeoutError, ConnectionError) as exc:
         raise Unreadable(f"not fetched: {exc.strerror or exc or type(exc).__name__}") from None
     except (ValueError, zlib.error, http.client.HTTPException) as exc:
-        raise Unreadable(f"not fetched: {exc}") from None
+        raise Unreadable(one_line(f"not fetched: {exc or type(exc).__name__}")) from None
+
+
+def one_line(text: str) -> str:
+    """`text` on one line (urllib's redirect-loop message spans three)."""
+    return " ".join(text.split())

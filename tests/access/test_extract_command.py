@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -170,6 +171,35 @@ class Hostile(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Length", str(MAX_PAGE + 1))
             self.end_headers()
+        elif self.path in ("/trickle", "/trickle-headers"):  # a byte at a time, each within the socket's timeout
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.wfile.flush()
+            for _ in range(40):
+                self.wfile.write(b"X-Slow: 1\r\n" if self.path == "/trickle-headers" else b"")
+                if self.path == "/trickle":
+                    if _ == 0:
+                        self.wfile.write(b"Content-Length: 1000\r\n\r\n")
+                    self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif self.path == "/cut":  # Content-Length announces twice what is sent
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "2000")
+            self.end_headers()
+            self.wfile.write(b"<html><body><p>" + b"x" * 985)
+            self.close_connection = True
+        elif self.path == "/to-ftp":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1:1/file.html")
+            self.end_headers()
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        elif self.path == "/reason":
+            self.send_response(404, "Not\x1b]0;owned\x07Found")
+            self.end_headers()
         elif self.path == "/bomb":
             body = gzip.compress(bytes(MAX_PAGE + 1), compresslevel=9)
             self.send_response(200)
@@ -241,3 +271,31 @@ def test_a_damaged_gzip_is_an_error_wherever_the_damage(saved, tmp_path):
     result = run(*names)
     assert result.exit_code == 1, result.output
     assert [line["error"].split(" (")[0] for line in lines(result)] == ["damaged gzip"] * 3, result.stdout
+
+
+def test_a_fetch_is_bounded_in_time_all_told_and_whole_or_an_error(hostile, tmp_path):
+    """A server trickling its headers or body a byte at a time kept extract waiting past any
+    --timeout; a body cut short of its Content-Length was parsed as the page; a redirect to
+    ftp was followed; a redirect loop's error was three lines."""
+    started = time.monotonic()
+    result = run(*(f"{hostile}{path}" for path in ("/trickle", "/trickle-headers", "/cut", "/to-ftp", "/loop")),
+                 "--timeout", "1")
+    assert time.monotonic() - started < 15, result.output
+    errors = [line["error"] for line in lines(result)]
+    assert errors[:2] == ["not read within 1 s"] * 2, errors
+    assert errors[2] == "cut short: 1000 of the 2000 bytes its Content-Length announces", errors
+    assert errors[3] == "HTTP 302: redirected to 'ftp://127.0.0.1:1/file.html', not an http(s) URL", errors
+    assert errors[4].startswith("HTTP 302") and "\n" not in errors[4], errors
+
+
+def test_an_error_line_cannot_drive_the_terminal(hostile):
+    result = run(f"{hostile}/reason")
+    assert result.exit_code == 1 and "\x1b" not in result.stderr and "\\x1b]0;owned\\x07" in result.stderr, result.stderr
+
+
+def test_a_pipe_or_a_device_is_refused_not_waited_for(saved, tmp_path):
+    fifo = tmp_path / "b.html"
+    os.mkfifo(fifo)
+    result = run(str(tmp_path), "/dev/zero")
+    errors = [line.get("error") for line in lines(result)]
+    assert errors == ["not a regular file (a pipe, a device or a socket): give a page file, or - for standard input"] * 2
