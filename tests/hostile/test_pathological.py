@@ -61,6 +61,17 @@ def test_markup_nested_too_deep_is_a_warning_in_the_article():
     assert LAST not in article.body
 
 
+def test_a_page_of_too_many_tags_is_read_to_the_bound_with_a_warning(monkeypatch):
+    """16 MiB of `<li>a` (8 million characters, the document's bound) took 1.9 GB to parse."""
+    from bbn_scraper.parsers import document
+
+    monkeypatch.setattr(document, "MAX_TAGS", 1_000)
+    article = parse_article(page("Many tags", "<ul>" + "<li>item" * 2_000 + "</ul>"), "http://127.0.0.1/2024/05/06/tags/")
+    assert article.headline == "Many tags"
+    assert "document truncated to its first 1000 tags" in article.warnings
+    assert LAST not in article.body
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     db = tmp_path_factory.mktemp("pathological") / "archive.db"
