@@ -19,7 +19,7 @@ from http.client import responses
 from pathlib import Path
 from typing import BinaryIO
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ArchiveIterator, ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -28,10 +28,10 @@ from archive.model import url_key
 
 from .db import Archive
 from .decoding import ChunkReader, decoded
-from .errors import NotFound
+from .errors import ArchiveError, NotFound
 from .export import _selection
 from .verify import Check
-from .warc_store import drain, open_record, read_record, resolve
+from .warc_store import check_page, drain, open_record, read_record, resolve
 
 RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
 # The pages of the selected articles: fetched from their own URL or one of their aliases.
@@ -40,8 +40,12 @@ WITH chosen AS (SELECT a.id, a.url_key FROM articles a WHERE {where}),
 keys AS (SELECT url_key AS key FROM chosen
          UNION SELECT u.url_key FROM article_urls u JOIN chosen c ON c.id = u.article_id)
 SELECT p.id FROM pages p WHERE page_key(p.url) IN (SELECT key FROM keys)"""
-PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length"
+PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length, warc_digest"
          " FROM pages {where} ORDER BY fetched_at, id")
+# What may not be in a header value written to a WARC: a line break would end it and start a
+# header of the row's choosing; in a Target-URI, no space or control character either.
+_NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_IN_URI = re.compile(r"[\x00-\x20\x7f]")
 # For pages.jsonl: each selected article with the capture replay opens (as reparse picks it).
 ARTICLE_CAPTURES = """
 WITH chosen AS (SELECT a.* FROM articles a WHERE {where}),
@@ -103,8 +107,9 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
     for page_id, url, status, content_type, fetched_at, sha256, *ref in archive.db.execute(PAGES.format(where="")).fetchall():
         if wanted is not None and page_id not in wanted:
             continue
+        _check_row(page_id, url, status, content_type, fetched_at)
         if ref[0] is not None and tuple(ref[:2]) not in copied:
-            copied[tuple(ref[:2])] = last[url] = _copy_recorded(archive.path, page_id, *ref, out)
+            copied[tuple(ref[:2])] = last[url] = _copy_recorded(archive.path, page_id, *ref[:3], out, (ref[3], sha256))
             result.responses += 1
             result.pages += 1
             continue
@@ -131,10 +136,31 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
     return result
 
 
+def _check_row(page_id: int, url, status, content_type, fetched_at) -> None:
+    """`ArchiveError` naming the page for a row bbn-archive never writes (changed outside it):
+    a URL or Content-Type that would break out of its header, a status or date of another kind."""
+    where = f"page {page_id}"
+    if not isinstance(url, str) or _NOT_IN_URI.search(url):
+        raise ArchiveError(f"{where}: its URL is not one a WARC record can name (a space, a line break or a BLOB)")
+    if content_type is not None and (not isinstance(content_type, str) or _NOT_IN_HEADER.search(content_type)):
+        raise ArchiveError(f"{where}: its Content-Type holds a line break or a control character")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 999):
+        raise ArchiveError(f"{where}: its status is not an HTTP status ({str(status)[:40]!r})")
+    try:
+        warc_date(fetched_at)
+    except (TypeError, ValueError, AttributeError):
+        raise ArchiveError(f"{where}: its fetched_at is not a date ({str(fetched_at)[:40]!r})") from None
+
+
 def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int,
-                   out: BinaryIO) -> tuple[str, str, str]:
-    """Copy a page's recorded response record, and the request record written after it, to
-    `out`; its (payload digest, record id, date), as `write_warc`'s `last` keeps them."""
+                   out: BinaryIO, indexed: tuple[str | None, str | None]) -> tuple[str, str, str]:
+    """Copy a page's recorded response record, checked whole first (its digests, and the
+    page's `indexed` warc_digest and sha256: `warc_store.check_page`), and the request record
+    written after it, to `out`; its (payload digest, record id, date), as `write_warc`'s
+    `last` keeps them. What follows the record that is not its request is not copied."""
+    problem = check_page(archive_path, (page_id, warc_file, offset, length, *indexed))
+    if problem:
+        raise ArchiveError(problem)
     path = resolve(warc_file, archive_path)
     raw = read_record(path, offset, length)
     record = open_record(raw, f"page {page_id} ({path} at {offset})")
@@ -143,7 +169,10 @@ def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offse
     with open(path, "rb") as stream:
         stream.seek(offset + length)
         records = ArchiveIterator(stream)
-        request = next(iter(records), None)
+        try:
+            request = next(iter(records), None)
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error):
+            request = None  # not a record: nothing of it is copied
         if request is not None and request.rec_type == "request" \
                 and request.rec_headers.get_header("WARC-Concurrent-To") == record_id:
             size = records.get_record_length()
@@ -158,6 +187,8 @@ def article_pages(archive: Archive, selection: dict | None) -> Iterator[dict]:
     where, params = _selection(**(selection or {}))
     archive.db.register_function(url_key, deterministic=True, name="page_key")
     for url, fetched_at, headline, published in archive.db.execute(ARTICLE_CAPTURES.format(where=where), params):
+        if isinstance(headline, bytes):  # a damaged row's: the listing's label only, the page itself is exported
+            headline = headline.decode("utf-8", errors="replace")
         entry = {"url": url, "ts": warc_date(fetched_at), "title": headline}
         if published:
             entry["date"] = published

@@ -20,9 +20,15 @@ DEFAULT_MAX_ROWS = 1_000_000  # `export` writes whole archives; this is for ques
 
 def _value(value):
     """JSON for a cell: a BLOB as {"$base64": true, "encoded": ...}, as sqlite-utils writes it."""
+    return blob_json(value) if isinstance(value, bytes) else value
+
+
+def blob_json(value):
+    """A BLOB as JSON, {"$base64": true, "encoded": ...} (json.dumps' `default` for rows that
+    may hold one); TypeError for anything else JSON has no form for."""
     if isinstance(value, bytes):
         return {"$base64": True, "encoded": base64.b64encode(value).decode()}
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _dicts(names: list[str], rows: Iterator[tuple], max_rows: int) -> Iterator[dict]:

@@ -11,6 +11,7 @@ from archive.db import Archive
 from archive.stories import StorySettings, list_stories
 from bbn_scraper.app.oneline import terminal_safe
 from bbn_scraper.app.options import clear_errors, db_option
+from bbn_scraper.app.query_command import blob_json
 
 
 @click.command()
@@ -19,8 +20,9 @@ from bbn_scraper.app.options import clear_errors, db_option
               help="Only stories carried by at least this many sites (1: every story, most of one article).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of stories, each with its articles.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Recluster first: this Jaccard threshold.")
-@click.option("--num-perm", type=click.IntRange(min=16), help="Recluster first: this many MinHash permutations.")
-@click.option("--shingle", type=click.IntRange(min=1), help="Recluster first: shingles of this many words.")
+@click.option("--num-perm", type=click.IntRange(min=16, max=1024),
+              help="Recluster first: this many MinHash permutations (16 to 1,024).")
+@click.option("--shingle", type=click.IntRange(min=1, max=16), help="Recluster first: shingles of this many words (up to 16).")
 @clear_errors
 def stories(db, min_sites, as_json, threshold, num_perm, shingle):
     """Stories carried by more than one site: near-duplicate articles (rewrites of one story)
@@ -39,13 +41,13 @@ def stories(db, min_sites, as_json, threshold, num_perm, shingle):
         found = list_stories(archive.db.conn, min_sites)
         settings = StorySettings.of(archive.db.conn)
     if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=blob_json))
         return
     s = asdict(settings)
     click.echo(f"{len(found)} stories on {min_sites}+ sites (threshold {s['threshold']}, {s['num_perm']} permutations,"
                f" {s['shingle']}-word shingles)")
     for story in found:
-        click.echo(f"\nstory {story['id']}: {story['size']} articles, {story['sites']} sites, first seen {story['first_seen']}")
+        click.echo(terminal_safe(f"\nstory {story['id']}: {story['size']} articles, {story['sites']} sites,"
+                                 f" first seen {story['first_seen']}"))
         for a in story["articles"]:
             click.echo(terminal_safe(f"  [{a['id']}] {a['site']}  {a['headline']}\n        {a['url']}"))
-

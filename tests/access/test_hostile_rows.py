@@ -3,6 +3,7 @@ the terminal, an export that cannot write a row leaves no file, a stored body th
 one recorded is an error, and bad numbers or URLs are one line."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import zlib
 
@@ -171,3 +172,33 @@ def test_a_file_written_whole_is_removed_on_sigterm(tmp_path):
             os.kill(os.getpid(), signal.SIGTERM)
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("url = url || char(13, 10) || 'WARC-Injected: 1'", "its URL is not one a WARC record can name"),
+    ("content_type = 'text/html' || char(13, 10) || 'Set-Cookie: injected=1'", "its Content-Type holds a line break"),
+    ("fetched_at = 'garbage'", "its fetched_at is not a date ('garbage')"),
+    ("fetched_at = x'00'", "its fetched_at is not a date"),
+    ("url = x'68'", "its URL is not one a WARC record can name"),
+    ("status = 'teapot'", "its status is not an HTTP status ('teapot')"),
+])
+def test_export_warc_of_a_page_row_it_cannot_write_is_one_line_naming_it(sample_archive_copy, tmp_path, damage, says):
+    """CR/LF in a URL or Content-Type wrote headers of the row's choosing into the WARC; a bad
+    date or a BLOB URL was an internal error."""
+    page = sqlite3.connect(sample_archive_copy).execute("SELECT max(id) FROM pages").fetchone()[0]
+    _alter(sample_archive_copy, f"UPDATE pages SET {damage} WHERE id = ?", [page])
+    out = tmp_path / "out.warc.gz"
+    result = run("export-warc", "-o", str(out), "--db", str(sample_archive_copy))
+    assert result.exit_code == 1 and f"Error: page {page}: {says}" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_stories_of_a_damaged_row_are_json_and_escaped(sample_archive_copy):
+    _alter(sample_archive_copy, "UPDATE articles SET headline = x'ff00' WHERE id = 1")
+    _alter(sample_archive_copy, "UPDATE stories SET first_seen = 'X' || char(27) || ']0;owned' || char(7)")
+    found = run("stories", "--min-sites", "1", "--json", "--db", str(sample_archive_copy))
+    assert found.exit_code == 0, found.output
+    assert {"$base64": True, "encoded": "/wA="} in [a["headline"] for s in json.loads(found.output) for a in s["articles"]]
+    text = run("stories", "--min-sites", "1", "--db", str(sample_archive_copy))
+    assert text.exit_code == 0 and "\x1b" not in text.output and "\\x1b]0;owned" in text.output, text.output
+    assert run("stories", "--num-perm", "100000", "--db", str(sample_archive_copy)).exit_code == 2

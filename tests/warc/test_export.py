@@ -112,3 +112,26 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_status_1(warc_cra
         result = cli(command, "--db", str(warc_crawl.db), "-o", str(tmp_path / "file" / name))
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.strip().splitlines()[-1] == f"Error: cannot write {tmp_path / 'file' / name}: Not a directory"
+
+
+def test_a_recorded_page_whose_record_is_not_whole_is_one_line_and_no_file(warc_crawl, tmp_path):
+    """A warc_length shorter than the record copied half a record, then failed on the rest as
+    an internal error quoting binary."""
+    import sqlite3
+
+    from archive.db import copy_archive
+
+    db = copy_archive(warc_crawl.db, warc_crawl.db.parent / "short-length.db")  # beside warc/, which it names
+    try:
+        conn = sqlite3.connect(db)
+        with conn:
+            page = conn.execute("SELECT min(id) FROM pages WHERE compression = 'warc'").fetchone()[0]
+            conn.execute("UPDATE pages SET warc_length = warc_length - 40 WHERE id = ?", [page])
+        conn.close()
+        out = tmp_path / "out.warc.gz"
+        result = cli("export-warc", "--db", str(db), "-o", str(out))
+        assert result.returncode == 1 and f"Error: page {page} (" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "internal error" not in result.stderr
+        assert not out.exists()
+    finally:
+        db.unlink()
