@@ -24,6 +24,14 @@ def _redis_url(ctx, param, value: str) -> str:
     """A URL redis-py can connect with, or a usage error naming the schemes it takes."""
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise click.BadParameter(f"{value!r} is not a redis://, rediss:// or unix:// URL")
+    try:
+        from redis.connection import parse_url  # imported here: redis is an extra
+    except ImportError:
+        return value  # the command says which extra to install
+    try:
+        parse_url(value)
+    except ValueError as exc:  # a port out of range, an unclosed IPv6 bracket...
+        raise click.BadParameter(f"{value!r}: {exc}") from None
     return value
 
 

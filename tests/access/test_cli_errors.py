@@ -139,6 +139,8 @@ BAD_ARGUMENTS = {
     "status": [
         ([], 2, "Missing option '--redis'"),
         (["--redis", "localhost"], 2, "is not a redis://"),
+        (["--redis", "redis://127.0.0.1:99999/0"], 2, "Port out of range"),
+        (["--redis", "redis://[::1"], 2, "Invalid IPv6 URL"),
         (["--redis", "redis://127.0.0.1:9/0"], 1, "Connection refused"),
     ],
     "import-warc": [
