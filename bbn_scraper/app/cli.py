@@ -353,13 +353,16 @@ def errors(db, crawl_id, as_json):
         bbn-archive errors --crawl 3 --db news.db
     """
     with Archive(db) as archive:
-        crawl_id, found = archive.crawl_errors(crawl_id)
-    if as_json:
-        click.echo(_to_json([asdict(e) for e in found]))
-        return
-    click.echo(f"crawl {crawl_id}: {len(found)} errors")
-    for error in found:
-        click.echo(terminal_safe(f"{error.stage}\t{error.url or '-'}\t{error.reason}").replace("\n", "\\n"))
+        crawl_id, count, found = archive.error_rows(crawl_id)
+        if as_json:  # a JSON array, written an error at a time
+            click.echo("[", nl=False)
+            for n, error in enumerate(found):
+                click.echo(("," if n else "") + "\n  " + json.dumps(asdict(error), ensure_ascii=False, default=str), nl=False)
+            click.echo("\n]")
+            return
+        click.echo(f"crawl {crawl_id}: {count} errors")
+        for error in found:
+            click.echo(terminal_safe(f"{error.stage}\t{error.url or '-'}\t{error.reason}").replace("\n", "\\n"))
 
 
 @cli.command()
