@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from archive.db import Archive
-from bbn_scraper.app.oneline import OneLineGroup, terminal_safe
+from bbn_scraper.app.oneline import OneLineGroup, json_safe, terminal_safe
 from bbn_scraper.app.options import article_filters, clear_errors, db_option, named, output_named, settings_option
 from bbn_scraper.app.output import open_output
 from bbn_scraper.app.report import crawl_summary
@@ -207,7 +207,7 @@ def serve(db, port, host):
 
 
 def _to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return json_safe(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 @cli.command()
@@ -357,7 +357,8 @@ def errors(db, crawl_id, as_json):
         if as_json:  # a JSON array, written an error at a time
             click.echo("[", nl=False)
             for n, error in enumerate(found):
-                click.echo(("," if n else "") + "\n  " + json.dumps(asdict(error), ensure_ascii=False, default=str), nl=False)
+                line = json_safe(json.dumps(asdict(error), ensure_ascii=False, default=str))
+                click.echo(("," if n else "") + "\n  " + line, nl=False)
             click.echo("\n]")
             return
         click.echo(f"crawl {crawl_id}: {count} errors")

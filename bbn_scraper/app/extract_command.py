@@ -13,7 +13,7 @@ import click
 
 from archive.model import Article, not_an_article
 from bbn_scraper.app.extract_inputs import FETCH_TIMEOUT, STDIN, Failure, Page, listed, pages
-from bbn_scraper.app.oneline import terminal_safe
+from bbn_scraper.app.oneline import json_safe, terminal_safe
 
 UNREADABLE = 1  # the exit status when an input could not be read (a missing file, a failed fetch...)
 NOT_AN_ARTICLE = 4  # the exit status of a page that is not one article, or lacks headline or body
@@ -113,7 +113,8 @@ def _extract_one(page: Page | Failure, url: str | None, as_json: bool | None) ->
     if why:
         click.echo(terminal_safe(f"Error: {name}: an article with {why}"), err=True)
         sys.exit(NOT_AN_ARTICLE)
-    click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2) if as_json else terminal_safe(format_text(article)))
+    click.echo(json_safe(json.dumps(article.to_dict(), ensure_ascii=False, indent=2)) if as_json
+               else terminal_safe(format_text(article)))
 
 
 def _extract_many(found) -> int:
@@ -132,7 +133,7 @@ def _extract_many(found) -> int:
                         "not an article page (home, listing, search or error page, or no HTML)"}
             else:
                 line = {"input": page.name, **article.to_dict()}
-        click.echo(json.dumps(line, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(line, ensure_ascii=False)))
     if unreadable:
         click.echo(f"Error: {unreadable} of {total} inputs could not be read (their lines say why)", err=True)
         return UNREADABLE

@@ -69,6 +69,13 @@ def terminal_safe(text: str) -> str:
     return UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def json_safe(text: str) -> str:
+    """JSON text (json.dumps' with ensure_ascii=False) with every character of UNSHOWN written
+    as a \\uXXXX escape: the same JSON to a parser, nothing a terminal acts on (json.dumps
+    escapes C0 controls only)."""
+    return UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def os_error_line(exc: OSError) -> str:
     """"PATH: reason" for an OSError about a file, else its message."""
     reason = exc.strerror or str(exc) or type(exc).__name__

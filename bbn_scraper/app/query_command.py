@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import click
 
 from archive.user_sql import MAX_VALUE_BYTES, ReadOnlyQueries
+from bbn_scraper.app.oneline import json_safe
 from bbn_scraper.app.options import clear_errors, db_option
 
 DEFAULT_TIMEOUT = 10.0  # seconds; Datasette's own limit for a page's SQL is 1 s, ours 3 s
@@ -105,11 +106,11 @@ def _write(rows: Iterator[dict], fmt: str, names: list[str]) -> None:
             writer.writerow(json.dumps(v) if isinstance(v, dict) else v for v in row.values())
     elif fmt == "nl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_safe(json.dumps(row, ensure_ascii=False)) + "\n")
     else:
         out.write("[")
         try:
             for n, row in enumerate(rows):
-                out.write(("," if n else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+                out.write(("," if n else "") + "\n  " + json_safe(json.dumps(row, ensure_ascii=False)))
         finally:
             out.write("\n]\n")

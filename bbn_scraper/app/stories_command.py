@@ -9,7 +9,7 @@ import click
 
 from archive.db import Archive
 from archive.stories import StorySettings, list_stories
-from bbn_scraper.app.oneline import terminal_safe
+from bbn_scraper.app.oneline import json_safe, terminal_safe
 from bbn_scraper.app.options import clear_errors, db_option
 from bbn_scraper.app.query_command import blob_json
 
@@ -41,7 +41,7 @@ def stories(db, min_sites, as_json, threshold, num_perm, shingle):
         found = list_stories(archive.db.conn, min_sites)
         settings = StorySettings.of(archive.db.conn)
     if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=blob_json))
+        click.echo(json_safe(json.dumps(found, ensure_ascii=False, indent=2, default=blob_json)))
         return
     s = asdict(settings)
     click.echo(f"{len(found)} stories on {min_sites}+ sites (threshold {s['threshold']}, {s['num_perm']} permutations,"

@@ -40,6 +40,21 @@ def test_archived_text_cannot_drive_the_terminal(sample_archive_copy):
         assert result.exit_code == 0, result.output
         assert not {"\x1b", "\x07", "\x9b", "\u202e"} & set(result.output), result.output
     assert "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e" in shown[0].output and "\\x1b" in shown[1].output
+    as_json = [run("show", "1", "--json", "--db", db), run("errors", "--crawl", "1", "--json", "--db", db),
+               run("search", headline.split()[-1], "--json", "--db", db),
+               run("query", "SELECT headline FROM articles WHERE id = 1", "--db", db)]
+    for result in as_json:  # the same JSON to a parser, \\u escapes to a terminal
+        assert result.exit_code == 0 and not {"\x1b", "\x07", "\x9b", "\u202e"} & set(result.output), result.output
+        assert any(ESCAPES in text for text in _strings(json.loads(result.output))), result.output
+
+
+def _strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _strings(item)
 
 
 BAD_JSON = ("UPDATE articles SET keywords = '{not json' WHERE id = ?", "export stopped after")
