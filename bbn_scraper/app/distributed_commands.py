@@ -165,7 +165,12 @@ def ingest(redis_url, db, once):
 @click.option("--json", "as_json", is_flag=True, help="Print the status as a JSON object.")
 @one_line_errors
 def status(redis_url, as_json):
-    """Queue lengths, workers seen, items waiting, dead letters and requests per minute by host."""
+    """Queue lengths, workers seen, items waiting, dead letters and requests per minute by host.
+
+    \b
+    Example:
+        bbn-archive status --redis redis://crawl-db:6379/0
+    """
     from bbn_scraper.crawler.distributed import DEAD_LETTERS
     from bbn_scraper.crawler.distributed.control import status as read
 
