@@ -715,35 +715,32 @@ NO_WAL_INDEX = ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY
 def connect_read_only(path: str | Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """The SQLite file at `path` opened read-only the way Datasette opens a mutable database
     (URI mode=ro): readable while a crawl writes to it. Where SQLite cannot open the WAL index
-    (`needs_immutable`), the file is opened as immutable=1, as it then is: nothing can write it."""
-    uri = Path(path).resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master")
-    except sqlite3.DatabaseError as exc:
-        if exc.sqlite_errorname not in NO_WAL_INDEX:
-            return conn  # not a database, damaged: the caller's checks say which
-        conn.close()
-        check_no_pending_wal(path)
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
-    return conn
+    (`NO_WAL_INDEX`), the file is opened as immutable=1, as it then is: nothing can write it."""
+    return _open_read_only(path, check_same_thread)[0]
 
 
 def needs_immutable(path: str | Path) -> bool:
     """Whether the archive at `path` can be read only as immutable=1 (see `connect_read_only`):
     for Datasette, which takes such files as `immutables`. `ReadOnlyArchive` when its -wal
     holds changes that cannot be read that way."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn, immutable = _open_read_only(path)
+    conn.close()
+    return immutable
+
+
+def _open_read_only(path: str | Path, check_same_thread: bool = True) -> tuple[sqlite3.Connection, bool]:
+    """`connect_read_only`'s connection, and whether it is an immutable=1 one."""
+    uri = Path(path).resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master")
-        return False
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorname not in NO_WAL_INDEX:
-            return False
-        check_no_pending_wal(path)
-        return True
-    finally:
+            return conn, False  # not a database, damaged: the caller's checks say which
         conn.close()
+        check_no_pending_wal(path)
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread), True
+    return conn, False
 
 
 def check_no_pending_wal(path: str | Path) -> None:
