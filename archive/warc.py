@@ -31,7 +31,7 @@ from .decoding import ChunkReader, decoded
 from .errors import ArchiveError, NotFound
 from .export import _selection
 from .verify import Check
-from .warc_store import check_page, drain, open_record, read_record, resolve
+from .warc_store import drain, open_record, read_record, resolve
 
 RECONSTRUCTED = "status and Content-Type as archived, Content-Length of the body as archived (any Content-Encoding undone)"
 # The pages of the selected articles: fetched from their own URL or one of their aliases.
@@ -40,7 +40,7 @@ WITH chosen AS (SELECT a.id, a.url_key FROM articles a WHERE {where}),
 keys AS (SELECT url_key AS key FROM chosen
          UNION SELECT u.url_key FROM article_urls u JOIN chosen c ON c.id = u.article_id)
 SELECT p.id FROM pages p WHERE page_key(p.url) IN (SELECT key FROM keys)"""
-PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length, warc_digest"
+PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length"
          " FROM pages {where} ORDER BY fetched_at, id")
 # What may not be in a header value written to a WARC: a line break would end it and start a
 # header of the row's choosing; in a Target-URI, no space or control character either.
@@ -109,7 +109,7 @@ def write_warc(archive: Archive, out: BinaryIO, filename: str, info: dict, page_
             continue
         _check_row(page_id, url, status, content_type, fetched_at)
         if ref[0] is not None and tuple(ref[:2]) not in copied:
-            copied[tuple(ref[:2])] = last[url] = _copy_recorded(archive.path, page_id, *ref[:3], out, (ref[3], sha256))
+            copied[tuple(ref[:2])] = last[url] = _copy_recorded(archive.path, page_id, *ref, out)
             result.responses += 1
             result.pages += 1
             continue
@@ -152,18 +152,39 @@ def _check_row(page_id: int, url, status, content_type, fetched_at) -> None:
         raise ArchiveError(f"{where}: its fetched_at is not a date ({str(fetched_at)[:40]!r})") from None
 
 
+def _check_whole(raw: bytes, where: str) -> None:
+    """`ArchiveError` unless `raw` is one whole WARC record: a gzip member ending at its end
+    (when it is one), its block matching its digests."""
+    if raw[:2] == b"\x1f\x8b":
+        member, data = zlib.decompressobj(31), raw
+        try:
+            while data and not member.eof:
+                member.decompress(data, 1 << 16)
+                data = member.unconsumed_tail
+        except zlib.error as exc:
+            raise ArchiveError(f"{where}: not a whole WARC record (zlib.error: {exc})") from None
+        if not member.eof or member.unused_data:
+            raise ArchiveError(f"{where}: not a whole WARC record (its gzip member is cut short, or more follows it)")
+    record = open_record(raw, where, check=True)
+    try:
+        drain(record)
+    except (EOFError, OSError, ValueError, zlib.error) as exc:
+        raise ArchiveError(f"{where}: not a whole WARC record ({type(exc).__name__}: {str(exc)[:80]})") from None
+    if record.digest_checker.problems:
+        raise ArchiveError(f"{where}: {'; '.join(record.digest_checker.problems)}")
+
+
 def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int,
-                   out: BinaryIO, indexed: tuple[str | None, str | None]) -> tuple[str, str, str]:
-    """Copy a page's recorded response record, checked whole first (its digests, and the
-    page's `indexed` warc_digest and sha256: `warc_store.check_page`), and the request record
-    written after it, to `out`; its (payload digest, record id, date), as `write_warc`'s
-    `last` keeps them. What follows the record that is not its request is not copied."""
-    problem = check_page(archive_path, (page_id, warc_file, offset, length, *indexed))
-    if problem:
-        raise ArchiveError(problem)
+                   out: BinaryIO) -> tuple[str, str, str]:
+    """Copy a page's recorded response record, read whole through its block digest first,
+    and the request record written after it, to `out`; its (payload digest, record id, date),
+    as `write_warc`'s `last` keeps them. What follows the record that is not its request is
+    not copied."""
     path = resolve(warc_file, archive_path)
     raw = read_record(path, offset, length)
-    record = open_record(raw, f"page {page_id} ({path} at {offset})")
+    where = f"page {page_id} ({path} at {offset})"
+    _check_whole(raw, where)
+    record = open_record(raw, where)
     out.write(raw)
     record_id = record.rec_headers.get_header("WARC-Record-ID")
     with open(path, "rb") as stream:
