@@ -715,7 +715,8 @@ NO_WAL_INDEX = ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY
 def connect_read_only(path: str | Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """The SQLite file at `path` opened read-only the way Datasette opens a mutable database
     (URI mode=ro): readable while a crawl writes to it. Where SQLite cannot open the WAL index
-    (`NO_WAL_INDEX`), the file is opened as immutable=1, as it then is: nothing can write it."""
+    (`NO_WAL_INDEX`) on a read-only file system, the file is opened as immutable=1, as it then
+    is: nothing can write it (see `_open_read_only`)."""
     return _open_read_only(path, check_same_thread)[0]
 
 
@@ -729,7 +730,10 @@ def needs_immutable(path: str | Path) -> bool:
 
 
 def _open_read_only(path: str | Path, check_same_thread: bool = True) -> tuple[sqlite3.Connection, bool]:
-    """`connect_read_only`'s connection, and whether it is an immutable=1 one."""
+    """`connect_read_only`'s connection, and whether it is an immutable=1 one. immutable=1 is
+    taken on a read-only file system only, where nothing can write the file: in a folder this
+    user cannot write but its owner can, a crawl of the owner's could change the file under an
+    immutable reader (SQLite's wrong results or SQLITE_CORRUPT), so that is refused."""
     uri = Path(path).resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=check_same_thread)
     try:
@@ -738,6 +742,11 @@ def _open_read_only(path: str | Path, check_same_thread: bool = True) -> tuple[s
         if exc.sqlite_errorname not in NO_WAL_INDEX:
             return conn, False  # not a database, damaged: the caller's checks say which
         conn.close()
+        if not os.statvfs(Path(path).resolve().parent).f_flag & os.ST_RDONLY:
+            raise ReadOnlyArchive(
+                f"{path} cannot be read here: SQLite reads an archive in WAL mode through {Path(path).name}-shm"
+                " beside it, which this user cannot make in that folder while its owner may still write the"
+                " archive; read it as its owner, or a copy its owner makes (sqlite3 ARCHIVE \".backup COPY\")") from None
         check_no_pending_wal(path)
         return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread), True
     return conn, False

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -159,19 +160,16 @@ def test_a_full_disk_stops_the_crawl_with_the_committed_part_intact(archived, tm
 
 @contextmanager
 def made_read_only(db: Path, kind: str):
-    """`db` cannot be written in the block: an immutable file (chattr +i), or its folder
-    mounted read-only; without root, mode 0444 (and 0555 for the folder)."""
+    """`db` cannot be written in the block: an immutable file (chattr +i; without root, mode
+    0444), or its folder mounted read-only (root only)."""
     root, folder = os.geteuid() == 0, db.parent
     if kind == "immutable file":
         if root and subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
             pytest.skip("chattr +i is not supported here")
         undo = ["chattr", "-i", str(db)]
-    else:
-        if root:
-            mount("--bind", str(folder), str(folder))
-            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
-        else:
-            folder.chmod(0o555)
+    else:  # a folder merely not writable by this user is another case: its owner could write the archive
+        mount("--bind", str(folder), str(folder))
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
         undo = ["umount", str(folder)]
     if not root:
         db.chmod(0o444)
@@ -287,3 +285,26 @@ def test_serve_reads_an_archive_in_a_read_only_folder(archived, tmp_path):
                 database.close()
     assert response.status_code == 200, response.text
     assert len(response.json()) == ARTICLES
+
+
+def test_an_archive_in_another_users_folder_without_its_shm_is_refused_not_read_immutable(archived):
+    """SQLite cannot make the -shm in a folder this user cannot write (SQLITE_READONLY_DIRECTORY).
+    Reading the file as immutable would show wrong rows, or fail, once its owner's next crawl
+    writes to it: refused in one line."""
+    setpriv = shutil.which("setpriv")
+    nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else []
+    if os.geteuid() != 0 or not nobody or subprocess.run([*nobody, sys.executable, "-c", "import bbn_scraper"],
+                                                         cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("needs root and setpriv, and this Python readable by another user")
+    folder = Path(tempfile.mkdtemp(prefix="bbn-others-"))
+    try:
+        db = copy_of(archived, folder / "theirs")
+        folder.chmod(0o755)
+        db.chmod(0o644)
+        db.parent.chmod(0o555)
+        result = subprocess.run([*nobody, sys.executable, "-m", "bbn_scraper", "search", "story", "--db", str(db)],
+                                capture_output=True, text=True, cwd=ROOT, timeout=60, env={**os.environ, "HOME": "/tmp"})
+        one_line(result, "cannot be read here", "archive.db-shm", "its owner may still write")
+    finally:
+        (folder / "theirs").chmod(0o755)
+        shutil.rmtree(folder)
