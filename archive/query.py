@@ -517,14 +517,15 @@ MAX_ERROR_TEXT = 10_000  # characters of an error row's URL or reason read; the 
 def crawl_errors(archive: Archive, crawl_id: int | None = None) -> tuple[int, list[CrawlError]]:
     """The crawl (the latest by default) and its errors in the order they were recorded;
     `NotFound` when the archive has no such crawl."""
-    crawl_id, _, rows = error_rows(archive, crawl_id)
+    crawl_id, _, rows = error_rows(archive, crawl_id, cut=0)
     return crawl_id, list(rows)
 
 
-def error_rows(archive: Archive, crawl_id: int | None = None) -> tuple[int, int, Iterator[CrawlError]]:
+def error_rows(archive: Archive, crawl_id: int | None = None,
+               cut: int = MAX_ERROR_TEXT) -> tuple[int, int, Iterator[CrawlError]]:
     """The crawl (the latest by default), how many errors it has, and its errors in the order
-    they were recorded, read as they are taken; a URL or reason is cut to MAX_ERROR_TEXT
-    characters (by SQLite: a longer value is never read whole), saying how many more there are.
+    they were recorded, read as they are taken; a URL or reason is cut to `cut` characters (by
+    SQLite: a longer value is never read whole; 0: whole), saying how many more there are.
     `NotFound` when the archive has no such crawl."""
     if crawl_id is None:
         crawl_id = archive.db.execute("SELECT max(id) FROM crawls").fetchone()[0]
@@ -535,16 +536,16 @@ def error_rows(archive: Archive, crawl_id: int | None = None) -> tuple[int, int,
     count = archive.db.execute("SELECT count(*) FROM errors WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
     rows = archive.db.execute(
         "SELECT substr(url, 1, :n), length(url), stage, substr(reason, 1, :n), length(reason), at FROM errors"
-        " WHERE crawl_id = :crawl ORDER BY id", {"n": MAX_ERROR_TEXT, "crawl": crawl_id})
-    return crawl_id, count, (CrawlError(_cut(url, url_length), stage, _cut(reason, reason_length), at)
+        " WHERE crawl_id = :crawl ORDER BY id", {"n": cut or 2**31 - 1, "crawl": crawl_id})
+    return crawl_id, count, (CrawlError(_cut(url, url_length, cut), stage, _cut(reason, reason_length, cut), at)
                              for url, url_length, stage, reason, reason_length, at in rows)
 
 
-def _cut(text, length: int | None):
-    """`text` as read (its first MAX_ERROR_TEXT characters), saying so when it was longer."""
-    if length is None or length <= MAX_ERROR_TEXT or not isinstance(text, str):
+def _cut(text, length: int | None, cut: int):
+    """`text` as read (its first `cut` characters), saying so when it was longer."""
+    if not cut or length is None or length <= cut or not isinstance(text, str):
         return text
-    return f"{text}... ({length - MAX_ERROR_TEXT} more characters)"
+    return f"{text}... ({length - cut} more characters)"
 
 
 def crawl_row(archive: Archive, crawl_id: int | None = None) -> dict | None:

@@ -73,7 +73,7 @@ def verify_archive(path: str | Path, quick: bool = False) -> list[Check]:
             ("foreign keys", _foreign_keys),
         )]
         writer = crawl_lock_holder(path)
-        with _writable_copy(conn) if read_only else contextlib.nullcontext(conn) as writable:
+        with _writable_copy(conn) if read_only and writer is None else contextlib.nullcontext(conn) as writable:
             checks += [_run(f"search index {fts}", _fts_check(fts, table, writable, writer), conn)
                        for fts, table in FTS_INDEXES]
         checks.append(_run("content hashes", _content_hashes, conn))

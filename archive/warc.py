@@ -43,8 +43,9 @@ SELECT p.id FROM pages p WHERE page_key(p.url) IN (SELECT key FROM keys)"""
 PAGES = ("SELECT id, url, status, content_type, fetched_at, sha256, warc_file, warc_offset, warc_length"
          " FROM pages {where} ORDER BY fetched_at, id")
 # What may not be in a header value written to a WARC: a line break would end it and start a
-# header of the row's choosing; in a Target-URI, no space or control character either.
-_NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+# header of the row's choosing, and no other control character but a tab; in a Target-URI, no
+# space or control character at all.
+_NOT_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab may be in a value (RFC 9110 5.5)
 _NOT_IN_URI = re.compile(r"[\x00-\x20\x7f]")
 # For pages.jsonl: each selected article with the capture replay opens (as reparse picks it).
 ARTICLE_CAPTURES = """

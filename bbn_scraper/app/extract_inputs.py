@@ -6,9 +6,12 @@ undone as a stream, archive.decoding), FETCH_TIMEOUT seconds a URL, MAX_LINE cha
 of a list."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import queue
+import socket
+import ssl
 import stat
 import sys
 import threading
@@ -75,7 +78,7 @@ def pages(inputs: Iterable[str | Failure], stdin: IO[bytes] | None = None,
             found = 0
             for path in page_files(name):
                 found += 1
-                yield _read(str(path), lambda path=path: Page(str(path), path.resolve().as_uri(), _file(path)))
+                yield _read(str(path), lambda path=path: Page(str(path), path.resolve().as_uri(), _file(path, found=True)))
             if not found:
                 yield Failure(name, f"a folder with no page in it (no {', '.join(PAGE_SUFFIXES)} file)")
         else:
@@ -135,9 +138,11 @@ def _bounded(read: Callable[[int], bytes]) -> bytes:
         raise Unreadable(f"damaged gzip ({exc})") from None
 
 
-def _file(path: Path) -> bytes:
-    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would wait for a writer for ever, a device never end
-        raise Unreadable("not a regular file (a pipe, a device or a socket): give a page file, or - for standard input")
+def _file(path: Path, found: bool = False) -> bytes:
+    """The page file at `path`; `found` in a folder, it must be a regular file (a FIFO there
+    would wait for a writer for ever). A pipe named on the command line (`<(...)`) is read."""
+    if found and not stat.S_ISREG(os.stat(path).st_mode):
+        raise Unreadable("not a regular file (a pipe, a device or a socket) in a folder of pages")
     with open(path, "rb") as stream:
         return _bounded(stream.read)
 
@@ -151,19 +156,41 @@ class _WebRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_WebRedirects)
+def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
+    """An opener whose connections put their sockets in `sockets` (so that a fetch given up on
+    can be shut down from another thread) and that redirects to http(s) URLs only."""
+    def tracked(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Tracked(base):
+            def connect(self):
+                super().connect()
+                sockets.append(self.sock)
+        return Tracked
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(tracked(http.client.HTTPConnection), req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(tracked(http.client.HTTPSConnection), req, context=_TLS)
+
+    return urllib.request.build_opener(Http, Https, _WebRedirects)
+
+
+_TLS = ssl.create_default_context()
 
 
 def _fetch(url: str, timeout: float) -> Page:
     """The page at `url` (under its final URL, with its Content-Type), in at most `timeout`
     seconds all told: the fetch runs in a thread of its own, waited for that long (a server
     that trickles its headers or body a byte at a time keeps each read within the socket's
-    timeout). A fetch given up on is left to its socket's timeout, in a daemon thread."""
+    timeout); a fetch given up on has its socket shut down, which ends its thread."""
     done: queue.Queue = queue.Queue(maxsize=1)
+    sockets: list[socket.socket] = []
 
     def fetch() -> None:
         try:
-            done.put(_fetch_now(url, timeout))
+            done.put(_fetch_now(url, timeout, _opener(sockets)))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             done.put(exc)
 
@@ -171,16 +198,19 @@ def _fetch(url: str, timeout: float) -> Page:
     try:
         result = done.get(timeout=timeout)
     except queue.Empty:
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         raise Unreadable(f"not read within {timeout:g} s") from None
     if isinstance(result, BaseException):
         raise result
     return result
 
 
-def _fetch_now(url: str, timeout: float) -> Page:
+def _fetch_now(url: str, timeout: float, opener: urllib.request.OpenerDirector) -> Page:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > MAX_PAGE:
                 raise Unreadable(f"Content-Length {length}: larger than any page a crawl takes ({MAX_PAGE} bytes)")

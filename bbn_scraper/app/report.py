@@ -115,14 +115,14 @@ def format_stats(s: ArchiveStats) -> str:
 
 
 MONTH = re.compile(r"\d{4}-\d{2}")
-MAX_MONTH_BARS = 240  # twenty years of months; an archive spanning more is drawn by year
+MAX_MONTH_BARS = 240  # twenty years of months; an archive with articles in more months is drawn by year
 MAX_WIDTH_INCHES = 40.0  # the chart's width whatever the number of bars (0.6 inch a bar below that)
 MAX_LABELS = 60  # bars labelled on the x axis; every n-th when there are more
 
 
 def plot_months(s: ArchiveStats, path: str | Path) -> str:
-    """A PNG bar chart of articles per month published (per year when the archive spans more
-    than MAX_MONTH_BARS months), matplotlib's Agg backend. Its size is bounded whatever the
+    """A PNG bar chart of articles per month published (per year when articles were published
+    in more than MAX_MONTH_BARS months), matplotlib's Agg backend. Its size is bounded whatever the
     dates hold: at most MAX_WIDTH_INCHES wide, MAX_LABELS labels; a published date that does
     not start with a year and a month counts as unknown. Returns what a bar is: "month" or "year"."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -136,7 +136,8 @@ def plot_months(s: ArchiveStats, path: str | Path) -> str:
     if len(counts) > MAX_MONTH_BARS + 1:
         per, by_year = "year", {}
         for month, n in counts.items():
-            by_year[month[:4]] = by_year.get(month[:4], 0) + n
+            year = month if month == "unknown" else month[:4]
+            by_year[year] = by_year.get(year, 0) + n
         counts = by_year
     labels = sorted(counts, key=lambda label: (label.startswith("u"), label))  # "unknown" last
     figure = Figure(figsize=(min(MAX_WIDTH_INCHES, max(6.0, 0.6 * len(labels))), 4), layout="constrained")

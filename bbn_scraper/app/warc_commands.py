@@ -87,7 +87,7 @@ def export_wacz(db, author, tag, section, since, until, query, output, title):
     """
     from wacz.main import main as wacz_main
 
-    with tempfile.TemporaryDirectory(prefix="bbn-wacz-") as tmp:
+    with replaced_whole(output) as written, tempfile.TemporaryDirectory(prefix="bbn-wacz-") as tmp:  # SIGTERM: both removed
         warc = Path(tmp) / f"{Path(output).stem}.warc.gz"
         result, pages = _export(db, _selection(author, tag, section, since, until, query), warc, warc.name)
         listing = Path(tmp) / "pages.jsonl"
@@ -95,14 +95,13 @@ def export_wacz(db, author, tag, section, since, until, query, output, title):
             out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
             out.writelines(json.dumps(page, ensure_ascii=False) + "\n" for page in pages)
         chatter = io.StringIO()  # py-wacz prints its progress: kept, and shown only as the reason of a failure
-        with replaced_whole(output) as written:
-            with redirect_stdout(chatter), redirect_stderr(chatter):
-                status = wacz_main(["create", "-o", str(written), "--pages", str(listing), "--copy-pages",
-                                    "--title", title, str(warc)])
-            if status:
-                said = (chatter.getvalue().strip().splitlines() or [""])[-1][:300]
-                raise click.ClickException(f"could not write {output}: wacz create exited with {status}"
-                                           + (f" ({said})" if said else ""))
+        with redirect_stdout(chatter), redirect_stderr(chatter):
+            status = wacz_main(["create", "-o", str(written), "--pages", str(listing), "--copy-pages",
+                                "--title", title, str(warc)])
+        if status:
+            said = (chatter.getvalue().strip().splitlines() or [""])[-1][:300]
+            raise click.ClickException(f"could not write {output}: wacz create exited with {status}"
+                                       + (f" ({said})" if said else ""))
     click.echo(f"exported {result.pages} pages of {len(pages)} articles to {output}", err=True)
 
 

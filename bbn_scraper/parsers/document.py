@@ -99,7 +99,7 @@ def load_tree(html: str | bytes) -> tuple[etree._Element | None, list[str]]:
         text = text[:MAX_DOCUMENT_CHARS]
         warnings.append(f"document truncated to its first {MAX_DOCUMENT_CHARS} characters")
         utf8 = False
-    if text.count("<") > MAX_TAGS:
+    if len(text) > MAX_TAGS and text.count("<") > MAX_TAGS:  # a shorter text cannot hold more
         text = text[:_position_of(text, "<", MAX_TAGS + 1)]
         warnings.append(f"document truncated to its first {MAX_TAGS} tags")
         utf8 = False

@@ -293,9 +293,20 @@ def test_an_error_line_cannot_drive_the_terminal(hostile):
     assert result.exit_code == 1 and "\x1b" not in result.stderr and "\\x1b]0;owned\\x07" in result.stderr, result.stderr
 
 
-def test_a_pipe_or_a_device_is_refused_not_waited_for(saved, tmp_path):
-    fifo = tmp_path / "b.html"
-    os.mkfifo(fifo)
-    result = run(str(tmp_path), "/dev/zero")
-    errors = [line.get("error") for line in lines(result)]
-    assert errors == ["not a regular file (a pipe, a device or a socket): give a page file, or - for standard input"] * 2
+def test_a_pipe_in_a_folder_is_refused_not_waited_for_and_one_named_is_read(saved, tmp_path):
+    """A FIFO among a folder's pages waited for a writer for ever, and the rest of the folder
+    was never read; a pipe named on the command line (`<(gzip -dc page.html.gz)`) is a page."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    os.mkfifo(folder / "b.html")
+    named = tmp_path / "named.html"
+    os.mkfifo(named)
+    page = (saved[0] / "a.html").read_bytes()
+    writer = threading.Thread(target=lambda: named.write_bytes(page), daemon=True)
+    writer.start()
+    result = run(str(folder), str(named))
+    writer.join(timeout=10)
+    found = lines(result)
+    assert found[0] == {"input": str(folder / "b.html"), "error": "not a regular file (a pipe, a device or a socket)"
+                        " in a folder of pages"}, found[0]
+    assert found[1]["input"] == str(named) and "headline" in found[1], found[1]

@@ -230,3 +230,18 @@ def test_an_error_row_of_a_huge_reason_is_cut_when_read(sample_archive_copy):
     rows = json.loads(run("errors", "--json", "--db", str(sample_archive_copy)).output)
     assert rows[-1]["url"] == "http://x/" and len(rows) == sqlite3.connect(sample_archive_copy).execute(
         "SELECT count(*) FROM errors WHERE crawl_id = 1").fetchone()[0]
+
+
+def test_the_python_apis_crawl_errors_gives_values_whole(sample_archive_copy):
+    _alter(sample_archive_copy, "INSERT INTO errors (crawl_id, url, stage, reason, at)"
+                                " VALUES (1, 'http://x/', 'fetch', printf('%.*c', 25000, 'r'), '2024-01-01T00:00:00+00:00')")
+    with Archive(sample_archive_copy) as archive:
+        assert archive.crawl_errors(1)[1][-1].reason == "r" * 25_000
+        assert list(archive.error_rows(1)[2])[-1].reason.endswith("... (15000 more characters)")
+
+
+def test_export_warc_takes_a_tab_in_a_content_type(sample_archive_copy, tmp_path):
+    """A tab may be in a header value (RFC 9110): a server's `text/html;<TAB>charset=utf-8`."""
+    _alter(sample_archive_copy, "UPDATE pages SET content_type = 'text/html;' || char(9) || 'charset=utf-8'")
+    result = run("export-warc", "-o", str(tmp_path / "out.warc.gz"), "--db", str(sample_archive_copy))
+    assert result.exit_code == 0, result.output
