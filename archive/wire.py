@@ -25,6 +25,8 @@ def loads(data: bytes, kinds) -> dict:
         message = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NotARecord(f"not JSON ({bytes(data[:2])!r}...: a pickle of an older bbn-archive?)") from exc
+    except RecursionError:  # JSON nested deeper than Python's stack: no record of ours is
+        raise NotARecord("JSON nested too deep to be a record") from None
     if not isinstance(message, dict):
         raise NotARecord(f"not a record: a JSON {type(message).__name__}")
     version = message.get("version")

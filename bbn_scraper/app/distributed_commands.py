@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+from urllib.parse import urlsplit
 
 import click
 
@@ -29,10 +30,20 @@ def _redis_url(ctx, param, value: str) -> str:
     except ImportError:
         return value  # the command says which extra to install
     try:
-        parse_url(value)
+        parsed = parse_url(value)
     except ValueError as exc:  # a port out of range, an unclosed IPv6 bracket...
         raise click.BadParameter(f"{value!r}: {exc}") from None
+    database = urlsplit(value).path.strip("/")
+    if not value.startswith("unix://") and "db" not in parsed and database:  # redis-py takes it as DB 0
+        raise click.BadParameter(f"{value!r}: the database after the port is a number (redis://HOST:PORT/0)")
     return value
+
+
+def _seconds(value: float) -> float:
+    """`value`, unless it is NaN (which FloatRange lets through, and with which no wait ends)."""
+    if value != value:
+        raise click.BadParameter("nan is not a number of seconds")
+    return value + 0.0  # -0 as 0
 
 
 def one_line_errors(fn):
@@ -61,7 +72,8 @@ def _client(redis_url: str, patient: bool = False):
 @click.command()
 @redis_option()
 @click.option("--local", is_flag=True, help="No politeness delays: for sites served on 127.0.0.1.")
-@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
+@click.option("--wait", type=click.FloatRange(min=0, max=7 * 86400), default=0, show_default=True,
+              callback=lambda ctx, param, value: _seconds(value),
               help="Seconds to wait for a round to open (start URLs enqueued, the writer running).")
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
               help="The sites' hosts, delays, concurrency and contact (the file given to enqueue).")

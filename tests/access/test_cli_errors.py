@@ -124,6 +124,7 @@ BAD_ARGUMENTS = {
     "worker": [
         ([], 2, "Missing option '--redis'"),
         (["--redis", "nonsense://x"], 2, "is not a redis://"),
+        (["--redis", "redis://127.0.0.1:9/0", "--wait", "nan"], 2, "nan is not a number of seconds"),
         (["--redis", "redis://127.0.0.1:9/0", "-s", "CONCURENT_REQUESTS=2"], 2, "CONCURENT_REQUESTS: no such setting (did you mean CONCURRENT_REQUESTS?)"),
         (["--redis", "redis://127.0.0.1:9/0"], 1, "Connection refused"),
     ],
@@ -140,6 +141,7 @@ BAD_ARGUMENTS = {
         ([], 2, "Missing option '--redis'"),
         (["--redis", "localhost"], 2, "is not a redis://"),
         (["--redis", "redis://127.0.0.1:99999/0"], 2, "Port out of range"),
+        (["--redis", "redis://127.0.0.1:9/abc"], 2, "the database after the port is a number"),
         (["--redis", "redis://[::1"], 2, "Invalid IPv6 URL"),
         (["--redis", "redis://127.0.0.1:9/0"], 1, "Connection refused"),
     ],

@@ -19,9 +19,10 @@ from bbn_scraper.app.cli import cli
 from bbn_scraper.crawler.distributed import (
     CRAWL_ID, DEAD_LETTERS, DEAD_LETTERS_COUNT, ITEMS, PROCESSING, RECRAWL, REQUESTS, START_URLS,
 )
-from bbn_scraper.crawler.distributed.dead_letters import KEPT, KEPT_BYTES, dead_letter
+from bbn_scraper.crawler.distributed.dead_letters import KEPT, KEPT_BYTES, dead_letter, shortened
 from bbn_scraper.crawler.distributed.ingest import Ingest
 from bbn_scraper.crawler.distributed.request_codec import dumps as request_record
+from bbn_scraper.crawler.distributed.scheduler import requeue_dead
 from tests.distributed.test_distributed_faults import assert_local_archive, wait_until
 from tests.helpers import BASE, rows
 
@@ -176,3 +177,40 @@ def test_members_of_the_start_urls_that_are_none_are_dead_letters_and_the_round_
     refused = rows(db, "SELECT stage, reason FROM errors WHERE url IS NULL ORDER BY reason")
     assert [e["stage"] for e in refused] == ["fetch", "fetch"]
     assert "is not an http or https URL" in refused[0]["reason"] and "not UTF-8" in refused[1]["reason"]
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than Python's stack: json.loads raises RecursionError
+
+
+def test_json_nested_too_deep_is_a_dead_letter_not_a_crash(redis_server, tmp_path):
+    client = redis_server.client()
+    client.sadd(START_URLS, f"{BASE}/")
+    client.rpush(PROCESSING, DEEP, encode(CrawlError(f"{BASE}/b", "fetch", "HTTP 500")))
+    ingest = Ingest(client, str(tmp_path / "news.db"), once=True)
+    ingest.stopping = True
+    assert ingest.run() == 1
+    [letter] = letters(client)
+    assert "nested too deep" in letter["reason"] and not client.llen(PROCESSING)
+    client.lpush(DEAD_LETTERS, DEEP)
+    assert "not a dead letter of this version" in status(redis_server.url)
+
+
+def test_round_keys_written_by_something_else_are_one_line_or_passed_over(redis_server):
+    client = redis_server.client()
+    client.sadd("bbn:workers", b"\xff\xfe")
+    client.hset("bbn:leases", "x", "nospace")
+    assert requeue_dead(client) == 1 and client.zscore(REQUESTS, "x") == 0  # a lease of no live worker
+    assert "workers" in status(redis_server.url)
+    client.set(CRAWL_ID, "abc")
+    result = CliRunner().invoke(cli, ["status", "--redis", redis_server.url])
+    assert result.exit_code == 1 and "bbn:crawl_id holds b'abc', not a crawl id" in result.output, result.output
+    assert result.output.count("\n") == 1
+
+
+def test_why_an_entry_was_refused_is_cut(redis_server):
+    client = redis_server.client()
+    with client.pipeline() as pipe:
+        dead_letter(pipe, REQUESTS, b"{}", shortened(ValueError("x" * 20_000_000)))
+        pipe.execute()
+    [letter] = letters(client)
+    assert letter["reason"].endswith("... (19999500 more characters)") and len(letter["reason"]) < 600

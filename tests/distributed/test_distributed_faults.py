@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_crawl_loses_no_request(cluster, sample_site, sample
     cluster.enqueue(sample_site.base_url)
     crew = [cluster.worker("DOWNLOAD_DELAY=0.1") for _ in range(3)]
     victim = crew[0]
-    owner = f"{socket.gethostname()}:{victim.pid} ".encode()
+    owner = f"{socket.gethostname()}:{victim.pid}:".encode()  # then a random part (scheduler.worker_id)
 
     def victim_holds_a_lease():
         return client.scard(DUPEFILTER) > 20 and any(v.startswith(owner) for v in client.hvals(LEASES))

@@ -47,3 +47,19 @@ def connect(url: str, patient: bool = False) -> redis.Redis:
     client = redis.Redis.from_url(url, **(patience() if patient else {"retry": Retry(NoBackoff(), 0)}))
     client.ping()
     return client
+
+
+class BadRoundKey(redis.exceptions.DataError):
+    """A key of the round holds what no bbn-archive writes there (written by something else)."""
+
+
+def round_id(client: redis.Redis) -> int | None:
+    """The round's crawl id (CRAWL_ID), None when no round is open; `BadRoundKey` for a value
+    that is no crawl id."""
+    value = client.get(CRAWL_ID)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise BadRoundKey(f"{CRAWL_ID} holds {bytes(value[:40])!r}, not a crawl id: written by something else"
+                          f" (redis-cli DEL {CRAWL_ID} and the round's other keys start the round again)")
+    return int(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bbn_scraper.crawler.distributed import (
-    CRAWL_ID, DEFERRED, DUPEFILTER, HEARTBEAT, ITEMS, LEASES, PROCESSING, RATE, REQUESTS, START_URLS, WORKERS,
+    DEFERRED, DUPEFILTER, HEARTBEAT, ITEMS, LEASES, PROCESSING, RATE, REQUESTS, START_URLS, WORKERS, round_id,
 )
 from bbn_scraper.crawler.distributed.dead_letters import summary
 from bbn_scraper.crawler.run import bad_start_url
@@ -37,15 +37,15 @@ def start_urls(client) -> tuple[list[str], dict[bytes, str]]:
 def status(client) -> dict:
     """Queue lengths, workers seen (alive or not), items waiting, dead letters (`dead_letters.summary`),
     requests per minute by host."""
-    workers = sorted(w.decode() for w in client.smembers(WORKERS))
+    workers = sorted(w.decode("utf-8", "backslashreplace") for w in client.smembers(WORKERS))
     now = time.time()
     rates = {}
     for key in client.scan_iter(match=RATE % "*"):
         host = key.decode()[len(RATE % ""):]
         rates[host] = client.zcount(key, now - RATE_WINDOW, "+inf")
-    crawl_id = client.get(CRAWL_ID)
+    crawl_id = round_id(client)
     return {
-        "round": {"crawl_id": int(crawl_id) if crawl_id else None,
+        "round": {"crawl_id": crawl_id,
                   "start_urls": start_urls(client)[0]},
         "requests_queued": client.zcard(REQUESTS),
         "requests_leased": client.hlen(LEASES),

@@ -14,6 +14,7 @@ from bbn_scraper.crawler.distributed import DEAD_LETTERS, DEAD_LETTERS_COUNT
 
 KEPT = 1000
 KEPT_BYTES = 64 * 1024  # of each entry: enough to see what it was
+SHOWN_REASON = 500  # characters of why an entry was refused (it may quote the entry's values)
 
 
 def dead_letter(pipe, source: str, data: bytes, reason: str) -> None:
@@ -23,6 +24,13 @@ def dead_letter(pipe, source: str, data: bytes, reason: str) -> None:
     pipe.lpush(DEAD_LETTERS, dumps("DeadLetter", letter))
     pipe.ltrim(DEAD_LETTERS, 0, KEPT - 1)
     pipe.incr(DEAD_LETTERS_COUNT)
+
+
+def shortened(exc: Exception) -> str:
+    """Why an entry was refused, at most SHOWN_REASON characters of it: a reason may quote a
+    value of the entry (a 20 MB URL), and is kept in the dead letter, an error row and the log."""
+    text = str(exc)
+    return text if len(text) <= SHOWN_REASON else f"{text[:SHOWN_REASON]}... ({len(text) - SHOWN_REASON} more characters)"
 
 
 def summary(client) -> dict:

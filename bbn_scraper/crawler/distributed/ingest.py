@@ -22,10 +22,10 @@ from archive.delivery import article_sighted, error_recorded, page_recorded
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
-    CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS,
+    CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS, round_id,
 )
 from bbn_scraper.crawler.distributed.control import start_urls
-from bbn_scraper.crawler.distributed.dead_letters import dead_letter
+from bbn_scraper.crawler.distributed.dead_letters import dead_letter, shortened
 from bbn_scraper.crawler.distributed.scheduler import frontier_empty
 from bbn_scraper.crawler.distributed.worker import DEFERRED_ITEMS, recrawl_snapshot
 from bbn_scraper.crawler.bounds import store_limits
@@ -91,9 +91,9 @@ class Ingest:
         """The round's crawl row; opened (the archive's state published for the workers) when
         start URLs are waiting and no round is open."""
         store, client = self.store, self.client
-        crawl_id = client.get(CRAWL_ID)
+        crawl_id = round_id(client)
         if crawl_id is not None:
-            store.crawl_id = int(crawl_id)
+            store.crawl_id = crawl_id
         elif client.scard(START_URLS):
             urls, bad = start_urls(client)
             if urls:
@@ -171,7 +171,7 @@ class Ingest:
             return decode(data)
         except UndecodableItem as exc:
             reason = (f"an entry of {len(data)} bytes in Redis that is no item of this version was dropped"
-                      f" (nothing in it was run; kept in {DEAD_LETTERS}): {exc}."
+                      f" (nothing in it was run; kept in {DEAD_LETTERS}): {shortened(exc)}."
                       " Run workers of this version; what the entry held is fetched again by the next crawl")
             logger.error("%s", reason)
             if not (again and error_recorded(self.store.archive, self.store.crawl_id, None, "store", reason)):
@@ -201,7 +201,7 @@ class Ingest:
 
     def _round_over(self) -> bool:
         client = self.client
-        workers = [w.decode() for w in client.smembers(WORKERS)]
+        workers = [w.decode("utf-8", "backslashreplace") for w in client.smembers(WORKERS)]
         if not workers or any(client.exists(HEARTBEAT % w) for w in workers):
             return False
         return frontier_empty(client) and client.llen(ITEMS) == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 
 from scrapy import signals
@@ -26,10 +27,12 @@ from archive.item_codec import encode as encode_item
 from archive.items import CrawlError
 from bbn_scraper.crawler.compat import decode_request, encode_request, engine_in_progress, wake_engine
 from bbn_scraper.crawler.distributed import HEARTBEAT, ITEMS, LEASES, REQUESTS, WORKERS
-from bbn_scraper.crawler.distributed.dead_letters import dead_letter
+from archive.wire import NotARecord
+from bbn_scraper.crawler.distributed.dead_letters import dead_letter, shortened
 from bbn_scraper.crawler.scheduler import RETRY_DELAY
 
 logger = logging.getLogger(__name__)
+MAX_REQUEST_BYTES = 1024 * 1024  # of a queued request: a URL, headers and meta (a 100 MB entry took 420 MB to refuse)
 LEASE = "bbn_lease"  # request.meta key: the encoded request as the queue held it
 TICK = 0.5  # seconds between heartbeats
 HEARTBEAT_TTL = 5  # seconds without a heartbeat before a worker's leases are requeued
@@ -53,9 +56,9 @@ local leases = redis.call('hgetall', KEYS[1])
 local requeued = 0
 for i = 1, #leases, 2 do
   local worker, score = string.match(leases[i + 1], '^(.*) (%S+)$')
-  if redis.call('exists', ARGV[1] .. worker) == 0 then
+  if worker == nil or redis.call('exists', ARGV[1] .. worker) == 0 then
     redis.call('hdel', KEYS[1], leases[i])
-    redis.call('zadd', KEYS[2], score, leases[i])
+    redis.call('zadd', KEYS[2], tonumber(score) or 0, leases[i])
     requeued = requeued + 1
   end
 end
@@ -64,7 +67,9 @@ return requeued
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This worker's name: its host and pid, and a random part (containers that share a host
+    name, each running its worker as pid 1, would otherwise share one and its leases)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def requeue_dead(client) -> int:
@@ -93,6 +98,8 @@ class LeasedQueue(PriorityQueue):
             if data is None:
                 return None
             try:
+                if len(data) > MAX_REQUEST_BYTES:
+                    raise NotARecord(f"over {MAX_REQUEST_BYTES} bytes: larger than any request a worker queues")
                 request = decode_request(self, data)
             except (ValueError, TypeError) as exc:  # request_codec's NotARecord, or Scrapy refusing its fields
                 self.reject(data, exc)
@@ -104,7 +111,7 @@ class LeasedQueue(PriorityQueue):
         """Move a popped entry that is no request from its lease to the dead letters, with an
         error item for the writer to record, at once (MULTI/EXEC)."""
         reason = (f"a queued entry of {len(data)} bytes that is no request of this version was dropped"
-                  f" (nothing in it was run): {exc}")
+                  f" (nothing in it was run): {shortened(exc)}")
         logger.error("%s", reason)
         with self.server.pipeline() as pipe:
             pipe.hdel(LEASES, data)
