@@ -108,7 +108,10 @@ def test_sigterm_stops_a_polite_crawl_at_once_its_work_committed(sample_site, tm
     db = tmp_path / "stopped.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "bbn_scraper", "crawl", sample_site.base_url, "--db", str(db), "--delay", "2",
-         "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "ROBOTSTXT_OBEY=false"],
+         "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "ROBOTSTXT_OBEY=false",
+         # one request in flight at most: with the default 4, a response slower than the delay (the
+         # site's thread starved on a loaded machine) let a second be in flight at the signal (CI, once)
+         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
