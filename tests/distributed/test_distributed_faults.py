@@ -179,3 +179,17 @@ def test_a_second_page_of_an_article_waits_in_redis_as_an_alias(redis_server, tm
     ingest.stopping = True
     ingest.run()
     assert [decode(data) for data in client.lrange(DEFERRED, 0, -1)] == [Alias(copy, url)]
+
+
+def test_a_round_whose_keys_vanish_ends_ingest_in_one_line_not_a_wait_for_ever(cluster, sample_site):
+    """Redis restarted without its data (no AOF, FLUSHALL, a failover to an empty replica):
+    ingest waited for ever on a round no worker or frontier was left to end."""
+    client = cluster.server.client()
+    writer = cluster.ingest()
+    cluster.enqueue(sample_site.base_url)
+    wait_until(lambda: client.get(CRAWL_ID) is not None, what="the round to open")
+    client.flushall()
+    assert writer.wait(30) == 1
+    log = open(writer.log_path).read()
+    assert "the round of crawl 1 is gone from Redis" in log and "Traceback" not in log, log
+    assert rows(cluster.db, "SELECT status FROM crawls") == [{"status": "interrupted"}]

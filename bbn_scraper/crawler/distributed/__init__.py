@@ -63,3 +63,7 @@ def round_id(client: redis.Redis) -> int | None:
         raise BadRoundKey(f"{CRAWL_ID} holds {bytes(value[:40])!r}, not a crawl id: written by something else"
                           f" (redis-cli DEL {CRAWL_ID} and the round's other keys start the round again)")
     return int(value)
+
+
+class RoundLost(redis.exceptions.DataError):
+    """The open round's keys are gone from Redis (restarted without its data, or deleted)."""

@@ -22,7 +22,8 @@ from archive.delivery import article_sighted, error_recorded, page_recorded
 from archive.item_codec import UndecodableItem, decode, encode
 from archive.items import Alias, CrawlError, FetchedArticle, FetchedPage
 from bbn_scraper.crawler.distributed import (
-    CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS, round_id,
+    CRAWL_ID, DEAD_LETTERS, DEFERRED, HEARTBEAT, ITEMS, PROCESSING, RECRAWL, ROUND_KEYS, START_URLS, WORKERS, RoundLost,
+    round_id,
 )
 from bbn_scraper.crawler.distributed.control import start_urls
 from bbn_scraper.crawler.distributed.dead_letters import dead_letter, shortened
@@ -94,6 +95,8 @@ class Ingest:
         crawl_id = round_id(client)
         if crawl_id is not None:
             store.crawl_id = crawl_id
+        elif store.crawl_id is not None:  # a round this ingest opened or took up, not finished
+            self._lose_round()
         elif client.scard(START_URLS):
             urls, bad = start_urls(client)
             if urls:
@@ -205,6 +208,17 @@ class Ingest:
         if not workers or any(client.exists(HEARTBEAT % w) for w in workers):
             return False
         return frontier_empty(client) and client.llen(ITEMS) == 0
+
+    def _lose_round(self) -> None:
+        """The round's keys vanished under it: its crawl row is closed `interrupted` (what was
+        stored stays), and `RoundLost` says so. Waiting on would wait for ever: no worker and
+        no frontier are left to end the round."""
+        store = self.store
+        stats = {**store.counts, "seconds": round(time.monotonic() - self.started, 2) if self.started else None}
+        store.archive.finish_crawl(store.crawl_id, "interrupted", stats)
+        raise RoundLost(f"the round of crawl {store.crawl_id} is gone from Redis ({CRAWL_ID} and the round's other"
+                        " keys vanished: Redis restarted without its data, or they were deleted); what was stored"
+                        " is kept and the crawl is marked interrupted: enqueue the start URLs again for a new round")
 
     def _finish_round(self) -> None:
         """Settle the round as a local crawl's close does, then clear its keys for the next."""
