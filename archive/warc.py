@@ -153,9 +153,9 @@ def _check_row(page_id: int, url, status, content_type, fetched_at) -> None:
         raise ArchiveError(f"{where}: its fetched_at is not a date ({str(fetched_at)[:40]!r})") from None
 
 
-def _check_whole(raw: bytes, where: str) -> None:
-    """`ArchiveError` unless `raw` is one whole WARC record: a gzip member ending at its end
-    (when it is one), its block matching its digests."""
+def _whole_record(raw: bytes, where: str):
+    """The record `raw`, read through (its headers kept); `ArchiveError` unless it is one whole
+    WARC record: a gzip member ending at its end (when it is one), its block matching its digests."""
     if raw[:2] == b"\x1f\x8b":
         member, data = zlib.decompressobj(31), raw
         try:
@@ -173,6 +173,7 @@ def _check_whole(raw: bytes, where: str) -> None:
         raise ArchiveError(f"{where}: not a whole WARC record ({type(exc).__name__}: {str(exc)[:80]})") from None
     if record.digest_checker.problems:
         raise ArchiveError(f"{where}: {'; '.join(record.digest_checker.problems)}")
+    return record
 
 
 def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offset: int, length: int,
@@ -184,8 +185,7 @@ def _copy_recorded(archive_path: str | None, page_id: int, warc_file: str, offse
     path = resolve(warc_file, archive_path)
     raw = read_record(path, offset, length)
     where = f"page {page_id} ({path} at {offset})"
-    _check_whole(raw, where)
-    record = open_record(raw, where)
+    record = _whole_record(raw, where)
     out.write(raw)
     record_id = record.rec_headers.get_header("WARC-Record-ID")
     with open(path, "rb") as stream:
